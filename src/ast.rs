@@ -1,0 +1,535 @@
+//! The syntax tree: what the parser produces for one file. Every node carries
+//! the `Span` of its source text; names are not resolved yet.
+
+use crate::source::Span;
+
+/// An identifier or a dotted layer name, with where it was written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Name {
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Module {
+    pub items: Vec<Item>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Item {
+    /// The `///` lines before the declaration, without the slashes.
+    pub doc: Option<String>,
+    pub kind: ItemKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ItemKind {
+    Use(UseTarget),
+    Party(Party),
+    Layer(LayerDecl),
+    Model(Model),
+    Service(Service),
+    Let(Let),
+    Fn(Func),
+    Control(Control),
+    Assert(Assertion),
+    Waive(Waiver),
+    Test(Test),
+    /// A declaration that did not parse (already reported), with its name
+    /// when the parser got that far.
+    Broken(Option<Name>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum UseTarget {
+    Std(Span),
+    Path(String, Span),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Party {
+    pub name: Name,
+    pub kind: Name,
+    pub accountable_to: Option<Name>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerDecl {
+    pub name: Name,
+    pub description: Option<String>,
+}
+
+/// `layer: decider [operated_by party]` in a model or a service.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assignment {
+    pub layer: Name,
+    pub decider: Name,
+    pub operated_by: Option<Name>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Model {
+    pub name: Name,
+    pub extends: Option<Name>,
+    pub entries: Vec<Assignment>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ServiceMember {
+    /// `key = expr`
+    Attr(Name, Expr),
+    /// `layer: decider [operated_by party]`
+    Override(Assignment),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Service {
+    pub name: Name,
+    pub model: Name,
+    pub members: Vec<ServiceMember>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Let {
+    pub name: Name,
+    pub value: Expr,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Func {
+    pub name: Name,
+    pub params: Vec<Name>,
+    pub body: Expr,
+}
+
+/// `for x in source [where filter]` (or `for k, v in source`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Selection {
+    pub vars: Vec<Name>,
+    pub source: Expr,
+    pub filter: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    Let(Let),
+    Require {
+        cond: Expr,
+        message: Option<Expr>,
+        span: Span,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Control {
+    pub name: Name,
+    /// `field = expr` settings (`service`, `layer`, `owner`, `severity`, ...).
+    pub fields: Vec<(Name, Expr)>,
+    pub selection: Option<Selection>,
+    pub key: Option<Expr>,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assertion {
+    pub name: StrLit,
+    pub cond: Expr,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StrLit {
+    pub value: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Waiver {
+    pub control: Name,
+    /// A string or a list of strings: the subject keys waived. None: all.
+    pub keys: Option<Expr>,
+    pub until: Option<(jiff::civil::Date, Span)>,
+    pub by: Option<StrLit>,
+    pub because: Option<StrLit>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Given {
+    Inline(Expr),
+    File(StrLit),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expectation {
+    Passes,
+    Fails(Option<Expr>),
+    Errors,
+    Is(Name),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExpectTarget {
+    Control(Name),
+    Assertion(StrLit),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expect {
+    pub target: ExpectTarget,
+    pub expectation: Expectation,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Test {
+    pub name: StrLit,
+    pub given: Option<Given>,
+    pub expects: Vec<Expect>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnaryOp {
+    Not,
+    Neg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    Coalesce,
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    In,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+impl BinaryOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Coalesce => "??",
+            BinaryOp::Or => "or",
+            BinaryOp::And => "and",
+            BinaryOp::Eq => "==",
+            BinaryOp::Ne => "!=",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::In => "in",
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Rem => "%",
+        }
+    }
+
+    /// Binding strength, low to high, as in SPEC §3 (used by the parser and
+    /// by the formatter to decide where parentheses are needed).
+    pub fn precedence(self) -> u16 {
+        match self {
+            BinaryOp::Coalesce => 1,
+            BinaryOp::Or => 2,
+            BinaryOp::And => 3,
+            BinaryOp::Eq
+            | BinaryOp::Ne
+            | BinaryOp::Lt
+            | BinaryOp::Le
+            | BinaryOp::Gt
+            | BinaryOp::Ge
+            | BinaryOp::In => 5,
+            BinaryOp::Add | BinaryOp::Sub => 6,
+            BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => 7,
+        }
+    }
+}
+
+/// Precedence of prefix `not` (between `and` and comparisons).
+pub const NOT_PRECEDENCE: u16 = 4;
+/// Precedence of unary minus (above `*`).
+pub const NEG_PRECEDENCE: u16 = 8;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quantifier {
+    All,
+    Any,
+    None,
+}
+
+impl Quantifier {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Quantifier::All => "all",
+            Quantifier::Any => "any",
+            Quantifier::None => "none",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StrPart {
+    Text(String),
+    Expr(Expr),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ObjectKey {
+    Name(Name),
+    Str(StrLit),
+}
+
+impl ObjectKey {
+    pub fn text(&self) -> &str {
+        match self {
+            ObjectKey::Name(n) => &n.text,
+            ObjectKey::Str(s) => &s.value,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    /// A string with `{expr}` interpolations.
+    Template(Vec<StrPart>),
+    Date(jiff::civil::Date),
+    /// Seconds, with the unit it was written in (for messages and `fmt`).
+    Duration(i64, String),
+    Name(String),
+    List(Vec<Expr>),
+    Object(Vec<(ObjectKey, Expr)>),
+    Field {
+        base: Box<Expr>,
+        name: Name,
+        optional: bool,
+    },
+    Index {
+        base: Box<Expr>,
+        index: Box<Expr>,
+        optional: bool,
+    },
+    Call {
+        callee: Name,
+        args: Vec<Expr>,
+    },
+    Unary(UnaryOp, Box<Expr>),
+    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    Quant {
+        kind: Quantifier,
+        vars: Vec<Name>,
+        source: Box<Expr>,
+        filter: Option<Box<Expr>>,
+        body: Box<Expr>,
+    },
+    Comprehension {
+        elem: Box<Expr>,
+        vars: Vec<Name>,
+        source: Box<Expr>,
+        filter: Option<Box<Expr>>,
+    },
+    If {
+        cond: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
+    Paren(Box<Expr>),
+    /// A piece of input the parser could not read (already reported).
+    Error,
+}
+
+impl Expr {
+    /// The dotted name this expression spells (`network.virtual`), if it is
+    /// only identifiers joined by dots.
+    pub fn as_dotted(&self) -> Option<String> {
+        match &self.kind {
+            ExprKind::Name(n) => Some(n.clone()),
+            ExprKind::Field {
+                base,
+                name,
+                optional: false,
+            } => Some(format!("{}.{}", base.as_dotted()?, name.text)),
+            _ => None,
+        }
+    }
+}
+
+impl Expr {
+    /// The direct subexpressions, in source order.
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::Null
+            | ExprKind::Bool(_)
+            | ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Str(_)
+            | ExprKind::Date(_)
+            | ExprKind::Duration(..)
+            | ExprKind::Name(_)
+            | ExprKind::Error => Vec::new(),
+            ExprKind::Template(parts) => parts
+                .iter()
+                .filter_map(|p| match p {
+                    StrPart::Expr(e) => Some(e),
+                    StrPart::Text(_) => None,
+                })
+                .collect(),
+            ExprKind::List(items) => items.iter().collect(),
+            ExprKind::Object(entries) => entries.iter().map(|(_, v)| v).collect(),
+            ExprKind::Field { base, .. } => vec![base],
+            ExprKind::Index { base, index, .. } => vec![base, index],
+            ExprKind::Call { args, .. } => args.iter().collect(),
+            ExprKind::Unary(_, e) | ExprKind::Paren(e) => vec![e],
+            ExprKind::Binary(_, l, r) => vec![l, r],
+            ExprKind::Quant {
+                source,
+                filter,
+                body,
+                ..
+            } => std::iter::once(&**source)
+                .chain(filter.as_deref())
+                .chain(std::iter::once(&**body))
+                .collect(),
+            ExprKind::Comprehension {
+                elem,
+                source,
+                filter,
+                ..
+            } => [&**elem, &**source]
+                .into_iter()
+                .chain(filter.as_deref())
+                .collect(),
+            ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => vec![cond, then, otherwise],
+        }
+    }
+
+    /// Nesting depth, measured without recursion (the tree may be hostile).
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut stack = vec![(self, 1usize)];
+        while let Some((e, d)) = stack.pop() {
+            deepest = deepest.max(d);
+            stack.extend(e.children().into_iter().map(|c| (c, d + 1)));
+        }
+        deepest
+    }
+
+    /// Takes the tree apart without recursion, so that dropping a hostile,
+    /// very deep tree cannot overflow the stack.
+    pub fn dismantle(self) {
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            match e.kind {
+                ExprKind::Template(parts) => stack.extend(parts.into_iter().filter_map(|p| match p {
+                    StrPart::Expr(e) => Some(e),
+                    StrPart::Text(_) => None,
+                })),
+                ExprKind::List(items) => stack.extend(items),
+                ExprKind::Object(entries) => stack.extend(entries.into_iter().map(|(_, v)| v)),
+                ExprKind::Field { base, .. } => stack.push(*base),
+                ExprKind::Index { base, index, .. } => stack.extend([*base, *index]),
+                ExprKind::Call { args, .. } => stack.extend(args),
+                ExprKind::Unary(_, e) | ExprKind::Paren(e) => stack.push(*e),
+                ExprKind::Binary(_, l, r) => stack.extend([*l, *r]),
+                ExprKind::Quant {
+                    source,
+                    filter,
+                    body,
+                    ..
+                } => stack.extend([*source, *body].into_iter().chain(filter.map(|f| *f))),
+                ExprKind::Comprehension {
+                    elem,
+                    source,
+                    filter,
+                    ..
+                } => stack.extend([*elem, *source].into_iter().chain(filter.map(|f| *f))),
+                ExprKind::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => stack.extend([*cond, *then, *otherwise]),
+                _ => {}
+            }
+        }
+    }
+}
+
+impl Item {
+    /// Every top-level expression of the declaration, for passes that
+    /// treat all expressions alike.
+    pub fn exprs_mut(&mut self) -> Vec<&mut Expr> {
+        match &mut self.kind {
+            ItemKind::Service(s) => s
+                .members
+                .iter_mut()
+                .filter_map(|m| match m {
+                    ServiceMember::Attr(_, e) => Some(e),
+                    ServiceMember::Override(_) => None,
+                })
+                .collect(),
+            ItemKind::Let(l) => vec![&mut l.value],
+            ItemKind::Fn(f) => vec![&mut f.body],
+            ItemKind::Control(c) => {
+                let mut out: Vec<&mut Expr> = c.fields.iter_mut().map(|(_, e)| e).collect();
+                if let Some(sel) = &mut c.selection {
+                    out.push(&mut sel.source);
+                    out.extend(sel.filter.as_mut());
+                }
+                out.extend(c.key.as_mut());
+                for step in &mut c.steps {
+                    match step {
+                        Step::Let(l) => out.push(&mut l.value),
+                        Step::Require { cond, message, .. } => {
+                            out.push(cond);
+                            out.extend(message.as_mut());
+                        }
+                    }
+                }
+                out
+            }
+            ItemKind::Assert(a) => vec![&mut a.cond],
+            ItemKind::Waive(w) => w.keys.iter_mut().collect(),
+            ItemKind::Test(t) => {
+                let mut out = Vec::new();
+                if let Some(Given::Inline(e)) = &mut t.given {
+                    out.push(e);
+                }
+                for x in &mut t.expects {
+                    if let Expectation::Fails(Some(e)) = &mut x.expectation {
+                        out.push(e);
+                    }
+                }
+                out
+            }
+            ItemKind::Use(_)
+            | ItemKind::Party(_)
+            | ItemKind::Layer(_)
+            | ItemKind::Model(_)
+            | ItemKind::Broken(_) => Vec::new(),
+        }
+    }
+}

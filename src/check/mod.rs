@@ -1,0 +1,778 @@
+//! Checker: the parsed modules of one load in, a resolved `Program` and its
+//! diagnostics out. Names are global per load; every declaration that parsed
+//! is checked, so one run reports every problem. Any error diagnostic means
+//! the program must not be evaluated.
+
+mod lower;
+mod ownership;
+pub mod program;
+
+use crate::ast::{self, Expectation as AstExpectation, ExprKind, ItemKind, Name, ServiceMember};
+use crate::diagnostic::Diagnostic;
+use crate::source::{FileId, SourceMap, Span};
+use crate::value::{Value, Word, WordClass};
+use jiff::civil::Date;
+use lower::{Dep, Lowerer, reserved_reason, with_suggestion};
+use program::*;
+use std::collections::{HashMap, HashSet};
+
+/// One parsed file of the load.
+pub struct Input<'m> {
+    pub file: FileId,
+    pub module: &'m ast::Module,
+    /// Part of the embedded standard library.
+    pub std: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Symbol {
+    Party(usize),
+    Model(usize),
+    Service(usize),
+    Control(usize),
+    Global(usize),
+    Function(usize),
+    /// Declared by a declaration that did not parse.
+    Broken,
+}
+
+/// The names of a load, fixed before any body is lowered.
+pub(crate) struct Env {
+    pub symbols: HashMap<String, Symbol>,
+    pub layers: HashMap<String, usize>,
+    pub function_params: Vec<usize>,
+}
+
+impl Env {
+    fn is_broken(&self, name: &str) -> bool {
+        self.symbols.get(name) == Some(&Symbol::Broken)
+    }
+}
+
+/// Declarations of one kind, with their items.
+struct Decls<'m> {
+    parties: Vec<(&'m ast::Item, &'m ast::Party)>,
+    models: Vec<(&'m ast::Item, &'m ast::Model, bool)>,
+    services: Vec<(&'m ast::Item, &'m ast::Service)>,
+    lets: Vec<&'m ast::Let>,
+    fns: Vec<&'m ast::Func>,
+    controls: Vec<(&'m ast::Item, &'m ast::Control)>,
+    asserts: Vec<&'m ast::Assertion>,
+    waivers: Vec<(&'m ast::Item, &'m ast::Waiver)>,
+    tests: Vec<(&'m ast::Item, &'m ast::Test, FileId)>,
+}
+
+pub const PARTY_KINDS: &[&str] = &["team", "third_party"];
+
+pub fn check(inputs: &[Input<'_>], sources: &SourceMap, now: Date) -> (Program, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut program = Program::default();
+    let (env, decls) = collect(inputs, &mut program, &mut diags);
+
+    let party_names: Vec<String> = program.parties.iter().map(|p| p.id.clone()).collect();
+    let party_names: Vec<&str> = party_names.iter().map(String::as_str).collect();
+    check_parties(&decls, &party_names, &mut diags);
+    program.models = ownership::build_models(&decls.models, &env, &party_names, &mut diags);
+    program.services = services(&decls, &env, &program.models, &party_names, &mut diags);
+
+    let mut deps: HashMap<Dep, (Vec<(Dep, Span)>, Span)> = HashMap::new();
+    for (i, l) in decls.lets.iter().enumerate() {
+        let mut lw = Lowerer::new(&env);
+        let value = lw.lower(&l.value);
+        diags.append(&mut lw.diags);
+        deps.insert(Dep::Global(i), (lw.deps, l.name.span));
+        program.globals.push(Global {
+            name: l.name.text.clone(),
+            value,
+            slots: lw.max_slots,
+        });
+    }
+    for (i, f) in decls.fns.iter().enumerate() {
+        let mut lw = Lowerer::new(&env);
+        for p in &f.params {
+            lw.bind(p);
+        }
+        let body = lw.lower(&f.body);
+        diags.append(&mut lw.diags);
+        deps.insert(Dep::Function(i), (lw.deps, f.name.span));
+        program.functions.push(Function {
+            name: f.name.text.clone(),
+            params: f.params.len() as u32,
+            body,
+            slots: lw.max_slots,
+        });
+    }
+    check_recursion(&deps, &program, &mut diags);
+
+    let mut layer_spans = Vec::new();
+    for (item, c) in &decls.controls {
+        let (control, layer_span) = control(item, c, &env, &program, sources, &mut diags);
+        program.controls.push(control);
+        layer_spans.push(layer_span);
+    }
+    for a in &decls.asserts {
+        let mut lw = Lowerer::new(&env);
+        let cond = lw.lower(&a.cond);
+        diags.append(&mut lw.diags);
+        program.assertions.push(Assertion {
+            name: a.name.value.clone(),
+            cond,
+            slots: lw.max_slots,
+            span: a.name.span,
+        });
+    }
+    for (item, w) in &decls.waivers {
+        if let Some(waiver) = waiver(item, w, &env, &program, now, &mut diags) {
+            program.waivers.push(waiver);
+        }
+    }
+    for (item, t, file) in &decls.tests {
+        let test = test(item, t, *file, &env, &program, sources, &mut diags);
+        program.tests.push(test);
+    }
+    ownership::analyze(&program, &layer_spans, &mut diags);
+    (program, diags)
+}
+
+/// Builds the symbol tables and layer list, reporting duplicates.
+fn collect<'m>(inputs: &[Input<'m>], program: &mut Program, diags: &mut Vec<Diagnostic>) -> (Env, Decls<'m>) {
+    let mut env = Env {
+        symbols: HashMap::new(),
+        layers: HashMap::new(),
+        function_params: Vec::new(),
+    };
+    let mut decls = Decls {
+        parties: Vec::new(),
+        models: Vec::new(),
+        services: Vec::new(),
+        lets: Vec::new(),
+        fns: Vec::new(),
+        controls: Vec::new(),
+        asserts: Vec::new(),
+        waivers: Vec::new(),
+        tests: Vec::new(),
+    };
+    let mut spans: HashMap<String, Span> = HashMap::new();
+    for builtin in ["provider", "customer"] {
+        env.symbols.insert(builtin.into(), Symbol::Party(program.parties.len()));
+        program.parties.push(Party {
+            id: builtin.into(),
+            kind: builtin.into(),
+            accountable_to: None,
+            doc: None,
+            span: None,
+        });
+    }
+    let mut declare = |name: &Name, symbol: Symbol, env: &mut Env, diags: &mut Vec<Diagnostic>| -> bool {
+        if let Some(prev) = env.symbols.get(&name.text) {
+            if *prev == Symbol::Broken || symbol == Symbol::Broken {
+                return false;
+            }
+            let mut d = Diagnostic::error("N002", format!("`{}` is declared twice", name.text))
+                .with_label(name.span, "declared again here");
+            match spans.get(&name.text) {
+                Some(first) => d = d.with_label(*first, "first declared here"),
+                None => d = d.with_help(format!("`{}` is built in", name.text)),
+            }
+            diags.push(d);
+            return false;
+        }
+        if let Some(reason) = reserved_reason(&name.text) {
+            diags.push(
+                Diagnostic::error("N003", format!("`{}` cannot be declared", name.text)).with_label(name.span, reason),
+            );
+            return false;
+        }
+        env.symbols.insert(name.text.clone(), symbol);
+        spans.insert(name.text.clone(), name.span);
+        true
+    };
+    let mut assertion_names: HashMap<&str, Span> = HashMap::new();
+    let mut test_names: HashMap<&str, Span> = HashMap::new();
+    for input in inputs {
+        for item in &input.module.items {
+            match &item.kind {
+                ItemKind::Layer(l) => {
+                    if let Some(&i) = env.layers.get(&l.name.text) {
+                        diags.push(
+                            Diagnostic::error("N002", format!("layer `{}` is declared twice", l.name.text))
+                                .with_label(l.name.span, "declared again here")
+                                .with_label(program.layers[i].span, "first declared here"),
+                        );
+                        continue;
+                    }
+                    env.layers.insert(l.name.text.clone(), program.layers.len());
+                    program.layers.push(Layer {
+                        id: l.name.text.clone(),
+                        description: l.description.clone(),
+                        doc: item.doc.clone(),
+                        std: input.std,
+                        span: l.name.span,
+                    });
+                }
+                ItemKind::Party(p) => {
+                    if declare(&p.name, Symbol::Party(program.parties.len()), &mut env, diags) {
+                        program.parties.push(Party {
+                            id: p.name.text.clone(),
+                            kind: p.kind.text.clone(),
+                            accountable_to: p.accountable_to.as_ref().map(|n| n.text.clone()),
+                            doc: item.doc.clone(),
+                            span: Some(p.name.span),
+                        });
+                        decls.parties.push((item, p));
+                    }
+                }
+                ItemKind::Model(m) => {
+                    if declare(&m.name, Symbol::Model(decls.models.len()), &mut env, diags) {
+                        decls.models.push((item, m, input.std));
+                    }
+                }
+                ItemKind::Service(s) => {
+                    if declare(&s.name, Symbol::Service(decls.services.len()), &mut env, diags) {
+                        decls.services.push((item, s));
+                    }
+                }
+                ItemKind::Let(l) => {
+                    if declare(&l.name, Symbol::Global(decls.lets.len()), &mut env, diags) {
+                        decls.lets.push(l);
+                    }
+                }
+                ItemKind::Fn(f) => {
+                    if declare(&f.name, Symbol::Function(decls.fns.len()), &mut env, diags) {
+                        env.function_params.push(f.params.len());
+                        decls.fns.push(f);
+                    }
+                }
+                ItemKind::Control(c) => {
+                    if declare(&c.name, Symbol::Control(decls.controls.len()), &mut env, diags) {
+                        decls.controls.push((item, c));
+                    }
+                }
+                ItemKind::Assert(a) => {
+                    if let Some(first) = assertion_names.insert(&a.name.value, a.name.span) {
+                        diags.push(duplicate_string("assertion", &a.name, first));
+                    } else {
+                        decls.asserts.push(a);
+                    }
+                }
+                ItemKind::Waive(w) => decls.waivers.push((item, w)),
+                ItemKind::Test(t) => {
+                    if let Some(first) = test_names.insert(&t.name.value, t.name.span) {
+                        diags.push(duplicate_string("test", &t.name, first));
+                    } else {
+                        decls.tests.push((item, t, input.file));
+                    }
+                }
+                ItemKind::Broken(Some(name)) => {
+                    env.symbols.entry(name.text.clone()).or_insert(Symbol::Broken);
+                }
+                ItemKind::Use(_) | ItemKind::Broken(None) => {}
+            }
+        }
+    }
+    (env, decls)
+}
+
+fn duplicate_string(what: &str, name: &ast::StrLit, first: Span) -> Diagnostic {
+    Diagnostic::error("N002", format!("{what} \"{}\" is declared twice", name.value))
+        .with_label(name.span, "declared again here")
+        .with_label(first, "first declared here")
+}
+
+fn check_parties(decls: &Decls<'_>, parties: &[&str], diags: &mut Vec<Diagnostic>) {
+    for (_, p) in &decls.parties {
+        if !PARTY_KINDS.contains(&p.kind.text.as_str()) {
+            diags.push(
+                Diagnostic::error("N009", format!("unknown party kind `{}`", p.kind.text))
+                    .with_label(p.kind.span, "not a party kind")
+                    .with_help("a party is a `team` (inside the customer) or a `third_party`"),
+            );
+        }
+        if let Some(to) = &p.accountable_to {
+            if !parties.contains(&to.text.as_str()) {
+                let d = Diagnostic::error("N006", format!("unknown party `{}`", to.text))
+                    .with_label(to.span, "not a declared party");
+                diags.push(with_suggestion(d, &to.text, parties.iter().copied()));
+            }
+        }
+    }
+}
+
+fn services(
+    decls: &Decls<'_>,
+    env: &Env,
+    models: &[Model],
+    parties: &[&str],
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Service> {
+    let mut out = Vec::new();
+    for (item, s) in &decls.services {
+        let model = match env.symbols.get(&s.model.text) {
+            Some(Symbol::Model(m)) => Some(*m),
+            Some(Symbol::Broken) => None,
+            _ => {
+                let d = Diagnostic::error("N007", format!("unknown model `{}`", s.model.text))
+                    .with_label(s.model.span, "no model has this name");
+                let names = models.iter().map(|m| m.id.as_str());
+                let d = with_suggestion(d, &s.model.text, names);
+                let d = if models.iter().any(|m| m.std) || d.help.is_some() {
+                    d
+                } else {
+                    d.with_help("the standard models (iaas, paas, saas, managed_database, ...) need `use std`")
+                };
+                diags.push(d);
+                None
+            }
+        };
+        let overrides: Vec<&ast::Assignment> = s
+            .members
+            .iter()
+            .filter_map(|m| match m {
+                ServiceMember::Override(a) => Some(a),
+                ServiceMember::Attr(..) => None,
+            })
+            .collect();
+        let own = ownership::read_assignments(&overrides, &s.name.text, true, env, parties, diags);
+        let mut matrix = model.map(|m| models[m].matrix.clone()).unwrap_or_default();
+        matrix.extend(own);
+        let mut attrs: Vec<(String, Value<'static>)> = Vec::new();
+        for m in &s.members {
+            if let ServiceMember::Attr(name, e) = m {
+                if matches!(name.text.as_str(), "id" | "model" | "doc" | "layers") {
+                    diags.push(
+                        Diagnostic::error("N003", format!("`{}` cannot be a service attribute", name.text))
+                            .with_label(name.span, "reserved: `services` lists it already"),
+                    );
+                    continue;
+                }
+                if attrs.iter().any(|(n, _)| *n == name.text) {
+                    diags.push(
+                        Diagnostic::error("N002", format!("attribute `{}` is set twice", name.text))
+                            .with_label(name.span, "set again here"),
+                    );
+                    continue;
+                }
+                let mut lw = Lowerer::new(env);
+                let value = lw.lower(e);
+                diags.append(&mut lw.diags);
+                match value.kind {
+                    IrKind::Const(v) => attrs.push((name.text.clone(), v)),
+                    _ => diags.push(
+                        Diagnostic::error("T007", format!("service attribute `{}` is not a constant", name.text))
+                            .with_label(e.span, "computed from facts or variables")
+                            .with_help("attributes describe the service; compute values from facts in controls"),
+                    ),
+                }
+            }
+        }
+        if let Some(model) = model {
+            out.push(Service {
+                id: s.name.text.clone(),
+                doc: item.doc.clone(),
+                model,
+                attrs,
+                matrix,
+                span: s.name.span,
+            });
+        }
+    }
+    out
+}
+
+/// Refuses recursion among `let`s and `fn`s (SPEC §3: the language always
+/// terminates).
+fn check_recursion(deps: &HashMap<Dep, (Vec<(Dep, Span)>, Span)>, program: &Program, diags: &mut Vec<Diagnostic>) {
+    let name = |d: Dep| match d {
+        Dep::Global(i) => program.globals[i].name.clone(),
+        Dep::Function(i) => program.functions[i].name.clone(),
+    };
+    let mut reported: HashSet<Dep> = HashSet::new();
+    let mut starts: Vec<&Dep> = deps.keys().collect();
+    starts.sort_by_key(|d| deps[d].1.start);
+    for &start in starts {
+        // Depth-first search with an explicit stack: (node, path so far).
+        let mut stack = vec![(start, vec![start])];
+        let mut seen = HashSet::new();
+        while let Some((node, path)) = stack.pop() {
+            let Some((edges, _)) = deps.get(&node) else { continue };
+            for (next, span) in edges {
+                if *next == start {
+                    if path.iter().any(|p| reported.contains(p)) {
+                        continue;
+                    }
+                    reported.extend(path.iter().copied());
+                    let cycle: Vec<String> = path.iter().map(|d| format!("`{}`", name(*d))).collect();
+                    let what = if matches!(start, Dep::Function(_)) { "function" } else { "`let`" };
+                    diags.push(
+                        Diagnostic::error("T003", format!("recursion: {what} `{}` refers to itself", name(start)))
+                            .with_label(*span, format!("cycle: {} -> `{}`", cycle.join(" -> "), name(start)))
+                            .with_label(deps[&start].1, "declared here")
+                            .with_help("onus refuses recursion so every policy terminates; iterate with `all`, `any` or a comprehension"),
+                    );
+                } else if seen.insert(*next) {
+                    let mut p = path.clone();
+                    p.push(*next);
+                    stack.push((*next, p));
+                }
+            }
+        }
+    }
+}
+
+/// Reads a control's fields and lowers its body.
+fn control(
+    item: &ast::Item,
+    c: &ast::Control,
+    env: &Env,
+    program: &Program,
+    sources: &SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) -> (Control, Span) {
+    let fields = ControlFields::read(c, env, program, diags);
+    let layer_span = fields.layer.map_or(c.name.span, |(_, s)| s);
+    let layer = fields.layer.map(|(l, _)| l);
+    let first_cell = |s: &usize| layer.and_then(|l| program.services.get(*s)?.matrix.get(&l));
+    let cell = fields.services.first().and_then(first_cell);
+    let decider = cell.map(|c| c.decider);
+    // An unassigned layer falls to the customer: someone must answer for it.
+    let owner = fields.owner.map(|(w, _)| w).or(decider).unwrap_or(Word::Customer);
+    let mut lw = Lowerer::new(env);
+    let selection = c.selection.as_ref().map(|sel| {
+        let source = lw.lower(&sel.source);
+        let binding = lw.binding(&sel.vars);
+        let filter = sel.filter.as_ref().map(|f| lw.lower(f));
+        Selection { binding, source, filter }
+    });
+    let key = c.key.as_ref().map(|k| lw.lower(k));
+    let steps = c
+        .steps
+        .iter()
+        .map(|step| match step {
+            ast::Step::Let(l) => {
+                let value = lw.lower(&l.value);
+                Step::Let(lw.bind(&l.name), value)
+            }
+            ast::Step::Require { cond, message, span } => Step::Require {
+                cond: lw.lower(cond),
+                message: message.as_ref().map(|m| lw.lower(m)),
+                text: sources.slice(cond.span).split_whitespace().collect::<Vec<_>>().join(" "),
+                span: *span,
+            },
+        })
+        .collect();
+    diags.append(&mut lw.diags);
+    let control = Control {
+        id: c.name.text.clone(),
+        doc: item.doc.clone(),
+        title: fields.title,
+        span: c.name.span,
+        services: fields.services,
+        layer,
+        owner,
+        explicit_owner: fields.owner,
+        decider,
+        operator: cell.map(|c| c.operator().to_string()),
+        severity: fields.severity.unwrap_or(Word::Medium),
+        enforce: fields.enforce.unwrap_or(Word::Hard),
+        team: fields.team,
+        refs: fields.refs,
+        selection,
+        key,
+        steps,
+        slots: lw.max_slots,
+    };
+    (control, layer_span)
+}
+
+#[derive(Default)]
+struct ControlFields {
+    services: Vec<usize>,
+    layer: Option<(usize, Span)>,
+    owner: Option<(Word, Span)>,
+    severity: Option<Word>,
+    enforce: Option<Word>,
+    team: Option<String>,
+    title: Option<String>,
+    refs: Vec<String>,
+}
+
+const CONTROL_FIELDS: &[&str] = &["service", "services", "layer", "owner", "severity", "enforce", "team", "refs", "title"];
+
+impl ControlFields {
+    fn read(c: &ast::Control, env: &Env, program: &Program, diags: &mut Vec<Diagnostic>) -> ControlFields {
+        let mut f = ControlFields::default();
+        let mut seen: Vec<&str> = Vec::new();
+        let mut has_service = false;
+        for (name, value) in &c.fields {
+            let field = name.text.as_str();
+            if !CONTROL_FIELDS.contains(&field) {
+                let d = Diagnostic::error("N010", format!("unknown control field `{field}`"))
+                    .with_label(name.span, "not a control field");
+                diags.push(with_suggestion(d, field, CONTROL_FIELDS.iter().copied()).with_help_default(
+                    "control fields are service, services, layer, owner, severity, enforce, team, refs, title",
+                ));
+                continue;
+            }
+            let canonical = if field == "services" { "service" } else { field };
+            if seen.contains(&canonical) {
+                diags.push(
+                    Diagnostic::error("N002", format!("control field `{field}` is set twice"))
+                        .with_label(name.span, "set again here"),
+                );
+                continue;
+            }
+            seen.push(canonical);
+            match field {
+                "service" | "services" => {
+                    has_service = true;
+                    let names: Vec<&ast::Expr> = match (&value.kind, field) {
+                        (ExprKind::List(items), "services") => items.iter().collect(),
+                        (_, "service") => vec![value],
+                        _ => {
+                            diags.push(field_error(value.span, "`services` takes a list of service names: `[a, b]`"));
+                            continue;
+                        }
+                    };
+                    for n in names {
+                        match (&n.kind, n.kind_name()) {
+                            (_, Some(text)) => match env.symbols.get(text) {
+                                Some(Symbol::Service(_)) => {
+                                    if let Some(i) = program.service(text) {
+                                        f.services.push(i);
+                                    }
+                                }
+                                Some(Symbol::Broken) => {}
+                                _ => {
+                                    let d = Diagnostic::error("N004", format!("unknown service `{text}`"))
+                                        .with_label(n.span, "no service has this name");
+                                    diags.push(with_suggestion(d, text, program.services.iter().map(|s| s.id.as_str())));
+                                }
+                            },
+                            _ => diags.push(field_error(n.span, "expected a service name")),
+                        }
+                    }
+                }
+                "layer" => match value.as_dotted() {
+                    Some(l) => match env.layers.get(&l) {
+                        Some(&i) => f.layer = Some((i, value.span)),
+                        None => {
+                            let d = Diagnostic::error("O005", format!("control `{}` is on layer `{l}`, which is declared nowhere", c.name.text))
+                                .with_label(value.span, "no `layer` declaration has this name");
+                            diags.push(with_suggestion(d, &l, env.layers.keys().map(String::as_str)).with_help_default(
+                                "declare it with `layer NAME \"description\"`, or `use std` for the standard layers",
+                            ));
+                        }
+                    },
+                    None => diags.push(field_error(value.span, "expected a layer name such as `exposure` or `network.virtual`")),
+                },
+                "owner" => match word(value, WordClass::Ownership) {
+                    Some(Word::None) | None => diags.push(field_error(value.span, "`owner` is provider, customer or shared")),
+                    Some(w) => f.owner = Some((w, value.span)),
+                },
+                "severity" => match word(value, WordClass::Severity) {
+                    Some(w) => f.severity = Some(w),
+                    None => diags.push(field_error(value.span, "`severity` is info, low, medium, high or critical")),
+                },
+                "enforce" => match word(value, WordClass::Enforcement) {
+                    Some(w) => f.enforce = Some(w),
+                    None => diags.push(field_error(value.span, "`enforce` is advisory, soft or hard")),
+                },
+                "team" | "title" => match &value.kind {
+                    ExprKind::Str(s) if field == "team" => f.team = Some(s.clone()),
+                    ExprKind::Str(s) => f.title = Some(s.clone()),
+                    _ => diags.push(field_error(value.span, &format!("`{field}` takes a string"))),
+                },
+                _ => match &value.kind {
+                    ExprKind::List(items) => {
+                        for i in items {
+                            match &i.kind {
+                                ExprKind::Str(s) => f.refs.push(s.clone()),
+                                _ => diags.push(field_error(i.span, "`refs` takes a list of strings")),
+                            }
+                        }
+                    }
+                    _ => diags.push(field_error(value.span, "`refs` takes a list of strings")),
+                },
+            }
+        }
+        if !has_service {
+            diags.push(
+                Diagnostic::error("N011", format!("control `{}` names no service", c.name.text))
+                    .with_label(c.name.span, "which service is this control about?")
+                    .with_help("add `service = NAME` or `services = [A, B]`"),
+            );
+        }
+        if !seen.contains(&"layer") {
+            diags.push(
+                Diagnostic::error("N011", format!("control `{}` names no layer", c.name.text))
+                    .with_label(c.name.span, "which responsibility layer does it cover?")
+                    .with_help("add `layer = NAME`, for example `layer = exposure`"),
+            );
+        }
+        f
+    }
+}
+
+trait HelpDefault {
+    fn with_help_default(self, help: &str) -> Self;
+}
+
+impl HelpDefault for Diagnostic {
+    fn with_help_default(self, help: &str) -> Self {
+        if self.help.is_some() { self } else { self.with_help(help) }
+    }
+}
+
+impl ast::Expr {
+    /// The identifier this expression is, if it is a bare name.
+    fn kind_name(&self) -> Option<&str> {
+        match &self.kind {
+            ExprKind::Name(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+fn word(e: &ast::Expr, class: WordClass) -> Option<Word> {
+    Word::parse(e.kind_name()?).filter(|w| w.class() == class)
+}
+
+fn field_error(span: Span, message: &str) -> Diagnostic {
+    Diagnostic::error("T006", message.to_string()).with_label(span, "invalid value")
+}
+
+/// A constant string or list of strings (waiver keys, `fails on [...]`).
+fn string_list(e: &ast::Expr, env: &Env, diags: &mut Vec<Diagnostic>, what: &str) -> Option<Vec<String>> {
+    let mut lw = Lowerer::new(env);
+    let ir = lw.lower(e);
+    diags.append(&mut lw.diags);
+    let strings = match &ir.kind {
+        IrKind::Const(v) if v.as_str().is_some() => v.as_str().map(|s| vec![s.to_string()]),
+        IrKind::Const(v) => v
+            .elements()
+            .and_then(|els| els.map(|x| x.as_str().map(str::to_string)).collect::<Option<Vec<_>>>()),
+        _ => None,
+    };
+    if strings.is_none() {
+        diags.push(field_error(e.span, &format!("{what} takes a string or a list of strings")));
+    }
+    strings
+}
+
+fn waiver(
+    item: &ast::Item,
+    w: &ast::Waiver,
+    env: &Env,
+    program: &Program,
+    now: Date,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Waiver> {
+    let control = match env.symbols.get(&w.control.text) {
+        Some(Symbol::Control(_)) => program.control(&w.control.text),
+        Some(Symbol::Broken) => None,
+        _ => {
+            let d = Diagnostic::error("N012", format!("unknown control `{}`", w.control.text))
+                .with_label(w.control.span, "no control has this name");
+            diags.push(with_suggestion(d, &w.control.text, program.controls.iter().map(|c| c.id.as_str())));
+            None
+        }
+    };
+    let keys = match &w.keys {
+        Some(e) => Some(string_list(e, env, diags, "`waive ... for`")?),
+        None => None,
+    };
+    Some(Waiver {
+        control: control?,
+        keys,
+        until: w.until.map(|(d, _)| d),
+        by: w.by.as_ref().map(|s| s.value.clone()),
+        because: w.because.as_ref().map(|s| s.value.clone()),
+        expired: w.until.is_some_and(|(d, _)| d < now),
+        span: item.span,
+    })
+}
+
+fn test(
+    item: &ast::Item,
+    t: &ast::Test,
+    file: FileId,
+    env: &Env,
+    program: &Program,
+    sources: &SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) -> Test {
+    let given = t.given.as_ref().map(|g| match g {
+        ast::Given::Inline(e) => {
+            let mut lw = Lowerer::new(env);
+            let ir = lw.lower(e);
+            diags.append(&mut lw.diags);
+            Given::Inline(ir)
+        }
+        ast::Given::File(path) => {
+            let dir = sources.get(file).dir().map(|d| d.to_path_buf()).unwrap_or_default();
+            Given::File(dir.join(&path.value), path.span)
+        }
+    });
+    let mut expects = Vec::new();
+    for x in &t.expects {
+        let target = match &x.target {
+            ast::ExpectTarget::Control(n) => match env.symbols.get(&n.text) {
+                Some(Symbol::Control(_)) => program.control(&n.text).map(ExpectTarget::Control),
+                Some(Symbol::Broken) => None,
+                _ => {
+                    let d = Diagnostic::error("N012", format!("unknown control `{}`", n.text))
+                        .with_label(n.span, "no control has this name");
+                    diags.push(with_suggestion(d, &n.text, program.controls.iter().map(|c| c.id.as_str())));
+                    None
+                }
+            },
+            ast::ExpectTarget::Assertion(s) => match program.assertions.iter().position(|a| a.name == s.value) {
+                Some(i) => Some(ExpectTarget::Assertion(i)),
+                None => {
+                    diags.push(
+                        Diagnostic::error("N013", format!("unknown assertion \"{}\"", s.value))
+                            .with_label(s.span, "no `assert` has this name"),
+                    );
+                    None
+                }
+            },
+        };
+        let expectation = match &x.expectation {
+            AstExpectation::Passes => Some(Expectation::Passes),
+            AstExpectation::Errors => Some(Expectation::Errors),
+            AstExpectation::Fails(None) => Some(Expectation::Fails(None)),
+            AstExpectation::Fails(Some(keys)) => {
+                string_list(keys, env, diags, "`fails on`").map(|k| Expectation::Fails(Some(k)))
+            }
+            AstExpectation::Is(status) => match Status::parse(&status.text) {
+                Some(s) => Some(Expectation::Is(s)),
+                None => {
+                    diags.push(
+                        Diagnostic::error("T006", format!("`{}` is not a status", status.text))
+                            .with_label(status.span, "unknown status")
+                            .with_help("statuses are pass, fail, error, waived, inherited and unverified"),
+                    );
+                    None
+                }
+            },
+        };
+        let is_assertion = matches!(target, Some(ExpectTarget::Assertion(_)));
+        if is_assertion && !matches!(expectation, Some(Expectation::Passes | Expectation::Fails(None))) {
+            diags.push(field_error(x.span, "an assertion either passes or fails"));
+            continue;
+        }
+        if let (Some(target), Some(expectation)) = (target, expectation) {
+            expects.push(Expect {
+                target,
+                expectation,
+                span: x.span,
+            });
+        }
+    }
+    Test {
+        name: t.name.value.clone(),
+        given,
+        expects,
+        span: item.span,
+    }
+}

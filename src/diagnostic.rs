@@ -1,0 +1,232 @@
+//! Diagnostics as data: every phase returns `Diagnostic`s (code, severity,
+//! message, labelled spans, help); this module is the one place that renders
+//! them, as ariadne reports or as JSON objects.
+
+use crate::escape;
+use crate::source::{FileId, SourceMap, Span};
+use ariadne::{Config, IndexType, Label as AriadneLabel, Report, ReportKind, Source};
+use std::collections::HashMap;
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+/// One finding about the policy or its inputs. The first label is the
+/// primary location; a diagnostic without labels concerns no source text
+/// (an unreadable file, a bad command-line value).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub labels: Vec<Label>,
+    pub help: Option<String>,
+    /// A position outside the policy sources (a facts file): file, line, column.
+    pub at: Option<(String, usize, usize)>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+            at: None,
+        }
+    }
+
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn at(mut self, file: impl Into<String>, line: usize, column: usize) -> Diagnostic {
+        self.at = Some((file.into(), line, column));
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    pub fn primary_span(&self) -> Option<Span> {
+        self.labels.first().map(|l| l.span)
+    }
+}
+
+/// Sorts diagnostics by file, position and code so output does not depend on
+/// the order in which phases ran, and drops exact duplicates.
+pub fn normalize(diags: &mut Vec<Diagnostic>) {
+    diags.sort_by(|a, b| {
+        let key = |d: &Diagnostic| d.primary_span().map(|s| (s.file, s.start, s.end));
+        key(a).cmp(&key(b)).then(a.code.cmp(b.code))
+    });
+    diags.dedup();
+}
+
+impl ariadne::Span for Span {
+    type SourceId = FileId;
+
+    fn source(&self) -> &FileId {
+        &self.file
+    }
+    fn start(&self) -> usize {
+        self.start as usize
+    }
+    fn end(&self) -> usize {
+        self.end as usize
+    }
+}
+
+/// Lazily built ariadne sources over the session's files.
+struct Cache<'a> {
+    map: &'a SourceMap,
+    built: HashMap<FileId, Source<&'a str>>,
+}
+
+impl<'a> ariadne::Cache<FileId> for Cache<'a> {
+    type Storage = &'a str;
+
+    fn fetch(&mut self, id: &FileId) -> Result<&Source<&'a str>, impl fmt::Debug> {
+        let map = self.map;
+        Ok::<_, ()>(
+            self.built
+                .entry(*id)
+                .or_insert_with(|| Source::from(map.get(*id).text.as_str())),
+        )
+    }
+
+    fn display<'b>(&self, id: &'b FileId) -> Option<impl fmt::Display + 'b> {
+        Some(self.map.get(*id).name.clone())
+    }
+}
+
+/// Renders diagnostics as ariadne reports, all at once, in order.
+pub fn render(diags: &[Diagnostic], map: &SourceMap, color: bool) -> String {
+    let mut cache = Cache {
+        map,
+        built: HashMap::new(),
+    };
+    let mut out = Vec::new();
+    for d in diags {
+        let kind = match d.severity {
+            Severity::Error => ReportKind::Error,
+            Severity::Warning => ReportKind::Warning,
+        };
+        let Some(primary) = d.primary_span() else {
+            let at = d
+                .at
+                .as_ref()
+                .map(|(f, l, c)| format!("\n   --> {f}:{l}:{c}"))
+                .unwrap_or_default();
+            let help = d
+                .help
+                .as_deref()
+                .map(|h| format!("\n  help: {h}"))
+                .unwrap_or_default();
+            out.extend_from_slice(
+                format!("{}[{}]: {}{at}{help}\n", d.severity.as_str(), d.code, d.message).as_bytes(),
+            );
+            continue;
+        };
+        let config = Config::new()
+            .with_index_type(IndexType::Byte)
+            .with_color(color);
+        let mut report = Report::build(kind, primary)
+            .with_config(config)
+            .with_code(d.code)
+            .with_message(&d.message)
+            .with_labels(d.labels.iter().enumerate().map(|(i, l)| {
+                let label = AriadneLabel::new(l.span).with_message(&l.message);
+                let color = if i == 0 {
+                    match d.severity {
+                        Severity::Error => ariadne::Color::Red,
+                        Severity::Warning => ariadne::Color::Yellow,
+                    }
+                } else {
+                    ariadne::Color::Blue
+                };
+                label.with_color(color)
+            }));
+        if let Some(help) = &d.help {
+            report = report.with_help(help);
+        }
+        // A report that cannot be written to memory still leaves the message.
+        if report.finish().write(&mut cache, &mut out).is_err() {
+            out.extend_from_slice(format!("{}: {}\n", d.code, d.message).as_bytes());
+        }
+    }
+    escape::terminal_block(&String::from_utf8_lossy(&out)).into_owned()
+}
+
+/// File, 1-based line and column of a diagnostic.
+pub fn location(d: &Diagnostic, map: &SourceMap) -> Option<(String, usize, usize)> {
+    if d.at.is_some() {
+        return d.at.clone();
+    }
+    let span = d.primary_span()?;
+    let file = map.get(span.file);
+    let (line, column) = file.line_col(span.start);
+    Some((file.name.clone(), line, column))
+}
+
+/// The JSON form used by `--format json` and the other machine formats.
+pub fn to_json(d: &Diagnostic, map: &SourceMap) -> serde_json::Value {
+    let mut obj = serde_json::Map::new();
+    obj.insert("code".into(), d.code.into());
+    obj.insert("severity".into(), d.severity.as_str().into());
+    obj.insert("message".into(), d.message.clone().into());
+    if let Some((file, line, column)) = &d.at {
+        obj.insert("file".into(), file.clone().into());
+        obj.insert("line".into(), (*line).into());
+        obj.insert("column".into(), (*column).into());
+    } else if let Some(span) = d.primary_span() {
+        let file = map.get(span.file);
+        let (line, column) = file.line_col(span.start);
+        let (end_line, end_column) = file.line_col(span.end);
+        obj.insert("file".into(), file.name.clone().into());
+        obj.insert("line".into(), line.into());
+        obj.insert("column".into(), column.into());
+        obj.insert("end_line".into(), end_line.into());
+        obj.insert("end_column".into(), end_column.into());
+    }
+    if let Some(help) = &d.help {
+        obj.insert("help".into(), help.clone().into());
+    }
+    serde_json::Value::Object(obj)
+}

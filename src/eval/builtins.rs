@@ -1,0 +1,256 @@
+//! Built-in functions: evaluated arguments in, a value or an error out.
+//! `has`, `now` and literal-pattern `matches` are lowered specially by the
+//! checker and do not reach `call`'s general path.
+
+use super::Evaluator;
+use super::cidr;
+use super::error::EvalError;
+use crate::builtins::Builtin;
+use crate::check::program::Ir;
+use crate::source::Span;
+use crate::value::Value;
+use jiff::civil::Date;
+use std::cmp::Ordering;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+type R<'a> = Result<Value<'a>, EvalError<'a>>;
+
+/// Largest compiled size accepted for a pattern built at run time.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+pub fn call<'a>(ev: &Evaluator<'a>, b: Builtin, args: Vec<Value<'a>>, irs: &[Ir], span: Span) -> R<'a> {
+    let arg_span = |i: usize| irs.get(i).map_or(span, |ir| ir.span);
+    let want = |i: usize, what: &str, v: &Value<'_>| {
+        EvalError::type_error(
+            arg_span(i),
+            format!("`{}` needs {what}, got {}", b.name(), v.type_name()),
+        )
+    };
+    let str_arg = |i: usize| -> Result<&str, EvalError<'a>> {
+        let v = &args[i];
+        v.as_str().ok_or_else(|| want(i, "a string", v))
+    };
+    Ok(match b {
+        Builtin::Len | Builtin::Count => match args[0].len() {
+            Some(n) => Value::Int(n as i64),
+            None => return Err(want(0, "a list, object or string", &args[0])),
+        },
+        Builtin::Sum => sum(&args[0]).ok_or_else(|| want(0, "a list of numbers", &args[0]))?,
+        Builtin::Min | Builtin::Max => extreme(b, &args, span)?,
+        Builtin::Keys | Builtin::Values => match args[0].entries() {
+            Some(entries) => Value::list(
+                entries
+                    .map(|(k, v)| if b == Builtin::Keys { k } else { v })
+                    .collect(),
+            ),
+            None => return Err(want(0, "an object", &args[0])),
+        },
+        Builtin::Unique => {
+            let items = args[0].elements().ok_or_else(|| want(0, "a list", &args[0]))?;
+            let mut seen = HashSet::new();
+            Value::list(items.filter(|v| seen.insert(identity(v))).collect())
+        }
+        Builtin::Sort => {
+            let mut items: Vec<Value<'a>> = args[0]
+                .elements()
+                .ok_or_else(|| want(0, "a list", &args[0]))?
+                .collect();
+            if let Some(w) = items.windows(2).find(|w| w[0].compare(&w[1]).is_none()) {
+                return Err(EvalError::type_error(
+                    arg_span(0),
+                    format!("cannot sort a list mixing {} and {}", w[0].type_name(), w[1].type_name()),
+                ));
+            }
+            items.sort_by(|x, y| x.compare(y).unwrap_or(Ordering::Equal));
+            Value::list(items)
+        }
+        Builtin::Flatten => {
+            let items = args[0].elements().ok_or_else(|| want(0, "a list", &args[0]))?;
+            let mut out = Vec::new();
+            for v in items {
+                match v.elements() {
+                    Some(inner) => out.extend(inner),
+                    None => out.push(v),
+                }
+            }
+            Value::list(out)
+        }
+        Builtin::Lower => Value::string(str_arg(0)?.to_lowercase()),
+        Builtin::Upper => Value::string(str_arg(0)?.to_uppercase()),
+        Builtin::Trim => Value::string(str_arg(0)?.trim()),
+        Builtin::Replace => Value::string(str_arg(0)?.replace(str_arg(1)?, str_arg(2)?)),
+        Builtin::Contains => {
+            let (h, n) = (&args[0], &args[1]);
+            if let Some(mut items) = h.elements() {
+                Value::Bool(items.any(|x| x.equals(n)))
+            } else if h.is_object() {
+                Value::Bool(n.as_name().is_some_and(|k| h.get(k).is_some()))
+            } else {
+                Value::Bool(str_arg(0)?.contains(str_arg(1)?))
+            }
+        }
+        Builtin::StartsWith => Value::Bool(str_arg(0)?.starts_with(str_arg(1)?)),
+        Builtin::EndsWith => Value::Bool(str_arg(0)?.ends_with(str_arg(1)?)),
+        Builtin::Matches => {
+            let re = regex::RegexBuilder::new(str_arg(1)?)
+                .size_limit(REGEX_SIZE_LIMIT)
+                .build()
+                .map_err(|e| EvalError::invalid(arg_span(1), format!("invalid regular expression: {e}")))?;
+            Value::Bool(re.is_match(str_arg(0)?))
+        }
+        Builtin::Split => {
+            let sep = str_arg(1)?;
+            if sep.is_empty() {
+                return Err(EvalError::invalid(arg_span(1), "`split` needs a non-empty separator"));
+            }
+            Value::list(str_arg(0)?.split(sep).map(|p| Value::string(p)).collect())
+        }
+        Builtin::Join => {
+            let items = args[0].elements().ok_or_else(|| want(0, "a list", &args[0]))?;
+            let parts: Vec<String> = items.map(|v| v.display()).collect();
+            Value::string(parts.join(str_arg(1)?))
+        }
+        Builtin::TypeOf => Value::Text(args[0].type_name()),
+        Builtin::ToNumber => match &args[0] {
+            v if v.as_f64().is_some() => v.clone(),
+            v => {
+                let s = v.as_str().ok_or_else(|| want(0, "a number or a numeric string", v))?.trim();
+                match (s.parse::<i64>(), s.parse::<f64>()) {
+                    (Ok(i), _) => Value::Int(i),
+                    (_, Ok(f)) if f.is_finite() => Value::Float(f),
+                    _ => return Err(EvalError::invalid(arg_span(0), format!("`{}` is not a number", crate::escape::terminal(s)))),
+                }
+            }
+        },
+        Builtin::ToString => Value::string(args[0].display()),
+        Builtin::FromJson => {
+            let parsed: serde_json::Value = serde_json::from_str(str_arg(0)?)
+                .map_err(|e| EvalError::invalid(arg_span(0), format!("`from_json`: invalid JSON: {e}")))?;
+            from_json(&parsed)
+        }
+        Builtin::Date => Value::Date(to_date(&args[0]).ok_or_else(|| date_error(&args[0], arg_span(0)))?),
+        Builtin::Now => Value::Date(ev.now),
+        Builtin::DaysSince => {
+            let d = to_date(&args[0]).ok_or_else(|| date_error(&args[0], arg_span(0)))?;
+            Value::Int(ev.now.duration_since(d).as_secs().div_euclid(86_400))
+        }
+        Builtin::Abs => match &args[0] {
+            Value::Int(i) => Value::Int(i.checked_abs().ok_or_else(|| EvalError::invalid(span, "integer overflow"))?),
+            Value::Float(f) => Value::Float(f.abs()),
+            v => return Err(want(0, "a number", v)),
+        },
+        Builtin::CidrContains => Value::Bool(cidr::contains(str_arg(0)?, str_arg(1)?).map_err(|e| EvalError::invalid(span, e))?),
+        Builtin::CidrOverlaps => Value::Bool(cidr::overlaps(str_arg(0)?, str_arg(1)?).map_err(|e| EvalError::invalid(span, e))?),
+        Builtin::IsPublicCidr => Value::Bool(cidr::is_public(str_arg(0)?).map_err(|e| EvalError::invalid(arg_span(0), e))?),
+        Builtin::Owner | Builtin::Decider | Builtin::Operator => {
+            let service = args[0].as_name().ok_or_else(|| want(0, "a service name", &args[0]))?;
+            let layer = args[1].as_name().ok_or_else(|| want(1, "a layer name", &args[1]))?;
+            let program = ev.program;
+            let s = program
+                .service(service)
+                .ok_or_else(|| EvalError::invalid(arg_span(0), format!("unknown service `{service}`")))?;
+            let l = program
+                .layer(layer)
+                .ok_or_else(|| EvalError::invalid(arg_span(1), format!("unknown layer `{layer}`")))?;
+            match program.services[s].matrix.get(&l) {
+                None => Value::Null,
+                Some(cell) if b == Builtin::Operator => Value::string(cell.operator()),
+                Some(cell) => Value::Word(cell.decider),
+            }
+        }
+        Builtin::Has => Value::Bool(true),
+    })
+}
+
+/// A hashable identity for `unique`: equal values give equal keys.
+fn identity(v: &Value<'_>) -> String {
+    match v {
+        Value::Int(i) => format!("n{}", *i as f64),
+        Value::Float(f) => format!("n{f}"),
+        Value::Word(w) => format!("s{}", w.name()),
+        v if v.as_str().is_some() => format!("s{}", v.as_str().unwrap_or_default()),
+        v => format!("{}:{}", v.type_name(), v.to_json()),
+    }
+}
+
+fn sum<'a>(list: &Value<'a>) -> Option<Value<'a>> {
+    let mut int: i64 = 0;
+    let mut float: Option<f64> = None;
+    for v in list.elements()? {
+        match (v, float) {
+            (Value::Int(i), None) => match int.checked_add(i) {
+                Some(n) => int = n,
+                None => float = Some(int as f64 + i as f64),
+            },
+            (v, f) => float = Some(f.unwrap_or(int as f64) + v.as_f64()?),
+        }
+    }
+    Some(float.map_or(Value::Int(int), Value::Float))
+}
+
+fn extreme<'a>(b: Builtin, args: &[Value<'a>], span: Span) -> R<'a> {
+    let items: Vec<Value<'a>> = match args {
+        [one] => one
+            .elements()
+            .ok_or_else(|| EvalError::type_error(span, format!("`{}` of one value needs a list", b.name())))?
+            .collect(),
+        many => many.to_vec(),
+    };
+    let mut best: Option<Value<'a>> = None;
+    for v in items {
+        best = Some(match best {
+            None => v,
+            Some(cur) => {
+                let ord = v.compare(&cur).ok_or_else(|| {
+                    EvalError::type_error(span, format!("cannot compare {} with {}", v.type_name(), cur.type_name()))
+                })?;
+                let better = if b == Builtin::Min { ord == Ordering::Less } else { ord == Ordering::Greater };
+                if better { v } else { cur }
+            }
+        });
+    }
+    best.ok_or_else(|| EvalError::invalid(span, format!("`{}` of an empty list", b.name())))
+}
+
+/// A date from a date value, `YYYY-MM-DD`, or a timestamp (its UTC date).
+pub fn to_date(v: &Value<'_>) -> Option<Date> {
+    match v {
+        Value::Date(d) => Some(*d),
+        v => {
+            let s = v.as_str()?.trim();
+            s.parse::<Date>()
+                .ok()
+                .or_else(|| s.parse::<jiff::Timestamp>().ok().map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date()))
+                .or_else(|| s.parse::<jiff::civil::DateTime>().ok().map(|dt| dt.date()))
+        }
+    }
+}
+
+fn date_error<'a>(v: &Value<'_>, span: Span) -> EvalError<'a> {
+    match v.as_str() {
+        Some(s) => EvalError::invalid(
+            span,
+            format!("`{}` is not a date (YYYY-MM-DD or an RFC 3339 timestamp)", crate::escape::terminal(s)),
+        ),
+        None => EvalError::type_error(span, format!("expected a date or a string, got {}", v.type_name())),
+    }
+}
+
+/// Converts parsed JSON into an owned value.
+pub fn from_json(j: &serde_json::Value) -> Value<'static> {
+    use serde_json::Value as J;
+    match j {
+        J::Null => Value::Null,
+        J::Bool(b) => Value::Bool(*b),
+        J::Number(n) => n.as_i64().map_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN)), Value::Int),
+        J::String(s) => Value::string(s.as_str()),
+        J::Array(items) => Value::list(items.iter().map(from_json).collect()),
+        J::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (Arc::<str>::from(k.as_str()), from_json(v)))
+                .collect::<Vec<_>>()
+                .into(),
+        ),
+    }
+}

@@ -1,0 +1,412 @@
+//! Evaluation: the checked program and the facts in, one result per control
+//! and per assertion out (SPEC §5). Missing facts and type errors make the
+//! subject `error`, never `pass`; limits stop the control with a diagnostic.
+
+mod builtins;
+pub mod cidr;
+pub mod error;
+mod machine;
+mod ops;
+pub mod policy;
+
+use crate::check::program::{Control, PolicyList, Program, Status, Step, Waiver};
+use crate::diagnostic::Diagnostic;
+use crate::source::Span;
+use crate::value::Value;
+use error::{ErrorKind, EvalError};
+pub use machine::{Items, Machine};
+use jiff::civil::Date;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+pub use builtins::{from_json, to_date};
+
+/// Steps every control may take whatever the input size; the budget grows
+/// by `STEPS_PER_NODE` for each node of the facts, so linear work on any
+/// input fits and runaway (cubic) work is stopped in seconds.
+pub const BASE_STEPS: u64 = 50_000_000;
+pub const STEPS_PER_NODE: u64 = 100;
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub now: Date,
+    /// Step budget per control; None: `BASE_STEPS + STEPS_PER_NODE × nodes`.
+    pub max_steps: Option<u64>,
+    pub timeout: Option<Duration>,
+}
+
+pub struct Evaluator<'a> {
+    pub program: &'a Program,
+    /// The facts root; None during static analysis.
+    pub facts: Option<Value<'a>>,
+    pub now: Date,
+    pub max_steps: u64,
+    pub deadline: Option<Instant>,
+    globals: Vec<OnceLock<Result<Value<'a>, EvalError<'a>>>>,
+    lists: [Value<'static>; 4],
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Violation {
+    pub key: String,
+    pub pointer: Option<String>,
+    pub message: String,
+    pub waived: bool,
+    /// The `require` that failed first.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SubjectError {
+    pub key: String,
+    pub pointer: Option<String>,
+    pub message: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ControlResult {
+    pub status: Status,
+    /// Subjects checked (after `where`).
+    pub subjects: usize,
+    /// Subjects the `where` clause left out.
+    pub filtered: usize,
+    pub violations: Vec<Violation>,
+    pub errors: Vec<SubjectError>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AssertionResult {
+    pub status: Status,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub controls: Vec<ControlResult>,
+    pub assertions: Vec<AssertionResult>,
+    /// Limits hit during evaluation (budget, timeout).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> Evaluator<'a> {
+    pub fn new(program: &'a Program, facts: Option<Value<'a>>, fact_nodes: usize, options: &Options) -> Self {
+        Evaluator {
+            program,
+            facts,
+            now: options.now,
+            max_steps: options
+                .max_steps
+                .unwrap_or(BASE_STEPS.saturating_add(STEPS_PER_NODE.saturating_mul(fact_nodes as u64))),
+            deadline: options.timeout.map(|t| Instant::now() + t),
+            globals: program.globals.iter().map(|_| OnceLock::new()).collect(),
+            lists: [
+                policy::controls(program, None),
+                policy::services(program),
+                policy::layers(program),
+                policy::parties(program),
+            ],
+        }
+    }
+
+    fn global(&self, i: usize, m: &mut Machine<'a, '_>) -> Result<Value<'a>, EvalError<'a>> {
+        let g = &self.program.globals[i];
+        self.globals[i]
+            .get_or_init(|| m.in_frame(g.slots, Vec::new(), &g.value))
+            .clone()
+    }
+
+    fn policy_list(&self, list: PolicyList) -> Value<'a> {
+        let i = match list {
+            PolicyList::Controls => 0,
+            PolicyList::Services => 1,
+            PolicyList::Layers => 2,
+            PolicyList::Parties => 3,
+        };
+        self.lists[i].clone()
+    }
+
+    /// Gives `controls[].status` its values for the assertions, and forgets
+    /// globals that may have read the earlier list.
+    fn set_statuses(&mut self, statuses: &[Status]) {
+        self.lists[0] = policy::controls(self.program, Some(statuses));
+        self.globals = self.program.globals.iter().map(|_| OnceLock::new()).collect();
+    }
+}
+
+/// Evaluates every control, then every assertion.
+pub fn evaluate<'a>(program: &'a Program, facts: Option<Value<'a>>, fact_nodes: usize, options: &Options) -> Outcome {
+    let mut ev = Evaluator::new(program, facts, fact_nodes, options);
+    let static_only = ev.facts.is_none();
+    let mut diagnostics = Vec::new();
+    let controls: Vec<ControlResult> = program
+        .controls
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if static_only && c.checked() {
+                return ControlResult::empty(Status::Unevaluated);
+            }
+            let waivers: Vec<&Waiver> = program.waivers.iter().filter(|w| w.control == i).collect();
+            let (result, stopped) = run_control(&ev, c, &waivers);
+            if let Some(limit) = stopped {
+                diagnostics.push(
+                    Diagnostic::error("L001", format!("control `{}` stopped: {}", c.id, limit.message()))
+                        .with_label(limit.span, "stopped while evaluating this")
+                        .with_help("raise the limit with --max-steps N or --timeout SECONDS if this much work is expected"),
+                );
+            }
+            result
+        })
+        .collect();
+    let statuses: Vec<Status> = controls.iter().map(|r| r.status).collect();
+    ev.set_statuses(&statuses);
+    let assertions = program
+        .assertions
+        .iter()
+        .map(|a| {
+            let mut m = Machine::new(&ev, a.slots);
+            match m.eval_bool(&a.cond, "an assertion") {
+                Ok(true) => AssertionResult { status: Status::Pass, message: None },
+                Ok(false) => AssertionResult { status: Status::Fail, message: None },
+                Err(e) if matches!(e.kind, ErrorKind::NoFacts) => AssertionResult {
+                    status: Status::Unevaluated,
+                    message: Some(e.message()),
+                },
+                Err(e) => AssertionResult {
+                    status: Status::Error,
+                    message: Some(e.message()),
+                },
+            }
+        })
+        .collect();
+    Outcome {
+        controls,
+        assertions,
+        diagnostics,
+    }
+}
+
+impl ControlResult {
+    fn empty(status: Status) -> Self {
+        ControlResult {
+            status,
+            subjects: 0,
+            filtered: 0,
+            violations: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+}
+
+/// Where a subject sits: its own container, or its index in a facts
+/// container, or nowhere in the facts (a computed value).
+struct Location<'a> {
+    container: Option<crate::value::FactRef<'a>>,
+    index: usize,
+}
+
+impl Location<'_> {
+    fn pointer(&self, subject: &Value<'_>) -> Option<String> {
+        match subject {
+            Value::Array(r) | Value::Map(r) => Some(r.pointer()),
+            _ => self.container.map(|c| c.facts.child_pointer(c.block, self.index)),
+        }
+    }
+}
+
+/// One control's result, and the limit that stopped it early, if any.
+fn run_control<'a>(ev: &Evaluator<'a>, c: &'a Control, waivers: &[&Waiver]) -> (ControlResult, Option<EvalError<'a>>) {
+    if !c.checked() {
+        return (ControlResult::empty(c.unchecked_status()), None);
+    }
+    let mut m = Machine::new(ev, c.slots);
+    let mut r = ControlResult::empty(Status::Pass);
+    let outcome = match &c.selection {
+        None => {
+            r.subjects = 1;
+            let root = ev.facts.clone().unwrap_or(Value::Null);
+            let location = Location { container: None, index: 0 };
+            check_subject(&mut m, c, root, &location, waivers, &mut r)
+        }
+        Some(sel) => select(&mut m, c, sel, waivers, &mut r),
+    };
+    let stopped = outcome.err();
+    if let Some(limit) = &stopped {
+        r.errors.push(SubjectError {
+            key: "(stopped)".into(),
+            pointer: None,
+            message: limit.message(),
+            span: limit.span,
+        });
+    }
+    r.status = if r.violations.iter().any(|v| !v.waived) {
+        Status::Fail
+    } else if !r.errors.is_empty() {
+        Status::Error
+    } else if !r.violations.is_empty() {
+        Status::Waived
+    } else {
+        Status::Pass
+    };
+    (r, stopped)
+}
+
+/// Runs the `for` selection; `Err` only for a limit.
+fn select<'a>(
+    m: &mut Machine<'a, '_>,
+    c: &'a Control,
+    sel: &'a crate::check::program::Selection,
+    waivers: &[&Waiver],
+    r: &mut ControlResult,
+) -> Result<(), EvalError<'a>> {
+    let items = match m.eval(&sel.source).and_then(|v| Items::new(v, sel.source.span)) {
+        Ok(items) => items,
+        Err(e) if e.is_limit() => return Err(e),
+        Err(e) => {
+            r.errors.push(SubjectError {
+                key: "(for)".into(),
+                pointer: e.pointer(),
+                message: e.message(),
+                span: e.span,
+            });
+            return Ok(());
+        }
+    };
+    let container = items.container();
+    for (index, (k, v)) in items.enumerate() {
+        m.bind(sel.binding, k, v.clone());
+        let location = Location { container, index };
+        if let Some(filter) = &sel.filter {
+            match m.eval_bool(filter, "`where`") {
+                Ok(true) => {}
+                Ok(false) => {
+                    r.filtered += 1;
+                    continue;
+                }
+                Err(e) if e.is_limit() => return Err(e),
+                Err(e) => {
+                    r.subjects += 1;
+                    let pointer = location.pointer(&v);
+                    r.errors.push(SubjectError {
+                        key: default_key(&v, &pointer, index),
+                        pointer,
+                        message: e.message(),
+                        span: e.span,
+                    });
+                    continue;
+                }
+            }
+        }
+        r.subjects += 1;
+        check_subject(m, c, v, &location, waivers, r)?;
+    }
+    Ok(())
+}
+
+/// Evaluates the steps for one subject; `Err` only for a limit.
+fn check_subject<'a>(
+    m: &mut Machine<'a, '_>,
+    c: &'a Control,
+    subject: Value<'a>,
+    location: &Location<'a>,
+    waivers: &[&Waiver],
+    r: &mut ControlResult,
+) -> Result<(), EvalError<'a>> {
+    let mut failed: Option<(String, Span)> = None;
+    let mut error: Option<EvalError<'a>> = None;
+    for step in &c.steps {
+        match step {
+            Step::Let(slot, value) => match m.eval(value) {
+                Ok(v) => m.set(*slot, v),
+                Err(e) if e.is_limit() => return Err(e),
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            },
+            Step::Require { cond, message, text, span } => match m.eval(cond) {
+                Ok(Value::Bool(true)) => {}
+                Ok(Value::Bool(false)) => {
+                    if failed.is_none() {
+                        failed = Some((failure_message(m, message.as_ref(), text)?, *span));
+                    }
+                }
+                Ok(v) => {
+                    error.get_or_insert(EvalError::type_error(
+                        cond.span,
+                        format!("`require` needs a bool, got {}", v.type_name()),
+                    ));
+                }
+                Err(e) if e.is_limit() => return Err(e),
+                Err(e) => {
+                    error.get_or_insert(e);
+                }
+            },
+        }
+    }
+    if failed.is_none() && error.is_none() {
+        return Ok(());
+    }
+    let pointer = location.pointer(&subject);
+    let key = match &c.key {
+        None => Ok(default_key(&subject, &pointer, location.index)),
+        Some(k) => match m.eval(k) {
+            Ok(v) if v.as_str().is_some() || v.as_f64().is_some() => Ok(v.display()),
+            Ok(v) => Err(EvalError::type_error(k.span, format!("`key` must be a string or a number, got {}", v.type_name()))),
+            Err(e) if e.is_limit() => return Err(e),
+            Err(e) => Err(e),
+        },
+    };
+    let key = match key {
+        Ok(key) => key,
+        Err(e) => {
+            r.errors.push(SubjectError {
+                key: default_key(&subject, &pointer, location.index),
+                pointer,
+                message: e.message(),
+                span: e.span,
+            });
+            return Ok(());
+        }
+    };
+    match (failed, error) {
+        (Some((message, span)), _) => r.violations.push(Violation {
+            waived: waivers.iter().any(|w| w.covers(&key)),
+            key,
+            pointer,
+            message,
+            span,
+        }),
+        (None, Some(e)) => r.errors.push(SubjectError {
+            key,
+            pointer,
+            message: e.message(),
+            span: e.span,
+        }),
+        (None, None) => {}
+    }
+    Ok(())
+}
+
+fn failure_message<'a>(m: &mut Machine<'a, '_>, message: Option<&'a crate::check::program::Ir>, text: &str) -> Result<String, EvalError<'a>> {
+    let default = || format!("requirement `{text}` failed");
+    let Some(message) = message else { return Ok(default()) };
+    match m.eval(message) {
+        Ok(v) => Ok(v.display()),
+        Err(e) if e.is_limit() => Err(e),
+        Err(e) => Ok(format!("{} (the message could not be built: {})", default(), e.message())),
+    }
+}
+
+/// SPEC §2: the subject's `id`, `name` or `arn`, else its JSON pointer.
+fn default_key(subject: &Value<'_>, pointer: &Option<String>, index: usize) -> String {
+    for field in ["id", "name", "arn"] {
+        if let Some(v) = subject.get(field) {
+            if v.as_str().is_some() || v.as_f64().is_some() {
+                return v.display();
+            }
+        }
+    }
+    pointer.clone().unwrap_or_else(|| format!("#{index}"))
+}

@@ -1,0 +1,451 @@
+//! Facts: JSON text in, one compact arena per input out. Parsed once with
+//! serde_json into 16-byte nodes whose strings borrow the input text; the
+//! evaluator reads it in place, never copying a subtree. Duplicate keys are
+//! refused (tools disagree on which one wins), and every node can name its
+//! JSON pointer without the arena storing a parent per node.
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use std::fmt;
+
+/// A string in the arena: a range of the input text, or of `unescaped`
+/// when the JSON string contained escapes.
+#[derive(Clone, Copy, Debug)]
+pub struct StrRef {
+    offset: u32,
+    len: u32,
+    unescaped: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Node {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(StrRef),
+    /// An array: its elements are the nodes of this block.
+    Array(u32),
+    /// An object: its block holds key, value, key, value, ...
+    Object(u32),
+}
+
+/// The children of one array or object, contiguous in `Facts::nodes`.
+#[derive(Clone, Copy, Debug)]
+struct Block {
+    start: u32,
+    /// Number of nodes in the block (twice the entries for an object).
+    len: u32,
+    /// Index in `nodes` of the array or object node that owns this block;
+    /// `ROOT` for the document root.
+    owner: u32,
+    is_object: bool,
+}
+
+const ROOT: u32 = u32::MAX;
+
+/// Why facts could not be read: a message with the line and column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactsError {
+    pub message: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl fmt::Display for FactsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "line {}, column {}: {}", self.line, self.column, self.message)
+        }
+    }
+}
+
+pub struct Facts {
+    /// The name under `facts` (`facts.NAME`), or None for the root.
+    mount: Option<String>,
+    text: String,
+    unescaped: String,
+    nodes: Vec<Node>,
+    blocks: Vec<Block>,
+    root: Node,
+}
+
+impl Facts {
+    /// Parses a JSON document (`jsonl`: one document per line, as a list).
+    pub fn parse(text: String, mount: Option<String>, jsonl: bool) -> Result<Facts, FactsError> {
+        if u32::try_from(text.len()).is_err() {
+            return Err(FactsError {
+                message: "facts larger than 4 GiB are not supported".into(),
+                line: 0,
+                column: 0,
+            });
+        }
+        let mut facts = Facts {
+            mount,
+            text: String::new(),
+            unescaped: String::new(),
+            nodes: Vec::with_capacity(text.len() / 16),
+            blocks: Vec::new(),
+            root: Node::Null,
+        };
+        let mut builder = Builder {
+            text: &text,
+            unescaped: &mut facts.unescaped,
+            nodes: &mut facts.nodes,
+            blocks: &mut facts.blocks,
+            scratch: Vec::new(),
+        };
+        if jsonl {
+            for (n, line) in text.split('\n').enumerate() {
+                if !line.trim().is_empty() {
+                    builder.document(line).map_err(|e| FactsError {
+                        message: strip_position(&e),
+                        line: n + 1,
+                        column: e.column(),
+                    })?;
+                }
+            }
+            builder.finish_block(0, false);
+        } else {
+            builder.document(&text).map_err(|e| FactsError {
+                message: strip_position(&e),
+                line: e.line(),
+                column: e.column(),
+            })?;
+        }
+        let root = builder.scratch.pop().unwrap_or(Node::Null);
+        facts.root = root;
+        facts.text = text;
+        Ok(facts)
+    }
+
+    pub fn mount(&self) -> Option<&str> {
+        self.mount.as_deref()
+    }
+
+    pub fn root(&self) -> Node {
+        self.root
+    }
+
+    /// Number of nodes (a measure of the input's size, for budgets).
+    pub fn node_count(&self) -> usize {
+        self.nodes.len() + 1
+    }
+
+    pub fn str(&self, s: StrRef) -> &str {
+        let source = if s.unescaped {
+            &self.unescaped
+        } else {
+            &self.text
+        };
+        let start = s.offset as usize;
+        source.get(start..start + s.len as usize).unwrap_or("")
+    }
+
+    /// The nodes of a block: array elements, or key/value pairs.
+    pub fn block(&self, block: u32) -> &[Node] {
+        match self.blocks.get(block as usize) {
+            Some(b) => &self.nodes[b.start as usize..(b.start + b.len) as usize],
+            None => &[],
+        }
+    }
+
+    /// The node index of element `i` of a block (for pointers).
+    fn block_start(&self, block: u32) -> u32 {
+        self.blocks.get(block as usize).map_or(0, |b| b.start)
+    }
+
+    /// RFC 6901 pointer of a container (by its block), including the mount.
+    pub fn pointer(&self, block: u32) -> String {
+        let owner = self.blocks.get(block as usize).map_or(ROOT, |b| b.owner);
+        self.node_pointer(owner)
+    }
+
+    /// Pointer of element `index` (array) or of the value under the
+    /// `index`-th key (object) of a container.
+    pub fn child_pointer(&self, block: u32, index: usize) -> String {
+        let is_object = self.blocks.get(block as usize).is_some_and(|b| b.is_object);
+        let node = self.block_start(block) as usize + if is_object { 2 * index + 1 } else { index };
+        self.node_pointer(u32::try_from(node).unwrap_or(ROOT))
+    }
+
+    fn node_pointer(&self, mut node: u32) -> String {
+        let mut segments = Vec::new();
+        while node != ROOT {
+            let b = self.blocks.partition_point(|b| b.start <= node).saturating_sub(1);
+            let Some(block) = self.blocks.get(b) else { break };
+            let offset = node - block.start;
+            if block.is_object {
+                match self.nodes.get(node as usize - 1) {
+                    Some(Node::Str(k)) => segments.push(escape_pointer(self.str(*k))),
+                    _ => segments.push(String::new()),
+                }
+            } else {
+                segments.push(offset.to_string());
+            }
+            node = block.owner;
+        }
+        let mut out = String::new();
+        if let Some(m) = &self.mount {
+            out.push('/');
+            out.push_str(&escape_pointer(m));
+        }
+        for s in segments.iter().rev() {
+            out.push('/');
+            out.push_str(s);
+        }
+        out
+    }
+}
+
+fn escape_pointer(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+/// serde_json's message without its " at line L column C" suffix, which is
+/// reported separately.
+fn strip_position(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg,
+    }
+}
+
+struct Builder<'b> {
+    /// The whole input: borrowed strings are ranges of it.
+    text: &'b str,
+    unescaped: &'b mut String,
+    nodes: &'b mut Vec<Node>,
+    blocks: &'b mut Vec<Block>,
+    /// Finished nodes whose container is still open.
+    scratch: Vec<Node>,
+}
+
+impl Builder<'_> {
+    fn document(&mut self, doc: &str) -> Result<(), serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_str(doc);
+        NodeSeed(self).deserialize(&mut de)?;
+        de.end()
+    }
+
+    fn string(&mut self, s: &str, borrowed: bool) -> Result<StrRef, String> {
+        let base = self.text.as_ptr() as usize;
+        let addr = s.as_ptr() as usize;
+        let len = u32::try_from(s.len()).map_err(|_| "string too long".to_string())?;
+        if borrowed && addr >= base && addr + s.len() <= base + self.text.len() {
+            return Ok(StrRef {
+                offset: (addr - base) as u32,
+                len,
+                unescaped: false,
+            });
+        }
+        let offset =
+            u32::try_from(self.unescaped.len()).map_err(|_| "facts too large".to_string())?;
+        self.unescaped.push_str(s);
+        Ok(StrRef {
+            offset,
+            len,
+            unescaped: true,
+        })
+    }
+
+    fn text_of(&self, node: &Node) -> &str {
+        match node {
+            Node::Str(s) => {
+                let source: &str = if s.unescaped { self.unescaped } else { self.text };
+                let start = s.offset as usize;
+                source.get(start..start + s.len as usize).unwrap_or("")
+            }
+            _ => "",
+        }
+    }
+
+    /// Moves the nodes pushed since `mark` into a new block and pushes the
+    /// container node that owns it.
+    fn finish_block(&mut self, mark: usize, is_object: bool) {
+        let start = self.nodes.len() as u32;
+        let id = self.blocks.len() as u32;
+        for (i, node) in self.scratch.drain(mark..).enumerate() {
+            if let Node::Array(b) | Node::Object(b) = node {
+                self.blocks[b as usize].owner = start + i as u32;
+            }
+            self.nodes.push(node);
+        }
+        let len = self.nodes.len() as u32 - start;
+        self.blocks.push(Block {
+            start,
+            len,
+            owner: ROOT,
+            is_object,
+        });
+        self.scratch.push(if is_object {
+            Node::Object(id)
+        } else {
+            Node::Array(id)
+        });
+    }
+
+    /// The first key that occurs twice among the entries pushed since `mark`.
+    fn duplicate_key(&self, mark: usize) -> Option<&str> {
+        let keys: Vec<&Node> = self.scratch[mark..].iter().step_by(2).collect();
+        if keys.len() <= 16 {
+            for (i, a) in keys.iter().enumerate() {
+                let a = self.text_of(a);
+                if keys[..i].iter().any(|b| self.text_of(b) == a) {
+                    return Some(a);
+                }
+            }
+            return None;
+        }
+        let mut sorted: Vec<&str> = keys.iter().map(|k| self.text_of(k)).collect();
+        sorted.sort_unstable();
+        sorted.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
+    }
+}
+
+struct NodeSeed<'a, 'b>(&'a mut Builder<'b>);
+
+impl<'de> DeserializeSeed<'de> for NodeSeed<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NodeSeed<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.0.scratch.push(Node::Null);
+        Ok(())
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        self.0.scratch.push(Node::Bool(v));
+        Ok(())
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.0.scratch.push(Node::Int(v));
+        Ok(())
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.0.scratch.push(match i64::try_from(v) {
+            Ok(i) => Node::Int(i),
+            Err(_) => Node::Float(v as f64),
+        });
+        Ok(())
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.0.scratch.push(Node::Float(v));
+        Ok(())
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
+        let s = self.0.string(v, true).map_err(E::custom)?;
+        self.0.scratch.push(Node::Str(s));
+        Ok(())
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        let s = self.0.string(v, false).map_err(E::custom)?;
+        self.0.scratch.push(Node::Str(s));
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mark = self.0.scratch.len();
+        while seq.next_element_seed(NodeSeed(self.0))?.is_some() {}
+        self.0.finish_block(mark, false);
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mark = self.0.scratch.len();
+        while map.next_key_seed(NodeSeed(self.0))?.is_some() {
+            map.next_value_seed(NodeSeed(self.0))?;
+        }
+        if let Some(k) = self.0.duplicate_key(mark) {
+            return Err(de::Error::custom(format_args!(
+                "duplicate key `{}` in object",
+                crate::escape::terminal(k)
+            )));
+        }
+        self.0.finish_block(mark, true);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Facts {
+        Facts::parse(s.to_string(), None, false).expect("valid JSON")
+    }
+
+    #[test]
+    fn pointers_name_every_node() {
+        let f = parse(r#"{"a": [1, {"b/c": [true, {"d": null}]}], "e": {}}"#);
+        let Node::Object(root) = f.root() else { panic!() };
+        assert_eq!(f.pointer(root), "");
+        let Node::Array(a) = f.block(root)[1] else { panic!() };
+        assert_eq!(f.pointer(a), "/a");
+        assert_eq!(f.child_pointer(a, 0), "/a/0");
+        let Node::Object(o) = f.block(a)[1] else { panic!() };
+        assert_eq!(f.pointer(o), "/a/1");
+        let Node::Array(inner) = f.block(o)[1] else { panic!() };
+        assert_eq!(f.pointer(inner), "/a/1/b~1c");
+        let Node::Object(d) = f.block(inner)[1] else { panic!() };
+        assert_eq!(f.child_pointer(d, 0), "/a/1/b~1c/1/d");
+    }
+
+    #[test]
+    fn strings_borrow_or_unescape() {
+        let f = parse(r#"["plain", "esc\"aped", "\u00e9"]"#);
+        let Node::Array(a) = f.root() else { panic!() };
+        let texts: Vec<&str> = f
+            .block(a)
+            .iter()
+            .map(|n| match n {
+                Node::Str(s) => f.str(*s),
+                _ => "",
+            })
+            .collect();
+        assert_eq!(texts, ["plain", "esc\"aped", "é"]);
+    }
+
+    #[test]
+    fn errors_have_positions() {
+        let e = Facts::parse("{\n  \"a\": [1,]\n}".into(), None, false).err().expect("error");
+        assert_eq!((e.line, e.column), (2, 11));
+        let e = Facts::parse(r#"{"a": 1, "a": 2}"#.into(), None, false).err().expect("error");
+        assert!(e.message.contains("duplicate key `a`"), "{}", e.message);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+        let e = Facts::parse(deep, None, false).err().expect("error");
+        assert!(e.message.contains("recursion limit"), "{}", e.message);
+    }
+
+    #[test]
+    fn jsonl_is_a_list_of_documents() {
+        let f = Facts::parse("{\"a\":1}\n\n{\"a\":2}\n".into(), None, true).expect("valid");
+        let Node::Array(a) = f.root() else { panic!() };
+        assert_eq!(f.block(a).len(), 2);
+        assert_eq!(f.child_pointer(a, 1), "/1");
+        let e = Facts::parse("{}\n{bad}\n".into(), None, true).err().expect("error");
+        assert_eq!(e.line, 2);
+    }
+}

@@ -1,0 +1,180 @@
+//! The `onus` command line: arguments in, reports on stdout, diagnostics on
+//! stderr, and the exit codes of SPEC §5 (0 ok, 1 gate failed, 2 not loaded).
+
+use clap::{Parser, Subcommand, ValueEnum};
+use onus::Session;
+use onus::diagnostic::{self, Diagnostic};
+use onus::eval::Options;
+use onus::report::{self, Gate, Run, text::Style};
+use onus::value::{Word, WordClass};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(name = "onus", version, about = "Policy as code for the cloud shared responsibility model")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check policies statically and, with --facts, evaluate their controls.
+    Check(CheckArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Policy files or directories (every .onus file below them).
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Facts: FILE, NAME=FILE (read as facts.NAME), or - for standard input;
+    /// a .jsonl file is a list of its lines.
+    #[arg(long, value_name = "[NAME=]FILE|-")]
+    facts: Vec<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Lowest severity that fails the run (info, low, medium, high, critical).
+    #[arg(long, value_name = "SEV", default_value = "info", value_parser = parse_severity)]
+    fail_on: Word,
+    /// Let `soft` controls fail the run too.
+    #[arg(long)]
+    strict: bool,
+    /// The date the run takes as today (YYYY-MM-DD); default: today in UTC.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    now: Option<jiff::civil::Date>,
+    #[command(flatten)]
+    limits: Limits,
+}
+
+#[derive(clap::Args)]
+struct Limits {
+    /// Evaluation steps each control may take (default scales with the facts).
+    #[arg(long, value_name = "N")]
+    max_steps: Option<u64>,
+    /// Stop evaluating after this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<f64>,
+}
+
+fn parse_severity(s: &str) -> Result<Word, String> {
+    Word::parse(s)
+        .filter(|w| w.class() == WordClass::Severity)
+        .ok_or_else(|| "expected info, low, medium, high or critical".into())
+}
+
+fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
+    s.parse().map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD)"))
+}
+
+fn today() -> jiff::civil::Date {
+    jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()
+}
+
+fn options(now: Option<jiff::civil::Date>, limits: &Limits) -> Options {
+    Options {
+        now: now.unwrap_or_else(today),
+        max_steps: limits.max_steps,
+        timeout: limits
+            .timeout
+            .filter(|t| t.is_finite() && *t > 0.0)
+            .map(Duration::from_secs_f64),
+    }
+}
+
+fn color_for(stream_is_terminal: bool) -> bool {
+    stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn write_out(text: &str) {
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`onus check | head`) is not an error worth reporting.
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+fn check(args: CheckArgs) -> i32 {
+    let mut session = Session::new(options(args.now, &args.limits));
+    for p in &args.paths {
+        session.load_path(p);
+    }
+    session.check();
+    let mut facts_errors: Vec<Diagnostic> = Vec::new();
+    for spec in &args.facts {
+        if let Err(d) = session.load_facts_spec(spec) {
+            facts_errors.push(d);
+        }
+    }
+    let outcome = if session.has_errors() || !facts_errors.is_empty() {
+        None
+    } else {
+        match session.evaluate() {
+            Ok(o) => Some(o),
+            Err(msg) => {
+                facts_errors.push(Diagnostic::error("F012", msg));
+                None
+            }
+        }
+    };
+    let mut diagnostics = session.diagnostics.clone();
+    diagnostics.extend(facts_errors);
+    if let Some(o) = &outcome {
+        diagnostics.extend(o.diagnostics.iter().cloned());
+    }
+    let run = Run {
+        program: &session.program,
+        outcome: outcome.as_ref(),
+        diagnostics: &diagnostics,
+        sources: &session.sources,
+    };
+    let gate = Gate {
+        fail_on: args.fail_on,
+        strict: args.strict,
+    };
+    match args.format {
+        Format::Json => write_out(&report::json::render(&run)),
+        Format::Text => {
+            if !diagnostics.is_empty() {
+                let rendered = diagnostic::render(&diagnostics, &session.sources, color_for(std::io::stderr().is_terminal()));
+                let _ = std::io::stderr().write_all(rendered.as_bytes());
+            }
+            let style = Style {
+                color: color_for(std::io::stdout().is_terminal()),
+            };
+            write_out(&report::text::render(&run, gate, style));
+        }
+    }
+    run.exit_code(gate)
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    // Deeply nested but legal input recurses; give it room on every platform.
+    let worker = std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(move || match cli.command {
+            Command::Check(args) => check(args),
+        });
+    let code = match worker.map(|h| h.join()) {
+        Ok(Ok(code)) => code,
+        _ => {
+            eprintln!("onus: internal error");
+            2
+        }
+    };
+    ExitCode::from(code as u8)
+}

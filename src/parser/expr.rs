@@ -1,0 +1,335 @@
+//! Expression grammar: tokens in, `ast::Expr` out, with the precedence of
+//! SPEC §3 (Pratt parsing); every node spans its whole source text.
+
+use super::{Extra, ParserInput};
+use crate::ast::*;
+use crate::lexer::{Token, duration_seconds, unescape};
+use crate::source::{FileId, Span};
+use chumsky::input::MapExtra;
+use chumsky::pratt::{infix, left, postfix, prefix};
+use chumsky::prelude::*;
+
+pub(super) fn to_span(file: FileId, s: SimpleSpan) -> Span {
+    Span::new(file, s.into_range())
+}
+
+/// An identifier as a spanned `Name`.
+pub(super) fn name<'t, 's: 't, I: ParserInput<'t, 's>>(
+    file: FileId,
+) -> impl Parser<'t, I, Name, Extra<'t, 's>> + Clone {
+    select! { Token::Ident(s) => s }
+        .map_with(move |s: &str, e| Name {
+            text: s.to_string(),
+            span: to_span(file, e.span()),
+        })
+        .labelled("identifier")
+}
+
+/// An identifier or a keyword: field names after `.` and object keys.
+pub(super) fn field_name<'t, 's: 't, I: ParserInput<'t, 's>>(
+    file: FileId,
+) -> impl Parser<'t, I, Name, Extra<'t, 's>> + Clone {
+    any()
+        .try_map(|t: Token<'s>, span| match t {
+            Token::Ident(s) => Ok(s.to_string()),
+            t => t
+                .keyword()
+                .map(str::to_string)
+                .ok_or_else(|| Rich::custom(span, format!("expected a field name, found {t}"))),
+        })
+        .map_with(move |text, e| Name {
+            text,
+            span: to_span(file, e.span()),
+        })
+        .labelled("field name")
+}
+
+/// A dotted name such as `network.virtual`.
+pub(super) fn dotted<'t, 's: 't, I: ParserInput<'t, 's>>(
+    file: FileId,
+) -> impl Parser<'t, I, Name, Extra<'t, 's>> + Clone {
+    select! { Token::Ident(s) => s }
+        .separated_by(just(Token::Dot))
+        .at_least(1)
+        .collect::<Vec<_>>()
+        .map_with(move |parts, e| Name {
+            text: parts.join("."),
+            span: to_span(file, e.span()),
+        })
+        .labelled("layer name")
+}
+
+pub(super) fn string<'t, 's: 't, I: ParserInput<'t, 's>>(
+    file: FileId,
+) -> impl Parser<'t, I, StrLit, Extra<'t, 's>> + Clone {
+    select! { Token::Str(s) => unescape(s) }
+        .map_with(move |value, e| StrLit {
+            value,
+            span: to_span(file, e.span()),
+        })
+        .labelled("string")
+}
+
+fn node<'t, 's: 't, I: ParserInput<'t, 's>>(
+    file: FileId,
+    kind: ExprKind,
+    e: &mut MapExtra<'t, '_, I, Extra<'t, 's>>,
+) -> Expr {
+    Expr {
+        kind,
+        span: to_span(file, e.span()),
+    }
+}
+
+fn binary(op: BinaryOp, l: Expr, r: Expr) -> Expr {
+    let span = l.span.join(r.span);
+    Expr {
+        kind: ExprKind::Binary(op, Box::new(l), Box::new(r)),
+        span,
+    }
+}
+
+pub(super) fn expr<'t, 's: 't, I: ParserInput<'t, 's>>(
+    file: FileId,
+) -> impl Parser<'t, I, Expr, Extra<'t, 's>> + Clone {
+    recursive(move |expr| {
+        let literal = select! {
+            Token::Int(n) => ExprKind::Int(n),
+            Token::Float(x) => ExprKind::Float(x),
+            Token::True => ExprKind::Bool(true),
+            Token::False => ExprKind::Bool(false),
+            Token::Null => ExprKind::Null,
+            Token::Date(d) => ExprKind::Date(d),
+            Token::Str(s) => ExprKind::Str(unescape(s)),
+            Token::Duration(d) => ExprKind::Duration(duration_seconds(d).unwrap_or(0), d.to_string()),
+        };
+
+        let template = select! { Token::StrBegin(s) => unescape(s) }
+            .then(expr.clone())
+            .then(
+                select! { Token::StrMid(s) => unescape(s) }
+                    .then(expr.clone())
+                    .repeated()
+                    .collect::<Vec<_>>(),
+            )
+            .then(select! { Token::StrEnd(s) => unescape(s) })
+            .map(|(((first, e), mids), last)| {
+                let mut parts = Vec::new();
+                let text = |t: String, parts: &mut Vec<StrPart>| {
+                    if !t.is_empty() {
+                        parts.push(StrPart::Text(t));
+                    }
+                };
+                text(first, &mut parts);
+                parts.push(StrPart::Expr(e));
+                for (t, e) in mids {
+                    text(t, &mut parts);
+                    parts.push(StrPart::Expr(e));
+                }
+                text(last, &mut parts);
+                ExprKind::Template(parts)
+            });
+
+        let args = expr
+            .clone()
+            .separated_by(just(Token::Comma))
+            .allow_trailing()
+            .collect::<Vec<_>>()
+            .delimited_by(just(Token::LParen), just(Token::RParen));
+
+        let name_or_call = name(file).then(args.or_not()).map(|(n, args)| match args {
+            Some(args) => ExprKind::Call { callee: n, args },
+            None => ExprKind::Name(n.text),
+        });
+
+        let paren = expr
+            .clone()
+            .delimited_by(just(Token::LParen), just(Token::RParen))
+            .map(|e| ExprKind::Paren(Box::new(e)));
+
+        let vars = name(file)
+            .separated_by(just(Token::Comma))
+            .at_least(1)
+            .at_most(2)
+            .collect::<Vec<_>>();
+
+        let quantifier = choice((
+            just(Token::All).to(Quantifier::All),
+            just(Token::Any).to(Quantifier::Any),
+            just(Token::None).to(Quantifier::None),
+        ))
+        .then(vars.clone())
+        .then_ignore(just(Token::In))
+        .then(expr.clone())
+        .then(just(Token::Where).ignore_then(expr.clone()).or_not())
+        .then_ignore(just(Token::Colon))
+        .then(expr.clone())
+        .map(|((((kind, vars), source), filter), body)| ExprKind::Quant {
+            kind,
+            vars,
+            source: Box::new(source),
+            filter: filter.map(Box::new),
+            body: Box::new(body),
+        });
+
+        let conditional = just(Token::If)
+            .ignore_then(expr.clone())
+            .then_ignore(just(Token::Then))
+            .then(expr.clone())
+            .then_ignore(just(Token::Else))
+            .then(expr.clone())
+            .map(|((cond, then), otherwise)| ExprKind::If {
+                cond: Box::new(cond),
+                then: Box::new(then),
+                otherwise: Box::new(otherwise),
+            });
+
+        let comprehension_tail = just(Token::For)
+            .ignore_then(vars)
+            .then_ignore(just(Token::In))
+            .then(expr.clone())
+            .then(just(Token::If).ignore_then(expr.clone()).or_not());
+        let list = expr
+            .clone()
+            .then(
+                comprehension_tail.map(Ok).or(just(Token::Comma)
+                    .ignore_then(expr.clone())
+                    .repeated()
+                    .collect::<Vec<_>>()
+                    .then_ignore(just(Token::Comma).or_not())
+                    .map(Err)),
+            )
+            .or_not()
+            .delimited_by(just(Token::LBracket), just(Token::RBracket))
+            .map(|body| match body {
+                None => ExprKind::List(Vec::new()),
+                Some((elem, Ok(((vars, source), filter)))) => ExprKind::Comprehension {
+                    elem: Box::new(elem),
+                    vars,
+                    source: Box::new(source),
+                    filter: filter.map(Box::new),
+                },
+                Some((first, Err(rest))) => {
+                    ExprKind::List(std::iter::once(first).chain(rest).collect())
+                }
+            });
+
+        let key = field_name(file)
+            .map(ObjectKey::Name)
+            .or(string(file).map(ObjectKey::Str));
+        let object = key
+            .then_ignore(just(Token::Colon))
+            .then(expr.clone())
+            .separated_by(just(Token::Comma))
+            .allow_trailing()
+            .collect::<Vec<_>>()
+            .delimited_by(just(Token::LBrace), just(Token::RBrace))
+            .map(ExprKind::Object);
+
+        let none_word = just(Token::None).to(ExprKind::Name("none".into()));
+
+        let atom = choice((
+            literal,
+            template,
+            quantifier,
+            none_word,
+            conditional,
+            name_or_call,
+            paren,
+            list,
+            object,
+        ))
+        .map_with(move |kind, e| node(file, kind, e))
+        .labelled("expression")
+        .boxed();
+
+        let optional = just(Token::Question).or_not().map(|q| q.is_some());
+        let op = |t: Token<'s>, op: BinaryOp| just(t).to(op);
+        atom.pratt((
+            postfix(
+                10,
+                just(Token::Dot).ignore_then(field_name(file)).then(optional.clone()),
+                move |base, (name, optional), e: &mut MapExtra<'t, '_, I, Extra<'t, 's>>| {
+                    node(
+                        file,
+                        ExprKind::Field {
+                            base: Box::new(base),
+                            name,
+                            optional,
+                        },
+                        e,
+                    )
+                },
+            ),
+            postfix(
+                10,
+                expr.clone()
+                    .delimited_by(just(Token::LBracket), just(Token::RBracket))
+                    .then(optional),
+                move |base, (index, optional), e: &mut MapExtra<'t, '_, I, Extra<'t, 's>>| {
+                    node(
+                        file,
+                        ExprKind::Index {
+                            base: Box::new(base),
+                            index: Box::new(index),
+                            optional,
+                        },
+                        e,
+                    )
+                },
+            ),
+            prefix(
+                NEG_PRECEDENCE,
+                just(Token::Minus),
+                move |_, rhs, e: &mut MapExtra<'t, '_, I, Extra<'t, 's>>| {
+                    node(file, ExprKind::Unary(UnaryOp::Neg, Box::new(rhs)), e)
+                },
+            ),
+            infix(
+                left(7),
+                choice((
+                    op(Token::Star, BinaryOp::Mul),
+                    op(Token::Slash, BinaryOp::Div),
+                    op(Token::Percent, BinaryOp::Rem),
+                )),
+                |l, op, r, _| binary(op, l, r),
+            ),
+            infix(
+                left(6),
+                choice((op(Token::Plus, BinaryOp::Add), op(Token::Minus, BinaryOp::Sub))),
+                |l, op, r, _| binary(op, l, r),
+            ),
+            infix(
+                left(5),
+                choice((
+                    op(Token::Eq, BinaryOp::Eq),
+                    op(Token::Ne, BinaryOp::Ne),
+                    op(Token::Le, BinaryOp::Le),
+                    op(Token::Lt, BinaryOp::Lt),
+                    op(Token::Ge, BinaryOp::Ge),
+                    op(Token::Gt, BinaryOp::Gt),
+                    op(Token::In, BinaryOp::In),
+                )),
+                |l, op, r, _| binary(op, l, r),
+            ),
+            prefix(
+                NOT_PRECEDENCE,
+                just(Token::Not),
+                move |_, rhs, e: &mut MapExtra<'t, '_, I, Extra<'t, 's>>| {
+                    node(file, ExprKind::Unary(UnaryOp::Not, Box::new(rhs)), e)
+                },
+            ),
+            infix(left(3), op(Token::And, BinaryOp::And), |l, op, r, _| {
+                binary(op, l, r)
+            }),
+            infix(left(2), op(Token::Or, BinaryOp::Or), |l, op, r, _| {
+                binary(op, l, r)
+            }),
+            infix(left(1), op(Token::Coalesce, BinaryOp::Coalesce), |l, op, r, _| {
+                binary(op, l, r)
+            }),
+        ))
+        .labelled("expression")
+        .boxed()
+    })
+}

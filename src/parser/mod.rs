@@ -1,0 +1,199 @@
+//! Parser: the tokens of one file in, a `Module` (every declaration that
+//! parsed) and all syntax diagnostics out. Nesting is bounded before and
+//! after parsing, so no input can exhaust the stack of a later phase.
+
+mod decl;
+mod expr;
+
+use crate::ast::{Expr, ExprKind, Module};
+use crate::diagnostic::Diagnostic;
+use crate::lexer::{Token, lex};
+use crate::source::{FileId, Span};
+use chumsky::input::{Stream, ValueInput};
+use chumsky::prelude::*;
+use std::ops::Range;
+
+pub(crate) type Extra<'t, 's> = extra::Err<Rich<'t, Token<'s>>>;
+
+pub(crate) trait ParserInput<'t, 's: 't>:
+    ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>
+{
+}
+impl<'t, 's: 't, T: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>> ParserInput<'t, 's> for T {}
+
+/// Deepest bracket nesting accepted; checked on tokens before parsing.
+pub const MAX_BRACKET_DEPTH: usize = 64;
+/// Deepest expression accepted; checked on the tree after parsing.
+pub const MAX_EXPR_DEPTH: usize = 160;
+
+pub struct Parsed {
+    pub module: Module,
+    /// Byte ranges of every comment, for the formatter.
+    pub comments: Vec<Range<usize>>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// True when every syntax error is an unexpected end of input: the text
+    /// is a prefix of something valid (the REPL then reads another line).
+    pub incomplete: bool,
+}
+
+pub fn parse_module(src: &str, file: FileId) -> Parsed {
+    let lexed = lex(src, file);
+    let mut diagnostics = lexed.diagnostics;
+    let mut incomplete = false;
+    let mut module = Module { items: Vec::new() };
+    if let Some(too_deep) = check_brackets(&lexed.tokens, file) {
+        diagnostics.push(too_deep);
+    } else {
+        let (items, errors) = decl::module(file)
+            .parse(stream(lexed.tokens, src.len()))
+            .into_output_errors();
+        incomplete = !errors.is_empty() && errors.iter().all(|e| e.found().is_none());
+        diagnostics.extend(errors.iter().filter_map(|e| syntax_error(e, file)));
+        module.items = items.unwrap_or_default();
+        for item in &mut module.items {
+            for e in item.exprs_mut() {
+                limit_depth(e, &mut diagnostics);
+            }
+        }
+    }
+    Parsed {
+        module,
+        comments: lexed.comments,
+        diagnostics,
+        incomplete,
+    }
+}
+
+/// Parses a single expression (REPL input, `:type`).
+pub fn parse_expr(src: &str, file: FileId) -> (Option<Expr>, Vec<Diagnostic>, bool) {
+    let lexed = lex(src, file);
+    let mut diagnostics = lexed.diagnostics;
+    if let Some(too_deep) = check_brackets(&lexed.tokens, file) {
+        diagnostics.push(too_deep);
+        return (None, diagnostics, false);
+    }
+    let (parsed, errors) = expr::expr(file)
+        .then_ignore(end())
+        .parse(stream(lexed.tokens, src.len()))
+        .into_output_errors();
+    let incomplete = !errors.is_empty() && errors.iter().all(|e| e.found().is_none());
+    diagnostics.extend(errors.iter().filter_map(|e| syntax_error(e, file)));
+    let parsed = parsed.map(|mut e| {
+        limit_depth(&mut e, &mut diagnostics);
+        e
+    });
+    (parsed, diagnostics, incomplete)
+}
+
+/// Whether REPL input is a declaration (as opposed to an expression).
+pub fn starts_with_declaration(src: &str) -> bool {
+    lex(src, FileId(0))
+        .tokens
+        .first()
+        .is_some_and(|(t, _)| t.starts_declaration() || matches!(t, Token::Doc(_)))
+}
+
+fn stream<'s>(
+    tokens: Vec<(Token<'s>, Range<usize>)>,
+    len: usize,
+) -> impl ParserInput<'s, 's> {
+    Stream::from_iter(
+        tokens
+            .into_iter()
+            .map(|(t, r)| (t, SimpleSpan::from(r))),
+    )
+    .map(SimpleSpan::from(len..len), |(t, s)| (t, s))
+}
+
+fn check_brackets(tokens: &[(Token<'_>, Range<usize>)], file: FileId) -> Option<Diagnostic> {
+    let mut depth = 0usize;
+    for (t, r) in tokens {
+        match t {
+            Token::LParen | Token::LBracket | Token::LBrace => {
+                depth += 1;
+                if depth > MAX_BRACKET_DEPTH {
+                    return Some(too_deep(Span::new(file, r.clone()), "brackets nest"));
+                }
+            }
+            Token::RParen | Token::RBracket | Token::RBrace => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn too_deep(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::error("P005", format!("nesting too deep: {what} more than the limit"))
+        .with_label(span, "too deep here")
+        .with_help(format!(
+            "onus accepts {MAX_BRACKET_DEPTH} levels of brackets and expressions {MAX_EXPR_DEPTH} levels deep; split the expression with `let` or `fn`"
+        ))
+}
+
+fn limit_depth(e: &mut Expr, diagnostics: &mut Vec<Diagnostic>) {
+    if e.depth() > MAX_EXPR_DEPTH {
+        diagnostics.push(too_deep(e.span, "this expression nests"));
+        let span = e.span;
+        std::mem::replace(
+            e,
+            Expr {
+                kind: ExprKind::Error,
+                span,
+            },
+        )
+        .dismantle();
+    }
+}
+
+fn syntax_error(e: &Rich<'_, Token<'_>>, file: FileId) -> Option<Diagnostic> {
+    // An invalid token was already reported by the lexer.
+    if matches!(e.found(), Some(Token::Error)) {
+        return None;
+    }
+    let found = match e.found() {
+        Some(t) => t.to_string(),
+        None => "end of input".to_string(),
+    };
+    let mut expected: Vec<String> = e
+        .expected()
+        .map(|p| p.to_string())
+        .filter(|p| p != "something else")
+        .collect();
+    expected.sort();
+    expected.dedup();
+    let message = match &e.reason() {
+        chumsky::error::RichReason::Custom(msg) => msg.to_string(),
+        _ if expected.is_empty() => format!("unexpected {found}"),
+        _ => format!("unexpected {found}, expected {}", join_or(&expected)),
+    };
+    let label = match e.found() {
+        Some(_) => format!("unexpected {found}"),
+        None => "input ends here".to_string(),
+    };
+    let mut d = Diagnostic::error("P010", message).with_label(Span::new(file, e.span().into_range()), label);
+    if let Some((ctx, span)) = e.contexts().next() {
+        d = d.with_label(Span::new(file, span.into_range()), format!("in this {ctx}"));
+    }
+    Some(d)
+}
+
+fn join_or(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_example_parses() {
+        let src = include_str!("../../tests/cases/spec/declarations.onus");
+        let parsed = parse_module(src, FileId(0));
+        assert!(parsed.diagnostics.is_empty(), "{:#?}", parsed.diagnostics);
+        assert_eq!(parsed.module.items.len(), 14);
+    }
+}

@@ -1,0 +1,151 @@
+//! The human report: per control its status, owner and decider, each
+//! violation and error with key, pointer and message, then a summary line.
+//! Everything echoed from facts or policies is escaped for the terminal.
+
+use super::{Gate, Run};
+use crate::check::program::Status;
+use crate::escape::terminal;
+use std::fmt::Write;
+
+/// ANSI styling, or none (not a terminal, or NO_COLOR).
+#[derive(Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn status(self, status: Status) -> String {
+        let label = format!("{:<10}", status.as_str().to_uppercase());
+        let code = match status {
+            Status::Pass => "32",
+            Status::Fail => "1;31",
+            Status::Error => "1;35",
+            Status::Waived => "33",
+            Status::Inherited => "36",
+            Status::Unverified => "33",
+            Status::Unevaluated => "2",
+        };
+        self.paint(code, &label)
+    }
+
+    fn dim(self, text: &str) -> String {
+        self.paint("2", text)
+    }
+}
+
+pub fn render(run: &Run<'_>, gate: Gate, style: Style) -> String {
+    let mut out = String::new();
+    let Some(outcome) = run.outcome else {
+        let _ = writeln!(out, "policy not loaded: see the diagnostics above");
+        return out;
+    };
+    for (c, r) in run.controls() {
+        let decider = c.decider.map_or("unassigned", |d| d.name());
+        let mut ownership = format!("owner {}, decided by {decider}", c.owner.name());
+        if let Some(op) = c.operator.as_deref().filter(|op| *op != decider) {
+            let _ = write!(ownership, ", operated by {}", terminal(op));
+        }
+        let _ = writeln!(
+            out,
+            "{} {}  {}/{}  {} {}  {}",
+            style.status(r.status),
+            terminal(&c.id),
+            terminal(run.service_name(c)),
+            terminal(run.layer_name(c)),
+            c.severity.name(),
+            c.enforce.name(),
+            style.dim(&ownership),
+        );
+        let indent = " ".repeat(11);
+        match r.status {
+            Status::Inherited => {
+                let _ = writeln!(out, "{indent}{}", style.dim("no check: the provider answers for this control"));
+            }
+            Status::Unverified => {
+                let _ = writeln!(out, "{indent}{}", style.dim("no check: nothing verifies this customer-side control"));
+            }
+            Status::Unevaluated => {
+                let _ = writeln!(out, "{indent}{}", style.dim("not evaluated: no --facts given"));
+            }
+            _ => {
+                let mut counts = format!("{} subject{}", r.subjects, plural(r.subjects));
+                if r.filtered > 0 {
+                    let _ = write!(counts, " ({} left out by `where`)", r.filtered);
+                }
+                if r.subjects == 0 {
+                    counts.push_str(" — the `for` selected nothing, so nothing was checked");
+                }
+                let _ = writeln!(out, "{indent}{}", style.dim(&counts));
+            }
+        }
+        for v in &r.violations {
+            let mark = if v.waived { "~ waived" } else { "✗" };
+            let _ = writeln!(
+                out,
+                "{indent}{} {} {}  {}",
+                style.paint(if v.waived { "33" } else { "31" }, mark),
+                terminal(&v.key),
+                style.dim(&terminal(v.pointer.as_deref().unwrap_or("-"))),
+                terminal(&v.message)
+            );
+        }
+        for e in &r.errors {
+            let _ = writeln!(
+                out,
+                "{indent}{} {} {}  {}",
+                style.paint("35", "!"),
+                terminal(&e.key),
+                style.dim(&terminal(e.pointer.as_deref().unwrap_or("-"))),
+                terminal(&e.message)
+            );
+        }
+    }
+    if !run.program.assertions.is_empty() {
+        let _ = writeln!(out);
+        for (a, r) in run.program.assertions.iter().zip(&outcome.assertions) {
+            let _ = write!(out, "{} assert \"{}\"", style.status(r.status), terminal(&a.name));
+            if let Some(m) = &r.message {
+                let _ = write!(out, "  {}", style.dim(&terminal(m)));
+            }
+            out.push('\n');
+        }
+    }
+    let s = run.summary();
+    let mut parts = vec![
+        format!("{} pass", s.pass),
+        format!("{} fail", s.fail),
+        format!("{} error", s.error),
+        format!("{} waived", s.waived),
+        format!("{} inherited", s.inherited),
+        format!("{} unverified", s.unverified),
+    ];
+    if s.unevaluated > 0 {
+        parts.push(format!("{} unevaluated", s.unevaluated));
+    }
+    let verdict = match run.exit_code(gate) {
+        0 => style.paint("32", "ok"),
+        _ => style.paint("1;31", "FAILED"),
+    };
+    let _ = writeln!(
+        out,
+        "\n{verdict}: {} control{}: {}; {} assertion{} failed",
+        s.controls,
+        plural(s.controls),
+        parts.join(", "),
+        s.assertions_failed,
+        plural(s.assertions_failed)
+    );
+    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

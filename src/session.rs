@@ -1,0 +1,327 @@
+//! The library API: a `Session` loads policy files (following `use`),
+//! checks them, loads facts and evaluates. The CLI, the REPL and the tests
+//! all drive onus through it; it never prints.
+
+use crate::ast::{ItemKind, Module, UseTarget};
+use crate::check::{self, program::Program};
+use crate::diagnostic::{self, Diagnostic};
+use crate::eval::{self, Options, Outcome};
+use crate::facts::{Facts, FactsError};
+use crate::parser;
+use crate::source::{FileId, Origin, SourceMap, Span};
+use crate::stdlib;
+use crate::value::Value;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub struct LoadedModule {
+    pub file: FileId,
+    pub module: Module,
+    pub std: bool,
+}
+
+/// Facts given on the command line, already parsed.
+pub struct FactsInput {
+    /// Where they came from (path, or `-` for standard input).
+    pub source: String,
+    pub facts: Facts,
+}
+
+pub struct Session {
+    pub sources: SourceMap,
+    pub modules: Vec<LoadedModule>,
+    /// Load, syntax and check diagnostics (evaluation adds its own).
+    pub diagnostics: Vec<Diagnostic>,
+    pub program: Program,
+    pub facts: Vec<FactsInput>,
+    pub options: Options,
+    std_loaded: bool,
+}
+
+impl Session {
+    pub fn new(options: Options) -> Session {
+        Session {
+            sources: SourceMap::default(),
+            modules: Vec::new(),
+            diagnostics: Vec::new(),
+            program: Program::default(),
+            facts: Vec::new(),
+            options,
+            std_loaded: false,
+        }
+    }
+
+    /// Loads a policy file, or every `.onus` file below a directory.
+    pub fn load_path(&mut self, path: &Path) {
+        if path.is_dir() {
+            let mut files = Vec::new();
+            collect_onus_files(path, &mut files);
+            files.sort();
+            if files.is_empty() {
+                self.diagnostics.push(
+                    Diagnostic::error("F002", format!("no .onus files in directory {}", path.display()))
+                        .with_help("give a policy file or a directory that contains .onus files"),
+                );
+            }
+            for f in files {
+                self.load_file(&f, None);
+            }
+        } else {
+            self.load_file(path, None);
+        }
+    }
+
+    /// Loads policy text that is not on disk (REPL input, tests).
+    pub fn load_source(&mut self, name: &str, text: String) -> FileId {
+        let file = self.sources.add(Origin::Memory(name.to_string()), name.to_string(), text);
+        self.parse_and_follow(file, false);
+        file
+    }
+
+    fn load_file(&mut self, path: &Path, used_at: Option<Span>) -> Option<FileId> {
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        let origin = Origin::Path(canonical.clone());
+        if let Some(id) = self.sources.find(&origin) {
+            return Some(id);
+        }
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                let mut d = Diagnostic::error("F001", format!("cannot read policy {}: {}", path.display(), io_reason(&e)));
+                if let Some(span) = used_at {
+                    d = d.with_label(span, "used here");
+                }
+                self.diagnostics.push(d);
+                return None;
+            }
+        };
+        let (text, invalid_at) = match String::from_utf8(bytes) {
+            Ok(t) => (t, None),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
+            }
+        };
+        let file = self.sources.add(origin, display_name(path), text);
+        if let Some(at) = invalid_at {
+            self.diagnostics.push(
+                Diagnostic::error("F003", "policy file is not valid UTF-8")
+                    .with_label(Span::new(file, at..at + 1), "invalid byte here")
+                    .with_help("onus reads policies as UTF-8 text"),
+            );
+            return Some(file);
+        }
+        self.parse_and_follow(file, false);
+        Some(file)
+    }
+
+    fn load_std(&mut self) {
+        if self.std_loaded {
+            return;
+        }
+        self.std_loaded = true;
+        for (name, text) in stdlib::FILES {
+            let file = self.sources.add(Origin::Std(name), name.to_string(), text.to_string());
+            self.parse_and_follow(file, true);
+        }
+    }
+
+    /// Parses a file, keeps its module, and loads what it `use`s.
+    fn parse_and_follow(&mut self, file: FileId, std: bool) {
+        let parsed = parser::parse_module(&self.sources.get(file).text, file);
+        self.diagnostics.extend(parsed.diagnostics);
+        let uses: Vec<UseTarget> = parsed
+            .module
+            .items
+            .iter()
+            .filter_map(|i| match &i.kind {
+                ItemKind::Use(u) => Some(u.clone()),
+                _ => None,
+            })
+            .collect();
+        let dir = self.sources.get(file).dir().map(Path::to_path_buf);
+        self.modules.push(LoadedModule {
+            file,
+            module: parsed.module,
+            std,
+        });
+        for u in uses {
+            match u {
+                UseTarget::Std(_) => self.load_std(),
+                UseTarget::Path(p, span) => {
+                    let target = dir.clone().unwrap_or_default().join(&p);
+                    if target.extension().and_then(|e| e.to_str()) != Some("onus") {
+                        self.diagnostics.push(
+                            Diagnostic::error("F004", format!("`use` loads .onus files, not \"{p}\""))
+                                .with_label(span, "not a policy file"),
+                        );
+                        continue;
+                    }
+                    self.load_file(&target, Some(span));
+                }
+            }
+        }
+    }
+
+    /// Runs name resolution, type checks and the ownership analysis over
+    /// everything loaded. Call again after loading more.
+    pub fn check(&mut self) {
+        let inputs: Vec<check::Input> = self
+            .modules
+            .iter()
+            .map(|m| check::Input {
+                file: m.file,
+                module: &m.module,
+                std: m.std,
+            })
+            .collect();
+        let (program, diags) = check::check(&inputs, &self.sources, self.options.now);
+        self.program = program;
+        self.diagnostics.retain(|d| !is_check_code(d.code));
+        self.diagnostics.extend(diags);
+        diagnostic::normalize(&mut self.diagnostics);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// Adds parsed facts: `name` None is the root, `Some(n)` is `facts.n`.
+    pub fn add_facts(&mut self, source: String, name: Option<String>, text: String, jsonl: bool) -> Result<(), FactsError> {
+        let facts = Facts::parse(text, name, jsonl)?;
+        self.facts.push(FactsInput { source, facts });
+        Ok(())
+    }
+
+    /// The facts root: the single unnamed document, with each named one
+    /// added under its name. An error when two unnamed documents are given.
+    pub fn facts_root(&self) -> Result<Option<Value<'_>>, String> {
+        let unnamed: Vec<&FactsInput> = self.facts.iter().filter(|f| f.facts.mount().is_none()).collect();
+        let named: Vec<&FactsInput> = self.facts.iter().filter(|f| f.facts.mount().is_some()).collect();
+        if unnamed.len() > 1 {
+            return Err("only one unnamed --facts may be given; name the others with NAME=FILE".into());
+        }
+        let root = unnamed.first().map(|f| Value::from_node(&f.facts, f.facts.root()));
+        if named.is_empty() {
+            return Ok(root);
+        }
+        let mut entries: Vec<(Arc<str>, Value<'_>)> = Vec::new();
+        if let Some(root) = root {
+            let Some(items) = root.entries() else {
+                return Err("the unnamed facts must be a JSON object when named facts are added to it".into());
+            };
+            for (k, v) in items {
+                entries.push((Arc::from(k.as_str().unwrap_or_default()), v));
+            }
+        }
+        for f in named {
+            let name = f.facts.mount().unwrap_or_default();
+            entries.retain(|(k, _)| &**k != name);
+            entries.push((Arc::from(name), Value::from_node(&f.facts, f.facts.root())));
+        }
+        Ok(Some(Value::Object(entries.into())))
+    }
+
+    pub fn fact_nodes(&self) -> usize {
+        self.facts.iter().map(|f| f.facts.node_count()).sum()
+    }
+
+    /// Evaluates every control and assertion (static analysis only when no
+    /// facts are loaded). Call only when `has_errors()` is false.
+    pub fn evaluate(&self) -> Result<Outcome, String> {
+        let root = self.facts_root()?;
+        Ok(eval::evaluate(&self.program, root, self.fact_nodes(), &self.options))
+    }
+
+    pub fn file_name(&self, id: FileId) -> &str {
+        &self.sources.get(id).name
+    }
+}
+
+/// Codes produced by `check` (recomputed on every call), as opposed to
+/// load and syntax diagnostics (kept).
+fn is_check_code(code: &str) -> bool {
+    matches!(code.as_bytes().first(), Some(b'N' | b'T' | b'O' | b'W'))
+}
+
+fn collect_onus_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_onus_files(&path, out);
+        } else if path.extension().and_then(|e| e.to_str()) == Some("onus") {
+            out.push(path);
+        }
+    }
+}
+
+/// A path as the user would write it: relative to the working directory
+/// when it is below it.
+pub fn display_name(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let absolute = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    if let Some(rel) = cwd.as_ref().and_then(|c| absolute.strip_prefix(c).ok()) {
+        return rel.display().to_string();
+    }
+    path.display().to_string()
+}
+
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::IsADirectory => "is a directory".into(),
+        _ => e.to_string(),
+    }
+}
+
+impl Session {
+    /// Loads facts named on a command line: `[NAME=]FILE`, with `-` for
+    /// standard input and `.jsonl` read as one document per line.
+    pub fn load_facts_spec(&mut self, spec: &str) -> Result<(), Diagnostic> {
+        let (name, file) = match spec.split_once('=') {
+            Some((n, f)) if is_identifier(n) => (Some(n.to_string()), f),
+            _ => (None, spec),
+        };
+        let jsonl = file.ends_with(".jsonl");
+        let (source, bytes) = if file == "-" {
+            let mut buf = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
+                .map_err(|e| Diagnostic::error("F010", format!("cannot read facts from standard input: {e}")))?;
+            ("<stdin>".to_string(), buf)
+        } else {
+            let bytes = std::fs::read(file).map_err(|e| {
+                Diagnostic::error("F010", format!("cannot read facts {file}: {}", io_reason(&e)))
+            })?;
+            (display_name(Path::new(file)), bytes)
+        };
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let (line, column) = byte_position(e.as_bytes(), e.utf8_error().valid_up_to());
+            Diagnostic::error("F011", format!("invalid facts {source}: not valid UTF-8"))
+                .at(source.clone(), line, column)
+        })?;
+        if text.trim().is_empty() {
+            return Err(Diagnostic::error("F011", format!("invalid facts {source}: the file is empty"))
+                .at(source, 1, 1)
+                .with_help("facts are a JSON document (or JSON lines in a .jsonl file)"));
+        }
+        self.add_facts(source.clone(), name, text, jsonl).map_err(|e| {
+            Diagnostic::error("F011", format!("invalid facts {source}: {}", e.message)).at(source, e.line, e.column)
+        })
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// 1-based line and column of a byte offset in raw bytes.
+fn byte_position(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    (line, String::from_utf8_lossy(&before[line_start..]).chars().count() + 1)
+}
