@@ -236,6 +236,31 @@ impl Session {
     pub fn file_name(&self, id: FileId) -> &str {
         &self.sources.get(id).name
     }
+
+    /// Parses, checks and evaluates one expression against the loaded
+    /// policy and facts (the REPL's input). The source is added to the
+    /// session under `name`, so diagnostics can point into it.
+    pub fn eval_expr<T>(&mut self, name: &str, src: &str, show: impl FnOnce(&Value<'_>) -> T) -> Result<T, Vec<Diagnostic>> {
+        let file = self.sources.add(Origin::Memory(name.to_string()), name.to_string(), src.to_string());
+        let (expr, mut diags, _) = parser::parse_expr(src, file);
+        let Some(expr) = expr.filter(|_| !diags.iter().any(Diagnostic::is_error)) else {
+            return Err(diags);
+        };
+        let (ir, slots, lower_diags) = check::lower_expr(&self.program, &expr);
+        diags.extend(lower_diags);
+        if diags.iter().any(Diagnostic::is_error) {
+            return Err(diags);
+        }
+        let root = self.facts_root().map_err(|m| vec![Diagnostic::error("F012", m)])?;
+        let ev = eval::Evaluator::new(&self.program, root, self.fact_nodes(), &self.options);
+        let mut machine = eval::Machine::new(&ev, slots);
+        match machine.eval(&ir) {
+            Ok(v) => Ok(show(&v)),
+            Err(e) => Err(vec![
+                Diagnostic::error("E001", e.message()).with_label(e.span, "while evaluating this"),
+            ]),
+        }
+    }
 }
 
 /// Codes produced by `check` (recomputed on every call), as opposed to

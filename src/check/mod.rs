@@ -47,6 +47,37 @@ impl Env {
     fn is_broken(&self, name: &str) -> bool {
         self.symbols.get(name) == Some(&Symbol::Broken)
     }
+
+    /// The names of an already checked program (REPL input is lowered
+    /// against it).
+    fn from_program(p: &Program) -> Env {
+        let mut symbols = HashMap::new();
+        let named = [
+            p.parties.iter().map(|x| x.id.as_str()).enumerate().map(|(i, n)| (n, Symbol::Party(i))).collect::<Vec<_>>(),
+            p.models.iter().enumerate().map(|(i, x)| (x.id.as_str(), Symbol::Model(i))).collect(),
+            p.services.iter().enumerate().map(|(i, x)| (x.id.as_str(), Symbol::Service(i))).collect(),
+            p.controls.iter().enumerate().map(|(i, x)| (x.id.as_str(), Symbol::Control(i))).collect(),
+            p.globals.iter().enumerate().map(|(i, x)| (x.name.as_str(), Symbol::Global(i))).collect(),
+            p.functions.iter().enumerate().map(|(i, x)| (x.name.as_str(), Symbol::Function(i))).collect(),
+        ];
+        for (name, symbol) in named.into_iter().flatten() {
+            symbols.insert(name.to_string(), symbol);
+        }
+        Env {
+            symbols,
+            layers: p.layers.iter().enumerate().map(|(i, l)| (l.id.clone(), i)).collect(),
+            function_params: p.functions.iter().map(|f| f.params as usize).collect(),
+        }
+    }
+}
+
+/// Lowers a standalone expression (REPL input) against a checked program:
+/// the `Ir`, the frame size it needs, and its diagnostics.
+pub fn lower_expr(program: &Program, expr: &ast::Expr) -> (Ir, u32, Vec<Diagnostic>) {
+    let env = Env::from_program(program);
+    let mut lw = Lowerer::new(&env);
+    let ir = lw.lower(expr);
+    (ir, lw.max_slots, lw.diags)
 }
 
 /// Declarations of one kind, with their items.
