@@ -148,6 +148,7 @@ pub fn render(diags: &[Diagnostic], map: &SourceMap, color: bool) -> String {
             Severity::Error => ReportKind::Error,
             Severity::Warning => ReportKind::Warning,
         };
+        let d = &on_char_boundaries(d, map);
         let Some(primary) = d.primary_span() else {
             let at = d
                 .at
@@ -192,6 +193,25 @@ pub fn render(diags: &[Diagnostic], map: &SourceMap, color: bool) -> String {
         }
     }
     escape::terminal_block(&String::from_utf8_lossy(&out)).into_owned()
+}
+
+/// The diagnostic with every span inside its file and on character
+/// boundaries (ariadne slices the text by them).
+fn on_char_boundaries(d: &Diagnostic, map: &SourceMap) -> Diagnostic {
+    let mut d = d.clone();
+    for l in &mut d.labels {
+        let text = &map.get(l.span.file).text;
+        let mut start = (l.span.start as usize).min(text.len());
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = (l.span.end as usize).clamp(start, text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        l.span = Span::new(l.span.file, start..end);
+    }
+    d
 }
 
 /// File, 1-based line and column of a diagnostic.

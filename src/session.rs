@@ -106,7 +106,7 @@ impl Session {
         if let Some(at) = invalid_at {
             self.diagnostics.push(
                 Diagnostic::error("F003", "policy file is not valid UTF-8")
-                    .with_label(Span::new(file, at..at + 1), "invalid byte here")
+                    .with_label(Span::new(file, at..at + '\u{FFFD}'.len_utf8()), "invalid byte here")
                     .with_help("onus reads policies as UTF-8 text"),
             );
             return Some(file);

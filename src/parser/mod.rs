@@ -10,6 +10,7 @@ use crate::diagnostic::Diagnostic;
 use crate::lexer::{Token, lex};
 use crate::source::{FileId, Span};
 use chumsky::input::{Stream, ValueInput};
+use chumsky::error::RichPattern;
 use chumsky::prelude::*;
 use std::ops::Range;
 
@@ -156,8 +157,13 @@ fn syntax_error(e: &Rich<'_, Token<'_>>, file: FileId) -> Option<Diagnostic> {
     };
     let mut expected: Vec<String> = e
         .expected()
-        .map(|p| p.to_string())
-        .filter(|p| p != "something else")
+        .filter_map(|p| match p {
+            RichPattern::Token(t) => Some(t.to_string()),
+            RichPattern::Label(l) => Some(l.to_string()),
+            RichPattern::Identifier(i) => Some(format!("`{i}`")),
+            RichPattern::EndOfInput => Some("end of input".into()),
+            _ => None,
+        })
         .collect();
     expected.sort();
     expected.dedup();
