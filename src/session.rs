@@ -87,7 +87,7 @@ impl Session {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
             Err(e) => {
-                let mut d = Diagnostic::error("F001", format!("cannot read policy {}: {}", path.display(), io_reason(&e)));
+                let mut d = Diagnostic::error("F001", format!("cannot read policy {}: {}", display_name(path), io_reason(&e)));
                 if let Some(span) = used_at {
                     d = d.with_label(span, "used here");
                 }
@@ -286,8 +286,11 @@ fn collect_onus_files(dir: &Path, out: &mut Vec<PathBuf>) {
 pub fn display_name(path: &Path) -> String {
     let cwd = std::env::current_dir().ok();
     let absolute = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-    if let Some(rel) = cwd.as_ref().and_then(|c| absolute.strip_prefix(c).ok()) {
-        return rel.display().to_string();
+    let cwd_canonical = cwd.as_ref().and_then(|c| c.canonicalize().ok());
+    for base in [cwd.as_ref(), cwd_canonical.as_ref()].into_iter().flatten() {
+        if let Ok(rel) = absolute.strip_prefix(base) {
+            return rel.display().to_string();
+        }
     }
     path.display().to_string()
 }

@@ -250,7 +250,7 @@ fn control_ownership(program: &Program, control: &Control, layer_span: Span, dia
             diags.push(d);
         }
     }
-    if control.owner != Word::Provider && !control.checked() {
+    if !matches!(control.owner, Word::Provider | Word::None) && !control.checked() {
         diags.push(
             Diagnostic::warning(
                 "O004",
@@ -300,9 +300,12 @@ fn misattribution(control: &Control, layer: &str, service: &str, cell: &Cell, fr
         Diagnostic::warning(
             "O003",
             format!(
-                "misattribution: `{}` claims {} owns `{layer}` of `{service}`, but {who} {layer}",
+                "misattribution: `{}` claims {} `{layer}` of `{service}`, but {who} {layer}",
                 control.id,
-                claim.0.name()
+                match claim.0 {
+                    Word::Customer => "the customer owns",
+                    _ => "the customer and the provider share",
+                }
             ),
         )
         .with_label(claim.1, format!("claims {}", claim.0.name()))

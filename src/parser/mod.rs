@@ -45,11 +45,12 @@ pub fn parse_module(src: &str, file: FileId) -> Parsed {
     if let Some(too_deep) = check_brackets(&lexed.tokens, file) {
         diagnostics.push(too_deep);
     } else {
+        let ranges: Vec<Range<usize>> = lexed.tokens.iter().map(|(_, r)| r.clone()).collect();
         let (items, errors) = decl::module(file)
             .parse(stream(lexed.tokens, src.len()))
             .into_output_errors();
         incomplete = !errors.is_empty() && errors.iter().all(|e| e.found().is_none());
-        diagnostics.extend(errors.iter().filter_map(|e| syntax_error(e, file)));
+        diagnostics.extend(errors.iter().filter_map(|e| syntax_error(e, file, src, &ranges)));
         module.items = items.unwrap_or_default();
         for item in &mut module.items {
             for e in item.exprs_mut() {
@@ -73,12 +74,13 @@ pub fn parse_expr(src: &str, file: FileId) -> (Option<Expr>, Vec<Diagnostic>, bo
         diagnostics.push(too_deep);
         return (None, diagnostics, false);
     }
+    let ranges: Vec<Range<usize>> = lexed.tokens.iter().map(|(_, r)| r.clone()).collect();
     let (parsed, errors) = expr::expr(file)
         .then_ignore(end())
         .parse(stream(lexed.tokens, src.len()))
         .into_output_errors();
     let incomplete = !errors.is_empty() && errors.iter().all(|e| e.found().is_none());
-    diagnostics.extend(errors.iter().filter_map(|e| syntax_error(e, file)));
+    diagnostics.extend(errors.iter().filter_map(|e| syntax_error(e, file, src, &ranges)));
     let parsed = parsed.map(|mut e| {
         limit_depth(&mut e, &mut diagnostics);
         e
@@ -146,7 +148,16 @@ fn limit_depth(e: &mut Expr, diagnostics: &mut Vec<Diagnostic>) {
     }
 }
 
-fn syntax_error(e: &Rich<'_, Token<'_>>, file: FileId) -> Option<Diagnostic> {
+/// Operators that could always continue an expression: listing them in
+/// "expected ..." only hides the token that was really missing.
+const CONTINUATIONS: &[&str] = &[
+    "`!=`", "`%`", "`*`", "`+`", "`-`", "`.`", "`/`", "`<=`", "`<`", "`==`", "`>=`", "`>`", "`??`", "`[`",
+    "`and`", "`in`", "`or`", "`?`", "`(`",
+];
+
+/// Converts a chumsky error. When the unexpected token starts a later line,
+/// the error is placed after the previous token, where the text is missing.
+fn syntax_error(e: &Rich<'_, Token<'_>>, file: FileId, src: &str, tokens: &[Range<usize>]) -> Option<Diagnostic> {
     // An invalid token was already reported by the lexer.
     if matches!(e.found(), Some(Token::Error)) {
         return None;
@@ -167,6 +178,9 @@ fn syntax_error(e: &Rich<'_, Token<'_>>, file: FileId) -> Option<Diagnostic> {
         .collect();
     expected.sort();
     expected.dedup();
+    if expected.iter().any(|x| !CONTINUATIONS.contains(&x.as_str())) {
+        expected.retain(|x| !CONTINUATIONS.contains(&x.as_str()));
+    }
     let message = match &e.reason() {
         chumsky::error::RichReason::Custom(msg) => msg.to_string(),
         _ if expected.is_empty() => format!("unexpected {found}"),
@@ -176,7 +190,16 @@ fn syntax_error(e: &Rich<'_, Token<'_>>, file: FileId) -> Option<Diagnostic> {
         Some(_) => format!("unexpected {found}"),
         None => "input ends here".to_string(),
     };
-    let mut d = Diagnostic::error("P010", message).with_label(Span::new(file, e.span().into_range()), label);
+    let at = e.span().into_range();
+    let previous = tokens.iter().take_while(|r| r.end <= at.start).last();
+    let mut d = match previous {
+        Some(prev) if src.get(prev.end..at.start).is_some_and(|gap| gap.contains('\n')) && !expected.is_empty() => {
+            Diagnostic::error("P010", message)
+                .with_label(Span::new(file, prev.clone()), format!("expected {} after this", join_or(&expected)))
+                .with_label(Span::new(file, at), label)
+        }
+        _ => Diagnostic::error("P010", message).with_label(Span::new(file, at), label),
+    };
     if let Some((ctx, span)) = e.contexts().next() {
         d = d.with_label(Span::new(file, span.into_range()), format!("in this {ctx}"));
     }

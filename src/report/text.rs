@@ -23,7 +23,7 @@ impl Style {
     }
 
     fn status(self, status: Status) -> String {
-        let label = format!("{:<10}", status.as_str().to_uppercase());
+        let label = format!("{:<11}", status.as_str().to_uppercase());
         let code = match status {
             Status::Pass => "32",
             Status::Fail => "1;31",
@@ -64,7 +64,7 @@ pub fn render(run: &Run<'_>, gate: Gate, style: Style) -> String {
             c.enforce.name(),
             style.dim(&ownership),
         );
-        let indent = " ".repeat(11);
+        let indent = " ".repeat(12);
         match r.status {
             Status::Inherited => {
                 let _ = writeln!(out, "{indent}{}", style.dim("no check: the provider answers for this control"));
@@ -88,24 +88,13 @@ pub fn render(run: &Run<'_>, gate: Gate, style: Style) -> String {
         }
         for v in &r.violations {
             let mark = if v.waived { "~ waived" } else { "✗" };
-            let _ = writeln!(
-                out,
-                "{indent}{} {} {}  {}",
-                style.paint(if v.waived { "33" } else { "31" }, mark),
-                terminal(&v.key),
-                style.dim(&terminal(v.pointer.as_deref().unwrap_or("-"))),
-                terminal(&v.message)
-            );
+            let mark = style.paint(if v.waived { "33" } else { "31" }, mark);
+            let subject = subject(&v.key, v.pointer.as_deref(), style);
+            let _ = writeln!(out, "{indent}{mark} {subject}  {}", terminal(&v.message));
         }
         for e in &r.errors {
-            let _ = writeln!(
-                out,
-                "{indent}{} {} {}  {}",
-                style.paint("35", "!"),
-                terminal(&e.key),
-                style.dim(&terminal(e.pointer.as_deref().unwrap_or("-"))),
-                terminal(&e.message)
-            );
+            let subject = subject(&e.key, e.pointer.as_deref(), style);
+            let _ = writeln!(out, "{indent}{} {subject}  {}", style.paint("35", "!"), terminal(&e.message));
         }
     }
     if !run.program.assertions.is_empty() {
@@ -144,6 +133,14 @@ pub fn render(run: &Run<'_>, gate: Gate, style: Style) -> String {
         plural(s.assertions_failed)
     );
     out
+}
+
+/// A subject's key and, when it says more, its pointer.
+fn subject(key: &str, pointer: Option<&str>, style: Style) -> String {
+    match pointer {
+        Some(p) if p != key => format!("{} {}", terminal(key), style.dim(&terminal(p))),
+        _ => terminal(key).into_owned(),
+    }
 }
 
 fn plural(n: usize) -> &'static str {
