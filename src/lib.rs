@@ -19,3 +19,4 @@ pub mod stdlib;
 
 pub use session::Session;
 pub mod report;
+pub mod testing;

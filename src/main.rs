@@ -23,6 +23,28 @@ struct Cli {
 enum Command {
     /// Check policies statically and, with --facts, evaluate their controls.
     Check(CheckArgs),
+    /// Run the `test` blocks of policies.
+    Test(TestArgs),
+}
+
+#[derive(clap::Args)]
+struct TestArgs {
+    /// Policy files or directories (every .onus file below them).
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// List, per service and owner, which controls are checked and tested.
+    #[arg(long)]
+    coverage: bool,
+    /// Fail when fewer than PCT percent of checked controls are tested.
+    #[arg(long, value_name = "PCT")]
+    min_coverage: Option<f64>,
+    /// The date the run takes as today (YYYY-MM-DD); default: today in UTC.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    now: Option<jiff::civil::Date>,
+    #[command(flatten)]
+    limits: Limits,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -155,6 +177,46 @@ fn check(args: CheckArgs) -> i32 {
     run.exit_code(gate)
 }
 
+/// Loads and checks policies, rendering diagnostics to stderr; None when
+/// they cannot be loaded.
+fn load(paths: &[PathBuf], options: Options) -> (Session, bool) {
+    let mut session = Session::new(options);
+    for p in paths {
+        session.load_path(p);
+    }
+    session.check();
+    if !session.diagnostics.is_empty() {
+        let rendered = diagnostic::render(&session.diagnostics, &session.sources, color_for(std::io::stderr().is_terminal()));
+        let _ = std::io::stderr().write_all(rendered.as_bytes());
+    }
+    let ok = !session.has_errors();
+    (session, ok)
+}
+
+fn test(args: TestArgs) -> i32 {
+    let (session, ok) = load(&args.paths, options(args.now, &args.limits));
+    if !ok {
+        return 2;
+    }
+    let results = onus::testing::run(&session.program, &session.options);
+    let mut out = match args.format {
+        Format::Json => report::testing::json(&results, &session.sources),
+        Format::Text => report::testing::text(&results, &session.sources),
+    };
+    let coverage = onus::testing::coverage(&session.program);
+    let percent = onus::testing::coverage_percent(&coverage);
+    if args.coverage && matches!(args.format, Format::Text) {
+        out.push('\n');
+        out.push_str(&report::testing::coverage_text(&session.program, &coverage));
+    }
+    write_out(&out);
+    let below = args.min_coverage.is_some_and(|min| percent < min);
+    if below {
+        eprintln!("coverage {percent:.1}% is below --min-coverage {}", args.min_coverage.unwrap_or_default());
+    }
+    i32::from(below || results.iter().any(|r| !r.passed()))
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -168,6 +230,7 @@ fn main() -> ExitCode {
         .stack_size(64 << 20)
         .spawn(move || match cli.command {
             Command::Check(args) => check(args),
+            Command::Test(args) => test(args),
         });
     let code = match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,

@@ -737,7 +737,7 @@ fn test(
             let mut lw = Lowerer::new(env);
             let ir = lw.lower(e);
             diags.append(&mut lw.diags);
-            Given::Inline(ir)
+            Given::Inline(ir, lw.max_slots)
         }
         ast::Given::File(path) => {
             let dir = sources.get(file).dir().map(|d| d.to_path_buf()).unwrap_or_default();

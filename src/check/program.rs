@@ -300,7 +300,8 @@ impl Waiver {
 
 #[derive(Debug)]
 pub enum Given {
-    Inline(Ir),
+    /// An expression (usually an object literal) and its frame size.
+    Inline(Ir, u32),
     File(PathBuf, Span),
 }
 

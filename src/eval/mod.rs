@@ -90,6 +90,11 @@ pub struct Outcome {
 }
 
 impl<'a> Evaluator<'a> {
+    /// The root value of one facts document.
+    pub fn root(facts: &'a crate::facts::Facts) -> Value<'a> {
+        Value::from_node(facts, facts.root())
+    }
+
     pub fn new(program: &'a Program, facts: Option<Value<'a>>, fact_nodes: usize, options: &Options) -> Self {
         Evaluator {
             program,

@@ -3,6 +3,7 @@
 //! also decides the exit code (SPEC §5).
 
 pub mod json;
+pub mod testing;
 pub mod text;
 
 use crate::check::program::{Control, Program, Status};

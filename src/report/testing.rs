@@ -1,0 +1,158 @@
+//! Renders `onus test` results: text (expected vs actual, with the key
+//! differences) and JSON, then the line `N passed, M failed`; and the
+//! control coverage table of `--coverage`.
+
+use crate::check::program::Program;
+use crate::escape::terminal;
+use crate::source::SourceMap;
+use crate::testing::{Coverage, TestResult, coverage_percent};
+use serde::Serialize;
+use std::fmt::Write;
+
+pub fn summary_line(results: &[TestResult]) -> String {
+    let passed = results.iter().filter(|r| r.passed()).count();
+    format!("{passed} passed, {} failed", results.len() - passed)
+}
+
+pub fn text(results: &[TestResult], sources: &SourceMap) -> String {
+    let mut out = String::new();
+    for r in results {
+        let verdict = if r.passed() { "PASS" } else { "FAIL" };
+        let (file, line) = location(sources, r.span);
+        let _ = writeln!(out, "{verdict}  {}  ({file}:{line})", terminal(&r.name));
+        if let Some(e) = &r.error {
+            let _ = writeln!(out, "      error: {}", terminal(e));
+        }
+        for x in r.expects.iter().filter(|x| !x.ok) {
+            let (_, line) = location(sources, x.span);
+            let _ = writeln!(out, "      line {line}: expect {} {}", terminal(&x.target), terminal(&x.expected));
+            let _ = writeln!(out, "        expected: {}", terminal(&x.expected));
+            let _ = writeln!(out, "        actual:   {}", terminal(&x.actual));
+            for k in &x.missing_keys {
+                let _ = writeln!(out, "        - {:?}  expected to fail, but does not", terminal(k));
+            }
+            for k in &x.unexpected_keys {
+                let _ = writeln!(out, "        + {:?}  fails, but was not expected to", terminal(k));
+            }
+        }
+    }
+    let _ = writeln!(out, "\n{}", summary_line(results));
+    out
+}
+
+fn location(sources: &SourceMap, span: crate::source::Span) -> (String, usize) {
+    let file = sources.get(span.file);
+    (file.name.clone(), file.line_col(span.start).0)
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    passed: usize,
+    failed: usize,
+    tests: Vec<JsonTest<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonTest<'a> {
+    name: &'a str,
+    status: &'static str,
+    file: String,
+    line: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+    expectations: Vec<JsonExpect<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonExpect<'a> {
+    target: &'a str,
+    expected: &'a str,
+    actual: &'a str,
+    ok: bool,
+    line: usize,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    missing_keys: &'a [String],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    unexpected_keys: &'a [String],
+}
+
+pub fn json(results: &[TestResult], sources: &SourceMap) -> String {
+    let passed = results.iter().filter(|r| r.passed()).count();
+    let report = JsonReport {
+        version: 1,
+        passed,
+        failed: results.len() - passed,
+        tests: results
+            .iter()
+            .map(|r| {
+                let (file, line) = location(sources, r.span);
+                JsonTest {
+                    name: &r.name,
+                    status: if r.passed() { "pass" } else { "fail" },
+                    file,
+                    line,
+                    error: r.error.as_deref(),
+                    expectations: r
+                        .expects
+                        .iter()
+                        .map(|x| JsonExpect {
+                            target: &x.target,
+                            expected: &x.expected,
+                            actual: &x.actual,
+                            ok: x.ok,
+                            line: location(sources, x.span).1,
+                            missing_keys: &x.missing_keys,
+                            unexpected_keys: &x.unexpected_keys,
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+    };
+    let mut out = serde_json::to_string_pretty(&report).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+/// Per service and owner: which controls are checked and which are tested.
+pub fn coverage_text(program: &Program, cov: &[Coverage]) -> String {
+    let mut rows: Vec<(String, &str, &str, &Coverage)> = cov
+        .iter()
+        .map(|c| {
+            let control = &program.controls[c.control];
+            let service = control
+                .services
+                .iter()
+                .map(|s| program.services[*s].id.as_str())
+                .collect::<Vec<_>>()
+                .join(",");
+            (service, control.owner.name(), control.id.as_str(), c)
+        })
+        .collect();
+    rows.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
+    let width = |f: &dyn Fn(&(String, &str, &str, &Coverage)) -> usize, min: usize| rows.iter().map(f).max().unwrap_or(0).max(min);
+    let (ws, wo, wc) = (width(&|r| r.0.len(), 7), width(&|r| r.1.len(), 5), width(&|r| r.2.len(), 7));
+    let mut out = String::new();
+    let _ = writeln!(out, "{:ws$}  {:wo$}  {:wc$}  checked  tested", "service", "owner", "control");
+    for (service, owner, control, c) in &rows {
+        let yes = |b: bool| if b { "yes" } else { "no" };
+        let _ = writeln!(
+            out,
+            "{:ws$}  {:wo$}  {:wc$}  {:7}  {}",
+            terminal(service),
+            owner,
+            terminal(control),
+            yes(c.checked),
+            if c.checked { yes(c.tested) } else { "-" }
+        );
+    }
+    let checked = cov.iter().filter(|c| c.checked).count();
+    let tested = cov.iter().filter(|c| c.checked && c.tested).count();
+    let _ = writeln!(
+        out,
+        "coverage: {tested} of {checked} checked controls exercised by a test ({:.1}%)",
+        coverage_percent(cov)
+    );
+    out
+}

@@ -1,0 +1,174 @@
+//! The policy test runner (`onus test`): the checked program in, one result
+//! per `test` block out. Each test evaluates the whole policy against its
+//! own `given` facts and compares statuses and failing keys with `expect`.
+
+use crate::check::program::{ExpectTarget, Expectation, Given, Program, Status, Test};
+use crate::eval::{self, Machine, Options, Outcome};
+use crate::facts::Facts;
+use crate::source::Span;
+use std::collections::BTreeSet;
+
+/// One `expect` line and what happened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpectResult {
+    /// `control NAME` or `assertion "NAME"`.
+    pub target: String,
+    pub expected: String,
+    pub actual: String,
+    /// Keys expected to fail but passing (`-`) and failing but not expected (`+`).
+    pub missing_keys: Vec<String>,
+    pub unexpected_keys: Vec<String>,
+    pub ok: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestResult {
+    pub name: String,
+    pub span: Span,
+    /// Why the test could not run (unreadable `given file`, bad facts).
+    pub error: Option<String>,
+    pub expects: Vec<ExpectResult>,
+}
+
+impl TestResult {
+    pub fn passed(&self) -> bool {
+        self.error.is_none() && self.expects.iter().all(|e| e.ok)
+    }
+}
+
+pub fn run(program: &Program, options: &Options) -> Vec<TestResult> {
+    program.tests.iter().map(|t| run_one(program, t, options)).collect()
+}
+
+/// The test's facts as JSON text: its `given` literal or file, or `{}`.
+fn given_text(program: &Program, test: &Test, options: &Options) -> Result<String, String> {
+    match &test.given {
+        None => Ok("{}".into()),
+        Some(Given::File(path, _)) => std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read given file {}: {}", crate::session::display_name(path), crate::session::io_reason(&e))),
+        Some(Given::Inline(ir, slots)) => {
+            let ev = eval::Evaluator::new(program, None, 0, options);
+            let mut m = Machine::new(&ev, *slots);
+            m.eval(ir)
+                .map(|v| v.to_json().to_string())
+                .map_err(|e| format!("cannot build the given facts: {}", e.message()))
+        }
+    }
+}
+
+fn run_one(program: &Program, test: &Test, options: &Options) -> TestResult {
+    let mut result = TestResult {
+        name: test.name.clone(),
+        span: test.span,
+        error: None,
+        expects: Vec::new(),
+    };
+    let facts = given_text(program, test, options)
+        .and_then(|text| Facts::parse(text, None, false).map_err(|e| format!("invalid given facts: {e}")));
+    let facts = match facts {
+        Ok(f) => f,
+        Err(e) => {
+            result.error = Some(e);
+            return result;
+        }
+    };
+    let root = eval::Evaluator::root(&facts);
+    let outcome = eval::evaluate(program, Some(root), facts.node_count(), options);
+    result.expects = test
+        .expects
+        .iter()
+        .map(|x| compare(program, &outcome, &x.target, &x.expectation, x.span))
+        .collect();
+    result
+}
+
+fn compare(program: &Program, outcome: &Outcome, target: &ExpectTarget, expectation: &Expectation, span: Span) -> ExpectResult {
+    let (name, status, failing) = match target {
+        ExpectTarget::Control(i) => {
+            let r = &outcome.controls[*i];
+            let failing: BTreeSet<String> = r.violations.iter().filter(|v| !v.waived).map(|v| v.key.clone()).collect();
+            (format!("control {}", program.controls[*i].id), r.status, failing)
+        }
+        ExpectTarget::Assertion(i) => (
+            format!("assertion \"{}\"", program.assertions[*i].name),
+            outcome.assertions[*i].status,
+            BTreeSet::new(),
+        ),
+    };
+    let (wanted, expected) = match expectation {
+        Expectation::Passes => (Status::Pass, "passes".to_string()),
+        Expectation::Fails(None) => (Status::Fail, "fails".to_string()),
+        Expectation::Fails(Some(keys)) => (Status::Fail, format!("fails on [{}]", quoted(keys.iter()))),
+        Expectation::Errors => (Status::Error, "errors".to_string()),
+        Expectation::Is(s) => (*s, format!("is {}", s.as_str())),
+    };
+    let (missing_keys, unexpected_keys) = match expectation {
+        Expectation::Fails(Some(keys)) => {
+            let keys: BTreeSet<String> = keys.iter().cloned().collect();
+            (
+                keys.difference(&failing).cloned().collect(),
+                failing.difference(&keys).cloned().collect(),
+            )
+        }
+        _ => (Vec::new(), Vec::new()),
+    };
+    let actual = match status {
+        Status::Fail if !failing.is_empty() => format!("fail on [{}]", quoted(failing.iter())),
+        s => s.as_str().to_string(),
+    };
+    ExpectResult {
+        target: name,
+        ok: status == wanted && missing_keys.is_empty() && unexpected_keys.is_empty(),
+        expected,
+        actual,
+        missing_keys,
+        unexpected_keys,
+        span,
+    }
+}
+
+fn quoted<'k>(keys: impl Iterator<Item = &'k String>) -> String {
+    keys.map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Test coverage of one control: whether it is checked and exercised.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Coverage {
+    pub control: usize,
+    pub checked: bool,
+    pub tested: bool,
+}
+
+pub fn coverage(program: &Program) -> Vec<Coverage> {
+    let tested: BTreeSet<usize> = program
+        .tests
+        .iter()
+        .flat_map(|t| &t.expects)
+        .filter_map(|x| match x.target {
+            ExpectTarget::Control(i) => Some(i),
+            ExpectTarget::Assertion(_) => None,
+        })
+        .collect();
+    program
+        .controls
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Coverage {
+            control: i,
+            checked: c.checked(),
+            tested: tested.contains(&i),
+        })
+        .collect()
+}
+
+/// Percentage of checked controls that some test exercises (100 when none
+/// is checked).
+pub fn coverage_percent(cov: &[Coverage]) -> f64 {
+    let checked = cov.iter().filter(|c| c.checked).count();
+    if checked == 0 {
+        return 100.0;
+    }
+    let tested = cov.iter().filter(|c| c.checked && c.tested).count();
+    100.0 * tested as f64 / checked as f64
+}
