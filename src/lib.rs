@@ -20,3 +20,4 @@ pub mod stdlib;
 pub use session::Session;
 pub mod report;
 pub mod testing;
+pub mod explain;

@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use onus::Session;
+use onus::check::program::Status;
 use onus::diagnostic::{self, Diagnostic};
 use onus::eval::Options;
 use onus::report::{self, Gate, Run, text::Style};
@@ -25,6 +26,34 @@ enum Command {
     Check(CheckArgs),
     /// Run the `test` blocks of policies.
     Test(TestArgs),
+    /// Why a control passed or failed: the deciding `require` per subject,
+    /// with the values of its sub-expressions.
+    Explain(ExplainArgs),
+}
+
+#[derive(clap::Args)]
+struct ExplainArgs {
+    /// The control to explain.
+    control: String,
+    /// Policy files or directories (every .onus file below them).
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Facts, as for `check`.
+    #[arg(long, value_name = "[NAME=]FILE|-")]
+    facts: Vec<String>,
+    /// Explain this subject (by key) whatever its outcome.
+    #[arg(long, value_name = "KEY")]
+    subject: Option<String>,
+    /// Most failing or erroring subjects to explain.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    limit: usize,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// The date the run takes as today (YYYY-MM-DD); default: today in UTC.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    now: Option<jiff::civil::Date>,
+    #[command(flatten)]
+    limits: Limits,
 }
 
 #[derive(clap::Args)]
@@ -73,6 +102,9 @@ struct CheckArgs {
     /// The date the run takes as today (YYYY-MM-DD); default: today in UTC.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     now: Option<jiff::civil::Date>,
+    /// After the text report, explain every failing or erroring control.
+    #[arg(long)]
+    explain: bool,
     #[command(flatten)]
     limits: Limits,
 }
@@ -171,10 +203,74 @@ fn check(args: CheckArgs) -> i32 {
             let style = Style {
                 color: color_for(std::io::stdout().is_terminal()),
             };
-            write_out(&report::text::render(&run, gate, style));
+            let mut text = report::text::render(&run, gate, style);
+            if args.explain {
+                for (i, (_, r)) in run.controls().enumerate() {
+                    if matches!(r.status, Status::Fail | Status::Error) {
+                        text.push('\n');
+                        text.push_str(&explain_text(&session, i, None, 20));
+                    }
+                }
+            }
+            write_out(&text);
         }
     }
     run.exit_code(gate)
+}
+
+fn explain_text(session: &Session, control: usize, subject: Option<&str>, limit: usize) -> String {
+    match session.facts_root() {
+        Ok(root) => {
+            let e = onus::explain::explain(&session.program, root, session.fact_nodes(), &session.options, control, subject, limit);
+            report::explain::text(&session.program, &e, &session.sources)
+        }
+        Err(msg) => format!("{msg}\n"),
+    }
+}
+
+fn explain(args: ExplainArgs) -> i32 {
+    let (mut session, ok) = load(&args.paths, options(args.now, &args.limits));
+    if !ok {
+        return 2;
+    }
+    let Some(control) = session.program.control(&args.control) else {
+        eprintln!("onus explain: no control named `{}`", onus::escape::terminal(&args.control));
+        return 2;
+    };
+    for spec in &args.facts {
+        if let Err(d) = session.load_facts_spec(spec) {
+            let _ = std::io::stderr().write_all(diagnostic::render(&[d], &session.sources, false).as_bytes());
+            return 2;
+        }
+    }
+    let root = match session.facts_root() {
+        Ok(r) => r,
+        Err(msg) => {
+            eprintln!("onus explain: {msg}");
+            return 2;
+        }
+    };
+    let e = onus::explain::explain(
+        &session.program,
+        root,
+        session.fact_nodes(),
+        &session.options,
+        control,
+        args.subject.as_deref(),
+        args.limit,
+    );
+    if let Some(wanted) = &args.subject {
+        if e.subjects.is_empty() {
+            eprintln!("onus explain: control `{}` has no subject with key `{}`", args.control, onus::escape::terminal(wanted));
+            return 2;
+        }
+    }
+    let failed = matches!(e.result.status, Status::Fail | Status::Error);
+    write_out(&match args.format {
+        Format::Json => report::explain::json(&session.program, &e, &session.sources),
+        Format::Text => report::explain::text(&session.program, &e, &session.sources),
+    });
+    i32::from(failed)
 }
 
 /// Loads and checks policies, rendering diagnostics to stderr; None when
@@ -231,6 +327,7 @@ fn main() -> ExitCode {
         .spawn(move || match cli.command {
             Command::Check(args) => check(args),
             Command::Test(args) => test(args),
+            Command::Explain(args) => explain(args),
         });
     let code = match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,

@@ -125,13 +125,17 @@ impl<'a, 'e> Machine<'a, 'e> {
 
     /// Runs `body` in a fresh frame of `slots` slots, with `args` in the
     /// first ones (function calls, globals).
-    pub fn in_frame(
-        &mut self,
-        slots: u32,
-        args: Vec<Value<'a>>,
-        body: &'a Ir,
-    ) -> R<'a> {
-        let saved = self.base;
+    pub fn in_frame(&mut self, slots: u32, args: Vec<Value<'a>>, body: &'a Ir) -> R<'a> {
+        let frame = self.enter_frame(slots, args);
+        let out = self.eval(body);
+        self.leave_frame(frame);
+        out
+    }
+
+    /// Opens a frame of `slots` slots holding `args`; returns what
+    /// `leave_frame` needs to restore the caller's.
+    pub fn enter_frame(&mut self, slots: u32, args: Vec<Value<'a>>) -> (usize, usize) {
+        let saved = (self.base, self.slots.len());
         let base = self.slots.len();
         self.slots.resize(base + slots as usize, Value::Null);
         for (i, a) in args.into_iter().enumerate() {
@@ -140,10 +144,12 @@ impl<'a, 'e> Machine<'a, 'e> {
             }
         }
         self.base = base;
-        let out = self.eval(body);
-        self.base = saved;
-        self.slots.truncate(base);
-        out
+        saved
+    }
+
+    pub fn leave_frame(&mut self, (base, len): (usize, usize)) {
+        self.base = base;
+        self.slots.truncate(len);
     }
 
     pub fn eval_bool(&mut self, ir: &'a Ir, what: &str) -> Result<bool, EvalError<'a>> {

@@ -153,7 +153,7 @@ pub fn evaluate<'a>(program: &'a Program, facts: Option<Value<'a>>, fact_nodes: 
                 return ControlResult::empty(Status::Unevaluated);
             }
             let waivers: Vec<&Waiver> = program.waivers.iter().filter(|w| w.control == i).collect();
-            let (result, stopped) = run_control(&ev, c, &waivers);
+            let (result, stopped) = run_control(&ev, c, &waivers, &mut NoObserver);
             if let Some(limit) = stopped {
                 diagnostics.push(
                     Diagnostic::error("L001", format!("control `{}` stopped: {}", c.id, limit.message()))
@@ -220,8 +220,59 @@ impl Location<'_> {
     }
 }
 
+/// How one subject came out, as an `Observer` sees it.
+pub enum Verdict {
+    Pass,
+    /// The first failing `require` (index into `Control::steps`) and its message.
+    Fail { step: usize, message: String },
+    /// The step that errored (None: the `where` clause or the key).
+    Error { step: Option<usize>, message: String },
+}
+
+/// One subject, with where it is and how it came out.
+pub struct Seen {
+    pub key: String,
+    pub pointer: Option<String>,
+    pub verdict: Verdict,
+}
+
+/// Sees each subject after its steps ran, with its frame still bound, so
+/// `onus explain` can retrace the deciding `require` in place.
+pub trait Observer<'a> {
+    /// Whether passing subjects are shown too (their key is then computed).
+    fn wants_passing(&self) -> bool {
+        false
+    }
+
+    fn subject(&mut self, _m: &mut Machine<'a, '_>, _c: &'a Control, _seen: &Seen) {}
+}
+
+/// The observer of ordinary runs.
+pub struct NoObserver;
+
+impl Observer<'_> for NoObserver {}
+
+/// Runs one control with an observer (for `explain`).
+pub fn observe_control<'a>(
+    program: &'a Program,
+    facts: Option<Value<'a>>,
+    fact_nodes: usize,
+    options: &Options,
+    control: usize,
+    observer: &mut impl Observer<'a>,
+) -> ControlResult {
+    let ev = Evaluator::new(program, facts, fact_nodes, options);
+    let waivers: Vec<&Waiver> = program.waivers.iter().filter(|w| w.control == control).collect();
+    run_control(&ev, &program.controls[control], &waivers, observer).0
+}
+
 /// One control's result, and the limit that stopped it early, if any.
-fn run_control<'a>(ev: &Evaluator<'a>, c: &'a Control, waivers: &[&Waiver]) -> (ControlResult, Option<EvalError<'a>>) {
+fn run_control<'a>(
+    ev: &Evaluator<'a>,
+    c: &'a Control,
+    waivers: &[&Waiver],
+    observer: &mut impl Observer<'a>,
+) -> (ControlResult, Option<EvalError<'a>>) {
     if !c.checked() {
         return (ControlResult::empty(c.unchecked_status()), None);
     }
@@ -232,9 +283,9 @@ fn run_control<'a>(ev: &Evaluator<'a>, c: &'a Control, waivers: &[&Waiver]) -> (
             r.subjects = 1;
             let root = ev.facts.clone().unwrap_or(Value::Null);
             let location = Location { container: None, index: 0 };
-            check_subject(&mut m, c, root, &location, waivers, &mut r)
+            check_subject(&mut m, c, root, &location, waivers, &mut r, observer)
         }
-        Some(sel) => select(&mut m, c, sel, waivers, &mut r),
+        Some(sel) => select(&mut m, c, sel, waivers, &mut r, observer),
     };
     let stopped = outcome.err();
     if let Some(limit) = &stopped {
@@ -264,6 +315,7 @@ fn select<'a>(
     sel: &'a crate::check::program::Selection,
     waivers: &[&Waiver],
     r: &mut ControlResult,
+    observer: &mut impl Observer<'a>,
 ) -> Result<(), EvalError<'a>> {
     let items = match m.eval(&sel.source).and_then(|v| Items::new(v, sel.source.span)) {
         Ok(items) => items,
@@ -293,18 +345,24 @@ fn select<'a>(
                 Err(e) => {
                     r.subjects += 1;
                     let pointer = location.pointer(&v);
-                    r.errors.push(SubjectError {
+                    let error = SubjectError {
                         key: default_key(&v, &pointer, index),
                         pointer,
                         message: e.message(),
                         span: e.span,
+                    };
+                    observer.subject(m, c, &Seen {
+                        key: error.key.clone(),
+                        pointer: error.pointer.clone(),
+                        verdict: Verdict::Error { step: None, message: error.message.clone() },
                     });
+                    r.errors.push(error);
                     continue;
                 }
             }
         }
         r.subjects += 1;
-        check_subject(m, c, v, &location, waivers, r)?;
+        check_subject(m, c, v, &location, waivers, r, observer)?;
     }
     Ok(())
 }
@@ -317,16 +375,17 @@ fn check_subject<'a>(
     location: &Location<'a>,
     waivers: &[&Waiver],
     r: &mut ControlResult,
+    observer: &mut impl Observer<'a>,
 ) -> Result<(), EvalError<'a>> {
-    let mut failed: Option<(String, Span)> = None;
-    let mut error: Option<EvalError<'a>> = None;
-    for step in &c.steps {
+    let mut failed: Option<(usize, String, Span)> = None;
+    let mut error: Option<(usize, EvalError<'a>)> = None;
+    for (i, step) in c.steps.iter().enumerate() {
         match step {
             Step::Let(slot, value) => match m.eval(value) {
                 Ok(v) => m.set(*slot, v),
                 Err(e) if e.is_limit() => return Err(e),
                 Err(e) => {
-                    error = Some(e);
+                    error = Some((i, e));
                     break;
                 }
             },
@@ -334,23 +393,23 @@ fn check_subject<'a>(
                 Ok(Value::Bool(true)) => {}
                 Ok(Value::Bool(false)) => {
                     if failed.is_none() {
-                        failed = Some((failure_message(m, message.as_ref(), text)?, *span));
+                        failed = Some((i, failure_message(m, message.as_ref(), text)?, *span));
                     }
                 }
                 Ok(v) => {
-                    error.get_or_insert(EvalError::type_error(
-                        cond.span,
-                        format!("`require` needs a bool, got {}", v.type_name()),
+                    error.get_or_insert((
+                        i,
+                        EvalError::type_error(cond.span, format!("`require` needs a bool, got {}", v.type_name())),
                     ));
                 }
                 Err(e) if e.is_limit() => return Err(e),
                 Err(e) => {
-                    error.get_or_insert(e);
+                    error.get_or_insert((i, e));
                 }
             },
         }
     }
-    if failed.is_none() && error.is_none() {
+    if failed.is_none() && error.is_none() && !observer.wants_passing() {
         return Ok(());
     }
     let pointer = location.pointer(&subject);
@@ -363,27 +422,35 @@ fn check_subject<'a>(
             Err(e) => Err(e),
         },
     };
-    let key = match key {
-        Ok(key) => key,
-        Err(e) => {
-            r.errors.push(SubjectError {
-                key: default_key(&subject, &pointer, location.index),
-                pointer,
-                message: e.message(),
-                span: e.span,
-            });
-            return Ok(());
-        }
+    let (key, failed, error) = match key {
+        Ok(key) => (key, failed, error),
+        Err(e) => (default_key(&subject, &pointer, location.index), None, Some((usize::MAX, e))),
     };
+    let verdict = match (&failed, &error) {
+        (Some((step, message, _)), _) => Verdict::Fail {
+            step: *step,
+            message: message.clone(),
+        },
+        (None, Some((step, e))) => Verdict::Error {
+            step: (*step != usize::MAX).then_some(*step),
+            message: e.message(),
+        },
+        (None, None) => Verdict::Pass,
+    };
+    observer.subject(m, c, &Seen {
+        key: key.clone(),
+        pointer: pointer.clone(),
+        verdict,
+    });
     match (failed, error) {
-        (Some((message, span)), _) => r.violations.push(Violation {
+        (Some((_, message, span)), _) => r.violations.push(Violation {
             waived: waivers.iter().any(|w| w.covers(&key)),
             key,
             pointer,
             message,
             span,
         }),
-        (None, Some(e)) => r.errors.push(SubjectError {
+        (None, Some((_, e))) => r.errors.push(SubjectError {
             key,
             pointer,
             message: e.message(),

@@ -2,6 +2,7 @@
 //! in, rendered text out. Every renderer reads the same `Run`; this module
 //! also decides the exit code (SPEC §5).
 
+pub mod explain;
 pub mod json;
 pub mod testing;
 pub mod text;
