@@ -56,7 +56,11 @@ impl fmt::Display for FactsError {
         if self.line == 0 {
             f.write_str(&self.message)
         } else {
-            write!(f, "line {}, column {}: {}", self.line, self.column, self.message)
+            write!(
+                f,
+                "line {}, column {}: {}",
+                self.line, self.column, self.message
+            )
         }
     }
 }
@@ -85,8 +89,10 @@ impl Facts {
             mount,
             text: String::new(),
             unescaped: String::new(),
-            nodes: Vec::with_capacity(text.len() / 16),
-            blocks: Vec::new(),
+            // Generous: capacity that is never written costs address space,
+            // not memory, while growing would copy the whole arena.
+            nodes: Vec::with_capacity(text.len() / 6 + 16),
+            blocks: Vec::with_capacity(text.len() / 48 + 16),
             root: Node::Null,
         };
         let mut builder = Builder {
@@ -94,7 +100,7 @@ impl Facts {
             unescaped: &mut facts.unescaped,
             nodes: &mut facts.nodes,
             blocks: &mut facts.blocks,
-            scratch: Vec::new(),
+            scratch: Vec::with_capacity(1024),
         };
         if jsonl {
             for (n, line) in text.split('\n').enumerate() {
@@ -131,6 +137,11 @@ impl Facts {
     /// Number of nodes (a measure of the input's size, for budgets).
     pub fn node_count(&self) -> usize {
         self.nodes.len() + 1
+    }
+
+    /// Whether the string is `key` (lengths first: most keys differ there).
+    pub fn str_is(&self, s: StrRef, key: &str) -> bool {
+        s.len as usize == key.len() && self.str(s) == key
     }
 
     pub fn str(&self, s: StrRef) -> &str {
@@ -173,8 +184,13 @@ impl Facts {
     fn node_pointer(&self, mut node: u32) -> String {
         let mut segments = Vec::new();
         while node != ROOT {
-            let b = self.blocks.partition_point(|b| b.start <= node).saturating_sub(1);
-            let Some(block) = self.blocks.get(b) else { break };
+            let b = self
+                .blocks
+                .partition_point(|b| b.start <= node)
+                .saturating_sub(1);
+            let Some(block) = self.blocks.get(b) else {
+                break;
+            };
             let offset = node - block.start;
             if block.is_object {
                 match self.nodes.get(node as usize - 1) {
@@ -254,7 +270,11 @@ impl Builder<'_> {
     fn text_of(&self, node: &Node) -> &str {
         match node {
             Node::Str(s) => {
-                let source: &str = if s.unescaped { self.unescaped } else { self.text };
+                let source: &str = if s.unescaped {
+                    self.unescaped
+                } else {
+                    self.text
+                };
                 let start = s.offset as usize;
                 source.get(start..start + s.len as usize).unwrap_or("")
             }
@@ -289,17 +309,27 @@ impl Builder<'_> {
 
     /// The first key that occurs twice among the entries pushed since `mark`.
     fn duplicate_key(&self, mark: usize) -> Option<&str> {
-        let keys: Vec<&Node> = self.scratch[mark..].iter().step_by(2).collect();
-        if keys.len() <= 16 {
-            for (i, a) in keys.iter().enumerate() {
-                let a = self.text_of(a);
-                if keys[..i].iter().any(|b| self.text_of(b) == a) {
-                    return Some(a);
+        let entries = &self.scratch[mark..];
+        let count = entries.len() / 2;
+        if count <= 16 {
+            // Small objects (nearly all): compare lengths before bytes, no allocation.
+            for i in 1..count {
+                let Node::Str(a) = entries[2 * i] else {
+                    continue;
+                };
+                for j in 0..i {
+                    if let Node::Str(b) = entries[2 * j] {
+                        if a.len == b.len
+                            && self.text_of(&entries[2 * i]) == self.text_of(&entries[2 * j])
+                        {
+                            return Some(self.text_of(&entries[2 * i]));
+                        }
+                    }
                 }
             }
             return None;
         }
-        let mut sorted: Vec<&str> = keys.iter().map(|k| self.text_of(k)).collect();
+        let mut sorted: Vec<&str> = entries.iter().step_by(2).map(|k| self.text_of(k)).collect();
         sorted.sort_unstable();
         sorted.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
     }
@@ -396,16 +426,26 @@ mod tests {
     #[test]
     fn pointers_name_every_node() {
         let f = parse(r#"{"a": [1, {"b/c": [true, {"d": null}]}], "e": {}}"#);
-        let Node::Object(root) = f.root() else { panic!() };
+        let Node::Object(root) = f.root() else {
+            panic!()
+        };
         assert_eq!(f.pointer(root), "");
-        let Node::Array(a) = f.block(root)[1] else { panic!() };
+        let Node::Array(a) = f.block(root)[1] else {
+            panic!()
+        };
         assert_eq!(f.pointer(a), "/a");
         assert_eq!(f.child_pointer(a, 0), "/a/0");
-        let Node::Object(o) = f.block(a)[1] else { panic!() };
+        let Node::Object(o) = f.block(a)[1] else {
+            panic!()
+        };
         assert_eq!(f.pointer(o), "/a/1");
-        let Node::Array(inner) = f.block(o)[1] else { panic!() };
+        let Node::Array(inner) = f.block(o)[1] else {
+            panic!()
+        };
         assert_eq!(f.pointer(inner), "/a/1/b~1c");
-        let Node::Object(d) = f.block(inner)[1] else { panic!() };
+        let Node::Object(d) = f.block(inner)[1] else {
+            panic!()
+        };
         assert_eq!(f.child_pointer(d, 0), "/a/1/b~1c/1/d");
     }
 
@@ -426,9 +466,13 @@ mod tests {
 
     #[test]
     fn errors_have_positions() {
-        let e = Facts::parse("{\n  \"a\": [1,]\n}".into(), None, false).err().expect("error");
+        let e = Facts::parse("{\n  \"a\": [1,]\n}".into(), None, false)
+            .err()
+            .expect("error");
         assert_eq!((e.line, e.column), (2, 11));
-        let e = Facts::parse(r#"{"a": 1, "a": 2}"#.into(), None, false).err().expect("error");
+        let e = Facts::parse(r#"{"a": 1, "a": 2}"#.into(), None, false)
+            .err()
+            .expect("error");
         assert!(e.message.contains("duplicate key `a`"), "{}", e.message);
     }
 
@@ -440,12 +484,23 @@ mod tests {
     }
 
     #[test]
+    fn integers_beyond_64_bits_become_floats() {
+        // Like jq and JavaScript: exact up to i64, approximate beyond.
+        let f = parse("[9223372036854775807, 18446744073709551615]");
+        let Node::Array(a) = f.root() else { panic!() };
+        assert!(matches!(f.block(a)[0], Node::Int(i64::MAX)));
+        assert!(matches!(f.block(a)[1], Node::Float(x) if x == 18446744073709551615.0));
+    }
+
+    #[test]
     fn jsonl_is_a_list_of_documents() {
         let f = Facts::parse("{\"a\":1}\n\n{\"a\":2}\n".into(), None, true).expect("valid");
         let Node::Array(a) = f.root() else { panic!() };
         assert_eq!(f.block(a).len(), 2);
         assert_eq!(f.child_pointer(a, 1), "/1");
-        let e = Facts::parse("{}\n{bad}\n".into(), None, true).err().expect("error");
+        let e = Facts::parse("{}\n{bad}\n".into(), None, true)
+            .err()
+            .expect("error");
         assert_eq!(e.line, 2);
     }
 }

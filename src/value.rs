@@ -4,9 +4,10 @@
 
 use crate::facts::{Facts, Node};
 use jiff::civil::Date;
-use std::cmp::Ordering;
+use std::cmp::Ordering as Order;
 use std::fmt::Write as _;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// The enum words of SPEC §1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -233,13 +234,33 @@ impl<'a> Value<'a> {
             Value::Map(r) => {
                 let facts = r.facts;
                 r.nodes().chunks_exact(2).find_map(|kv| match kv[0] {
-                    Node::Str(k) if facts.str(k) == key => Some(Value::from_node(facts, kv[1])),
+                    Node::Str(k) if facts.str_is(k, key) => Some(Value::from_node(facts, kv[1])),
                     _ => None,
                 })
             }
             Value::Object(o) => o.iter().find(|(k, _)| &**k == key).map(|(_, v)| v.clone()),
             _ => None,
         }
+    }
+
+    /// `get` with a remembered position: objects from one export share
+    /// their key order, so the entry found last time is usually the one.
+    pub fn get_hinted(&self, key: &str, hint: &AtomicU32) -> Option<Value<'a>> {
+        let Value::Map(r) = self else {
+            return self.get(key);
+        };
+        let nodes = r.nodes();
+        let at = hint.load(Ordering::Relaxed) as usize;
+        if let (Some(Node::Str(k)), Some(v)) = (nodes.get(2 * at), nodes.get(2 * at + 1)) {
+            if r.facts.str_is(*k, key) {
+                return Some(Value::from_node(r.facts, *v));
+            }
+        }
+        let found = nodes
+            .chunks_exact(2)
+            .position(|kv| matches!(kv[0], Node::Str(k) if r.facts.str_is(k, key)))?;
+        hint.store(found as u32, Ordering::Relaxed);
+        Some(Value::from_node(r.facts, nodes[2 * found + 1]))
     }
 
     pub fn index(&self, i: usize) -> Option<Value<'a>> {
@@ -263,9 +284,7 @@ impl<'a> Value<'a> {
             (Value::Word(a), Value::Word(b)) => a == b,
             (a, b) if a.as_name().is_some() && b.as_name().is_some() => a.as_name() == b.as_name(),
             (a, b) if a.is_list() && b.is_list() => match (a.elements(), b.elements()) {
-                (Some(x), Some(y)) => {
-                    a.len() == b.len() && x.zip(y).all(|(x, y)| x.equals(&y))
-                }
+                (Some(x), Some(y)) => a.len() == b.len() && x.zip(y).all(|(x, y)| x.equals(&y)),
                 _ => false,
             },
             (a, b) if a.is_object() && b.is_object() => {
@@ -285,7 +304,7 @@ impl<'a> Value<'a> {
     /// Ordering for `<`, `sort`, `min` and `max`: numbers, strings, dates,
     /// durations, and enum words of one class (severity from info to
     /// critical). `None` when the two cannot be ordered.
-    pub fn compare(&self, other: &Value<'_>) -> Option<Ordering> {
+    pub fn compare(&self, other: &Value<'_>) -> Option<Order> {
         match (self, other) {
             (Value::Int(a), Value::Int(b)) => Some(a.cmp(b)),
             (Value::Date(a), Value::Date(b)) => Some(a.cmp(b)),
@@ -399,9 +418,12 @@ impl<'a> Iterator for Entries<'a, '_> {
             Entries::Values(it) => it
                 .next()
                 .map(|(k, v)| (Value::String(k.clone()), v.clone())),
-            Entries::Nodes(facts, it) => it
-                .next()
-                .map(|kv| (Value::from_node(facts, kv[0]), Value::from_node(facts, kv[1]))),
+            Entries::Nodes(facts, it) => it.next().map(|kv| {
+                (
+                    Value::from_node(facts, kv[0]),
+                    Value::from_node(facts, kv[1]),
+                )
+            }),
         }
     }
 }

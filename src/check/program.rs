@@ -11,6 +11,7 @@ use regex::Regex;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU32;
 
 #[derive(Debug)]
 pub struct Ir {
@@ -46,6 +47,8 @@ pub enum IrKind {
         base: Box<Ir>,
         name: Box<str>,
         optional: bool,
+        /// Where `name` was found last time (see `Value::get_hinted`).
+        hint: AtomicU32,
     },
     Index {
         base: Box<Ir>,
@@ -294,7 +297,11 @@ pub struct Waiver {
 
 impl Waiver {
     pub fn covers(&self, key: &str) -> bool {
-        !self.expired && self.keys.as_ref().is_none_or(|ks| ks.iter().any(|k| k == key))
+        !self.expired
+            && self
+                .keys
+                .as_ref()
+                .is_none_or(|ks| ks.iter().any(|k| k == key))
     }
 }
 

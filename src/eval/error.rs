@@ -29,47 +29,58 @@ pub enum ErrorKind<'a> {
     NoFacts,
 }
 
+/// An error and where it happened. Boxed: results stay one word wide on
+/// the hot path, and errors are the rare case.
 #[derive(Clone, Debug)]
-pub struct EvalError<'a> {
+pub struct EvalError<'a>(Box<Located<'a>>);
+
+#[derive(Clone, Debug)]
+pub struct Located<'a> {
     pub kind: ErrorKind<'a>,
     pub span: Span,
 }
 
+impl<'a> std::ops::Deref for EvalError<'a> {
+    type Target = Located<'a>;
+
+    fn deref(&self) -> &Located<'a> {
+        &self.0
+    }
+}
+
 impl<'a> EvalError<'a> {
+    pub fn new(kind: ErrorKind<'a>, span: Span) -> Self {
+        EvalError(Box::new(Located { kind, span }))
+    }
+
     pub fn type_error(span: Span, message: impl Into<String>) -> Self {
-        EvalError {
-            kind: ErrorKind::Type(message.into()),
-            span,
-        }
+        EvalError::new(ErrorKind::Type(message.into()), span)
     }
 
     pub fn invalid(span: Span, message: impl Into<String>) -> Self {
-        EvalError {
-            kind: ErrorKind::Invalid(message.into()),
-            span,
-        }
+        EvalError::new(ErrorKind::Invalid(message.into()), span)
     }
 
     pub fn missing(span: Span, container: Option<FactRef<'a>>, what: Missing<'a>) -> Self {
-        EvalError {
-            kind: ErrorKind::Missing {
+        EvalError::new(
+            ErrorKind::Missing {
                 container,
                 what,
                 through_null: false,
             },
             span,
-        }
+        )
     }
 
     pub fn through_null(span: Span, what: Missing<'a>) -> Self {
-        EvalError {
-            kind: ErrorKind::Missing {
+        EvalError::new(
+            ErrorKind::Missing {
                 container: None,
                 what,
                 through_null: true,
             },
             span,
-        }
+        )
     }
 
     /// Missing data (caught by `??` and `has`), as opposed to a type error

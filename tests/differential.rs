@@ -1,0 +1,251 @@
+//! Differential tests for the fast evaluation path: the ten benchmark checks
+//! (`bench/checks.onus`) over generated inventories must give the counts of
+//! an independent reference written directly over `serde_json::Value`, and
+//! the JSON report must be byte-identical whatever the thread count and
+//! however the facts are formatted. The facts arena must read back as the
+//! same JSON that serde_json parses.
+
+use onus::Session;
+use onus::eval::Options;
+use onus::report::{Run, json};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A small deterministic PRNG (xorshift64*), so the test needs no crate.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+/// An inventory shaped like `../shared/bench/gen_facts.py`'s output.
+fn inventory(n: usize, seed: u64) -> Value {
+    let mut r = Rng(seed | 1);
+    let per = n / 6;
+    let buckets: Vec<Value> = (0..per)
+        .map(|i| {
+            let retention = [30, 364, 365, 730][r.below(4) as usize];
+            json!({
+                "name": format!("bucket-{i:07}"),
+                "public": r.chance(7),
+                "encryption": if r.chance(8) { json!({"enabled": r.chance(50), "kms_key": null}) }
+                              else { json!({"enabled": true, "kms_key": format!("kms-{i}")}) },
+                "logging": { "enabled": !r.chance(4), "retention_days": retention },
+                "tags": { "team": "web" }
+            })
+        })
+        .collect();
+    let users: Vec<Value> = (0..per)
+        .map(|i| {
+            let keys: Vec<Value> = (0..r.below(3)).map(|_| json!({"age_days": r.below(140), "active": true})).collect();
+            json!({ "name": format!("user-{i:07}"), "admin": r.chance(25), "mfa": r.chance(60), "access_keys": keys })
+        })
+        .collect();
+    let groups: Vec<Value> = (0..per)
+        .map(|i| {
+            let rules: Vec<Value> = (0..1 + r.below(5))
+                .map(|_| {
+                    let port = [22, 80, 443, 3389, 5432][r.below(5) as usize];
+                    let cidr = if r.chance(15) {
+                        "0.0.0.0/0"
+                    } else {
+                        "10.0.0.0/8"
+                    };
+                    json!({"port": port, "protocol": "tcp", "cidr": cidr})
+                })
+                .collect();
+            json!({ "id": format!("sg-{i:07}"), "rules": rules })
+        })
+        .collect();
+    let vms: Vec<Value> = (0..per)
+        .map(|i| json!({ "id": format!("vm-{i:07}"), "os_patch_age_days": r.below(45), "public_ip": null }))
+        .collect();
+    let databases: Vec<Value> = (0..per)
+        .map(|i| json!({ "id": format!("db-{i:07}"), "public": r.chance(6), "backup_retention_days": r.below(30) }))
+        .collect();
+    let functions: Vec<Value> = (0..per)
+        .map(|i| {
+            let mut env = serde_json::Map::new();
+            env.insert("LOG_LEVEL".into(), json!("info"));
+            match r.below(20) {
+                0 => env.insert("API_SECRET".into(), json!("s3cr3t")),
+                1 => env.insert("DB_PASSWORD".into(), json!("hunter2")),
+                2 => env.insert("UPSTREAM".into(), json!("AKIAEXAMPLEKEY000000")),
+                _ => env.insert("FEATURE_X".into(), json!("on")),
+            };
+            json!({ "name": format!("fn-{i:07}"), "env": env })
+        })
+        .collect();
+    json!({
+        "account": { "id": "acct-1" },
+        "buckets": buckets, "iam_users": users, "security_groups": groups,
+        "vms": vms, "databases": databases, "functions": functions
+    })
+}
+
+/// The ten checks written directly against serde_json, as a reference.
+fn reference_counts(facts: &Value) -> BTreeMap<&'static str, usize> {
+    let items = |k: &str| facts[k].as_array().cloned().unwrap_or_default();
+    let count = |k: &str, f: &dyn Fn(&Value) -> bool| items(k).iter().filter(|x| f(x)).count();
+    let mut out = BTreeMap::new();
+    out.insert(
+        "c01_public_buckets",
+        count("buckets", &|b| b["public"] == true),
+    );
+    out.insert(
+        "c02_bucket_no_cmk",
+        count("buckets", &|b| {
+            b["encryption"]["enabled"] == false || b["encryption"]["kms_key"].is_null()
+        }),
+    );
+    out.insert(
+        "c03_admin_no_mfa",
+        count("iam_users", &|u| u["admin"] == true && u["mfa"] == false),
+    );
+    out.insert(
+        "c04_old_access_keys",
+        count("iam_users", &|u| {
+            u["access_keys"]
+                .as_array()
+                .is_some_and(|ks| ks.iter().any(|k| k["age_days"].as_i64() > Some(90)))
+        }),
+    );
+    out.insert(
+        "c05_open_admin_ports",
+        count("security_groups", &|sg| {
+            sg["rules"].as_array().is_some_and(|rs| {
+                rs.iter()
+                    .any(|r| r["cidr"] == "0.0.0.0/0" && (r["port"] == 22 || r["port"] == 3389))
+            })
+        }),
+    );
+    out.insert(
+        "c06_unpatched_vms",
+        count("vms", &|vm| vm["os_patch_age_days"].as_i64() > Some(30)),
+    );
+    out.insert(
+        "c07_public_databases",
+        count("databases", &|db| db["public"] == true),
+    );
+    out.insert(
+        "c08_short_db_backups",
+        count("databases", &|db| {
+            db["backup_retention_days"].as_i64() < Some(7)
+        }),
+    );
+    out.insert(
+        "c09_bucket_logging",
+        count("buckets", &|b| {
+            b["logging"]["enabled"] == false || b["logging"]["retention_days"].as_i64() < Some(365)
+        }),
+    );
+    out.insert(
+        "c10_function_secrets",
+        count("functions", &|f| {
+            f["env"].as_object().is_some_and(|env| {
+                env.iter().any(|(k, v)| {
+                    k.contains("SECRET")
+                        || k.contains("PASSWORD")
+                        || v.as_str().is_some_and(|s| s.starts_with("AKIA"))
+                })
+            })
+        }),
+    );
+    out
+}
+
+/// Runs `bench/checks.onus` over facts text; returns the JSON report.
+fn run_checks(facts_text: &str, jobs: usize) -> String {
+    let options = Options {
+        now: jiff::civil::date(2026, 11, 22),
+        max_steps: None,
+        timeout: None,
+        jobs: Some(jobs),
+    };
+    let mut session = Session::new(options);
+    session.load_path(&Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/checks.onus"));
+    session.check();
+    assert!(!session.has_errors(), "{:?}", session.diagnostics);
+    session
+        .add_facts("generated".into(), None, facts_text.to_string(), false)
+        .expect("valid facts");
+    let outcome = session.evaluate().expect("one facts root");
+    let run = Run {
+        program: &session.program,
+        outcome: Some(&outcome),
+        diagnostics: &session.diagnostics,
+        sources: &session.sources,
+    };
+    json::render(&run)
+}
+
+fn counts(report: &str) -> BTreeMap<String, usize> {
+    let v: Value = serde_json::from_str(report).expect("report is JSON");
+    v["controls"]
+        .as_array()
+        .expect("controls")
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap_or_default().to_string(),
+                c["violations"].as_array().map_or(0, Vec::len),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn checks_agree_with_the_reference_and_paths_are_identical() {
+    for (n, seed) in [(600, 1), (3000, 7), (12_000, 2024)] {
+        let facts = inventory(n, seed);
+        let compact = facts.to_string();
+        let pretty = serde_json::to_string_pretty(&facts).expect("serializable");
+        let sequential = run_checks(&compact, 1);
+        let expected: BTreeMap<String, usize> = reference_counts(&facts)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        assert_eq!(counts(&sequential), expected, "n={n} seed={seed}");
+        assert_eq!(
+            run_checks(&compact, 4),
+            sequential,
+            "parallel differs, n={n}"
+        );
+        // Pretty-printed facts give other byte offsets but the same report.
+        assert_eq!(
+            run_checks(&pretty, 2),
+            sequential,
+            "formatting changed the report, n={n}"
+        );
+    }
+}
+
+#[test]
+fn the_arena_reads_back_as_serde_json_does() {
+    let samples = [
+        r#"{"a": [1, -2, 3.5, 1e3, 9223372036854775807, -9223372036854775808], "b": {"c": null, "d": true}}"#,
+        r#"["esc\"aped\n", "\u00e9\u4e2d", "\ud83d\ude00", "", {"": {}}, [[], [[]]]]"#,
+        r#"{"k~1/": "pointer chars", "nested": {"x": [{"y": [1, {"z": "deep"}]}]}}"#,
+        "42",
+        "\"just a string\"",
+    ];
+    let generated = inventory(300, 99).to_string();
+    for text in samples.iter().copied().chain([generated.as_str()]) {
+        let expected: Value = serde_json::from_str(text).expect("valid sample");
+        let facts = onus::facts::Facts::parse(text.to_string(), None, false).expect("arena parses");
+        let root = onus::eval::Evaluator::root(&facts);
+        assert_eq!(root.to_json(), expected, "{text}");
+    }
+}
