@@ -444,10 +444,12 @@ impl Expr {
         let mut stack = vec![self];
         while let Some(e) = stack.pop() {
             match e.kind {
-                ExprKind::Template(parts) => stack.extend(parts.into_iter().filter_map(|p| match p {
-                    StrPart::Expr(e) => Some(e),
-                    StrPart::Text(_) => None,
-                })),
+                ExprKind::Template(parts) => {
+                    stack.extend(parts.into_iter().filter_map(|p| match p {
+                        StrPart::Expr(e) => Some(e),
+                        StrPart::Text(_) => None,
+                    }))
+                }
                 ExprKind::List(items) => stack.extend(items),
                 ExprKind::Object(entries) => stack.extend(entries.into_iter().map(|(_, v)| v)),
                 ExprKind::Field { base, .. } => stack.push(*base),

@@ -150,18 +150,23 @@ pub fn render(diags: &[Diagnostic], map: &SourceMap, color: bool) -> String {
         };
         let d = &on_char_boundaries(d, map);
         let Some(primary) = d.primary_span() else {
-            let at = d
-                .at
-                .as_ref()
-                .map(|(f, l, c)| format!("\n   --> {f}:{l}:{c}"))
-                .unwrap_or_default();
+            let at =
+                d.at.as_ref()
+                    .map(|(f, l, c)| format!("\n   --> {f}:{l}:{c}"))
+                    .unwrap_or_default();
             let help = d
                 .help
                 .as_deref()
                 .map(|h| format!("\n  help: {h}"))
                 .unwrap_or_default();
             out.extend_from_slice(
-                format!("{}[{}]: {}{at}{help}\n", d.severity.as_str(), d.code, d.message).as_bytes(),
+                format!(
+                    "{}[{}]: {}{at}{help}\n",
+                    d.severity.as_str(),
+                    d.code,
+                    d.message
+                )
+                .as_bytes(),
             );
             continue;
         };

@@ -71,7 +71,11 @@ impl<'a> Observer<'a> for Explainer {
         let (outcome, message, steps): (_, _, Vec<usize>) = match &seen.verdict {
             Verdict::Pass => ("pass", None, (0..c.steps.len()).collect()),
             Verdict::Fail { step, message } => ("fail", Some(message.clone()), vec![*step]),
-            Verdict::Error { step, message } => ("error", Some(message.clone()), step.iter().copied().collect()),
+            Verdict::Error { step, message } => (
+                "error",
+                Some(message.clone()),
+                step.iter().copied().collect(),
+            ),
         };
         let mut trace = Vec::new();
         let mut step_span = None;
@@ -112,7 +116,8 @@ pub fn explain<'a>(
         subjects: Vec::new(),
         omitted: 0,
     };
-    let result = eval::observe_control(program, facts, fact_nodes, options, control, &mut explainer);
+    let result =
+        eval::observe_control(program, facts, fact_nodes, options, control, &mut explainer);
     Explanation {
         control,
         result,
@@ -132,14 +137,23 @@ fn show(v: &Value<'_>) -> String {
     match v.len() {
         Some(n) if v.is_list() => format!("[…] (list of {n})"),
         Some(n) if v.is_object() => format!("{{…}} (object with {n} keys)"),
-        _ => format!("{}…", text.chars().take(MAX_VALUE_CHARS).collect::<String>()),
+        _ => format!(
+            "{}…",
+            text.chars().take(MAX_VALUE_CHARS).collect::<String>()
+        ),
     }
 }
 
 /// Records `ir` and its interesting sub-expressions. Constants and bare
 /// variables are not worth a line; bodies of quantifiers and comprehensions
 /// depend on their loop variable and are shown as a whole.
-fn trace_expr<'a>(m: &mut Machine<'a, '_>, ir: &'a Ir, depth: usize, in_fn: bool, out: &mut Vec<Trace>) {
+fn trace_expr<'a>(
+    m: &mut Machine<'a, '_>,
+    ir: &'a Ir,
+    depth: usize,
+    in_fn: bool,
+    out: &mut Vec<Trace>,
+) {
     let value = m.eval(ir).map(|v| show(&v)).map_err(|e| e.message());
     out.push(Trace {
         depth,
@@ -157,7 +171,11 @@ fn trace_expr<'a>(m: &mut Machine<'a, '_>, ir: &'a Ir, depth: usize, in_fn: bool
         IrKind::Binary(_, l, r) => vec![&**l, &**r],
         IrKind::Call(_, args) | IrKind::CallFn(_, args) => args.iter().collect(),
         IrKind::Quant { source, .. } | IrKind::Comprehension { source, .. } => vec![&**source],
-        IrKind::If { cond, then, otherwise } => {
+        IrKind::If {
+            cond,
+            then,
+            otherwise,
+        } => {
             let taken = match m.eval(cond) {
                 Ok(Value::Bool(true)) => Some(&**then),
                 Ok(Value::Bool(false)) => Some(&**otherwise),
@@ -180,11 +198,20 @@ fn trace_expr<'a>(m: &mut Machine<'a, '_>, ir: &'a Ir, depth: usize, in_fn: bool
 }
 
 fn worth_a_line(child: &Ir, parent: &Ir) -> bool {
-    !matches!(child.kind, IrKind::Const(_) | IrKind::Local(_) | IrKind::Facts) && child.span != parent.span
+    !matches!(
+        child.kind,
+        IrKind::Const(_) | IrKind::Local(_) | IrKind::Facts
+    ) && child.span != parent.span
 }
 
 /// Shows a function's body evaluated with the call's arguments.
-fn expand_call<'a>(m: &mut Machine<'a, '_>, f: usize, args: &'a [Ir], depth: usize, out: &mut Vec<Trace>) {
+fn expand_call<'a>(
+    m: &mut Machine<'a, '_>,
+    f: usize,
+    args: &'a [Ir],
+    depth: usize,
+    out: &mut Vec<Trace>,
+) {
     let program = m.ev.program;
     let func = &program.functions[f];
     let values: Result<Vec<Value<'a>>, _> = args.iter().map(|a| m.eval(a)).collect();

@@ -56,7 +56,11 @@ impl fmt::Display for FactsError {
         if self.line == 0 {
             f.write_str(&self.message)
         } else {
-            write!(f, "line {}, column {}: {}", self.line, self.column, self.message)
+            write!(
+                f,
+                "line {}, column {}: {}",
+                self.line, self.column, self.message
+            )
         }
     }
 }
@@ -173,8 +177,13 @@ impl Facts {
     fn node_pointer(&self, mut node: u32) -> String {
         let mut segments = Vec::new();
         while node != ROOT {
-            let b = self.blocks.partition_point(|b| b.start <= node).saturating_sub(1);
-            let Some(block) = self.blocks.get(b) else { break };
+            let b = self
+                .blocks
+                .partition_point(|b| b.start <= node)
+                .saturating_sub(1);
+            let Some(block) = self.blocks.get(b) else {
+                break;
+            };
             let offset = node - block.start;
             if block.is_object {
                 match self.nodes.get(node as usize - 1) {
@@ -254,7 +263,11 @@ impl Builder<'_> {
     fn text_of(&self, node: &Node) -> &str {
         match node {
             Node::Str(s) => {
-                let source: &str = if s.unescaped { self.unescaped } else { self.text };
+                let source: &str = if s.unescaped {
+                    self.unescaped
+                } else {
+                    self.text
+                };
                 let start = s.offset as usize;
                 source.get(start..start + s.len as usize).unwrap_or("")
             }
@@ -396,16 +409,26 @@ mod tests {
     #[test]
     fn pointers_name_every_node() {
         let f = parse(r#"{"a": [1, {"b/c": [true, {"d": null}]}], "e": {}}"#);
-        let Node::Object(root) = f.root() else { panic!() };
+        let Node::Object(root) = f.root() else {
+            panic!()
+        };
         assert_eq!(f.pointer(root), "");
-        let Node::Array(a) = f.block(root)[1] else { panic!() };
+        let Node::Array(a) = f.block(root)[1] else {
+            panic!()
+        };
         assert_eq!(f.pointer(a), "/a");
         assert_eq!(f.child_pointer(a, 0), "/a/0");
-        let Node::Object(o) = f.block(a)[1] else { panic!() };
+        let Node::Object(o) = f.block(a)[1] else {
+            panic!()
+        };
         assert_eq!(f.pointer(o), "/a/1");
-        let Node::Array(inner) = f.block(o)[1] else { panic!() };
+        let Node::Array(inner) = f.block(o)[1] else {
+            panic!()
+        };
         assert_eq!(f.pointer(inner), "/a/1/b~1c");
-        let Node::Object(d) = f.block(inner)[1] else { panic!() };
+        let Node::Object(d) = f.block(inner)[1] else {
+            panic!()
+        };
         assert_eq!(f.child_pointer(d, 0), "/a/1/b~1c/1/d");
     }
 
@@ -426,9 +449,13 @@ mod tests {
 
     #[test]
     fn errors_have_positions() {
-        let e = Facts::parse("{\n  \"a\": [1,]\n}".into(), None, false).err().expect("error");
+        let e = Facts::parse("{\n  \"a\": [1,]\n}".into(), None, false)
+            .err()
+            .expect("error");
         assert_eq!((e.line, e.column), (2, 11));
-        let e = Facts::parse(r#"{"a": 1, "a": 2}"#.into(), None, false).err().expect("error");
+        let e = Facts::parse(r#"{"a": 1, "a": 2}"#.into(), None, false)
+            .err()
+            .expect("error");
         assert!(e.message.contains("duplicate key `a`"), "{}", e.message);
     }
 
@@ -445,7 +472,9 @@ mod tests {
         let Node::Array(a) = f.root() else { panic!() };
         assert_eq!(f.block(a).len(), 2);
         assert_eq!(f.child_pointer(a, 1), "/1");
-        let e = Facts::parse("{}\n{bad}\n".into(), None, true).err().expect("error");
+        let e = Facts::parse("{}\n{bad}\n".into(), None, true)
+            .err()
+            .expect("error");
         assert_eq!(e.line, 2);
     }
 }

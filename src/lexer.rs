@@ -271,7 +271,9 @@ fn lex_duration<'s>(lex: &mut logos::Lexer<'s, Token<'s>>) -> Result<&'s str, Le
 
 /// The length in seconds of a duration literal such as `90d`.
 pub fn duration_seconds(text: &str) -> Result<i64, LexError> {
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
     let n: i64 = digits.parse().map_err(|_| LexError::IntegerTooLarge)?;
     let scale = match unit {
@@ -425,7 +427,11 @@ fn lex_into<'src>(src: &'src str, base: usize, file: FileId, out: &mut Lexed<'sr
             }
             Ok(tok) => out.tokens.push((tok, abs)),
             Err(err) => {
-                out.diagnostics.push(lex_diagnostic(&err, lexer.slice(), Span::new(file, abs.clone())));
+                out.diagnostics.push(lex_diagnostic(
+                    &err,
+                    lexer.slice(),
+                    Span::new(file, abs.clone()),
+                ));
                 out.tokens.push((Token::Error, abs));
             }
         }
@@ -434,7 +440,13 @@ fn lex_into<'src>(src: &'src str, base: usize, file: FileId, out: &mut Lexed<'sr
 
 /// Emits a string literal: one `Str` token, or a `StrBegin … StrEnd` run
 /// with the interpolated code lexed in between.
-fn push_string<'src>(body: &'src str, body_base: usize, whole: Range<usize>, file: FileId, out: &mut Lexed<'src>) {
+fn push_string<'src>(
+    body: &'src str,
+    body_base: usize,
+    whole: Range<usize>,
+    file: FileId,
+    out: &mut Lexed<'src>,
+) {
     let segs = segments(body);
     for seg in &segs {
         if let Segment::Text(r) = seg {
@@ -455,7 +467,10 @@ fn push_string<'src>(body: &'src str, body_base: usize, whole: Range<usize>, fil
                 } else if n == last {
                     (Token::StrEnd(text), body_base + r.start - 1..whole.end)
                 } else {
-                    (Token::StrMid(text), body_base + r.start - 1..body_base + r.end + 1)
+                    (
+                        Token::StrMid(text),
+                        body_base + r.start - 1..body_base + r.end + 1,
+                    )
                 };
                 out.tokens.push((tok, span));
             }
@@ -463,10 +478,14 @@ fn push_string<'src>(body: &'src str, body_base: usize, whole: Range<usize>, fil
                 if body[r.clone()].trim().is_empty() {
                     out.diagnostics.push(
                         Diagnostic::error("P004", "empty interpolation `{}` in string")
-                            .with_label(Span::new(file, body_base + r.start - 1..body_base + r.end + 1), "nothing to interpolate")
+                            .with_label(
+                                Span::new(file, body_base + r.start - 1..body_base + r.end + 1),
+                                "nothing to interpolate",
+                            )
                             .with_help("write `{{}}` for literal braces"),
                     );
-                    out.tokens.push((Token::Error, body_base + r.start..body_base + r.end));
+                    out.tokens
+                        .push((Token::Error, body_base + r.start..body_base + r.end));
                 } else {
                     lex_into(&body[r.clone()], body_base + r.start, file, out);
                 }
@@ -495,8 +514,10 @@ fn check_text(text: &str, base: usize, file: FileId, out: &mut Lexed<'_>) {
             b'{' | b'}' if b.get(i + 1) == Some(&b[i]) => i += 2,
             b'}' => {
                 out.diagnostics.push(
-                    Diagnostic::error("P003", "unmatched `}` in string")
-                        .with_label(Span::new(file, base + i..base + i + 1), "write `}}` for a literal brace"),
+                    Diagnostic::error("P003", "unmatched `}` in string").with_label(
+                        Span::new(file, base + i..base + i + 1),
+                        "write `}}` for a literal brace",
+                    ),
                 );
                 i += 1;
             }
@@ -518,7 +539,10 @@ fn unescape_one(rest: &str) -> Result<(char, usize), usize> {
         'r' => ('\r', 1),
         'u' => {
             let close = rest.find('}').ok_or(1usize)?;
-            let hex = rest.get(2..close).filter(|_| rest[1..].starts_with('{')).ok_or(close + 1)?;
+            let hex = rest
+                .get(2..close)
+                .filter(|_| rest[1..].starts_with('{'))
+                .ok_or(close + 1)?;
             let code = u32::from_str_radix(hex, 16).map_err(|_| close + 1)?;
             (char::from_u32(code).ok_or(close + 1)?, close + 1)
         }
@@ -560,9 +584,19 @@ fn lex_diagnostic(err: &LexError, slice: &str, span: Span) -> Diagnostic {
     let (code, message, label, help) = match err {
         LexError::UnexpectedChar => {
             let shown: String = slice.chars().flat_map(char::escape_debug).collect();
-            ("P001", format!("unexpected character `{shown}`"), "not part of the language", None)
+            (
+                "P001",
+                format!("unexpected character `{shown}`"),
+                "not part of the language",
+                None,
+            )
         }
-        LexError::IntegerTooLarge => ("P002", "number too large".into(), "does not fit in 64 bits", None),
+        LexError::IntegerTooLarge => (
+            "P002",
+            "number too large".into(),
+            "does not fit in 64 bits",
+            None,
+        ),
         LexError::InvalidNumber => ("P002", "invalid number".into(), "not a number", None),
         LexError::InvalidDate => (
             "P002",
@@ -595,7 +629,11 @@ mod tests {
     use super::*;
 
     fn kinds(src: &str) -> Vec<Token<'_>> {
-        lex(src, FileId(0)).tokens.into_iter().map(|t| t.0).collect()
+        lex(src, FileId(0))
+            .tokens
+            .into_iter()
+            .map(|t| t.0)
+            .collect()
     }
 
     #[test]
@@ -647,7 +685,13 @@ mod tests {
 
     #[test]
     fn orphan_doc_comments_are_dropped() {
-        assert_eq!(kinds("/// x\ncontrol"), vec![Token::Doc("/// x"), Token::Control]);
-        assert_eq!(kinds("a /// x\n b"), vec![Token::Ident("a"), Token::Ident("b")]);
+        assert_eq!(
+            kinds("/// x\ncontrol"),
+            vec![Token::Doc("/// x"), Token::Control]
+        );
+        assert_eq!(
+            kinds("a /// x\n b"),
+            vec![Token::Ident("a"), Token::Ident("b")]
+        );
     }
 }

@@ -4,20 +4,20 @@
 //! [`Session`], the one API that the CLI, the REPL and the tests call.
 
 pub mod ast;
-pub mod diagnostic;
-pub mod escape;
-pub mod lexer;
-pub mod parser;
-pub mod source;
-pub mod facts;
-pub mod value;
 pub mod builtins;
 pub mod check;
+pub mod diagnostic;
+pub mod escape;
 pub mod eval;
+pub mod facts;
+pub mod lexer;
+pub mod parser;
 pub mod session;
+pub mod source;
 pub mod stdlib;
+pub mod value;
 
 pub use session::Session;
+pub mod explain;
 pub mod report;
 pub mod testing;
-pub mod explain;

@@ -14,7 +14,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(name = "onus", version, about = "Policy as code for the cloud shared responsibility model")]
+#[command(
+    name = "onus",
+    version,
+    about = "Policy as code for the cloud shared responsibility model"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -126,11 +130,14 @@ fn parse_severity(s: &str) -> Result<Word, String> {
 }
 
 fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
-    s.parse().map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD)"))
+    s.parse()
+        .map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD)"))
 }
 
 fn today() -> jiff::civil::Date {
-    jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()
+    jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
 }
 
 fn options(now: Option<jiff::civil::Date>, limits: &Limits) -> Options {
@@ -197,7 +204,11 @@ fn check(args: CheckArgs) -> i32 {
         Format::Json => write_out(&report::json::render(&run)),
         Format::Text => {
             if !diagnostics.is_empty() {
-                let rendered = diagnostic::render(&diagnostics, &session.sources, color_for(std::io::stderr().is_terminal()));
+                let rendered = diagnostic::render(
+                    &diagnostics,
+                    &session.sources,
+                    color_for(std::io::stderr().is_terminal()),
+                );
                 let _ = std::io::stderr().write_all(rendered.as_bytes());
             }
             let style = Style {
@@ -221,7 +232,15 @@ fn check(args: CheckArgs) -> i32 {
 fn explain_text(session: &Session, control: usize, subject: Option<&str>, limit: usize) -> String {
     match session.facts_root() {
         Ok(root) => {
-            let e = onus::explain::explain(&session.program, root, session.fact_nodes(), &session.options, control, subject, limit);
+            let e = onus::explain::explain(
+                &session.program,
+                root,
+                session.fact_nodes(),
+                &session.options,
+                control,
+                subject,
+                limit,
+            );
             report::explain::text(&session.program, &e, &session.sources)
         }
         Err(msg) => format!("{msg}\n"),
@@ -234,12 +253,16 @@ fn explain(args: ExplainArgs) -> i32 {
         return 2;
     }
     let Some(control) = session.program.control(&args.control) else {
-        eprintln!("onus explain: no control named `{}`", onus::escape::terminal(&args.control));
+        eprintln!(
+            "onus explain: no control named `{}`",
+            onus::escape::terminal(&args.control)
+        );
         return 2;
     };
     for spec in &args.facts {
         if let Err(d) = session.load_facts_spec(spec) {
-            let _ = std::io::stderr().write_all(diagnostic::render(&[d], &session.sources, false).as_bytes());
+            let _ = std::io::stderr()
+                .write_all(diagnostic::render(&[d], &session.sources, false).as_bytes());
             return 2;
         }
     }
@@ -261,7 +284,11 @@ fn explain(args: ExplainArgs) -> i32 {
     );
     if let Some(wanted) = &args.subject {
         if e.subjects.is_empty() {
-            eprintln!("onus explain: control `{}` has no subject with key `{}`", args.control, onus::escape::terminal(wanted));
+            eprintln!(
+                "onus explain: control `{}` has no subject with key `{}`",
+                args.control,
+                onus::escape::terminal(wanted)
+            );
             return 2;
         }
     }
@@ -282,7 +309,11 @@ fn load(paths: &[PathBuf], options: Options) -> (Session, bool) {
     }
     session.check();
     if !session.diagnostics.is_empty() {
-        let rendered = diagnostic::render(&session.diagnostics, &session.sources, color_for(std::io::stderr().is_terminal()));
+        let rendered = diagnostic::render(
+            &session.diagnostics,
+            &session.sources,
+            color_for(std::io::stderr().is_terminal()),
+        );
         let _ = std::io::stderr().write_all(rendered.as_bytes());
     }
     let ok = !session.has_errors();
@@ -308,7 +339,10 @@ fn test(args: TestArgs) -> i32 {
     write_out(&out);
     let below = args.min_coverage.is_some_and(|min| percent < min);
     if below {
-        eprintln!("coverage {percent:.1}% is below --min-coverage {}", args.min_coverage.unwrap_or_default());
+        eprintln!(
+            "coverage {percent:.1}% is below --min-coverage {}",
+            args.min_coverage.unwrap_or_default()
+        );
     }
     i32::from(below || results.iter().any(|r| !r.passed()))
 }

@@ -59,8 +59,11 @@ impl Session {
             files.sort();
             if files.is_empty() {
                 self.diagnostics.push(
-                    Diagnostic::error("F002", format!("no .onus files in directory {}", path.display()))
-                        .with_help("give a policy file or a directory that contains .onus files"),
+                    Diagnostic::error(
+                        "F002",
+                        format!("no .onus files in directory {}", path.display()),
+                    )
+                    .with_help("give a policy file or a directory that contains .onus files"),
                 );
             }
             for f in files {
@@ -73,7 +76,9 @@ impl Session {
 
     /// Loads policy text that is not on disk (REPL input, tests).
     pub fn load_source(&mut self, name: &str, text: String) -> FileId {
-        let file = self.sources.add(Origin::Memory(name.to_string()), name.to_string(), text);
+        let file = self
+            .sources
+            .add(Origin::Memory(name.to_string()), name.to_string(), text);
         self.parse_and_follow(file, false);
         file
     }
@@ -87,7 +92,14 @@ impl Session {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
             Err(e) => {
-                let mut d = Diagnostic::error("F001", format!("cannot read policy {}: {}", display_name(path), io_reason(&e)));
+                let mut d = Diagnostic::error(
+                    "F001",
+                    format!(
+                        "cannot read policy {}: {}",
+                        display_name(path),
+                        io_reason(&e)
+                    ),
+                );
                 if let Some(span) = used_at {
                     d = d.with_label(span, "used here");
                 }
@@ -106,7 +118,10 @@ impl Session {
         if let Some(at) = invalid_at {
             self.diagnostics.push(
                 Diagnostic::error("F003", "policy file is not valid UTF-8")
-                    .with_label(Span::new(file, at..at + '\u{FFFD}'.len_utf8()), "invalid byte here")
+                    .with_label(
+                        Span::new(file, at..at + '\u{FFFD}'.len_utf8()),
+                        "invalid byte here",
+                    )
                     .with_help("onus reads policies as UTF-8 text"),
             );
             return Some(file);
@@ -121,7 +136,9 @@ impl Session {
         }
         self.std_loaded = true;
         for (name, text) in stdlib::FILES {
-            let file = self.sources.add(Origin::Std(name), name.to_string(), text.to_string());
+            let file = self
+                .sources
+                .add(Origin::Std(name), name.to_string(), text.to_string());
             self.parse_and_follow(file, true);
         }
     }
@@ -152,8 +169,11 @@ impl Session {
                     let target = dir.clone().unwrap_or_default().join(&p);
                     if target.extension().and_then(|e| e.to_str()) != Some("onus") {
                         self.diagnostics.push(
-                            Diagnostic::error("F004", format!("`use` loads .onus files, not \"{p}\""))
-                                .with_label(span, "not a policy file"),
+                            Diagnostic::error(
+                                "F004",
+                                format!("`use` loads .onus files, not \"{p}\""),
+                            )
+                            .with_label(span, "not a policy file"),
                         );
                         continue;
                     }
@@ -187,7 +207,13 @@ impl Session {
     }
 
     /// Adds parsed facts: `name` None is the root, `Some(n)` is `facts.n`.
-    pub fn add_facts(&mut self, source: String, name: Option<String>, text: String, jsonl: bool) -> Result<(), FactsError> {
+    pub fn add_facts(
+        &mut self,
+        source: String,
+        name: Option<String>,
+        text: String,
+        jsonl: bool,
+    ) -> Result<(), FactsError> {
         let facts = Facts::parse(text, name, jsonl)?;
         self.facts.push(FactsInput { source, facts });
         Ok(())
@@ -196,19 +222,34 @@ impl Session {
     /// The facts root: the single unnamed document, with each named one
     /// added under its name. An error when two unnamed documents are given.
     pub fn facts_root(&self) -> Result<Option<Value<'_>>, String> {
-        let unnamed: Vec<&FactsInput> = self.facts.iter().filter(|f| f.facts.mount().is_none()).collect();
-        let named: Vec<&FactsInput> = self.facts.iter().filter(|f| f.facts.mount().is_some()).collect();
+        let unnamed: Vec<&FactsInput> = self
+            .facts
+            .iter()
+            .filter(|f| f.facts.mount().is_none())
+            .collect();
+        let named: Vec<&FactsInput> = self
+            .facts
+            .iter()
+            .filter(|f| f.facts.mount().is_some())
+            .collect();
         if unnamed.len() > 1 {
-            return Err("only one unnamed --facts may be given; name the others with NAME=FILE".into());
+            return Err(
+                "only one unnamed --facts may be given; name the others with NAME=FILE".into(),
+            );
         }
-        let root = unnamed.first().map(|f| Value::from_node(&f.facts, f.facts.root()));
+        let root = unnamed
+            .first()
+            .map(|f| Value::from_node(&f.facts, f.facts.root()));
         if named.is_empty() {
             return Ok(root);
         }
         let mut entries: Vec<(Arc<str>, Value<'_>)> = Vec::new();
         if let Some(root) = root {
             let Some(items) = root.entries() else {
-                return Err("the unnamed facts must be a JSON object when named facts are added to it".into());
+                return Err(
+                    "the unnamed facts must be a JSON object when named facts are added to it"
+                        .into(),
+                );
             };
             for (k, v) in items {
                 entries.push((Arc::from(k.as_str().unwrap_or_default()), v));
@@ -230,7 +271,12 @@ impl Session {
     /// facts are loaded). Call only when `has_errors()` is false.
     pub fn evaluate(&self) -> Result<Outcome, String> {
         let root = self.facts_root()?;
-        Ok(eval::evaluate(&self.program, root, self.fact_nodes(), &self.options))
+        Ok(eval::evaluate(
+            &self.program,
+            root,
+            self.fact_nodes(),
+            &self.options,
+        ))
     }
 
     pub fn file_name(&self, id: FileId) -> &str {
@@ -240,8 +286,17 @@ impl Session {
     /// Parses, checks and evaluates one expression against the loaded
     /// policy and facts (the REPL's input). The source is added to the
     /// session under `name`, so diagnostics can point into it.
-    pub fn eval_expr<T>(&mut self, name: &str, src: &str, show: impl FnOnce(&Value<'_>) -> T) -> Result<T, Vec<Diagnostic>> {
-        let file = self.sources.add(Origin::Memory(name.to_string()), name.to_string(), src.to_string());
+    pub fn eval_expr<T>(
+        &mut self,
+        name: &str,
+        src: &str,
+        show: impl FnOnce(&Value<'_>) -> T,
+    ) -> Result<T, Vec<Diagnostic>> {
+        let file = self.sources.add(
+            Origin::Memory(name.to_string()),
+            name.to_string(),
+            src.to_string(),
+        );
         let (expr, mut diags, _) = parser::parse_expr(src, file);
         let Some(expr) = expr.filter(|_| !diags.iter().any(Diagnostic::is_error)) else {
             return Err(diags);
@@ -251,7 +306,9 @@ impl Session {
         if diags.iter().any(Diagnostic::is_error) {
             return Err(diags);
         }
-        let root = self.facts_root().map_err(|m| vec![Diagnostic::error("F012", m)])?;
+        let root = self
+            .facts_root()
+            .map_err(|m| vec![Diagnostic::error("F012", m)])?;
         let ev = eval::Evaluator::new(&self.program, root, self.fact_nodes(), &self.options);
         let mut machine = eval::Machine::new(&ev, slots);
         match machine.eval(&ir) {
@@ -270,7 +327,9 @@ fn is_check_code(code: &str) -> bool {
 }
 
 fn collect_onus_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -315,34 +374,51 @@ impl Session {
         let jsonl = file.ends_with(".jsonl");
         let (source, bytes) = if file == "-" {
             let mut buf = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
-                .map_err(|e| Diagnostic::error("F010", format!("cannot read facts from standard input: {e}")))?;
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(|e| {
+                Diagnostic::error(
+                    "F010",
+                    format!("cannot read facts from standard input: {e}"),
+                )
+            })?;
             ("<stdin>".to_string(), buf)
         } else {
             let bytes = std::fs::read(file).map_err(|e| {
-                Diagnostic::error("F010", format!("cannot read facts {file}: {}", io_reason(&e)))
+                Diagnostic::error(
+                    "F010",
+                    format!("cannot read facts {file}: {}", io_reason(&e)),
+                )
             })?;
             (display_name(Path::new(file)), bytes)
         };
         let text = String::from_utf8(bytes).map_err(|e| {
             let (line, column) = byte_position(e.as_bytes(), e.utf8_error().valid_up_to());
-            Diagnostic::error("F011", format!("invalid facts {source}: not valid UTF-8"))
-                .at(source.clone(), line, column)
+            Diagnostic::error("F011", format!("invalid facts {source}: not valid UTF-8")).at(
+                source.clone(),
+                line,
+                column,
+            )
         })?;
         if text.trim().is_empty() {
-            return Err(Diagnostic::error("F011", format!("invalid facts {source}: the file is empty"))
-                .at(source, 1, 1)
-                .with_help("facts are a JSON document (or JSON lines in a .jsonl file)"));
+            return Err(Diagnostic::error(
+                "F011",
+                format!("invalid facts {source}: the file is empty"),
+            )
+            .at(source, 1, 1)
+            .with_help("facts are a JSON document (or JSON lines in a .jsonl file)"));
         }
-        self.add_facts(source.clone(), name, text, jsonl).map_err(|e| {
-            Diagnostic::error("F011", format!("invalid facts {source}: {}", e.message)).at(source, e.line, e.column)
-        })
+        self.add_facts(source.clone(), name, text, jsonl)
+            .map_err(|e| {
+                Diagnostic::error("F011", format!("invalid facts {source}: {}", e.message))
+                    .at(source, e.line, e.column)
+            })
     }
 }
 
 fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
@@ -350,6 +426,15 @@ fn is_identifier(s: &str) -> bool {
 fn byte_position(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset.min(bytes.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    (line, String::from_utf8_lossy(&before[line_start..]).chars().count() + 1)
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    (
+        line,
+        String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1,
+    )
 }

@@ -38,15 +38,24 @@ impl TestResult {
 }
 
 pub fn run(program: &Program, options: &Options) -> Vec<TestResult> {
-    program.tests.iter().map(|t| run_one(program, t, options)).collect()
+    program
+        .tests
+        .iter()
+        .map(|t| run_one(program, t, options))
+        .collect()
 }
 
 /// The test's facts as JSON text: its `given` literal or file, or `{}`.
 fn given_text(program: &Program, test: &Test, options: &Options) -> Result<String, String> {
     match &test.given {
         None => Ok("{}".into()),
-        Some(Given::File(path, _)) => std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read given file {}: {}", crate::session::display_name(path), crate::session::io_reason(&e))),
+        Some(Given::File(path, _)) => std::fs::read_to_string(path).map_err(|e| {
+            format!(
+                "cannot read given file {}: {}",
+                crate::session::display_name(path),
+                crate::session::io_reason(&e)
+            )
+        }),
         Some(Given::Inline(ir, slots)) => {
             let ev = eval::Evaluator::new(program, None, 0, options);
             let mut m = Machine::new(&ev, *slots);
@@ -64,8 +73,9 @@ fn run_one(program: &Program, test: &Test, options: &Options) -> TestResult {
         error: None,
         expects: Vec::new(),
     };
-    let facts = given_text(program, test, options)
-        .and_then(|text| Facts::parse(text, None, false).map_err(|e| format!("invalid given facts: {e}")));
+    let facts = given_text(program, test, options).and_then(|text| {
+        Facts::parse(text, None, false).map_err(|e| format!("invalid given facts: {e}"))
+    });
     let facts = match facts {
         Ok(f) => f,
         Err(e) => {
@@ -83,12 +93,27 @@ fn run_one(program: &Program, test: &Test, options: &Options) -> TestResult {
     result
 }
 
-fn compare(program: &Program, outcome: &Outcome, target: &ExpectTarget, expectation: &Expectation, span: Span) -> ExpectResult {
+fn compare(
+    program: &Program,
+    outcome: &Outcome,
+    target: &ExpectTarget,
+    expectation: &Expectation,
+    span: Span,
+) -> ExpectResult {
     let (name, status, failing) = match target {
         ExpectTarget::Control(i) => {
             let r = &outcome.controls[*i];
-            let failing: BTreeSet<String> = r.violations.iter().filter(|v| !v.waived).map(|v| v.key.clone()).collect();
-            (format!("control {}", program.controls[*i].id), r.status, failing)
+            let failing: BTreeSet<String> = r
+                .violations
+                .iter()
+                .filter(|v| !v.waived)
+                .map(|v| v.key.clone())
+                .collect();
+            (
+                format!("control {}", program.controls[*i].id),
+                r.status,
+                failing,
+            )
         }
         ExpectTarget::Assertion(i) => (
             format!("assertion \"{}\"", program.assertions[*i].name),
@@ -99,7 +124,9 @@ fn compare(program: &Program, outcome: &Outcome, target: &ExpectTarget, expectat
     let (wanted, expected) = match expectation {
         Expectation::Passes => (Status::Pass, "passes".to_string()),
         Expectation::Fails(None) => (Status::Fail, "fails".to_string()),
-        Expectation::Fails(Some(keys)) => (Status::Fail, format!("fails on [{}]", quoted(keys.iter()))),
+        Expectation::Fails(Some(keys)) => {
+            (Status::Fail, format!("fails on [{}]", quoted(keys.iter())))
+        }
         Expectation::Errors => (Status::Error, "errors".to_string()),
         Expectation::Is(s) => (*s, format!("is {}", s.as_str())),
     };
@@ -129,7 +156,9 @@ fn compare(program: &Program, outcome: &Outcome, target: &ExpectTarget, expectat
 }
 
 fn quoted<'k>(keys: impl Iterator<Item = &'k String>) -> String {
-    keys.map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", ")
+    keys.map(|k| format!("{k:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Test coverage of one control: whether it is checked and exercised.

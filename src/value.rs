@@ -263,9 +263,7 @@ impl<'a> Value<'a> {
             (Value::Word(a), Value::Word(b)) => a == b,
             (a, b) if a.as_name().is_some() && b.as_name().is_some() => a.as_name() == b.as_name(),
             (a, b) if a.is_list() && b.is_list() => match (a.elements(), b.elements()) {
-                (Some(x), Some(y)) => {
-                    a.len() == b.len() && x.zip(y).all(|(x, y)| x.equals(&y))
-                }
+                (Some(x), Some(y)) => a.len() == b.len() && x.zip(y).all(|(x, y)| x.equals(&y)),
                 _ => false,
             },
             (a, b) if a.is_object() && b.is_object() => {
@@ -399,9 +397,12 @@ impl<'a> Iterator for Entries<'a, '_> {
             Entries::Values(it) => it
                 .next()
                 .map(|(k, v)| (Value::String(k.clone()), v.clone())),
-            Entries::Nodes(facts, it) => it
-                .next()
-                .map(|kv| (Value::from_node(facts, kv[0]), Value::from_node(facts, kv[1]))),
+            Entries::Nodes(facts, it) => it.next().map(|kv| {
+                (
+                    Value::from_node(facts, kv[0]),
+                    Value::from_node(facts, kv[1]),
+                )
+            }),
         }
     }
 }

@@ -44,7 +44,12 @@ fn case_for(policy: &Path) -> Case {
         }
     }
     let args = args.unwrap_or_else(|| {
-        let mut a = vec!["check".to_string(), file.clone(), "--now".into(), NOW.into()];
+        let mut a = vec![
+            "check".to_string(),
+            file.clone(),
+            "--now".into(),
+            NOW.into(),
+        ];
         let facts = policy.with_extension("json");
         if facts.exists() {
             a.extend(["--facts".into(), rel(&facts)]);
@@ -66,11 +71,16 @@ fn run(case: &Case) -> Result<String, Failed> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     match &case.stdin {
-        Some(f) => cmd.stdin(std::fs::File::open(f).map_err(|e| format!("stdin {}: {e}", f.display()))?),
+        Some(f) => {
+            cmd.stdin(std::fs::File::open(f).map_err(|e| format!("stdin {}: {e}", f.display()))?)
+        }
         None => cmd.stdin(Stdio::null()),
     };
     let out = cmd.output().map_err(|e| format!("cannot run onus: {e}"))?;
-    let code = out.status.code().map_or("signal".to_string(), |c| c.to_string());
+    let code = out
+        .status
+        .code()
+        .map_or("signal".to_string(), |c| c.to_string());
     Ok(format!(
         "$ onus {}\nexit: {code}\n--- stdout\n{}--- stderr\n{}",
         case.args.join(" "),
@@ -85,12 +95,21 @@ fn compare(case: &Case) -> Result<(), Failed> {
         std::fs::write(&case.golden, &actual).map_err(|e| e.to_string())?;
         return Ok(());
     }
-    let expected = std::fs::read_to_string(&case.golden)
-        .map_err(|_| format!("no golden file {}; run with BLESS=1\n\nactual:\n{actual}", rel(&case.golden)))?;
+    let expected = std::fs::read_to_string(&case.golden).map_err(|_| {
+        format!(
+            "no golden file {}; run with BLESS=1\n\nactual:\n{actual}",
+            rel(&case.golden)
+        )
+    })?;
     if expected == actual {
         Ok(())
     } else {
-        Err(format!("{} differs (BLESS=1 to accept)\n{}", rel(&case.golden), diff(&expected, &actual)).into())
+        Err(format!(
+            "{} differs (BLESS=1 to accept)\n{}",
+            rel(&case.golden),
+            diff(&expected, &actual)
+        )
+        .into())
     }
 }
 
@@ -110,7 +129,9 @@ fn diff(expected: &str, actual: &str) -> String {
 }
 
 fn files_below(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let p = entry.path();
         if p.is_dir() {
@@ -143,19 +164,38 @@ fn main() {
     }
 
     let mut examples: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
-        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
         .unwrap_or_default();
     examples.sort();
     for dir in examples {
-        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let commands = std::fs::read_to_string(dir.join("commands")).unwrap_or_default();
-        for (i, line) in commands.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')).enumerate() {
+        for (i, line) in commands
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .enumerate()
+        {
             let case = Case {
-                args: line.split_whitespace().skip_while(|w| *w == "onus").map(str::to_string).collect(),
+                args: line
+                    .split_whitespace()
+                    .skip_while(|w| *w == "onus")
+                    .map(str::to_string)
+                    .collect(),
                 stdin: None,
                 golden: root().join(format!("tests/examples/{name}.{}.out", i + 1)),
             };
-            trials.push(Trial::test(format!("example::{name}::{}", i + 1), move || compare(&case)));
+            trials.push(Trial::test(
+                format!("example::{name}::{}", i + 1),
+                move || compare(&case),
+            ));
         }
     }
     libtest_mimic::run(&args, trials).exit();

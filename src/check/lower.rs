@@ -2,8 +2,8 @@
 //! with locals turned into frame slots, globals and functions into indices,
 //! dotted layer names into constants, and literal type errors reported.
 
-use super::program::{Binding, Ir, IrKind, PolicyList};
 use super::Env;
+use super::program::{Binding, Ir, IrKind, PolicyList};
 use crate::ast::{BinaryOp, Expr, ExprKind, Name, StrPart, UnaryOp};
 use crate::builtins::{Builtin, Param};
 use crate::diagnostic::Diagnostic;
@@ -49,8 +49,11 @@ impl<'e> Lowerer<'e> {
     pub fn bind(&mut self, name: &Name) -> u32 {
         if let Some(reason) = reserved_reason(&name.text) {
             self.diags.push(
-                Diagnostic::error("N003", format!("`{}` cannot be used as a variable name", name.text))
-                    .with_label(name.span, reason),
+                Diagnostic::error(
+                    "N003",
+                    format!("`{}` cannot be used as a variable name", name.text),
+                )
+                .with_label(name.span, reason),
             );
         }
         let slot = self.next_slot;
@@ -70,7 +73,11 @@ impl<'e> Lowerer<'e> {
     }
 
     fn local(&self, name: &str) -> Option<u32> {
-        self.locals.iter().rev().find(|(n, _)| n == name).map(|(_, s)| *s)
+        self.locals
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, s)| *s)
     }
 
     fn error(&mut self, code: &'static str, span: Span, message: String, label: &str) {
@@ -123,14 +130,23 @@ impl<'e> Lowerer<'e> {
                 let mut lowered = Vec::new();
                 for (k, v) in entries {
                     if seen.contains(&k.text()) {
-                        self.error("N002", v.span, format!("key `{}` appears twice in this object", k.text()), "repeated key");
+                        self.error(
+                            "N002",
+                            v.span,
+                            format!("key `{}` appears twice in this object", k.text()),
+                            "repeated key",
+                        );
                     }
                     seen.push(k.text());
                     lowered.push((Arc::<str>::from(k.text()), self.lower(v)));
                 }
                 IrKind::Object(lowered)
             }
-            ExprKind::Field { base, name, optional } => {
+            ExprKind::Field {
+                base,
+                name,
+                optional,
+            } => {
                 if !optional {
                     if let Some(layer) = self.layer_constant(e) {
                         return layer;
@@ -142,7 +158,11 @@ impl<'e> Lowerer<'e> {
                     optional: *optional,
                 }
             }
-            ExprKind::Index { base, index, optional } => IrKind::Index {
+            ExprKind::Index {
+                base,
+                index,
+                optional,
+            } => IrKind::Index {
                 base: self.boxed(base),
                 index: self.boxed(index),
                 optional: *optional,
@@ -216,7 +236,10 @@ impl<'e> Lowerer<'e> {
                 key: None,
                 value: self.bind(value),
             },
-            [] => Binding { key: None, value: 0 },
+            [] => Binding {
+                key: None,
+                value: 0,
+            },
         }
     }
 
@@ -252,7 +275,12 @@ impl<'e> Lowerer<'e> {
                 return IrKind::Global(*i as u32);
             }
             Some(Symbol::Function(_)) => {
-                self.error("T004", span, format!("`{n}` is a function"), "call it with its arguments: `f(x)`");
+                self.error(
+                    "T004",
+                    span,
+                    format!("`{n}` is a function"),
+                    "call it with its arguments: `f(x)`",
+                );
                 return IrKind::Const(Value::Null);
             }
             Some(Symbol::Party(_) | Symbol::Model(_) | Symbol::Service(_) | Symbol::Control(_)) => {
@@ -292,10 +320,17 @@ impl<'e> Lowerer<'e> {
         }
         let Some(builtin) = Builtin::from_name(&callee.text) else {
             let mut candidates: Vec<&str> = Builtin::ALL.iter().map(|b| b.name()).collect();
-            candidates.extend(self.env.symbols.iter().filter(|(_, s)| matches!(s, Symbol::Function(_))).map(|(k, _)| k.as_str()));
+            candidates.extend(
+                self.env
+                    .symbols
+                    .iter()
+                    .filter(|(_, s)| matches!(s, Symbol::Function(_)))
+                    .map(|(k, _)| k.as_str()),
+            );
             let d = Diagnostic::error("N001", format!("unknown function `{}`", callee.text))
                 .with_label(callee.span, "not a built-in or a declared `fn`");
-            self.diags.push(with_suggestion(d, &callee.text, candidates));
+            self.diags
+                .push(with_suggestion(d, &callee.text, candidates));
             return IrKind::Const(Value::Null);
         };
         let (min, max) = builtin.arity();
@@ -317,7 +352,13 @@ impl<'e> Lowerer<'e> {
                     match regex::Regex::new(pattern) {
                         Ok(re) => {
                             let subject = lowered.into_iter().next();
-                            IrKind::Matches(Box::new(subject.unwrap_or(Ir { kind: IrKind::Const(Value::Null), span })), Arc::new(re))
+                            IrKind::Matches(
+                                Box::new(subject.unwrap_or(Ir {
+                                    kind: IrKind::Const(Value::Null),
+                                    span,
+                                })),
+                                Arc::new(re),
+                            )
                         }
                         Err(err) => {
                             let d = Diagnostic::error("T005", "invalid regular expression")
@@ -348,24 +389,48 @@ impl<'e> Lowerer<'e> {
         };
         let plural = if expected == "1" { "" } else { "s" };
         self.diags.push(
-            Diagnostic::error("T002", format!("`{}` takes {expected} argument{plural}, not {got}", callee.text))
-                .with_label(span, format!("called with {got}")),
+            Diagnostic::error(
+                "T002",
+                format!(
+                    "`{}` takes {expected} argument{plural}, not {got}",
+                    callee.text
+                ),
+            )
+            .with_label(span, format!("called with {got}")),
         );
     }
 
     /// `owner(svc, layer)` with literal names: both must exist.
     fn check_service_layer(&mut self, args: &[Ir]) {
-        if let Some(Ir { kind: IrKind::Const(v), span }) = args.first() {
+        if let Some(Ir {
+            kind: IrKind::Const(v),
+            span,
+        }) = args.first()
+        {
             if let Some(s) = v.as_str() {
                 if !matches!(self.env.symbols.get(s), Some(super::Symbol::Service(_))) {
-                    self.error("N004", *span, format!("unknown service `{s}`"), "no service has this name");
+                    self.error(
+                        "N004",
+                        *span,
+                        format!("unknown service `{s}`"),
+                        "no service has this name",
+                    );
                 }
             }
         }
-        if let Some(Ir { kind: IrKind::Const(v), span }) = args.get(1) {
+        if let Some(Ir {
+            kind: IrKind::Const(v),
+            span,
+        }) = args.get(1)
+        {
             if let Some(l) = v.as_str() {
                 if !self.env.layers.contains_key(l) {
-                    self.error("N005", *span, format!("unknown layer `{l}`"), "no layer has this name");
+                    self.error(
+                        "N005",
+                        *span,
+                        format!("unknown layer `{l}`"),
+                        "no layer has this name",
+                    );
                 }
             }
         }
@@ -374,7 +439,9 @@ impl<'e> Lowerer<'e> {
     fn check_params(&mut self, builtin: Builtin, args: &[Ir]) {
         let params = builtin.params();
         for (i, arg) in args.iter().enumerate() {
-            let Some(param) = params.get(i).or(params.last()) else { continue };
+            let Some(param) = params.get(i).or(params.last()) else {
+                continue;
+            };
             let Some(ty) = static_type(arg) else { continue };
             let ok = match param {
                 Param::Any => true,
@@ -433,8 +500,10 @@ fn binary_problem(op: BinaryOp, lt: Option<&str>, rt: Option<&str>) -> Option<St
             .map(|t| format!("`{}` needs bools, not {t}", op.symbol())),
         Lt | Le | Gt | Ge => {
             let (l, r) = (lt?, rt?);
-            let orderable = |t: &str| matches!(t, "number" | "string" | "date" | "duration" | "severity");
-            (l != r || !orderable(l)).then(|| format!("cannot compare {l} with {r} using `{}`", op.symbol()))
+            let orderable =
+                |t: &str| matches!(t, "number" | "string" | "date" | "duration" | "severity");
+            (l != r || !orderable(l))
+                .then(|| format!("cannot compare {l} with {r} using `{}`", op.symbol()))
         }
         In => rt
             .filter(|t| !matches!(*t, "list" | "object" | "string"))
@@ -442,9 +511,26 @@ fn binary_problem(op: BinaryOp, lt: Option<&str>, rt: Option<&str>) -> Option<St
         Add | Sub | Mul | Div | Rem => {
             let (l, r) = (lt?, rt?);
             let ok = match op {
-                Add => matches!((l, r), ("number", "number") | ("string", "string") | ("list", "list") | ("date", "duration") | ("duration", "duration") | ("duration", "date")),
-                Sub => matches!((l, r), ("number", "number") | ("date", "duration") | ("date", "date") | ("duration", "duration")),
-                Mul => matches!((l, r), ("number", "number") | ("duration", "number") | ("number", "duration")),
+                Add => matches!(
+                    (l, r),
+                    ("number", "number")
+                        | ("string", "string")
+                        | ("list", "list")
+                        | ("date", "duration")
+                        | ("duration", "duration")
+                        | ("duration", "date")
+                ),
+                Sub => matches!(
+                    (l, r),
+                    ("number", "number")
+                        | ("date", "duration")
+                        | ("date", "date")
+                        | ("duration", "duration")
+                ),
+                Mul => matches!(
+                    (l, r),
+                    ("number", "number") | ("duration", "number") | ("number", "duration")
+                ),
                 _ => matches!((l, r), ("number", "number")),
             };
             (!ok).then(|| format!("cannot apply `{}` to {l} and {r}", op.symbol()))
@@ -460,7 +546,9 @@ pub(super) fn static_type(ir: &Ir) -> Option<&'static str> {
         IrKind::List(_) | IrKind::Comprehension { .. } => Some("list"),
         IrKind::Object(_) => Some("object"),
         IrKind::Template(_) => Some("string"),
-        IrKind::Not(_) | IrKind::Has(_) | IrKind::Matches(..) | IrKind::Quant { .. } => Some("bool"),
+        IrKind::Not(_) | IrKind::Has(_) | IrKind::Matches(..) | IrKind::Quant { .. } => {
+            Some("bool")
+        }
         IrKind::Now => Some("date"),
         IrKind::Binary(op, ..) => match op {
             BinaryOp::Eq

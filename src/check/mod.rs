@@ -53,19 +53,49 @@ impl Env {
     fn from_program(p: &Program) -> Env {
         let mut symbols = HashMap::new();
         let named = [
-            p.parties.iter().map(|x| x.id.as_str()).enumerate().map(|(i, n)| (n, Symbol::Party(i))).collect::<Vec<_>>(),
-            p.models.iter().enumerate().map(|(i, x)| (x.id.as_str(), Symbol::Model(i))).collect(),
-            p.services.iter().enumerate().map(|(i, x)| (x.id.as_str(), Symbol::Service(i))).collect(),
-            p.controls.iter().enumerate().map(|(i, x)| (x.id.as_str(), Symbol::Control(i))).collect(),
-            p.globals.iter().enumerate().map(|(i, x)| (x.name.as_str(), Symbol::Global(i))).collect(),
-            p.functions.iter().enumerate().map(|(i, x)| (x.name.as_str(), Symbol::Function(i))).collect(),
+            p.parties
+                .iter()
+                .map(|x| x.id.as_str())
+                .enumerate()
+                .map(|(i, n)| (n, Symbol::Party(i)))
+                .collect::<Vec<_>>(),
+            p.models
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (x.id.as_str(), Symbol::Model(i)))
+                .collect(),
+            p.services
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (x.id.as_str(), Symbol::Service(i)))
+                .collect(),
+            p.controls
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (x.id.as_str(), Symbol::Control(i)))
+                .collect(),
+            p.globals
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (x.name.as_str(), Symbol::Global(i)))
+                .collect(),
+            p.functions
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (x.name.as_str(), Symbol::Function(i)))
+                .collect(),
         ];
         for (name, symbol) in named.into_iter().flatten() {
             symbols.insert(name.to_string(), symbol);
         }
         Env {
             symbols,
-            layers: p.layers.iter().enumerate().map(|(i, l)| (l.id.clone(), i)).collect(),
+            layers: p
+                .layers
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (l.id.clone(), i))
+                .collect(),
             function_params: p.functions.iter().map(|f| f.params as usize).collect(),
         }
     }
@@ -166,7 +196,11 @@ pub fn check(inputs: &[Input<'_>], sources: &SourceMap, now: Date) -> (Program, 
 }
 
 /// Builds the symbol tables and layer list, reporting duplicates.
-fn collect<'m>(inputs: &[Input<'m>], program: &mut Program, diags: &mut Vec<Diagnostic>) -> (Env, Decls<'m>) {
+fn collect<'m>(
+    inputs: &[Input<'m>],
+    program: &mut Program,
+    diags: &mut Vec<Diagnostic>,
+) -> (Env, Decls<'m>) {
     let mut env = Env {
         symbols: HashMap::new(),
         layers: HashMap::new(),
@@ -185,7 +219,8 @@ fn collect<'m>(inputs: &[Input<'m>], program: &mut Program, diags: &mut Vec<Diag
     };
     let mut spans: HashMap<String, Span> = HashMap::new();
     for builtin in ["provider", "customer"] {
-        env.symbols.insert(builtin.into(), Symbol::Party(program.parties.len()));
+        env.symbols
+            .insert(builtin.into(), Symbol::Party(program.parties.len()));
         program.parties.push(Party {
             id: builtin.into(),
             kind: builtin.into(),
@@ -194,30 +229,32 @@ fn collect<'m>(inputs: &[Input<'m>], program: &mut Program, diags: &mut Vec<Diag
             span: None,
         });
     }
-    let mut declare = |name: &Name, symbol: Symbol, env: &mut Env, diags: &mut Vec<Diagnostic>| -> bool {
-        if let Some(prev) = env.symbols.get(&name.text) {
-            if *prev == Symbol::Broken || symbol == Symbol::Broken {
+    let mut declare =
+        |name: &Name, symbol: Symbol, env: &mut Env, diags: &mut Vec<Diagnostic>| -> bool {
+            if let Some(prev) = env.symbols.get(&name.text) {
+                if *prev == Symbol::Broken || symbol == Symbol::Broken {
+                    return false;
+                }
+                let mut d = Diagnostic::error("N002", format!("`{}` is declared twice", name.text))
+                    .with_label(name.span, "declared again here");
+                match spans.get(&name.text) {
+                    Some(first) => d = d.with_label(*first, "first declared here"),
+                    None => d = d.with_help(format!("`{}` is built in", name.text)),
+                }
+                diags.push(d);
                 return false;
             }
-            let mut d = Diagnostic::error("N002", format!("`{}` is declared twice", name.text))
-                .with_label(name.span, "declared again here");
-            match spans.get(&name.text) {
-                Some(first) => d = d.with_label(*first, "first declared here"),
-                None => d = d.with_help(format!("`{}` is built in", name.text)),
+            if let Some(reason) = reserved_reason(&name.text) {
+                diags.push(
+                    Diagnostic::error("N003", format!("`{}` cannot be declared", name.text))
+                        .with_label(name.span, reason),
+                );
+                return false;
             }
-            diags.push(d);
-            return false;
-        }
-        if let Some(reason) = reserved_reason(&name.text) {
-            diags.push(
-                Diagnostic::error("N003", format!("`{}` cannot be declared", name.text)).with_label(name.span, reason),
-            );
-            return false;
-        }
-        env.symbols.insert(name.text.clone(), symbol);
-        spans.insert(name.text.clone(), name.span);
-        true
-    };
+            env.symbols.insert(name.text.clone(), symbol);
+            spans.insert(name.text.clone(), name.span);
+            true
+        };
     let mut assertion_names: HashMap<&str, Span> = HashMap::new();
     let mut test_names: HashMap<&str, Span> = HashMap::new();
     for input in inputs {
@@ -226,9 +263,12 @@ fn collect<'m>(inputs: &[Input<'m>], program: &mut Program, diags: &mut Vec<Diag
                 ItemKind::Layer(l) => {
                     if let Some(&i) = env.layers.get(&l.name.text) {
                         diags.push(
-                            Diagnostic::error("N002", format!("layer `{}` is declared twice", l.name.text))
-                                .with_label(l.name.span, "declared again here")
-                                .with_label(program.layers[i].span, "first declared here"),
+                            Diagnostic::error(
+                                "N002",
+                                format!("layer `{}` is declared twice", l.name.text),
+                            )
+                            .with_label(l.name.span, "declared again here")
+                            .with_label(program.layers[i].span, "first declared here"),
                         );
                         continue;
                     }
@@ -242,7 +282,12 @@ fn collect<'m>(inputs: &[Input<'m>], program: &mut Program, diags: &mut Vec<Diag
                     });
                 }
                 ItemKind::Party(p) => {
-                    if declare(&p.name, Symbol::Party(program.parties.len()), &mut env, diags) {
+                    if declare(
+                        &p.name,
+                        Symbol::Party(program.parties.len()),
+                        &mut env,
+                        diags,
+                    ) {
                         program.parties.push(Party {
                             id: p.name.text.clone(),
                             kind: p.kind.text.clone(),
@@ -259,7 +304,12 @@ fn collect<'m>(inputs: &[Input<'m>], program: &mut Program, diags: &mut Vec<Diag
                     }
                 }
                 ItemKind::Service(s) => {
-                    if declare(&s.name, Symbol::Service(decls.services.len()), &mut env, diags) {
+                    if declare(
+                        &s.name,
+                        Symbol::Service(decls.services.len()),
+                        &mut env,
+                        diags,
+                    ) {
                         decls.services.push((item, s));
                     }
                 }
@@ -275,7 +325,12 @@ fn collect<'m>(inputs: &[Input<'m>], program: &mut Program, diags: &mut Vec<Diag
                     }
                 }
                 ItemKind::Control(c) => {
-                    if declare(&c.name, Symbol::Control(decls.controls.len()), &mut env, diags) {
+                    if declare(
+                        &c.name,
+                        Symbol::Control(decls.controls.len()),
+                        &mut env,
+                        diags,
+                    ) {
                         decls.controls.push((item, c));
                     }
                 }
@@ -295,7 +350,9 @@ fn collect<'m>(inputs: &[Input<'m>], program: &mut Program, diags: &mut Vec<Diag
                     }
                 }
                 ItemKind::Broken(Some(name)) => {
-                    env.symbols.entry(name.text.clone()).or_insert(Symbol::Broken);
+                    env.symbols
+                        .entry(name.text.clone())
+                        .or_insert(Symbol::Broken);
                 }
                 ItemKind::Use(_) | ItemKind::Broken(None) => {}
             }
@@ -305,9 +362,12 @@ fn collect<'m>(inputs: &[Input<'m>], program: &mut Program, diags: &mut Vec<Diag
 }
 
 fn duplicate_string(what: &str, name: &ast::StrLit, first: Span) -> Diagnostic {
-    Diagnostic::error("N002", format!("{what} \"{}\" is declared twice", name.value))
-        .with_label(name.span, "declared again here")
-        .with_label(first, "first declared here")
+    Diagnostic::error(
+        "N002",
+        format!("{what} \"{}\" is declared twice", name.value),
+    )
+    .with_label(name.span, "declared again here")
+    .with_label(first, "first declared here")
 }
 
 fn check_parties(decls: &Decls<'_>, parties: &[&str], diags: &mut Vec<Diagnostic>) {
@@ -371,15 +431,21 @@ fn services(
             if let ServiceMember::Attr(name, e) = m {
                 if matches!(name.text.as_str(), "id" | "model" | "doc" | "layers") {
                     diags.push(
-                        Diagnostic::error("N003", format!("`{}` cannot be a service attribute", name.text))
-                            .with_label(name.span, "reserved: `services` lists it already"),
+                        Diagnostic::error(
+                            "N003",
+                            format!("`{}` cannot be a service attribute", name.text),
+                        )
+                        .with_label(name.span, "reserved: `services` lists it already"),
                     );
                     continue;
                 }
                 if attrs.iter().any(|(n, _)| *n == name.text) {
                     diags.push(
-                        Diagnostic::error("N002", format!("attribute `{}` is set twice", name.text))
-                            .with_label(name.span, "set again here"),
+                        Diagnostic::error(
+                            "N002",
+                            format!("attribute `{}` is set twice", name.text),
+                        )
+                        .with_label(name.span, "set again here"),
                     );
                     continue;
                 }
@@ -412,7 +478,11 @@ fn services(
 
 /// Refuses recursion among `let`s and `fn`s (SPEC §3: the language always
 /// terminates).
-fn check_recursion(deps: &HashMap<Dep, (Vec<(Dep, Span)>, Span)>, program: &Program, diags: &mut Vec<Diagnostic>) {
+fn check_recursion(
+    deps: &HashMap<Dep, (Vec<(Dep, Span)>, Span)>,
+    program: &Program,
+    diags: &mut Vec<Diagnostic>,
+) {
     let name = |d: Dep| match d {
         Dep::Global(i) => program.globals[i].name.clone(),
         Dep::Function(i) => program.functions[i].name.clone(),
@@ -425,15 +495,22 @@ fn check_recursion(deps: &HashMap<Dep, (Vec<(Dep, Span)>, Span)>, program: &Prog
         let mut stack = vec![(start, vec![start])];
         let mut seen = HashSet::new();
         while let Some((node, path)) = stack.pop() {
-            let Some((edges, _)) = deps.get(&node) else { continue };
+            let Some((edges, _)) = deps.get(&node) else {
+                continue;
+            };
             for (next, span) in edges {
                 if *next == start {
                     if path.iter().any(|p| reported.contains(p)) {
                         continue;
                     }
                     reported.extend(path.iter().copied());
-                    let cycle: Vec<String> = path.iter().map(|d| format!("`{}`", name(*d))).collect();
-                    let what = if matches!(start, Dep::Function(_)) { "function" } else { "`let`" };
+                    let cycle: Vec<String> =
+                        path.iter().map(|d| format!("`{}`", name(*d))).collect();
+                    let what = if matches!(start, Dep::Function(_)) {
+                        "function"
+                    } else {
+                        "`let`"
+                    };
                     diags.push(
                         Diagnostic::error("T003", format!("recursion: {what} `{}` refers to itself", name(start)))
                             .with_label(*span, format!("cycle: {} -> `{}`", cycle.join(" -> "), name(start)))
@@ -466,13 +543,21 @@ fn control(
     let cell = fields.services.first().and_then(first_cell);
     let decider = cell.map(|c| c.decider);
     // An unassigned layer falls to the customer: someone must answer for it.
-    let owner = fields.owner.map(|(w, _)| w).or(decider).unwrap_or(Word::Customer);
+    let owner = fields
+        .owner
+        .map(|(w, _)| w)
+        .or(decider)
+        .unwrap_or(Word::Customer);
     let mut lw = Lowerer::new(env);
     let selection = c.selection.as_ref().map(|sel| {
         let source = lw.lower(&sel.source);
         let binding = lw.binding(&sel.vars);
         let filter = sel.filter.as_ref().map(|f| lw.lower(f));
-        Selection { binding, source, filter }
+        Selection {
+            binding,
+            source,
+            filter,
+        }
     });
     let key = c.key.as_ref().map(|k| lw.lower(k));
     let steps = c
@@ -483,10 +568,18 @@ fn control(
                 let value = lw.lower(&l.value);
                 Step::Let(lw.bind(&l.name), value)
             }
-            ast::Step::Require { cond, message, span } => Step::Require {
+            ast::Step::Require {
+                cond,
+                message,
+                span,
+            } => Step::Require {
                 cond: lw.lower(cond),
                 message: message.as_ref().map(|m| lw.lower(m)),
-                text: sources.slice(cond.span).split_whitespace().collect::<Vec<_>>().join(" "),
+                text: sources
+                    .slice(cond.span)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 span: *span,
             },
         })
@@ -527,10 +620,17 @@ struct ControlFields {
     refs: Vec<String>,
 }
 
-const CONTROL_FIELDS: &[&str] = &["service", "services", "layer", "owner", "severity", "enforce", "team", "refs", "title"];
+const CONTROL_FIELDS: &[&str] = &[
+    "service", "services", "layer", "owner", "severity", "enforce", "team", "refs", "title",
+];
 
 impl ControlFields {
-    fn read(c: &ast::Control, env: &Env, program: &Program, diags: &mut Vec<Diagnostic>) -> ControlFields {
+    fn read(
+        c: &ast::Control,
+        env: &Env,
+        program: &Program,
+        diags: &mut Vec<Diagnostic>,
+    ) -> ControlFields {
         let mut f = ControlFields::default();
         let mut seen: Vec<&str> = Vec::new();
         let mut has_service = false;
@@ -544,7 +644,11 @@ impl ControlFields {
                 ));
                 continue;
             }
-            let canonical = if field == "services" { "service" } else { field };
+            let canonical = if field == "services" {
+                "service"
+            } else {
+                field
+            };
             if seen.contains(&canonical) {
                 diags.push(
                     Diagnostic::error("N002", format!("control field `{field}` is set twice"))
@@ -560,7 +664,10 @@ impl ControlFields {
                         (ExprKind::List(items), "services") => items.iter().collect(),
                         (_, "service") => vec![value],
                         _ => {
-                            diags.push(field_error(value.span, "`services` takes a list of service names: `[a, b]`"));
+                            diags.push(field_error(
+                                value.span,
+                                "`services` takes a list of service names: `[a, b]`",
+                            ));
                             continue;
                         }
                     };
@@ -574,51 +681,78 @@ impl ControlFields {
                                 }
                                 Some(Symbol::Broken) => {}
                                 _ => {
-                                    let d = Diagnostic::error("N004", format!("unknown service `{text}`"))
-                                        .with_label(n.span, "no service has this name");
-                                    diags.push(with_suggestion(d, text, program.services.iter().map(|s| s.id.as_str())));
+                                    let d = Diagnostic::error(
+                                        "N004",
+                                        format!("unknown service `{text}`"),
+                                    )
+                                    .with_label(n.span, "no service has this name");
+                                    diags.push(with_suggestion(
+                                        d,
+                                        text,
+                                        program.services.iter().map(|s| s.id.as_str()),
+                                    ));
                                 }
                             },
                             _ => diags.push(field_error(n.span, "expected a service name")),
                         }
                     }
                 }
-                "layer" => match value.as_dotted() {
-                    Some(l) => match env.layers.get(&l) {
-                        Some(&i) => f.layer = Some((i, value.span)),
-                        None => {
-                            let d = Diagnostic::error("O005", format!("control `{}` is on layer `{l}`, which is declared nowhere", c.name.text))
+                "layer" => {
+                    match value.as_dotted() {
+                        Some(l) => {
+                            match env.layers.get(&l) {
+                                Some(&i) => f.layer = Some((i, value.span)),
+                                None => {
+                                    let d = Diagnostic::error("O005", format!("control `{}` is on layer `{l}`, which is declared nowhere", c.name.text))
                                 .with_label(value.span, "no `layer` declaration has this name");
-                            diags.push(with_suggestion(d, &l, env.layers.keys().map(String::as_str)).with_help_default(
+                                    diags.push(with_suggestion(d, &l, env.layers.keys().map(String::as_str)).with_help_default(
                                 "declare it with `layer NAME \"description\"`, or `use std` for the standard layers",
                             ));
+                                }
+                            }
                         }
-                    },
-                    None => diags.push(field_error(value.span, "expected a layer name such as `exposure` or `network.virtual`")),
-                },
+                        None => diags.push(field_error(
+                            value.span,
+                            "expected a layer name such as `exposure` or `network.virtual`",
+                        )),
+                    }
+                }
                 "owner" => match word(value, WordClass::Ownership) {
-                    Some(Word::None) | None => diags.push(field_error(value.span, "`owner` is provider, customer or shared")),
+                    Some(Word::None) | None => diags.push(field_error(
+                        value.span,
+                        "`owner` is provider, customer or shared",
+                    )),
                     Some(w) => f.owner = Some((w, value.span)),
                 },
                 "severity" => match word(value, WordClass::Severity) {
                     Some(w) => f.severity = Some(w),
-                    None => diags.push(field_error(value.span, "`severity` is info, low, medium, high or critical")),
+                    None => diags.push(field_error(
+                        value.span,
+                        "`severity` is info, low, medium, high or critical",
+                    )),
                 },
                 "enforce" => match word(value, WordClass::Enforcement) {
                     Some(w) => f.enforce = Some(w),
-                    None => diags.push(field_error(value.span, "`enforce` is advisory, soft or hard")),
+                    None => diags.push(field_error(
+                        value.span,
+                        "`enforce` is advisory, soft or hard",
+                    )),
                 },
                 "team" | "title" => match &value.kind {
                     ExprKind::Str(s) if field == "team" => f.team = Some(s.clone()),
                     ExprKind::Str(s) => f.title = Some(s.clone()),
-                    _ => diags.push(field_error(value.span, &format!("`{field}` takes a string"))),
+                    _ => diags.push(field_error(
+                        value.span,
+                        &format!("`{field}` takes a string"),
+                    )),
                 },
                 _ => match &value.kind {
                     ExprKind::List(items) => {
                         for i in items {
                             match &i.kind {
                                 ExprKind::Str(s) => f.refs.push(s.clone()),
-                                _ => diags.push(field_error(i.span, "`refs` takes a list of strings")),
+                                _ => diags
+                                    .push(field_error(i.span, "`refs` takes a list of strings")),
                             }
                         }
                     }
@@ -628,9 +762,12 @@ impl ControlFields {
         }
         if !has_service {
             diags.push(
-                Diagnostic::error("N011", format!("control `{}` names no service", c.name.text))
-                    .with_label(c.name.span, "which service is this control about?")
-                    .with_help("add `service = NAME` or `services = [A, B]`"),
+                Diagnostic::error(
+                    "N011",
+                    format!("control `{}` names no service", c.name.text),
+                )
+                .with_label(c.name.span, "which service is this control about?")
+                .with_help("add `service = NAME` or `services = [A, B]`"),
             );
         }
         if !seen.contains(&"layer") {
@@ -650,7 +787,11 @@ trait HelpDefault {
 
 impl HelpDefault for Diagnostic {
     fn with_help_default(self, help: &str) -> Self {
-        if self.help.is_some() { self } else { self.with_help(help) }
+        if self.help.is_some() {
+            self
+        } else {
+            self.with_help(help)
+        }
     }
 }
 
@@ -673,19 +814,28 @@ fn field_error(span: Span, message: &str) -> Diagnostic {
 }
 
 /// A constant string or list of strings (waiver keys, `fails on [...]`).
-fn string_list(e: &ast::Expr, env: &Env, diags: &mut Vec<Diagnostic>, what: &str) -> Option<Vec<String>> {
+fn string_list(
+    e: &ast::Expr,
+    env: &Env,
+    diags: &mut Vec<Diagnostic>,
+    what: &str,
+) -> Option<Vec<String>> {
     let mut lw = Lowerer::new(env);
     let ir = lw.lower(e);
     diags.append(&mut lw.diags);
     let strings = match &ir.kind {
         IrKind::Const(v) if v.as_str().is_some() => v.as_str().map(|s| vec![s.to_string()]),
-        IrKind::Const(v) => v
-            .elements()
-            .and_then(|els| els.map(|x| x.as_str().map(str::to_string)).collect::<Option<Vec<_>>>()),
+        IrKind::Const(v) => v.elements().and_then(|els| {
+            els.map(|x| x.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+        }),
         _ => None,
     };
     if strings.is_none() {
-        diags.push(field_error(e.span, &format!("{what} takes a string or a list of strings")));
+        diags.push(field_error(
+            e.span,
+            &format!("{what} takes a string or a list of strings"),
+        ));
     }
     strings
 }
@@ -704,7 +854,11 @@ fn waiver(
         _ => {
             let d = Diagnostic::error("N012", format!("unknown control `{}`", w.control.text))
                 .with_label(w.control.span, "no control has this name");
-            diags.push(with_suggestion(d, &w.control.text, program.controls.iter().map(|c| c.id.as_str())));
+            diags.push(with_suggestion(
+                d,
+                &w.control.text,
+                program.controls.iter().map(|c| c.id.as_str()),
+            ));
             None
         }
     };
@@ -740,7 +894,11 @@ fn test(
             Given::Inline(ir, lw.max_slots)
         }
         ast::Given::File(path) => {
-            let dir = sources.get(file).dir().map(|d| d.to_path_buf()).unwrap_or_default();
+            let dir = sources
+                .get(file)
+                .dir()
+                .map(|d| d.to_path_buf())
+                .unwrap_or_default();
             Given::File(dir.join(&path.value), path.span)
         }
     });
@@ -753,20 +911,26 @@ fn test(
                 _ => {
                     let d = Diagnostic::error("N012", format!("unknown control `{}`", n.text))
                         .with_label(n.span, "no control has this name");
-                    diags.push(with_suggestion(d, &n.text, program.controls.iter().map(|c| c.id.as_str())));
+                    diags.push(with_suggestion(
+                        d,
+                        &n.text,
+                        program.controls.iter().map(|c| c.id.as_str()),
+                    ));
                     None
                 }
             },
-            ast::ExpectTarget::Assertion(s) => match program.assertions.iter().position(|a| a.name == s.value) {
-                Some(i) => Some(ExpectTarget::Assertion(i)),
-                None => {
-                    diags.push(
-                        Diagnostic::error("N013", format!("unknown assertion \"{}\"", s.value))
-                            .with_label(s.span, "no `assert` has this name"),
-                    );
-                    None
+            ast::ExpectTarget::Assertion(s) => {
+                match program.assertions.iter().position(|a| a.name == s.value) {
+                    Some(i) => Some(ExpectTarget::Assertion(i)),
+                    None => {
+                        diags.push(
+                            Diagnostic::error("N013", format!("unknown assertion \"{}\"", s.value))
+                                .with_label(s.span, "no `assert` has this name"),
+                        );
+                        None
+                    }
                 }
-            },
+            }
         };
         let expectation = match &x.expectation {
             AstExpectation::Passes => Some(Expectation::Passes),
@@ -775,20 +939,27 @@ fn test(
             AstExpectation::Fails(Some(keys)) => {
                 string_list(keys, env, diags, "`fails on`").map(|k| Expectation::Fails(Some(k)))
             }
-            AstExpectation::Is(status) => match Status::parse(&status.text) {
-                Some(s) => Some(Expectation::Is(s)),
-                None => {
-                    diags.push(
+            AstExpectation::Is(status) => {
+                match Status::parse(&status.text) {
+                    Some(s) => Some(Expectation::Is(s)),
+                    None => {
+                        diags.push(
                         Diagnostic::error("T006", format!("`{}` is not a status", status.text))
                             .with_label(status.span, "unknown status")
                             .with_help("statuses are pass, fail, error, waived, inherited and unverified"),
                     );
-                    None
+                        None
+                    }
                 }
-            },
+            }
         };
         let is_assertion = matches!(target, Some(ExpectTarget::Assertion(_)));
-        if is_assertion && !matches!(expectation, Some(Expectation::Passes | Expectation::Fails(None))) {
+        if is_assertion
+            && !matches!(
+                expectation,
+                Some(Expectation::Passes | Expectation::Fails(None))
+            )
+        {
             diags.push(field_error(x.span, "an assertion either passes or fails"));
             continue;
         }

@@ -75,9 +75,12 @@ pub(super) fn read_assignments(
                 );
             } else {
                 diags.push(
-                    Diagnostic::warning("W001", format!("layer `{}` is assigned twice in `{origin}`", a.layer.text))
-                        .with_label(a.span, "repeated assignment")
-                        .with_label(previous.span, "first assigned here"),
+                    Diagnostic::warning(
+                        "W001",
+                        format!("layer `{}` is assigned twice in `{origin}`", a.layer.text),
+                    )
+                    .with_label(a.span, "repeated assignment")
+                    .with_label(previous.span, "first assigned here"),
                 );
             }
             continue;
@@ -93,7 +96,11 @@ trait HelpIfNone {
 
 impl HelpIfNone for Diagnostic {
     fn with_help_if_none(self, help: &str) -> Self {
-        if self.help.is_some() { self } else { self.with_help(help) }
+        if self.help.is_some() {
+            self
+        } else {
+            self.with_help(help)
+        }
     }
 }
 
@@ -168,7 +175,11 @@ pub(super) fn build_models(
 }
 
 /// The diagnostics of SPEC §4 that concern services, controls and waivers.
-pub(super) fn analyze(program: &Program, control_layer_spans: &[Span], diags: &mut Vec<Diagnostic>) {
+pub(super) fn analyze(
+    program: &Program,
+    control_layer_spans: &[Span],
+    diags: &mut Vec<Diagnostic>,
+) {
     for service in &program.services {
         unowned_std_layers(program, service, diags);
     }
@@ -212,8 +223,15 @@ fn unowned_std_layers(program: &Program, service: &Service, diags: &mut Vec<Diag
     }
 }
 
-fn control_ownership(program: &Program, control: &Control, layer_span: Span, diags: &mut Vec<Diagnostic>) {
-    let Some(layer_idx) = control.layer else { return };
+fn control_ownership(
+    program: &Program,
+    control: &Control,
+    layer_span: Span,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(layer_idx) = control.layer else {
+        return;
+    };
     let layer = &program.layers[layer_idx].id;
     for &s in &control.services {
         let service = &program.services[s];
@@ -222,10 +240,21 @@ fn control_ownership(program: &Program, control: &Control, layer_span: Span, dia
                 diags.push(
                     Diagnostic::warning(
                         "O001",
-                        format!("unowned layer: `{layer}` has no decider in service `{}`", service.id),
+                        format!(
+                            "unowned layer: `{layer}` has no decider in service `{}`",
+                            service.id
+                        ),
                     )
-                    .with_label(layer_span, format!("model `{}` does not assign this layer", program.models[service.model].id))
-                    .with_help(format!("add `{layer}: customer` (or provider, shared) to the model or the service")),
+                    .with_label(
+                        layer_span,
+                        format!(
+                            "model `{}` does not assign this layer",
+                            program.models[service.model].id
+                        ),
+                    )
+                    .with_help(format!(
+                        "add `{layer}: customer` (or provider, shared) to the model or the service"
+                    )),
                 );
             }
             continue;
@@ -239,7 +268,10 @@ fn control_ownership(program: &Program, control: &Control, layer_span: Span, dia
             diags.push(
                 Diagnostic::error(
                     "O005",
-                    format!("control `{}` is on layer `{layer}`, which does not exist for service `{}`", control.id, service.id),
+                    format!(
+                        "control `{}` is on layer `{layer}`, which does not exist for service `{}`",
+                        control.id, service.id
+                    ),
                 )
                 .with_label(layer_span, format!("`{layer}` is `none` here ({from})"))
                 .with_label(cell.span, "marked `none` here"),
@@ -263,7 +295,14 @@ fn control_ownership(program: &Program, control: &Control, layer_span: Span, dia
 }
 
 /// O003: the control's explicit `owner` against who decides the layer.
-fn misattribution(control: &Control, layer: &str, service: &str, cell: &Cell, from: &str, layer_span: Span) -> Option<Diagnostic> {
+fn misattribution(
+    control: &Control,
+    layer: &str,
+    service: &str,
+    cell: &Cell,
+    from: &str,
+    layer_span: Span,
+) -> Option<Diagnostic> {
     let claim = control.explicit_owner?;
     let decider = cell.decider;
     // On a shared layer only "the provider handles it" is wrong.
@@ -280,7 +319,11 @@ fn misattribution(control: &Control, layer: &str, service: &str, cell: &Cell, fr
         None => String::new(),
     };
     if claim.0 == Word::Provider {
-        let shares = if decider == Word::Shared { "shares" } else { "decides" };
+        let shares = if decider == Word::Shared {
+            "shares"
+        } else {
+            "decides"
+        };
         return Some(
             Diagnostic::error(
                 "O003",

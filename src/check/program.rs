@@ -294,7 +294,11 @@ pub struct Waiver {
 
 impl Waiver {
     pub fn covers(&self, key: &str) -> bool {
-        !self.expired && self.keys.as_ref().is_none_or(|ks| ks.iter().any(|k| k == key))
+        !self.expired
+            && self
+                .keys
+                .as_ref()
+                .is_none_or(|ks| ks.iter().any(|k| k == key))
     }
 }
 

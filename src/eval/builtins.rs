@@ -19,7 +19,13 @@ type R<'a> = Result<Value<'a>, EvalError<'a>>;
 /// Largest compiled size accepted for a pattern built at run time.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
-pub fn call<'a>(ev: &Evaluator<'a>, b: Builtin, args: Vec<Value<'a>>, irs: &[Ir], span: Span) -> R<'a> {
+pub fn call<'a>(
+    ev: &Evaluator<'a>,
+    b: Builtin,
+    args: Vec<Value<'a>>,
+    irs: &[Ir],
+    span: Span,
+) -> R<'a> {
     let arg_span = |i: usize| irs.get(i).map_or(span, |ir| ir.span);
     let want = |i: usize, what: &str, v: &Value<'_>| {
         EvalError::type_error(
@@ -47,7 +53,9 @@ pub fn call<'a>(ev: &Evaluator<'a>, b: Builtin, args: Vec<Value<'a>>, irs: &[Ir]
             None => return Err(want(0, "an object", &args[0])),
         },
         Builtin::Unique => {
-            let items = args[0].elements().ok_or_else(|| want(0, "a list", &args[0]))?;
+            let items = args[0]
+                .elements()
+                .ok_or_else(|| want(0, "a list", &args[0]))?;
             let mut seen = HashSet::new();
             Value::list(items.filter(|v| seen.insert(identity(v))).collect())
         }
@@ -59,14 +67,20 @@ pub fn call<'a>(ev: &Evaluator<'a>, b: Builtin, args: Vec<Value<'a>>, irs: &[Ir]
             if let Some(w) = items.windows(2).find(|w| w[0].compare(&w[1]).is_none()) {
                 return Err(EvalError::type_error(
                     arg_span(0),
-                    format!("cannot sort a list mixing {} and {}", w[0].type_name(), w[1].type_name()),
+                    format!(
+                        "cannot sort a list mixing {} and {}",
+                        w[0].type_name(),
+                        w[1].type_name()
+                    ),
                 ));
             }
             items.sort_by(|x, y| x.compare(y).unwrap_or(Ordering::Equal));
             Value::list(items)
         }
         Builtin::Flatten => {
-            let items = args[0].elements().ok_or_else(|| want(0, "a list", &args[0]))?;
+            let items = args[0]
+                .elements()
+                .ok_or_else(|| want(0, "a list", &args[0]))?;
             let mut out = Vec::new();
             for v in items {
                 match v.elements() {
@@ -96,18 +110,25 @@ pub fn call<'a>(ev: &Evaluator<'a>, b: Builtin, args: Vec<Value<'a>>, irs: &[Ir]
             let re = regex::RegexBuilder::new(str_arg(1)?)
                 .size_limit(REGEX_SIZE_LIMIT)
                 .build()
-                .map_err(|e| EvalError::invalid(arg_span(1), format!("invalid regular expression: {e}")))?;
+                .map_err(|e| {
+                    EvalError::invalid(arg_span(1), format!("invalid regular expression: {e}"))
+                })?;
             Value::Bool(re.is_match(str_arg(0)?))
         }
         Builtin::Split => {
             let sep = str_arg(1)?;
             if sep.is_empty() {
-                return Err(EvalError::invalid(arg_span(1), "`split` needs a non-empty separator"));
+                return Err(EvalError::invalid(
+                    arg_span(1),
+                    "`split` needs a non-empty separator",
+                ));
             }
             Value::list(str_arg(0)?.split(sep).map(|p| Value::string(p)).collect())
         }
         Builtin::Join => {
-            let items = args[0].elements().ok_or_else(|| want(0, "a list", &args[0]))?;
+            let items = args[0]
+                .elements()
+                .ok_or_else(|| want(0, "a list", &args[0]))?;
             let parts: Vec<String> = items.map(|v| v.display()).collect();
             Value::string(parts.join(str_arg(1)?))
         }
@@ -115,44 +136,68 @@ pub fn call<'a>(ev: &Evaluator<'a>, b: Builtin, args: Vec<Value<'a>>, irs: &[Ir]
         Builtin::ToNumber => match &args[0] {
             v if v.as_f64().is_some() => v.clone(),
             v => {
-                let s = v.as_str().ok_or_else(|| want(0, "a number or a numeric string", v))?.trim();
+                let s = v
+                    .as_str()
+                    .ok_or_else(|| want(0, "a number or a numeric string", v))?
+                    .trim();
                 match (s.parse::<i64>(), s.parse::<f64>()) {
                     (Ok(i), _) => Value::Int(i),
                     (_, Ok(f)) if f.is_finite() => Value::Float(f),
-                    _ => return Err(EvalError::invalid(arg_span(0), format!("`{}` is not a number", crate::escape::terminal(s)))),
+                    _ => {
+                        return Err(EvalError::invalid(
+                            arg_span(0),
+                            format!("`{}` is not a number", crate::escape::terminal(s)),
+                        ));
+                    }
                 }
             }
         },
         Builtin::ToString => Value::string(args[0].display()),
         Builtin::FromJson => {
-            let parsed: serde_json::Value = serde_json::from_str(str_arg(0)?)
-                .map_err(|e| EvalError::invalid(arg_span(0), format!("`from_json`: invalid JSON: {e}")))?;
+            let parsed: serde_json::Value = serde_json::from_str(str_arg(0)?).map_err(|e| {
+                EvalError::invalid(arg_span(0), format!("`from_json`: invalid JSON: {e}"))
+            })?;
             from_json(&parsed)
         }
-        Builtin::Date => Value::Date(to_date(&args[0]).ok_or_else(|| date_error(&args[0], arg_span(0)))?),
+        Builtin::Date => {
+            Value::Date(to_date(&args[0]).ok_or_else(|| date_error(&args[0], arg_span(0)))?)
+        }
         Builtin::Now => Value::Date(ev.now),
         Builtin::DaysSince => {
             let d = to_date(&args[0]).ok_or_else(|| date_error(&args[0], arg_span(0)))?;
             Value::Int(ev.now.duration_since(d).as_secs().div_euclid(86_400))
         }
         Builtin::Abs => match &args[0] {
-            Value::Int(i) => Value::Int(i.checked_abs().ok_or_else(|| EvalError::invalid(span, "integer overflow"))?),
+            Value::Int(i) => Value::Int(
+                i.checked_abs()
+                    .ok_or_else(|| EvalError::invalid(span, "integer overflow"))?,
+            ),
             Value::Float(f) => Value::Float(f.abs()),
             v => return Err(want(0, "a number", v)),
         },
-        Builtin::CidrContains => Value::Bool(cidr::contains(str_arg(0)?, str_arg(1)?).map_err(|e| EvalError::invalid(span, e))?),
-        Builtin::CidrOverlaps => Value::Bool(cidr::overlaps(str_arg(0)?, str_arg(1)?).map_err(|e| EvalError::invalid(span, e))?),
-        Builtin::IsPublicCidr => Value::Bool(cidr::is_public(str_arg(0)?).map_err(|e| EvalError::invalid(arg_span(0), e))?),
+        Builtin::CidrContains => Value::Bool(
+            cidr::contains(str_arg(0)?, str_arg(1)?).map_err(|e| EvalError::invalid(span, e))?,
+        ),
+        Builtin::CidrOverlaps => Value::Bool(
+            cidr::overlaps(str_arg(0)?, str_arg(1)?).map_err(|e| EvalError::invalid(span, e))?,
+        ),
+        Builtin::IsPublicCidr => Value::Bool(
+            cidr::is_public(str_arg(0)?).map_err(|e| EvalError::invalid(arg_span(0), e))?,
+        ),
         Builtin::Owner | Builtin::Decider | Builtin::Operator => {
-            let service = args[0].as_name().ok_or_else(|| want(0, "a service name", &args[0]))?;
-            let layer = args[1].as_name().ok_or_else(|| want(1, "a layer name", &args[1]))?;
+            let service = args[0]
+                .as_name()
+                .ok_or_else(|| want(0, "a service name", &args[0]))?;
+            let layer = args[1]
+                .as_name()
+                .ok_or_else(|| want(1, "a layer name", &args[1]))?;
             let program = ev.program;
-            let s = program
-                .service(service)
-                .ok_or_else(|| EvalError::invalid(arg_span(0), format!("unknown service `{service}`")))?;
-            let l = program
-                .layer(layer)
-                .ok_or_else(|| EvalError::invalid(arg_span(1), format!("unknown layer `{layer}`")))?;
+            let s = program.service(service).ok_or_else(|| {
+                EvalError::invalid(arg_span(0), format!("unknown service `{service}`"))
+            })?;
+            let l = program.layer(layer).ok_or_else(|| {
+                EvalError::invalid(arg_span(1), format!("unknown layer `{layer}`"))
+            })?;
             match program.services[s].matrix.get(&l) {
                 None => Value::Null,
                 Some(cell) if b == Builtin::Operator => Value::string(cell.operator()),
@@ -193,7 +238,9 @@ fn extreme<'a>(b: Builtin, args: &[Value<'a>], span: Span) -> R<'a> {
     let items: Vec<Value<'a>> = match args {
         [one] => one
             .elements()
-            .ok_or_else(|| EvalError::type_error(span, format!("`{}` of one value needs a list", b.name())))?
+            .ok_or_else(|| {
+                EvalError::type_error(span, format!("`{}` of one value needs a list", b.name()))
+            })?
             .collect(),
         many => many.to_vec(),
     };
@@ -203,9 +250,16 @@ fn extreme<'a>(b: Builtin, args: &[Value<'a>], span: Span) -> R<'a> {
             None => v,
             Some(cur) => {
                 let ord = v.compare(&cur).ok_or_else(|| {
-                    EvalError::type_error(span, format!("cannot compare {} with {}", v.type_name(), cur.type_name()))
+                    EvalError::type_error(
+                        span,
+                        format!("cannot compare {} with {}", v.type_name(), cur.type_name()),
+                    )
                 })?;
-                let better = if b == Builtin::Min { ord == Ordering::Less } else { ord == Ordering::Greater };
+                let better = if b == Builtin::Min {
+                    ord == Ordering::Less
+                } else {
+                    ord == Ordering::Greater
+                };
                 if better { v } else { cur }
             }
         });
@@ -221,7 +275,11 @@ pub fn to_date(v: &Value<'_>) -> Option<Date> {
             let s = v.as_str()?.trim();
             s.parse::<Date>()
                 .ok()
-                .or_else(|| s.parse::<jiff::Timestamp>().ok().map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date()))
+                .or_else(|| {
+                    s.parse::<jiff::Timestamp>()
+                        .ok()
+                        .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
+                })
                 .or_else(|| s.parse::<jiff::civil::DateTime>().ok().map(|dt| dt.date()))
         }
     }
@@ -231,9 +289,15 @@ fn date_error<'a>(v: &Value<'_>, span: Span) -> EvalError<'a> {
     match v.as_str() {
         Some(s) => EvalError::invalid(
             span,
-            format!("`{}` is not a date (YYYY-MM-DD or an RFC 3339 timestamp)", crate::escape::terminal(s)),
+            format!(
+                "`{}` is not a date (YYYY-MM-DD or an RFC 3339 timestamp)",
+                crate::escape::terminal(s)
+            ),
         ),
-        None => EvalError::type_error(span, format!("expected a date or a string, got {}", v.type_name())),
+        None => EvalError::type_error(
+            span,
+            format!("expected a date or a string, got {}", v.type_name()),
+        ),
     }
 }
 
@@ -243,7 +307,9 @@ pub fn from_json(j: &serde_json::Value) -> Value<'static> {
     match j {
         J::Null => Value::Null,
         J::Bool(b) => Value::Bool(*b),
-        J::Number(n) => n.as_i64().map_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN)), Value::Int),
+        J::Number(n) => n
+            .as_i64()
+            .map_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN)), Value::Int),
         J::String(s) => Value::string(s.as_str()),
         J::Array(items) => Value::list(items.iter().map(from_json).collect()),
         J::Object(map) => Value::Object(

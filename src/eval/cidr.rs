@@ -11,16 +11,23 @@ pub fn parse(s: &str) -> Result<IpNet, String> {
     if let Ok(net) = s.parse::<IpNet>() {
         return Ok(net.trunc());
     }
-    s.parse::<IpAddr>()
-        .map(IpNet::from)
-        .map_err(|_| format!("`{}` is not an IP address or CIDR", crate::escape::terminal(s)))
+    s.parse::<IpAddr>().map(IpNet::from).map_err(|_| {
+        format!(
+            "`{}` is not an IP address or CIDR",
+            crate::escape::terminal(s)
+        )
+    })
 }
 
 /// First and last address as integers in one space (IPv4 mapped to its
 /// own range, never equal to an IPv6 address).
 fn bounds(net: &IpNet) -> (bool, u128, u128) {
     match net {
-        IpNet::V4(n) => (false, u32::from(n.network()) as u128, u32::from(n.broadcast()) as u128),
+        IpNet::V4(n) => (
+            false,
+            u32::from(n.network()) as u128,
+            u32::from(n.broadcast()) as u128,
+        ),
         IpNet::V6(n) => (true, u128::from(n.network()), u128::from(n.broadcast())),
     }
 }

@@ -40,7 +40,10 @@ impl<'a> Items<'a> {
         } else {
             Err(EvalError::type_error(
                 span,
-                format!("cannot iterate over {}; expected a list or an object", source.type_name()),
+                format!(
+                    "cannot iterate over {}; expected a list or an object",
+                    source.type_name()
+                ),
             ))
         }
     }
@@ -71,7 +74,10 @@ impl<'a> Iterator for Items<'a> {
                 .map(|n| (Value::Int(i as i64), Value::from_node(r.facts, *n))),
             Value::Object(o) => o.get(i).map(|(k, v)| (Value::String(k.clone()), v.clone())),
             Value::Map(r) => r.nodes().get(2 * i..2 * i + 2).map(|kv| {
-                (Value::from_node(r.facts, kv[0]), Value::from_node(r.facts, kv[1]))
+                (
+                    Value::from_node(r.facts, kv[0]),
+                    Value::from_node(r.facts, kv[1]),
+                )
             }),
             _ => None,
         };
@@ -185,7 +191,10 @@ impl<'a, 'e> Machine<'a, 'e> {
             IrKind::Now => Ok(Value::Date(self.ev.now)),
             IrKind::Policy(list) => Ok(self.ev.policy_list(*list)),
             IrKind::List(items) => {
-                let values = items.iter().map(|i| self.eval(i)).collect::<Result<Vec<_>, _>>()?;
+                let values = items
+                    .iter()
+                    .map(|i| self.eval(i))
+                    .collect::<Result<Vec<_>, _>>()?;
                 Ok(Value::list(values))
             }
             IrKind::Object(entries) => {
@@ -202,11 +211,19 @@ impl<'a, 'e> Machine<'a, 'e> {
                 }
                 Ok(Value::string(s))
             }
-            IrKind::Field { base, name, optional } => {
+            IrKind::Field {
+                base,
+                name,
+                optional,
+            } => {
                 let b = self.eval(base)?;
                 field(b, name, *optional, ir.span)
             }
-            IrKind::Index { base, index, optional } => {
+            IrKind::Index {
+                base,
+                index,
+                optional,
+            } => {
                 let b = self.eval(base)?;
                 let i = self.eval(index)?;
                 self.index(b, i, *optional, ir.span)
@@ -219,15 +236,23 @@ impl<'a, 'e> Machine<'a, 'e> {
                     .ok_or_else(|| EvalError::invalid(ir.span, "integer overflow")),
                 Value::Float(f) => Ok(Value::Float(-f)),
                 Value::Duration(d) => Ok(Value::Duration(-d)),
-                v => Err(EvalError::type_error(ir.span, format!("cannot negate {}", v.type_name()))),
+                v => Err(EvalError::type_error(
+                    ir.span,
+                    format!("cannot negate {}", v.type_name()),
+                )),
             },
             IrKind::Binary(op, l, r) => self.binary(*op, l, r, ir.span),
             IrKind::Call(b, args) => {
-                let values = args.iter().map(|a| self.eval(a)).collect::<Result<Vec<_>, _>>()?;
+                let values = args
+                    .iter()
+                    .map(|a| self.eval(a))
+                    .collect::<Result<Vec<_>, _>>()?;
                 builtins::call(self.ev, *b, values, args, ir.span)
             }
             IrKind::Matches(subject, re) => match self.eval(subject)? {
-                v if v.as_str().is_some() => Ok(Value::Bool(re.is_match(v.as_str().unwrap_or_default()))),
+                v if v.as_str().is_some() => {
+                    Ok(Value::Bool(re.is_match(v.as_str().unwrap_or_default())))
+                }
                 v => Err(EvalError::type_error(
                     subject.span,
                     format!("`matches` needs a string, got {}", v.type_name()),
@@ -235,7 +260,10 @@ impl<'a, 'e> Machine<'a, 'e> {
             },
             IrKind::CallFn(f, args) => {
                 let func = &self.ev.program.functions[*f as usize];
-                let values = args.iter().map(|a| self.eval(a)).collect::<Result<Vec<_>, _>>()?;
+                let values = args
+                    .iter()
+                    .map(|a| self.eval(a))
+                    .collect::<Result<Vec<_>, _>>()?;
                 self.in_frame(func.slots, values, &func.body)
             }
             IrKind::Has(x) => match self.eval(x) {
@@ -260,7 +288,9 @@ impl<'a, 'e> Machine<'a, 'e> {
                     }
                     let holds = self.eval_bool(body, "a quantifier's body")?;
                     match (kind, holds) {
-                        (Quantifier::All, false) | (Quantifier::None, true) => return Ok(Value::Bool(false)),
+                        (Quantifier::All, false) | (Quantifier::None, true) => {
+                            return Ok(Value::Bool(false));
+                        }
                         (Quantifier::Any, true) => return Ok(Value::Bool(true)),
                         _ => {}
                     }
@@ -286,7 +316,11 @@ impl<'a, 'e> Machine<'a, 'e> {
                 }
                 Ok(Value::list(out))
             }
-            IrKind::If { cond, then, otherwise } => {
+            IrKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
                 if self.eval_bool(cond, "`if`")? {
                     self.eval(then)
                 } else {
@@ -332,10 +366,14 @@ impl<'a, 'e> Machine<'a, 'e> {
     fn binary(&mut self, op: BinaryOp, l: &'a Ir, r: &'a Ir, span: Span) -> R<'a> {
         match op {
             BinaryOp::And => {
-                return Ok(Value::Bool(self.eval_bool(l, "`and`")? && self.eval_bool(r, "`and`")?));
+                return Ok(Value::Bool(
+                    self.eval_bool(l, "`and`")? && self.eval_bool(r, "`and`")?,
+                ));
             }
             BinaryOp::Or => {
-                return Ok(Value::Bool(self.eval_bool(l, "`or`")? || self.eval_bool(r, "`or`")?));
+                return Ok(Value::Bool(
+                    self.eval_bool(l, "`or`")? || self.eval_bool(r, "`or`")?,
+                ));
             }
             BinaryOp::Coalesce => {
                 return match self.eval(l) {
@@ -365,7 +403,11 @@ pub fn field<'a>(base: Value<'a>, name: &'a str, optional: bool, span: Span) -> 
         Value::Map(_) | Value::Object(_) => match base.get(name) {
             Some(v) => Ok(v),
             None if optional => Ok(Value::Null),
-            None => Err(EvalError::missing(span, container(&base), Missing::Key(name))),
+            None => Err(EvalError::missing(
+                span,
+                container(&base),
+                Missing::Key(name),
+            )),
         },
         Value::Null if optional => Ok(Value::Null),
         Value::Null => Err(EvalError::through_null(span, Missing::Key(name))),
@@ -375,4 +417,3 @@ pub fn field<'a>(base: Value<'a>, name: &'a str, optional: bool, span: Span) -> 
         )),
     }
 }
-

@@ -14,8 +14,8 @@ use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 use crate::value::Value;
 use error::{ErrorKind, EvalError};
-pub use machine::{Items, Machine};
 use jiff::civil::Date;
+pub use machine::{Items, Machine};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -95,14 +95,19 @@ impl<'a> Evaluator<'a> {
         Value::from_node(facts, facts.root())
     }
 
-    pub fn new(program: &'a Program, facts: Option<Value<'a>>, fact_nodes: usize, options: &Options) -> Self {
+    pub fn new(
+        program: &'a Program,
+        facts: Option<Value<'a>>,
+        fact_nodes: usize,
+        options: &Options,
+    ) -> Self {
         Evaluator {
             program,
             facts,
             now: options.now,
-            max_steps: options
-                .max_steps
-                .unwrap_or(BASE_STEPS.saturating_add(STEPS_PER_NODE.saturating_mul(fact_nodes as u64))),
+            max_steps: options.max_steps.unwrap_or(
+                BASE_STEPS.saturating_add(STEPS_PER_NODE.saturating_mul(fact_nodes as u64)),
+            ),
             deadline: options.timeout.map(|t| Instant::now() + t),
             globals: program.globals.iter().map(|_| OnceLock::new()).collect(),
             lists: [
@@ -135,12 +140,22 @@ impl<'a> Evaluator<'a> {
     /// globals that may have read the earlier list.
     fn set_statuses(&mut self, statuses: &[Status]) {
         self.lists[0] = policy::controls(self.program, Some(statuses));
-        self.globals = self.program.globals.iter().map(|_| OnceLock::new()).collect();
+        self.globals = self
+            .program
+            .globals
+            .iter()
+            .map(|_| OnceLock::new())
+            .collect();
     }
 }
 
 /// Evaluates every control, then every assertion.
-pub fn evaluate<'a>(program: &'a Program, facts: Option<Value<'a>>, fact_nodes: usize, options: &Options) -> Outcome {
+pub fn evaluate<'a>(
+    program: &'a Program,
+    facts: Option<Value<'a>>,
+    fact_nodes: usize,
+    options: &Options,
+) -> Outcome {
     let mut ev = Evaluator::new(program, facts, fact_nodes, options);
     let static_only = ev.facts.is_none();
     let mut diagnostics = Vec::new();
@@ -172,8 +187,14 @@ pub fn evaluate<'a>(program: &'a Program, facts: Option<Value<'a>>, fact_nodes: 
         .map(|a| {
             let mut m = Machine::new(&ev, a.slots);
             match m.eval_bool(&a.cond, "an assertion") {
-                Ok(true) => AssertionResult { status: Status::Pass, message: None },
-                Ok(false) => AssertionResult { status: Status::Fail, message: None },
+                Ok(true) => AssertionResult {
+                    status: Status::Pass,
+                    message: None,
+                },
+                Ok(false) => AssertionResult {
+                    status: Status::Fail,
+                    message: None,
+                },
                 Err(e) if matches!(e.kind, ErrorKind::NoFacts) => AssertionResult {
                     status: Status::Unevaluated,
                     message: Some(e.message()),
@@ -215,7 +236,9 @@ impl Location<'_> {
     fn pointer(&self, subject: &Value<'_>) -> Option<String> {
         match subject {
             Value::Array(r) | Value::Map(r) => Some(r.pointer()),
-            _ => self.container.map(|c| c.facts.child_pointer(c.block, self.index)),
+            _ => self
+                .container
+                .map(|c| c.facts.child_pointer(c.block, self.index)),
         }
     }
 }
@@ -224,9 +247,15 @@ impl Location<'_> {
 pub enum Verdict {
     Pass,
     /// The first failing `require` (index into `Control::steps`) and its message.
-    Fail { step: usize, message: String },
+    Fail {
+        step: usize,
+        message: String,
+    },
     /// The step that errored (None: the `where` clause or the key).
-    Error { step: Option<usize>, message: String },
+    Error {
+        step: Option<usize>,
+        message: String,
+    },
 }
 
 /// One subject, with where it is and how it came out.
@@ -262,7 +291,11 @@ pub fn observe_control<'a>(
     observer: &mut impl Observer<'a>,
 ) -> ControlResult {
     let ev = Evaluator::new(program, facts, fact_nodes, options);
-    let waivers: Vec<&Waiver> = program.waivers.iter().filter(|w| w.control == control).collect();
+    let waivers: Vec<&Waiver> = program
+        .waivers
+        .iter()
+        .filter(|w| w.control == control)
+        .collect();
     run_control(&ev, &program.controls[control], &waivers, observer).0
 }
 
@@ -282,7 +315,10 @@ fn run_control<'a>(
         None => {
             r.subjects = 1;
             let root = ev.facts.clone().unwrap_or(Value::Null);
-            let location = Location { container: None, index: 0 };
+            let location = Location {
+                container: None,
+                index: 0,
+            };
             check_subject(&mut m, c, root, &location, waivers, &mut r, observer)
         }
         Some(sel) => select(&mut m, c, sel, waivers, &mut r, observer),
@@ -317,7 +353,10 @@ fn select<'a>(
     r: &mut ControlResult,
     observer: &mut impl Observer<'a>,
 ) -> Result<(), EvalError<'a>> {
-    let items = match m.eval(&sel.source).and_then(|v| Items::new(v, sel.source.span)) {
+    let items = match m
+        .eval(&sel.source)
+        .and_then(|v| Items::new(v, sel.source.span))
+    {
         Ok(items) => items,
         Err(e) if e.is_limit() => return Err(e),
         Err(e) => {
@@ -351,11 +390,18 @@ fn select<'a>(
                         message: e.message(),
                         span: e.span,
                     };
-                    observer.subject(m, c, &Seen {
-                        key: error.key.clone(),
-                        pointer: error.pointer.clone(),
-                        verdict: Verdict::Error { step: None, message: error.message.clone() },
-                    });
+                    observer.subject(
+                        m,
+                        c,
+                        &Seen {
+                            key: error.key.clone(),
+                            pointer: error.pointer.clone(),
+                            verdict: Verdict::Error {
+                                step: None,
+                                message: error.message.clone(),
+                            },
+                        },
+                    );
                     r.errors.push(error);
                     continue;
                 }
@@ -389,7 +435,12 @@ fn check_subject<'a>(
                     break;
                 }
             },
-            Step::Require { cond, message, text, span } => match m.eval(cond) {
+            Step::Require {
+                cond,
+                message,
+                text,
+                span,
+            } => match m.eval(cond) {
                 Ok(Value::Bool(true)) => {}
                 Ok(Value::Bool(false)) => {
                     if failed.is_none() {
@@ -399,7 +450,10 @@ fn check_subject<'a>(
                 Ok(v) => {
                     error.get_or_insert((
                         i,
-                        EvalError::type_error(cond.span, format!("`require` needs a bool, got {}", v.type_name())),
+                        EvalError::type_error(
+                            cond.span,
+                            format!("`require` needs a bool, got {}", v.type_name()),
+                        ),
                     ));
                 }
                 Err(e) if e.is_limit() => return Err(e),
@@ -417,14 +471,21 @@ fn check_subject<'a>(
         None => Ok(default_key(&subject, &pointer, location.index)),
         Some(k) => match m.eval(k) {
             Ok(v) if v.as_str().is_some() || v.as_f64().is_some() => Ok(v.display()),
-            Ok(v) => Err(EvalError::type_error(k.span, format!("`key` must be a string or a number, got {}", v.type_name()))),
+            Ok(v) => Err(EvalError::type_error(
+                k.span,
+                format!("`key` must be a string or a number, got {}", v.type_name()),
+            )),
             Err(e) if e.is_limit() => return Err(e),
             Err(e) => Err(e),
         },
     };
     let (key, failed, error) = match key {
         Ok(key) => (key, failed, error),
-        Err(e) => (default_key(&subject, &pointer, location.index), None, Some((usize::MAX, e))),
+        Err(e) => (
+            default_key(&subject, &pointer, location.index),
+            None,
+            Some((usize::MAX, e)),
+        ),
     };
     let verdict = match (&failed, &error) {
         (Some((step, message, _)), _) => Verdict::Fail {
@@ -437,11 +498,15 @@ fn check_subject<'a>(
         },
         (None, None) => Verdict::Pass,
     };
-    observer.subject(m, c, &Seen {
-        key: key.clone(),
-        pointer: pointer.clone(),
-        verdict,
-    });
+    observer.subject(
+        m,
+        c,
+        &Seen {
+            key: key.clone(),
+            pointer: pointer.clone(),
+            verdict,
+        },
+    );
     match (failed, error) {
         (Some((_, message, span)), _) => r.violations.push(Violation {
             waived: waivers.iter().any(|w| w.covers(&key)),
@@ -461,13 +526,23 @@ fn check_subject<'a>(
     Ok(())
 }
 
-fn failure_message<'a>(m: &mut Machine<'a, '_>, message: Option<&'a crate::check::program::Ir>, text: &str) -> Result<String, EvalError<'a>> {
+fn failure_message<'a>(
+    m: &mut Machine<'a, '_>,
+    message: Option<&'a crate::check::program::Ir>,
+    text: &str,
+) -> Result<String, EvalError<'a>> {
     let default = || format!("requirement `{text}` failed");
-    let Some(message) = message else { return Ok(default()) };
+    let Some(message) = message else {
+        return Ok(default());
+    };
     match m.eval(message) {
         Ok(v) => Ok(v.display()),
         Err(e) if e.is_limit() => Err(e),
-        Err(e) => Ok(format!("{} (the message could not be built: {})", default(), e.message())),
+        Err(e) => Ok(format!(
+            "{} (the message could not be built: {})",
+            default(),
+            e.message()
+        )),
     }
 }
 

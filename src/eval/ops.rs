@@ -20,7 +20,12 @@ pub fn binary<'a>(op: BinaryOp, a: Value<'a>, b: Value<'a>, span: Span) -> R<'a>
             let ord = a.compare(&b).ok_or_else(|| {
                 EvalError::type_error(
                     span,
-                    format!("cannot compare {} with {} using `{}`", a.type_name(), b.type_name(), op.symbol()),
+                    format!(
+                        "cannot compare {} with {} using `{}`",
+                        a.type_name(),
+                        b.type_name(),
+                        op.symbol()
+                    ),
                 )
             })?;
             Ok(Value::Bool(match op {
@@ -53,7 +58,10 @@ fn membership(a: &Value<'_>, b: &Value<'_>, span: Span) -> Result<bool, EvalErro
         (Some(x), Some(y)) => Ok(y.contains(x)),
         _ => Err(EvalError::type_error(
             span,
-            format!("`in` needs a list, object or string on its right, got {}", b.type_name()),
+            format!(
+                "`in` needs a list, object or string on its right, got {}",
+                b.type_name()
+            ),
         )),
     }
 }
@@ -89,29 +97,47 @@ fn arithmetic<'a>(op: BinaryOp, a: Value<'a>, b: Value<'a>, span: Span) -> R<'a>
             Ok(Value::String(Arc::from(format!("{x}{y}"))))
         }
         (x, y) if op == Add && x.is_list() && y.is_list() => {
-            let items: Vec<Value<'a>> = x.elements().into_iter().flatten().chain(y.elements().into_iter().flatten()).collect();
+            let items: Vec<Value<'a>> = x
+                .elements()
+                .into_iter()
+                .flatten()
+                .chain(y.elements().into_iter().flatten())
+                .collect();
             Ok(Value::list(items))
         }
         (Value::Duration(x), Value::Duration(y)) if matches!(op, Add | Sub) => {
-            let r = if op == Add { x.checked_add(*y) } else { x.checked_sub(*y) };
+            let r = if op == Add {
+                x.checked_add(*y)
+            } else {
+                x.checked_sub(*y)
+            };
             r.map(Value::Duration).ok_or_else(overflow)
         }
         (Value::Duration(d), n) | (n, Value::Duration(d)) if op == Mul && n.as_f64().is_some() => {
-            Ok(Value::Duration((*d as f64 * n.as_f64().unwrap_or(0.0)) as i64))
+            Ok(Value::Duration(
+                (*d as f64 * n.as_f64().unwrap_or(0.0)) as i64,
+            ))
         }
         (Value::Date(d), Value::Duration(s)) if matches!(op, Add | Sub) => {
             let secs = if op == Add { *s } else { -*s };
-            shift(*d, secs).map(Value::Date).ok_or_else(|| EvalError::invalid(span, "date out of range"))
+            shift(*d, secs)
+                .map(Value::Date)
+                .ok_or_else(|| EvalError::invalid(span, "date out of range"))
         }
-        (Value::Duration(s), Value::Date(d)) if op == Add => {
-            shift(*d, *s).map(Value::Date).ok_or_else(|| EvalError::invalid(span, "date out of range"))
-        }
+        (Value::Duration(s), Value::Date(d)) if op == Add => shift(*d, *s)
+            .map(Value::Date)
+            .ok_or_else(|| EvalError::invalid(span, "date out of range")),
         (Value::Date(x), Value::Date(y)) if op == Sub => {
             Ok(Value::Duration(x.duration_since(*y).as_secs()))
         }
         _ => Err(EvalError::type_error(
             span,
-            format!("cannot apply `{}` to {} and {}", op.symbol(), a.type_name(), b.type_name()),
+            format!(
+                "cannot apply `{}` to {} and {}",
+                op.symbol(),
+                a.type_name(),
+                b.type_name()
+            ),
         )),
     }
 }

@@ -27,10 +27,21 @@ pub fn controls(program: &Program, statuses: Option<&[Status]>) -> Value<'static
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let service = c.services.first().map_or(Value::Null, |s| Value::string(program.services[*s].id.as_str()));
-            let services = Value::list(c.services.iter().map(|s| Value::string(program.services[*s].id.as_str())).collect());
-            let layer = c.layer.map_or(Value::Null, |l| Value::string(program.layers[l].id.as_str()));
-            let status = statuses.and_then(|s| s.get(i)).map_or(Value::Null, |s| Value::Text(s.as_str()));
+            let service = c.services.first().map_or(Value::Null, |s| {
+                Value::string(program.services[*s].id.as_str())
+            });
+            let services = Value::list(
+                c.services
+                    .iter()
+                    .map(|s| Value::string(program.services[*s].id.as_str()))
+                    .collect(),
+            );
+            let layer = c.layer.map_or(Value::Null, |l| {
+                Value::string(program.layers[l].id.as_str())
+            });
+            let status = statuses
+                .and_then(|s| s.get(i))
+                .map_or(Value::Null, |s| Value::Text(s.as_str()));
             object(vec![
                 ("id", Value::string(c.id.as_str())),
                 ("service", service),
@@ -45,7 +56,10 @@ pub fn controls(program: &Program, statuses: Option<&[Status]>) -> Value<'static
                 ("status", status),
                 ("team", opt_str(&c.team)),
                 ("title", opt_str(&c.title)),
-                ("refs", Value::list(c.refs.iter().map(|r| Value::string(r.as_str())).collect())),
+                (
+                    "refs",
+                    Value::list(c.refs.iter().map(|r| Value::string(r.as_str())).collect()),
+                ),
                 ("doc", opt_str(&c.doc)),
             ])
         })

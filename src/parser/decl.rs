@@ -54,52 +54,56 @@ pub(super) fn module<'t, 's: 't, I: ParserInput<'t, 's>>(
 fn skip_declaration<'t, 's: 't, I: ParserInput<'t, 's>>(
     file: FileId,
 ) -> impl Parser<'t, I, Item, Extra<'t, 's>> + Clone {
-    custom(move |inp: &mut chumsky::input::InputRef<'t, '_, I, Extra<'t, 's>>| {
-        let start = inp.cursor();
-        let Some(first): Option<Token<'s>> = inp.next() else {
-            return Err(Rich::custom(inp.span_since(&start), "end of input"));
-        };
-        while matches!(inp.peek(), Some(Token::Doc(_))) {
-            inp.skip();
-        }
-        let name = match (first.starts_declaration(), inp.peek()) {
-            (true, Some(Token::Ident(text))) => {
-                let before = inp.cursor();
+    custom(
+        move |inp: &mut chumsky::input::InputRef<'t, '_, I, Extra<'t, 's>>| {
+            let start = inp.cursor();
+            let Some(first): Option<Token<'s>> = inp.next() else {
+                return Err(Rich::custom(inp.span_since(&start), "end of input"));
+            };
+            while matches!(inp.peek(), Some(Token::Doc(_))) {
                 inp.skip();
-                Some(Name {
-                    text: text.to_string(),
-                    span: to_span(file, inp.span_since(&before)),
-                })
             }
-            _ => None,
-        };
-        let mut depth = 0usize;
-        while let Some(t) = inp.peek() {
-            match t {
-                Token::LBrace | Token::LParen | Token::LBracket => depth += 1,
-                Token::RBrace | Token::RParen | Token::RBracket => depth = depth.saturating_sub(1),
-                // Inside an unclosed body only keywords that cannot occur
-                // there end the skip; `let`, `layer` and `service` can.
-                Token::Control
-                | Token::Model
-                | Token::Party
-                | Token::Assert
-                | Token::Waive
-                | Token::Test
-                | Token::Fn
-                | Token::Use
-                | Token::Doc(_) => break,
-                t if depth == 0 && t.starts_declaration() => break,
-                _ => {}
+            let name = match (first.starts_declaration(), inp.peek()) {
+                (true, Some(Token::Ident(text))) => {
+                    let before = inp.cursor();
+                    inp.skip();
+                    Some(Name {
+                        text: text.to_string(),
+                        span: to_span(file, inp.span_since(&before)),
+                    })
+                }
+                _ => None,
+            };
+            let mut depth = 0usize;
+            while let Some(t) = inp.peek() {
+                match t {
+                    Token::LBrace | Token::LParen | Token::LBracket => depth += 1,
+                    Token::RBrace | Token::RParen | Token::RBracket => {
+                        depth = depth.saturating_sub(1)
+                    }
+                    // Inside an unclosed body only keywords that cannot occur
+                    // there end the skip; `let`, `layer` and `service` can.
+                    Token::Control
+                    | Token::Model
+                    | Token::Party
+                    | Token::Assert
+                    | Token::Waive
+                    | Token::Test
+                    | Token::Fn
+                    | Token::Use
+                    | Token::Doc(_) => break,
+                    t if depth == 0 && t.starts_declaration() => break,
+                    _ => {}
+                }
+                inp.skip();
             }
-            inp.skip();
-        }
-        Ok(Item {
-            doc: None,
-            kind: ItemKind::Broken(name),
-            span: to_span(file, inp.span_since(&start)),
-        })
-    })
+            Ok(Item {
+                doc: None,
+                kind: ItemKind::Broken(name),
+                span: to_span(file, inp.span_since(&start)),
+            })
+        },
+    )
 }
 
 fn declaration<'t, 's: 't, I: ParserInput<'t, 's>>(
@@ -139,10 +143,12 @@ fn declaration<'t, 's: 't, I: ParserInput<'t, 's>>(
             })
         });
 
-    let decider = name.clone().or(just(Token::None).map_with(move |_, e| Name {
-        text: "none".into(),
-        span: to_span(file, e.span()),
-    }));
+    let decider = name
+        .clone()
+        .or(just(Token::None).map_with(move |_, e| Name {
+            text: "none".into(),
+            span: to_span(file, e.span()),
+        }));
     let assignment = dotted(file)
         .then_ignore(just(Token::Colon))
         .then(decider)

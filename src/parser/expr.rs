@@ -248,7 +248,9 @@ pub(super) fn expr<'t, 's: 't, I: ParserInput<'t, 's>>(
         atom.pratt((
             postfix(
                 10,
-                just(Token::Dot).ignore_then(field_name(file)).then(optional.clone()),
+                just(Token::Dot)
+                    .ignore_then(field_name(file))
+                    .then(optional.clone()),
                 move |base, (name, optional), e: &mut MapExtra<'t, '_, I, Extra<'t, 's>>| {
                     node(
                         file,
@@ -296,7 +298,10 @@ pub(super) fn expr<'t, 's: 't, I: ParserInput<'t, 's>>(
             ),
             infix(
                 left(6),
-                choice((op(Token::Plus, BinaryOp::Add), op(Token::Minus, BinaryOp::Sub))),
+                choice((
+                    op(Token::Plus, BinaryOp::Add),
+                    op(Token::Minus, BinaryOp::Sub),
+                )),
                 |l, op, r, _| binary(op, l, r),
             ),
             infix(
@@ -325,9 +330,11 @@ pub(super) fn expr<'t, 's: 't, I: ParserInput<'t, 's>>(
             infix(left(2), op(Token::Or, BinaryOp::Or), |l, op, r, _| {
                 binary(op, l, r)
             }),
-            infix(left(1), op(Token::Coalesce, BinaryOp::Coalesce), |l, op, r, _| {
-                binary(op, l, r)
-            }),
+            infix(
+                left(1),
+                op(Token::Coalesce, BinaryOp::Coalesce),
+                |l, op, r, _| binary(op, l, r),
+            ),
         ))
         .labelled("expression")
         .boxed()

@@ -9,8 +9,8 @@ use crate::ast::{Expr, ExprKind, Module};
 use crate::diagnostic::Diagnostic;
 use crate::lexer::{Token, lex};
 use crate::source::{FileId, Span};
-use chumsky::input::{Stream, ValueInput};
 use chumsky::error::RichPattern;
+use chumsky::input::{Stream, ValueInput};
 use chumsky::prelude::*;
 use std::ops::Range;
 
@@ -20,7 +20,10 @@ pub(crate) trait ParserInput<'t, 's: 't>:
     ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>
 {
 }
-impl<'t, 's: 't, T: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>> ParserInput<'t, 's> for T {}
+impl<'t, 's: 't, T: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>> ParserInput<'t, 's>
+    for T
+{
+}
 
 /// Deepest bracket nesting accepted; checked on tokens before parsing.
 pub const MAX_BRACKET_DEPTH: usize = 64;
@@ -50,7 +53,11 @@ pub fn parse_module(src: &str, file: FileId) -> Parsed {
             .parse(stream(lexed.tokens, src.len()))
             .into_output_errors();
         incomplete = !errors.is_empty() && errors.iter().all(|e| e.found().is_none());
-        diagnostics.extend(errors.iter().filter_map(|e| syntax_error(e, file, src, &ranges)));
+        diagnostics.extend(
+            errors
+                .iter()
+                .filter_map(|e| syntax_error(e, file, src, &ranges)),
+        );
         module.items = items.unwrap_or_default();
         for item in &mut module.items {
             for e in item.exprs_mut() {
@@ -80,7 +87,11 @@ pub fn parse_expr(src: &str, file: FileId) -> (Option<Expr>, Vec<Diagnostic>, bo
         .parse(stream(lexed.tokens, src.len()))
         .into_output_errors();
     let incomplete = !errors.is_empty() && errors.iter().all(|e| e.found().is_none());
-    diagnostics.extend(errors.iter().filter_map(|e| syntax_error(e, file, src, &ranges)));
+    diagnostics.extend(
+        errors
+            .iter()
+            .filter_map(|e| syntax_error(e, file, src, &ranges)),
+    );
     let parsed = parsed.map(|mut e| {
         limit_depth(&mut e, &mut diagnostics);
         e
@@ -96,16 +107,9 @@ pub fn starts_with_declaration(src: &str) -> bool {
         .is_some_and(|(t, _)| t.starts_declaration() || matches!(t, Token::Doc(_)))
 }
 
-fn stream<'s>(
-    tokens: Vec<(Token<'s>, Range<usize>)>,
-    len: usize,
-) -> impl ParserInput<'s, 's> {
-    Stream::from_iter(
-        tokens
-            .into_iter()
-            .map(|(t, r)| (t, SimpleSpan::from(r))),
-    )
-    .map(SimpleSpan::from(len..len), |(t, s)| (t, s))
+fn stream<'s>(tokens: Vec<(Token<'s>, Range<usize>)>, len: usize) -> impl ParserInput<'s, 's> {
+    Stream::from_iter(tokens.into_iter().map(|(t, r)| (t, SimpleSpan::from(r))))
+        .map(SimpleSpan::from(len..len), |(t, s)| (t, s))
 }
 
 fn check_brackets(tokens: &[(Token<'_>, Range<usize>)], file: FileId) -> Option<Diagnostic> {
@@ -151,13 +155,18 @@ fn limit_depth(e: &mut Expr, diagnostics: &mut Vec<Diagnostic>) {
 /// Operators that could always continue an expression: listing them in
 /// "expected ..." only hides the token that was really missing.
 const CONTINUATIONS: &[&str] = &[
-    "`!=`", "`%`", "`*`", "`+`", "`-`", "`.`", "`/`", "`<=`", "`<`", "`==`", "`>=`", "`>`", "`??`", "`[`",
-    "`and`", "`in`", "`or`", "`?`", "`(`",
+    "`!=`", "`%`", "`*`", "`+`", "`-`", "`.`", "`/`", "`<=`", "`<`", "`==`", "`>=`", "`>`", "`??`",
+    "`[`", "`and`", "`in`", "`or`", "`?`", "`(`",
 ];
 
 /// Converts a chumsky error. When the unexpected token starts a later line,
 /// the error is placed after the previous token, where the text is missing.
-fn syntax_error(e: &Rich<'_, Token<'_>>, file: FileId, src: &str, tokens: &[Range<usize>]) -> Option<Diagnostic> {
+fn syntax_error(
+    e: &Rich<'_, Token<'_>>,
+    file: FileId,
+    src: &str,
+    tokens: &[Range<usize>],
+) -> Option<Diagnostic> {
     // An invalid token was already reported by the lexer.
     if matches!(e.found(), Some(Token::Error)) {
         return None;
@@ -178,7 +187,10 @@ fn syntax_error(e: &Rich<'_, Token<'_>>, file: FileId, src: &str, tokens: &[Rang
         .collect();
     expected.sort();
     expected.dedup();
-    if expected.iter().any(|x| !CONTINUATIONS.contains(&x.as_str())) {
+    if expected
+        .iter()
+        .any(|x| !CONTINUATIONS.contains(&x.as_str()))
+    {
         expected.retain(|x| !CONTINUATIONS.contains(&x.as_str()));
     }
     let message = match &e.reason() {
@@ -193,9 +205,17 @@ fn syntax_error(e: &Rich<'_, Token<'_>>, file: FileId, src: &str, tokens: &[Rang
     let at = e.span().into_range();
     let previous = tokens.iter().take_while(|r| r.end <= at.start).last();
     let mut d = match previous {
-        Some(prev) if src.get(prev.end..at.start).is_some_and(|gap| gap.contains('\n')) && !expected.is_empty() => {
+        Some(prev)
+            if src
+                .get(prev.end..at.start)
+                .is_some_and(|gap| gap.contains('\n'))
+                && !expected.is_empty() =>
+        {
             Diagnostic::error("P010", message)
-                .with_label(Span::new(file, prev.clone()), format!("expected {} after this", join_or(&expected)))
+                .with_label(
+                    Span::new(file, prev.clone()),
+                    format!("expected {} after this", join_or(&expected)),
+                )
                 .with_label(Span::new(file, at), label)
         }
         _ => Diagnostic::error("P010", message).with_label(Span::new(file, at), label),

@@ -17,14 +17,22 @@ fn at(sources: &SourceMap, span: Span) -> (String, usize, usize) {
 
 /// Source text on one line (runs of whitespace collapsed).
 fn source_text(sources: &SourceMap, span: Span) -> String {
-    sources.slice(span).split_whitespace().collect::<Vec<_>>().join(" ")
+    sources
+        .slice(span)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 pub fn text(program: &Program, e: &Explanation, sources: &SourceMap) -> String {
     let c = &program.controls[e.control];
     let r = &e.result;
     let mut out = String::new();
-    let services: Vec<&str> = c.services.iter().map(|s| program.services[*s].id.as_str()).collect();
+    let services: Vec<&str> = c
+        .services
+        .iter()
+        .map(|s| program.services[*s].id.as_str())
+        .collect();
     let layer = c.layer.map_or("", |l| program.layers[l].id.as_str());
     let _ = writeln!(
         out,
@@ -39,12 +47,26 @@ pub fn text(program: &Program, e: &Explanation, sources: &SourceMap) -> String {
                 "  {}: {} item{}",
                 terminal(&source_text(sources, sel.source.span)),
                 r.subjects + r.filtered,
-                if r.subjects + r.filtered == 1 { "" } else { "s" }
+                if r.subjects + r.filtered == 1 {
+                    ""
+                } else {
+                    "s"
+                }
             );
             if let Some(f) = &sel.filter {
-                let _ = write!(line, ", {} left out by `where {}`", r.filtered, terminal(&source_text(sources, f.span)));
+                let _ = write!(
+                    line,
+                    ", {} left out by `where {}`",
+                    r.filtered,
+                    terminal(&source_text(sources, f.span))
+                );
             }
-            let _ = writeln!(out, "{line}, {} subject{} checked", r.subjects, if r.subjects == 1 { "" } else { "s" });
+            let _ = writeln!(
+                out,
+                "{line}, {} subject{} checked",
+                r.subjects,
+                if r.subjects == 1 { "" } else { "s" }
+            );
         }
         None if matches!(r.status, Status::Inherited | Status::Unverified) => {
             let _ = writeln!(out, "  no check ({})", r.status.as_str());
@@ -55,15 +77,25 @@ pub fn text(program: &Program, e: &Explanation, sources: &SourceMap) -> String {
     }
     let failing = r.violations.iter().filter(|v| !v.waived).count();
     let waived = r.violations.len() - failing;
-    let passed = r.subjects.saturating_sub(r.violations.len() + r.errors.len());
-    let _ = writeln!(out, "  {passed} passed, {failing} failed, {} errored, {waived} waived", r.errors.len());
+    let passed = r
+        .subjects
+        .saturating_sub(r.violations.len() + r.errors.len());
+    let _ = writeln!(
+        out,
+        "  {passed} passed, {failing} failed, {} errored, {waived} waived",
+        r.errors.len()
+    );
     for s in &e.subjects {
         let mark = match s.outcome {
             "fail" => "✗",
             "error" => "!",
             _ => "✓",
         };
-        let pointer = s.pointer.as_deref().map(|p| format!("  {}", terminal(p))).unwrap_or_default();
+        let pointer = s
+            .pointer
+            .as_deref()
+            .map(|p| format!("  {}", terminal(p)))
+            .unwrap_or_default();
         let _ = writeln!(out, "\n  {mark} {}{pointer}", terminal(&s.key));
         if let Some(m) = &s.message {
             let _ = writeln!(out, "    {}", terminal(m));
@@ -82,7 +114,11 @@ pub fn text(program: &Program, e: &Explanation, sources: &SourceMap) -> String {
                 Ok(v) => v.clone(),
                 Err(e) => format!("error: {e}"),
             };
-            let note = t.note.as_deref().map(|n| format!("   ({n})")).unwrap_or_default();
+            let note = t
+                .note
+                .as_deref()
+                .map(|n| format!("   ({n})"))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
                 "    {}{} = {}{}",
@@ -94,7 +130,11 @@ pub fn text(program: &Program, e: &Explanation, sources: &SourceMap) -> String {
         }
     }
     if e.omitted > 0 {
-        let _ = writeln!(out, "\n  … and {} more failing or erroring subjects (--limit to show more)", e.omitted);
+        let _ = writeln!(
+            out,
+            "\n  … and {} more failing or erroring subjects (--limit to show more)",
+            e.omitted
+        );
     }
     out
 }
@@ -165,7 +205,9 @@ pub fn json(program: &Program, e: &Explanation, sources: &SourceMap) -> String {
         items: r.subjects + r.filtered,
         filtered: r.filtered,
         subjects: r.subjects,
-        passed: r.subjects.saturating_sub(r.violations.len() + r.errors.len()),
+        passed: r
+            .subjects
+            .saturating_sub(r.violations.len() + r.errors.len()),
         failed,
         errored: r.errors.len(),
         waived: r.violations.len() - failed,

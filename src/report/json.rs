@@ -90,8 +90,12 @@ pub fn render(run: &Run<'_>) -> String {
             id: &c.id,
             title: c.title.as_deref(),
             service: run.service_name(c),
-            services: (c.services.len() > 1)
-                .then(|| c.services.iter().map(|i| run.program.services[*i].id.as_str()).collect()),
+            services: (c.services.len() > 1).then(|| {
+                c.services
+                    .iter()
+                    .map(|i| run.program.services[*i].id.as_str())
+                    .collect()
+            }),
             layer: run.layer_name(c),
             owner: c.owner.name(),
             decider: c.decider.map(|d| d.name()),
@@ -158,7 +162,8 @@ pub fn render(run: &Run<'_>) -> String {
             .map(|d| diagnostic::to_json(d, run.sources))
             .collect(),
     };
-    let mut out = serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut out =
+        serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     out.push('\n');
     out
 }

@@ -72,14 +72,19 @@ impl<'a> Run<'a> {
                 Status::Unevaluated => s.unevaluated += 1,
             }
         }
-        s.assertions_failed = self
-            .outcome
-            .map_or(0, |o| o.assertions.iter().filter(|a| a.status == Status::Fail).count());
+        s.assertions_failed = self.outcome.map_or(0, |o| {
+            o.assertions
+                .iter()
+                .filter(|a| a.status == Status::Fail)
+                .count()
+        });
         s
     }
 
     pub fn service_name(&self, c: &Control) -> &'a str {
-        c.services.first().map_or("", |s| self.program.services[*s].id.as_str())
+        c.services
+            .first()
+            .map_or("", |s| self.program.services[*s].id.as_str())
     }
 
     pub fn layer_name(&self, c: &Control) -> &'a str {
@@ -98,13 +103,20 @@ impl<'a> Run<'a> {
 
     /// SPEC §5: 2 when loading failed, 1 when the gate fails, else 0.
     pub fn exit_code(&self, gate: Gate) -> i32 {
-        if self.outcome.is_none() || self.diagnostics.iter().any(|d| d.is_error() && !d.code.starts_with('L')) {
+        if self.outcome.is_none()
+            || self
+                .diagnostics
+                .iter()
+                .any(|d| d.is_error() && !d.code.starts_with('L'))
+        {
             return 2;
         }
         let control_fails = self.controls().any(|(c, r)| self.gates(c, r, gate));
-        let assertion_fails = self
-            .outcome
-            .is_some_and(|o| o.assertions.iter().any(|a| matches!(a.status, Status::Fail | Status::Error)));
+        let assertion_fails = self.outcome.is_some_and(|o| {
+            o.assertions
+                .iter()
+                .any(|a| matches!(a.status, Status::Fail | Status::Error))
+        });
         i32::from(control_fails || assertion_fails)
     }
 }

@@ -25,14 +25,27 @@ pub fn text(results: &[TestResult], sources: &SourceMap) -> String {
         }
         for x in r.expects.iter().filter(|x| !x.ok) {
             let (_, line) = location(sources, x.span);
-            let _ = writeln!(out, "      line {line}: expect {} {}", terminal(&x.target), terminal(&x.expected));
+            let _ = writeln!(
+                out,
+                "      line {line}: expect {} {}",
+                terminal(&x.target),
+                terminal(&x.expected)
+            );
             let _ = writeln!(out, "        expected: {}", terminal(&x.expected));
             let _ = writeln!(out, "        actual:   {}", terminal(&x.actual));
             for k in &x.missing_keys {
-                let _ = writeln!(out, "        - {:?}  expected to fail, but does not", terminal(k));
+                let _ = writeln!(
+                    out,
+                    "        - {:?}  expected to fail, but does not",
+                    terminal(k)
+                );
             }
             for k in &x.unexpected_keys {
-                let _ = writeln!(out, "        + {:?}  fails, but was not expected to", terminal(k));
+                let _ = writeln!(
+                    out,
+                    "        + {:?}  fails, but was not expected to",
+                    terminal(k)
+                );
             }
         }
     }
@@ -131,10 +144,20 @@ pub fn coverage_text(program: &Program, cov: &[Coverage]) -> String {
         })
         .collect();
     rows.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
-    let width = |f: &dyn Fn(&(String, &str, &str, &Coverage)) -> usize, min: usize| rows.iter().map(f).max().unwrap_or(0).max(min);
-    let (ws, wo, wc) = (width(&|r| r.0.len(), 7), width(&|r| r.1.len(), 5), width(&|r| r.2.len(), 7));
+    let width = |f: &dyn Fn(&(String, &str, &str, &Coverage)) -> usize, min: usize| {
+        rows.iter().map(f).max().unwrap_or(0).max(min)
+    };
+    let (ws, wo, wc) = (
+        width(&|r| r.0.len(), 7),
+        width(&|r| r.1.len(), 5),
+        width(&|r| r.2.len(), 7),
+    );
     let mut out = String::new();
-    let _ = writeln!(out, "{:ws$}  {:wo$}  {:wc$}  checked  tested", "service", "owner", "control");
+    let _ = writeln!(
+        out,
+        "{:ws$}  {:wo$}  {:wc$}  checked  tested",
+        "service", "owner", "control"
+    );
     for (service, owner, control, c) in &rows {
         let yes = |b: bool| if b { "yes" } else { "no" };
         let _ = writeln!(

@@ -67,13 +67,25 @@ pub fn render(run: &Run<'_>, gate: Gate, style: Style) -> String {
         let indent = " ".repeat(12);
         match r.status {
             Status::Inherited => {
-                let _ = writeln!(out, "{indent}{}", style.dim("no check: the provider answers for this control"));
+                let _ = writeln!(
+                    out,
+                    "{indent}{}",
+                    style.dim("no check: the provider answers for this control")
+                );
             }
             Status::Unverified => {
-                let _ = writeln!(out, "{indent}{}", style.dim("no check: nothing verifies this customer-side control"));
+                let _ = writeln!(
+                    out,
+                    "{indent}{}",
+                    style.dim("no check: nothing verifies this customer-side control")
+                );
             }
             Status::Unevaluated => {
-                let _ = writeln!(out, "{indent}{}", style.dim("not evaluated: no --facts given"));
+                let _ = writeln!(
+                    out,
+                    "{indent}{}",
+                    style.dim("not evaluated: no --facts given")
+                );
             }
             _ => {
                 let mut counts = format!("{} subject{}", r.subjects, plural(r.subjects));
@@ -94,13 +106,23 @@ pub fn render(run: &Run<'_>, gate: Gate, style: Style) -> String {
         }
         for e in &r.errors {
             let subject = subject(&e.key, e.pointer.as_deref(), style);
-            let _ = writeln!(out, "{indent}{} {subject}  {}", style.paint("35", "!"), terminal(&e.message));
+            let _ = writeln!(
+                out,
+                "{indent}{} {subject}  {}",
+                style.paint("35", "!"),
+                terminal(&e.message)
+            );
         }
     }
     if !run.program.assertions.is_empty() {
         let _ = writeln!(out);
         for (a, r) in run.program.assertions.iter().zip(&outcome.assertions) {
-            let _ = write!(out, "{} assert \"{}\"", style.status(r.status), terminal(&a.name));
+            let _ = write!(
+                out,
+                "{} assert \"{}\"",
+                style.status(r.status),
+                terminal(&a.name)
+            );
             if let Some(m) = &r.message {
                 let _ = write!(out, "  {}", style.dim(&terminal(m)));
             }
