@@ -282,15 +282,15 @@ fn explain(args: ExplainArgs) -> i32 {
         args.subject.as_deref(),
         args.limit,
     );
-    if let Some(wanted) = &args.subject {
-        if e.subjects.is_empty() {
-            eprintln!(
-                "onus explain: control `{}` has no subject with key `{}`",
-                args.control,
-                onus::escape::terminal(wanted)
-            );
-            return 2;
-        }
+    if let Some(wanted) = &args.subject
+        && e.subjects.is_empty()
+    {
+        eprintln!(
+            "onus explain: control `{}` has no subject with key `{}`",
+            args.control,
+            onus::escape::terminal(wanted)
+        );
+        return 2;
     }
     let failed = matches!(e.result.status, Status::Fail | Status::Error);
     write_out(&match args.format {

@@ -366,6 +366,10 @@ pub fn io_reason(e: &std::io::Error) -> String {
 impl Session {
     /// Loads facts named on a command line: `[NAME=]FILE`, with `-` for
     /// standard input and `.jsonl` read as one document per line.
+    #[allow(
+        clippy::result_large_err,
+        reason = "called once per facts file; the error is rendered at once"
+    )]
     pub fn load_facts_spec(&mut self, spec: &str) -> Result<(), Diagnostic> {
         let (name, file) = match spec.split_once('=') {
             Some((n, f)) if is_identifier(n) => (Some(n.to_string()), f),

@@ -208,6 +208,12 @@ impl<'a> Value<'a> {
         })
     }
 
+    /// Whether a list, object or string has no elements, entries or
+    /// characters (`None` for other values, like [`Value::len`]).
+    pub fn is_empty(&self) -> Option<bool> {
+        self.len().map(|n| n == 0)
+    }
+
     /// The elements of a list.
     pub fn elements(&self) -> Option<Elements<'a, '_>> {
         match self {

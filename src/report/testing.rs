@@ -128,9 +128,12 @@ pub fn json(results: &[TestResult], sources: &SourceMap) -> String {
     out
 }
 
+/// A line of the coverage table: services, owner, control, its coverage.
+type CoverageRow<'a> = (String, &'a str, &'a str, &'a Coverage);
+
 /// Per service and owner: which controls are checked and which are tested.
 pub fn coverage_text(program: &Program, cov: &[Coverage]) -> String {
-    let mut rows: Vec<(String, &str, &str, &Coverage)> = cov
+    let mut rows: Vec<CoverageRow<'_>> = cov
         .iter()
         .map(|c| {
             let control = &program.controls[c.control];
@@ -144,7 +147,7 @@ pub fn coverage_text(program: &Program, cov: &[Coverage]) -> String {
         })
         .collect();
     rows.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
-    let width = |f: &dyn Fn(&(String, &str, &str, &Coverage)) -> usize, min: usize| {
+    let width = |f: &dyn Fn(&CoverageRow<'_>) -> usize, min: usize| {
         rows.iter().map(f).max().unwrap_or(0).max(min)
     };
     let (ws, wo, wc) = (
