@@ -33,6 +33,9 @@ enum Command {
     /// Why a control passed or failed: the deciding `require` per subject,
     /// with the values of its sub-expressions.
     Explain(ExplainArgs),
+    /// Explore facts and try declarations interactively (reads standard
+    /// input line by line, without prompts, when it is not a terminal).
+    Repl(ReplArgs),
 }
 
 #[derive(clap::Args)]
@@ -54,6 +57,21 @@ struct ExplainArgs {
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
     /// The date the run takes as today (YYYY-MM-DD); default: today in UTC.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    now: Option<jiff::civil::Date>,
+    #[command(flatten)]
+    limits: Limits,
+}
+
+#[derive(clap::Args)]
+struct ReplArgs {
+    /// Policy files or directories to load first (every .onus file below them).
+    paths: Vec<PathBuf>,
+    /// Facts: FILE, or NAME=FILE (read as facts.NAME); a .jsonl file is a
+    /// list of its lines.
+    #[arg(long, value_name = "[NAME=]FILE")]
+    facts: Vec<String>,
+    /// The date the session takes as today (YYYY-MM-DD); default: today in UTC.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     now: Option<jiff::civil::Date>,
     #[command(flatten)]
@@ -362,6 +380,11 @@ fn main() -> ExitCode {
             Command::Check(args) => check(args),
             Command::Test(args) => test(args),
             Command::Explain(args) => explain(args),
+            Command::Repl(args) => onus::repl::run(onus::repl::Config {
+                options: options(args.now, &args.limits),
+                paths: args.paths,
+                facts: args.facts,
+            }),
         });
     let code = match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,
