@@ -1,5 +1,7 @@
 //! The `onus` command line: arguments in, reports on stdout, diagnostics on
 //! stderr, and the exit codes of SPEC §5 (0 ok, 1 gate failed, 2 not loaded).
+//! `onus repl` is the exception: a conversation, it answers everything,
+//! error reports included, on stdout, and exits 0 (see `onus::repl`).
 
 use clap::{Parser, Subcommand, ValueEnum};
 use onus::Session;

@@ -210,16 +210,16 @@ fn fact_keys(session: &Session, path: &str, partial: &str) -> Vec<Candidate> {
             None => return Vec::new(),
         }
     }
-    let keys: Vec<String> = value
+    let mut keys: Vec<String> = value
         .entries()
         .into_iter()
         .flatten()
         .filter_map(|(k, _)| k.as_str().map(str::to_string))
         .filter(|k| is_identifier(k) && k.starts_with(partial))
         .collect();
-    let mut found: Vec<Candidate> = keys.iter().map(|k| Candidate::plain(k)).collect();
-    found.dedup();
-    found
+    keys.sort();
+    keys.dedup();
+    keys.iter().map(|k| Candidate::plain(k)).collect()
 }
 
 fn is_identifier(s: &str) -> bool {
@@ -328,7 +328,7 @@ mod tests {
         let line = "facts.fi";
         assert_eq!(
             replacements(complete(&s, line, line.len())).1,
-            vec!["firewall_rules".to_string(), "fire_drills".to_string()]
+            vec!["fire_drills".to_string(), "firewall_rules".to_string()]
         );
         let line = "facts.network.";
         assert_eq!(

@@ -430,11 +430,34 @@ impl SessionRepl {
             out.push_str(&text::render(&run, Gate::default(), style));
             return Ok(out);
         }
+        let mut statuses: Vec<&str> = Vec::new();
         for (i, (c, r)) in run.controls().enumerate() {
             if selected.contains(&i) {
                 text::render_control(&mut out, &run, c, r, style);
+                statuses.push(r.status.as_str());
             }
         }
+        let counts: Vec<String> = [
+            "pass",
+            "fail",
+            "error",
+            "waived",
+            "inherited",
+            "unverified",
+            "unevaluated",
+        ]
+        .iter()
+        .map(|s| (s, statuses.iter().filter(|t| *t == s).count()))
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+        let _ = writeln!(
+            out,
+            "\n{} of {} controls: {}",
+            statuses.len(),
+            self.session.program.controls.len(),
+            counts.join(", ")
+        );
         Ok(out)
     }
 
@@ -470,4 +493,100 @@ impl SessionRepl {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::Options;
+
+    /// A scratch directory with one policy file.
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new(name: &str, policy: &str) -> Scratch {
+            let dir = std::env::temp_dir().join(format!("onus-repl-{name}-{}", std::process::id()));
+            let _ = std::fs::create_dir_all(&dir);
+            let scratch = Scratch(dir);
+            scratch.write(policy);
+            scratch
+        }
+
+        fn policy(&self) -> PathBuf {
+            self.0.join("policy.onus")
+        }
+
+        fn write(&self, policy: &str) {
+            let _ = std::fs::write(self.policy(), policy);
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn repl(paths: Vec<PathBuf>) -> SessionRepl {
+        let options = Options {
+            now: jiff::civil::date(2026, 11, 22),
+            max_steps: None,
+            timeout: None,
+        };
+        let (repl, startup) = SessionRepl::start(
+            Config {
+                options,
+                paths,
+                facts: Vec::new(),
+            },
+            false,
+        );
+        assert_eq!(startup, "");
+        repl
+    }
+
+    #[test]
+    fn reload_reads_files_again_and_drops_declarations_that_no_longer_check() {
+        let scratch = Scratch::new("reload", "let base = 1");
+        let mut repl = repl(vec![scratch.policy()]);
+        assert_eq!(
+            repl.handle("let derived = base + 1").text,
+            "added let `derived`\n"
+        );
+        assert_eq!(repl.handle("let kept = 3").text, "added let `kept`\n");
+        assert_eq!(repl.handle("derived").text, "2\n");
+        scratch.write("let other = 1");
+        let reloaded = repl.handle(":reload").text;
+        assert!(reloaded.contains("unknown name `base`"), "{reloaded}");
+        assert!(
+            reloaded.contains("the declaration of <input 1> no longer checks and is dropped"),
+            "{reloaded}"
+        );
+        assert!(reloaded.ends_with("reloaded 1 policy path, 0 facts files, 1 declaration\n"));
+        assert_eq!(repl.handle("kept + other").text, "4\n");
+    }
+
+    #[test]
+    fn a_refused_file_loads_once_fixed() {
+        let scratch = Scratch::new("load", "let x = nowhere");
+        let mut repl = repl(Vec::new());
+        let path = scratch.policy().display().to_string();
+        let refused = repl.handle(&format!(":load {path}")).text;
+        assert!(
+            refused.contains("has errors, so it was not loaded"),
+            "{refused}"
+        );
+        assert_eq!(repl.handle("1 + 1").text, "2\n", "the session is as before");
+        scratch.write("let x = 41");
+        let loaded = repl.handle(&format!(":load {path}")).text;
+        assert!(loaded.starts_with("loaded "), "{loaded}");
+        assert_eq!(repl.handle("x + 1").text, "42\n");
+    }
+
+    #[test]
+    fn quit_and_empty_input() {
+        let mut repl = repl(Vec::new());
+        assert_eq!(repl.handle("  // nothing\n"), Reply::default());
+        assert!(repl.handle(":q").quit);
+    }
 }
