@@ -74,7 +74,7 @@ impl Name {
             Name::Load => "PATH",
             Name::Facts => "[NAME=]FILE",
             Name::Check => "[CONTROL...]",
-            Name::Explain => "CONTROL",
+            Name::Explain => "CONTROL [KEY]",
             Name::Owner => "SERVICE [LAYER]",
             Name::Matrix => "[SERVICE...]",
             Name::Type => "EXPR",
@@ -96,7 +96,7 @@ impl Name {
             Name::Facts => "load facts from a JSON (or .jsonl) file as facts or facts.NAME",
             Name::Reload => "read every loaded policy and facts file again",
             Name::Check => "evaluate the controls and print the report (only the named ones)",
-            Name::Explain => "why a control passed or failed, subject by subject",
+            Name::Explain => "why a control passed or failed: the deciding require, with values",
             Name::Controls => "list the controls",
             Name::Services => "list the services",
             Name::Owner => "who decides and operates a layer of a service, and who said so",
@@ -144,7 +144,11 @@ pub enum Command {
     Facts(String),
     Reload,
     Check(Vec<String>),
-    Explain(String),
+    Explain {
+        control: String,
+        /// The key of one subject to explain, whatever its outcome.
+        subject: Option<String>,
+    },
     Controls,
     Services,
     Owner {
@@ -181,8 +185,15 @@ impl FromStr for Command {
             Name::Load => Command::Load(rest.to_string()),
             Name::Facts => Command::Facts(rest.to_string()),
             Name::Type => Command::Type(rest.to_string()),
-            Name::Explain if words.len() > 1 => return Err(wrong("takes one control")),
-            Name::Explain => Command::Explain(rest.to_string()),
+            Name::Explain => {
+                let (control, subject) = rest
+                    .split_once(char::is_whitespace)
+                    .map_or((rest, ""), |(c, s)| (c, s.trim()));
+                Command::Explain {
+                    control: control.to_string(),
+                    subject: Some(subject.to_string()).filter(|s| !s.is_empty()),
+                }
+            }
             Name::Check => Command::Check(words),
             Name::Matrix => Command::Matrix(words),
             Name::Owner => match words.as_slice() {
@@ -262,7 +273,20 @@ mod tests {
             Ok(Command::Check(vec!["a".into(), "b".into()]))
         );
         assert_eq!(parse(":co"), Ok(Command::Controls));
-        assert_eq!(parse(":e x"), Ok(Command::Explain("x".into())));
+        assert_eq!(
+            parse(":e x"),
+            Ok(Command::Explain {
+                control: "x".into(),
+                subject: None
+            })
+        );
+        assert_eq!(
+            parse(":explain x db 7"),
+            Ok(Command::Explain {
+                control: "x".into(),
+                subject: Some("db 7".into())
+            })
+        );
         assert_eq!(parse(":?"), Ok(Command::Help(None)));
         assert_eq!(parse(":help :ch"), Ok(Command::Help(Some(Name::Check))));
     }

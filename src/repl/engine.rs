@@ -148,7 +148,7 @@ impl SessionRepl {
             Command::Facts(spec) => self.load_facts(&spec),
             Command::Reload => Ok(self.reload()),
             Command::Check(controls) => self.check(&controls),
-            Command::Explain(control) => self.explain(&control),
+            Command::Explain { control, subject } => self.explain(&control, subject.as_deref()),
             Command::Controls => Ok(views::controls(&self.session.program)),
             Command::Services => Ok(views::services(&self.session.program)),
             Command::Owner { service, layer } => self.owner(&service, layer.as_deref()),
@@ -461,9 +461,9 @@ impl SessionRepl {
         Ok(out)
     }
 
-    fn explain(&self, name: &str) -> Result<String, Diagnostic> {
+    fn explain(&self, name: &str, subject: Option<&str>) -> Result<String, Diagnostic> {
         self.refuse_if_broken()?;
-        explain::explain(&self.session, self.control(name)?)
+        explain::explain(&self.session, self.control(name)?, subject)
     }
 
     fn owner(&self, service: &str, layer: Option<&str>) -> Result<String, Diagnostic> {

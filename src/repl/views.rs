@@ -37,7 +37,7 @@ fn doc_line(doc: Option<&str>) -> Option<String> {
 }
 
 /// The names of a control's services, `-` for none.
-pub fn services_of(program: &Program, services: &[usize]) -> String {
+fn services_of(program: &Program, services: &[usize]) -> String {
     if services.is_empty() {
         return "-".into();
     }
