@@ -190,10 +190,10 @@ fn trace_expr<'a>(
             trace_expr(m, child, depth + 1, in_fn, out);
         }
     }
-    if let IrKind::CallFn(f, args) = &ir.kind {
-        if !in_fn {
-            expand_call(m, *f as usize, args, depth + 1, out);
-        }
+    if let IrKind::CallFn(f, args) = &ir.kind
+        && !in_fn
+    {
+        expand_call(m, *f as usize, args, depth + 1, out);
     }
 }
 

@@ -318,12 +318,11 @@ impl Builder<'_> {
                     continue;
                 };
                 for j in 0..i {
-                    if let Node::Str(b) = entries[2 * j] {
-                        if a.len == b.len
-                            && self.text_of(&entries[2 * i]) == self.text_of(&entries[2 * j])
-                        {
-                            return Some(self.text_of(&entries[2 * i]));
-                        }
+                    if let Node::Str(b) = entries[2 * j]
+                        && a.len == b.len
+                        && self.text_of(&entries[2 * i]) == self.text_of(&entries[2 * j])
+                    {
+                        return Some(self.text_of(&entries[2 * i]));
                     }
                 }
             }

@@ -12,6 +12,7 @@ pub mod eval;
 pub mod facts;
 pub mod lexer;
 pub mod parser;
+pub mod repl;
 pub mod session;
 pub mod source;
 pub mod stdlib;

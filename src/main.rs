@@ -1,5 +1,7 @@
 //! The `onus` command line: arguments in, reports on stdout, diagnostics on
 //! stderr, and the exit codes of SPEC §5 (0 ok, 1 gate failed, 2 not loaded).
+//! `onus repl` is the exception: a conversation, it answers everything,
+//! error reports included, on stdout, and exits 0 (see `onus::repl`).
 
 use clap::{Parser, Subcommand, ValueEnum};
 use onus::Session;
@@ -33,6 +35,9 @@ enum Command {
     /// Why a control passed or failed: the deciding `require` per subject,
     /// with the values of its sub-expressions.
     Explain(ExplainArgs),
+    /// Explore facts and try declarations interactively (reads standard
+    /// input line by line, without prompts, when it is not a terminal).
+    Repl(ReplArgs),
 }
 
 #[derive(clap::Args)]
@@ -54,6 +59,21 @@ struct ExplainArgs {
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
     /// The date the run takes as today (YYYY-MM-DD); default: today in UTC.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    now: Option<jiff::civil::Date>,
+    #[command(flatten)]
+    limits: Limits,
+}
+
+#[derive(clap::Args)]
+struct ReplArgs {
+    /// Policy files or directories to load first (every .onus file below them).
+    paths: Vec<PathBuf>,
+    /// Facts: FILE, or NAME=FILE (read as facts.NAME); a .jsonl file is a
+    /// list of its lines.
+    #[arg(long, value_name = "[NAME=]FILE")]
+    facts: Vec<String>,
+    /// The date the session takes as today (YYYY-MM-DD); default: today in UTC.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     now: Option<jiff::civil::Date>,
     #[command(flatten)]
@@ -286,15 +306,15 @@ fn explain(args: ExplainArgs) -> i32 {
         args.subject.as_deref(),
         args.limit,
     );
-    if let Some(wanted) = &args.subject {
-        if e.subjects.is_empty() {
-            eprintln!(
-                "onus explain: control `{}` has no subject with key `{}`",
-                args.control,
-                onus::escape::terminal(wanted)
-            );
-            return 2;
-        }
+    if let Some(wanted) = &args.subject
+        && e.subjects.is_empty()
+    {
+        eprintln!(
+            "onus explain: control `{}` has no subject with key `{}`",
+            args.control,
+            onus::escape::terminal(wanted)
+        );
+        return 2;
     }
     let failed = matches!(e.result.status, Status::Fail | Status::Error);
     write_out(&match args.format {
@@ -366,6 +386,11 @@ fn main() -> ExitCode {
             Command::Check(args) => check(args),
             Command::Test(args) => test(args),
             Command::Explain(args) => explain(args),
+            Command::Repl(args) => onus::repl::run(onus::repl::Config {
+                options: options(args.now, &args.limits),
+                paths: args.paths,
+                facts: args.facts,
+            }),
         });
     let code = match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,

@@ -14,6 +14,7 @@ use crate::value::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+#[derive(Clone)]
 pub struct LoadedModule {
     pub file: FileId,
     pub module: Module,
@@ -25,6 +26,14 @@ pub struct FactsInput {
     /// Where they came from (path, or `-` for standard input).
     pub source: String,
     pub facts: Facts,
+}
+
+/// The load as it was at one moment (`Session::checkpoint`), to return to
+/// with `Session::rollback`: the REPL tries a declaration this way.
+pub struct Checkpoint {
+    modules: Vec<LoadedModule>,
+    diagnostics: Vec<Diagnostic>,
+    std_loaded: bool,
 }
 
 pub struct Session {
@@ -86,7 +95,7 @@ impl Session {
     fn load_file(&mut self, path: &Path, used_at: Option<Span>) -> Option<FileId> {
         let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
         let origin = Origin::Path(canonical.clone());
-        if let Some(id) = self.sources.find(&origin) {
+        if let Some(id) = self.loaded_file(&origin) {
             return Some(id);
         }
         let bytes = match std::fs::read(path) {
@@ -124,10 +133,25 @@ impl Session {
                     )
                     .with_help("onus reads policies as UTF-8 text"),
             );
+            // An empty module marks the file as loaded, so it is read once.
+            self.modules.push(LoadedModule {
+                file,
+                module: Module { items: Vec::new() },
+                std: false,
+            });
             return Some(file);
         }
         self.parse_and_follow(file, false);
         Some(file)
+    }
+
+    /// The file of a loaded module that came from `origin`. A file whose
+    /// module was taken out again (`rollback`) counts as not loaded.
+    fn loaded_file(&self, origin: &Origin) -> Option<FileId> {
+        self.modules
+            .iter()
+            .map(|m| m.file)
+            .find(|&f| &self.sources.get(f).origin == origin)
     }
 
     fn load_std(&mut self) {
@@ -200,6 +224,24 @@ impl Session {
         self.diagnostics.retain(|d| !is_check_code(d.code));
         self.diagnostics.extend(diags);
         diagnostic::normalize(&mut self.diagnostics);
+    }
+
+    /// Remembers the loaded modules and diagnostics; sources stay added.
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            modules: self.modules.clone(),
+            diagnostics: self.diagnostics.clone(),
+            std_loaded: self.std_loaded,
+        }
+    }
+
+    /// Returns to a checkpoint: everything loaded or taken out since is
+    /// undone, and the program is checked again.
+    pub fn rollback(&mut self, to: Checkpoint) {
+        self.modules = to.modules;
+        self.diagnostics = to.diagnostics;
+        self.std_loaded = to.std_loaded;
+        self.check();
     }
 
     pub fn has_errors(&self) -> bool {
@@ -366,6 +408,10 @@ pub fn io_reason(e: &std::io::Error) -> String {
 impl Session {
     /// Loads facts named on a command line: `[NAME=]FILE`, with `-` for
     /// standard input and `.jsonl` read as one document per line.
+    #[allow(
+        clippy::result_large_err,
+        reason = "called once per facts file; the error is rendered at once"
+    )]
     pub fn load_facts_spec(&mut self, spec: &str) -> Result<(), Diagnostic> {
         let (name, file) = match spec.split_once('=') {
             Some((n, f)) if is_identifier(n) => (Some(n.to_string()), f),
@@ -437,4 +483,57 @@ fn byte_position(bytes: &[u8], offset: usize) -> (usize, usize) {
             .count()
             + 1,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session() -> Session {
+        Session::new(Options {
+            now: jiff::civil::date(2026, 11, 22),
+            max_steps: None,
+            timeout: None,
+            jobs: None,
+        })
+    }
+
+    #[test]
+    fn rollback_undoes_loads_and_their_diagnostics() {
+        let mut s = session();
+        s.load_source("a", "let a = 1".into());
+        s.check();
+        let checkpoint = s.checkpoint();
+        s.load_source("b", "use std\nlet b = nowhere".into());
+        s.check();
+        assert!(s.has_errors());
+        assert_eq!(s.program.globals.len(), 2);
+        s.rollback(checkpoint);
+        assert!(!s.has_errors(), "{:?}", s.diagnostics);
+        assert_eq!(s.program.globals.len(), 1);
+        assert!(s.program.layers.is_empty(), "std is unloaded too");
+        s.load_source("c", "use std".into());
+        s.check();
+        assert!(!s.program.layers.is_empty(), "and loads again");
+    }
+
+    #[test]
+    fn a_file_taken_out_by_rollback_is_read_again() {
+        let dir = std::env::temp_dir().join(format!("onus-rollback-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let file = dir.join("x.onus");
+        let _ = std::fs::write(&file, "let x = nope");
+        let mut s = session();
+        let checkpoint = s.checkpoint();
+        s.load_path(&file);
+        s.check();
+        assert!(s.has_errors());
+        s.rollback(checkpoint);
+        let _ = std::fs::write(&file, "let x = 1");
+        s.load_path(&file);
+        s.check();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(!s.has_errors(), "{:?}", s.diagnostics);
+        assert_eq!(s.program.globals.len(), 1);
+    }
 }

@@ -209,6 +209,12 @@ impl<'a> Value<'a> {
         })
     }
 
+    /// Whether a list, object or string has no elements, entries or
+    /// characters (`None` for other values, like [`Value::len`]).
+    pub fn is_empty(&self) -> Option<bool> {
+        self.len().map(|n| n == 0)
+    }
+
     /// The elements of a list.
     pub fn elements(&self) -> Option<Elements<'a, '_>> {
         match self {
@@ -251,10 +257,10 @@ impl<'a> Value<'a> {
         };
         let nodes = r.nodes();
         let at = hint.load(Ordering::Relaxed) as usize;
-        if let (Some(Node::Str(k)), Some(v)) = (nodes.get(2 * at), nodes.get(2 * at + 1)) {
-            if r.facts.str_is(*k, key) {
-                return Some(Value::from_node(r.facts, *v));
-            }
+        if let (Some(Node::Str(k)), Some(v)) = (nodes.get(2 * at), nodes.get(2 * at + 1))
+            && r.facts.str_is(*k, key)
+        {
+            return Some(Value::from_node(r.facts, *v));
         }
         let found = nodes
             .chunks_exact(2)

@@ -147,10 +147,8 @@ impl<'e> Lowerer<'e> {
                 name,
                 optional,
             } => {
-                if !optional {
-                    if let Some(layer) = self.layer_constant(e) {
-                        return layer;
-                    }
+                if !optional && let Some(layer) = self.layer_constant(e) {
+                    return layer;
                 }
                 IrKind::Field {
                     base: self.boxed(base),
@@ -407,33 +405,29 @@ impl<'e> Lowerer<'e> {
             kind: IrKind::Const(v),
             span,
         }) = args.first()
+            && let Some(s) = v.as_str()
+            && !matches!(self.env.symbols.get(s), Some(super::Symbol::Service(_)))
         {
-            if let Some(s) = v.as_str() {
-                if !matches!(self.env.symbols.get(s), Some(super::Symbol::Service(_))) {
-                    self.error(
-                        "N004",
-                        *span,
-                        format!("unknown service `{s}`"),
-                        "no service has this name",
-                    );
-                }
-            }
+            self.error(
+                "N004",
+                *span,
+                format!("unknown service `{s}`"),
+                "no service has this name",
+            );
         }
         if let Some(Ir {
             kind: IrKind::Const(v),
             span,
         }) = args.get(1)
+            && let Some(l) = v.as_str()
+            && !self.env.layers.contains_key(l)
         {
-            if let Some(l) = v.as_str() {
-                if !self.env.layers.contains_key(l) {
-                    self.error(
-                        "N005",
-                        *span,
-                        format!("unknown layer `{l}`"),
-                        "no layer has this name",
-                    );
-                }
-            }
+            self.error(
+                "N005",
+                *span,
+                format!("unknown layer `{l}`"),
+                "no layer has this name",
+            );
         }
     }
 
@@ -551,7 +545,7 @@ pub(super) fn static_type(ir: &Ir) -> Option<&'static str> {
             Some("bool")
         }
         IrKind::Now => Some("date"),
-        IrKind::Binary(op, ..) => match op {
+        IrKind::Binary(
             BinaryOp::Eq
             | BinaryOp::Ne
             | BinaryOp::Lt
@@ -560,9 +554,9 @@ pub(super) fn static_type(ir: &Ir) -> Option<&'static str> {
             | BinaryOp::Ge
             | BinaryOp::In
             | BinaryOp::And
-            | BinaryOp::Or => Some("bool"),
-            _ => None,
-        },
+            | BinaryOp::Or,
+            ..,
+        ) => Some("bool"),
         _ => None,
     }
 }

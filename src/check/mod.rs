@@ -136,7 +136,7 @@ pub fn check(inputs: &[Input<'_>], sources: &SourceMap, now: Date) -> (Program, 
     program.models = ownership::build_models(&decls.models, &env, &party_names, &mut diags);
     program.services = services(&decls, &env, &program.models, &party_names, &mut diags);
 
-    let mut deps: HashMap<Dep, (Vec<(Dep, Span)>, Span)> = HashMap::new();
+    let mut deps: DepGraph = HashMap::new();
     for (i, l) in decls.lets.iter().enumerate() {
         let mut lw = Lowerer::new(&env);
         let value = lw.lower(&l.value);
@@ -379,12 +379,12 @@ fn check_parties(decls: &Decls<'_>, parties: &[&str], diags: &mut Vec<Diagnostic
                     .with_help("a party is a `team` (inside the customer) or a `third_party`"),
             );
         }
-        if let Some(to) = &p.accountable_to {
-            if !parties.contains(&to.text.as_str()) {
-                let d = Diagnostic::error("N006", format!("unknown party `{}`", to.text))
-                    .with_label(to.span, "not a declared party");
-                diags.push(with_suggestion(d, &to.text, parties.iter().copied()));
-            }
+        if let Some(to) = &p.accountable_to
+            && !parties.contains(&to.text.as_str())
+        {
+            let d = Diagnostic::error("N006", format!("unknown party `{}`", to.text))
+                .with_label(to.span, "not a declared party");
+            diags.push(with_suggestion(d, &to.text, parties.iter().copied()));
         }
     }
 }
@@ -476,13 +476,12 @@ fn services(
     out
 }
 
+/// Each `let` and `fn`: what it uses (with where), and where it is declared.
+type DepGraph = HashMap<Dep, (Vec<(Dep, Span)>, Span)>;
+
 /// Refuses recursion among `let`s and `fn`s (SPEC §3: the language always
 /// terminates).
-fn check_recursion(
-    deps: &HashMap<Dep, (Vec<(Dep, Span)>, Span)>,
-    program: &Program,
-    diags: &mut Vec<Diagnostic>,
-) {
+fn check_recursion(deps: &DepGraph, program: &Program, diags: &mut Vec<Diagnostic>) {
     let name = |d: Dep| match d {
         Dep::Global(i) => program.globals[i].name.clone(),
         Dep::Function(i) => program.functions[i].name.clone(),

@@ -43,12 +43,12 @@ pub(super) fn read_assignments(
                 continue;
             }
         };
-        if let Some(op) = &a.operated_by {
-            if !parties.contains(&op.text.as_str()) {
-                let d = Diagnostic::error("N006", format!("unknown party `{}`", op.text))
-                    .with_label(op.span, "not a declared party");
-                diags.push(with_suggestion(d, &op.text, parties.iter().copied()));
-            }
+        if let Some(op) = &a.operated_by
+            && !parties.contains(&op.text.as_str())
+        {
+            let d = Diagnostic::error("N006", format!("unknown party `{}`", op.text))
+                .with_label(op.span, "not a declared party");
+            diags.push(with_suggestion(d, &op.text, parties.iter().copied()));
         }
         let cell = Cell {
             decider,

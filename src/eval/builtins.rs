@@ -123,7 +123,7 @@ pub fn call<'a>(
                     "`split` needs a non-empty separator",
                 ));
             }
-            Value::list(str_arg(0)?.split(sep).map(|p| Value::string(p)).collect())
+            Value::list(str_arg(0)?.split(sep).map(Value::string).collect())
         }
         Builtin::Join => {
             let items = args[0]

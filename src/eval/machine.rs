@@ -57,10 +57,6 @@ impl<'a> Items<'a> {
             _ => None,
         }
     }
-
-    pub fn len(&self) -> usize {
-        self.source.len().unwrap_or(0)
-    }
 }
 
 impl<'a> Iterator for Items<'a> {
@@ -123,7 +119,9 @@ impl<'a, 'e> Machine<'a, 'e> {
                 span,
             ));
         }
-        if self.steps % CLOCK_INTERVAL == 0 && self.deadline.is_some_and(|d| Instant::now() > d) {
+        if self.steps.is_multiple_of(CLOCK_INTERVAL)
+            && self.deadline.is_some_and(|d| Instant::now() > d)
+        {
             return Err(EvalError::new(super::error::ErrorKind::Timeout, span));
         }
         Ok(())
@@ -291,10 +289,10 @@ impl<'a, 'e> Machine<'a, 'e> {
                 let items = Items::new(self.eval(source)?, source.span)?;
                 for (k, v) in items {
                     self.bind(*binding, k, v);
-                    if let Some(f) = filter {
-                        if !self.eval_bool(f, "`where`")? {
-                            continue;
-                        }
+                    if let Some(f) = filter
+                        && !self.eval_bool(f, "`where`")?
+                    {
+                        continue;
                     }
                     let holds = self.eval_bool(body, "a quantifier's body")?;
                     match (kind, holds) {
@@ -317,10 +315,10 @@ impl<'a, 'e> Machine<'a, 'e> {
                 let mut out = Vec::new();
                 for (k, v) in items {
                     self.bind(*binding, k, v);
-                    if let Some(f) = filter {
-                        if !self.eval_bool(f, "`if`")? {
-                            continue;
-                        }
+                    if let Some(f) = filter
+                        && !self.eval_bool(f, "`if`")?
+                    {
+                        continue;
                     }
                     out.push(self.eval(elem)?);
                 }

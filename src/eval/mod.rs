@@ -594,10 +594,10 @@ fn failure_message<'a>(
 /// SPEC §2: the subject's `id`, `name` or `arn`, else its JSON pointer.
 fn default_key(subject: &Value<'_>, pointer: &Option<String>, index: usize) -> String {
     for field in ["id", "name", "arn"] {
-        if let Some(v) = subject.get(field) {
-            if v.as_str().is_some() || v.as_f64().is_some() {
-                return v.display();
-            }
+        if let Some(v) = subject.get(field)
+            && (v.as_str().is_some() || v.as_f64().is_some())
+        {
+            return v.display();
         }
     }
     pointer.clone().unwrap_or_else(|| format!("#{index}"))

@@ -128,9 +128,12 @@ pub fn json(results: &[TestResult], sources: &SourceMap) -> String {
     out
 }
 
+/// One coverage line: service(s), owner, control, coverage.
+type Row<'p> = (String, &'p str, &'p str, &'p Coverage);
+
 /// Per service and owner: which controls are checked and which are tested.
 pub fn coverage_text(program: &Program, cov: &[Coverage]) -> String {
-    let mut rows: Vec<(String, &str, &str, &Coverage)> = cov
+    let mut rows: Vec<Row<'_>> = cov
         .iter()
         .map(|c| {
             let control = &program.controls[c.control];
@@ -144,9 +147,8 @@ pub fn coverage_text(program: &Program, cov: &[Coverage]) -> String {
         })
         .collect();
     rows.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
-    let width = |f: &dyn Fn(&(String, &str, &str, &Coverage)) -> usize, min: usize| {
-        rows.iter().map(f).max().unwrap_or(0).max(min)
-    };
+    let width =
+        |f: &dyn Fn(&Row<'_>) -> usize, min: usize| rows.iter().map(f).max().unwrap_or(0).max(min);
     let (ws, wo, wc) = (
         width(&|r| r.0.len(), 7),
         width(&|r| r.1.len(), 5),

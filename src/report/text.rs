@@ -3,8 +3,9 @@
 //! Everything echoed from facts or policies is escaped for the terminal.
 
 use super::{Gate, Run};
-use crate::check::program::Status;
+use crate::check::program::{Control, Status};
 use crate::escape::terminal;
+use crate::eval::ControlResult;
 use std::fmt::Write;
 
 /// ANSI styling, or none (not a terminal, or NO_COLOR).
@@ -48,71 +49,7 @@ pub fn render(run: &Run<'_>, gate: Gate, style: Style) -> String {
         return out;
     };
     for (c, r) in run.controls() {
-        let decider = c.decider.map_or("unassigned", |d| d.name());
-        let mut ownership = format!("owner {}, decided by {decider}", c.owner.name());
-        if let Some(op) = c.operator.as_deref().filter(|op| *op != decider) {
-            let _ = write!(ownership, ", operated by {}", terminal(op));
-        }
-        let _ = writeln!(
-            out,
-            "{} {}  {}/{}  {} {}  {}",
-            style.status(r.status),
-            terminal(&c.id),
-            terminal(run.service_name(c)),
-            terminal(run.layer_name(c)),
-            c.severity.name(),
-            c.enforce.name(),
-            style.dim(&ownership),
-        );
-        let indent = " ".repeat(12);
-        match r.status {
-            Status::Inherited => {
-                let _ = writeln!(
-                    out,
-                    "{indent}{}",
-                    style.dim("no check: the provider answers for this control")
-                );
-            }
-            Status::Unverified => {
-                let _ = writeln!(
-                    out,
-                    "{indent}{}",
-                    style.dim("no check: nothing verifies this customer-side control")
-                );
-            }
-            Status::Unevaluated => {
-                let _ = writeln!(
-                    out,
-                    "{indent}{}",
-                    style.dim("not evaluated: no --facts given")
-                );
-            }
-            _ => {
-                let mut counts = format!("{} subject{}", r.subjects, plural(r.subjects));
-                if r.filtered > 0 {
-                    let _ = write!(counts, " ({} left out by `where`)", r.filtered);
-                }
-                if r.subjects == 0 {
-                    counts.push_str(" — the `for` selected nothing, so nothing was checked");
-                }
-                let _ = writeln!(out, "{indent}{}", style.dim(&counts));
-            }
-        }
-        for v in &r.violations {
-            let mark = if v.waived { "~ waived" } else { "✗" };
-            let mark = style.paint(if v.waived { "33" } else { "31" }, mark);
-            let subject = subject(&v.key, v.pointer.as_deref(), style);
-            let _ = writeln!(out, "{indent}{mark} {subject}  {}", terminal(&v.message));
-        }
-        for e in &r.errors {
-            let subject = subject(&e.key, e.pointer.as_deref(), style);
-            let _ = writeln!(
-                out,
-                "{indent}{} {subject}  {}",
-                style.paint("35", "!"),
-                terminal(&e.message)
-            );
-        }
+        render_control(&mut out, run, c, r, style);
     }
     if !run.program.assertions.is_empty() {
         let _ = writeln!(out);
@@ -162,6 +99,82 @@ fn subject(key: &str, pointer: Option<&str>, style: Style) -> String {
     match pointer {
         Some(p) if p != key => format!("{} {}", terminal(key), style.dim(&terminal(p))),
         _ => terminal(key).into_owned(),
+    }
+}
+
+/// One control's block: the status line, then its subject count or why it
+/// was not checked, then each violation and error.
+pub fn render_control(
+    out: &mut String,
+    run: &Run<'_>,
+    c: &Control,
+    r: &ControlResult,
+    style: Style,
+) {
+    let decider = c.decider.map_or("unassigned", |d| d.name());
+    let mut ownership = format!("owner {}, decided by {decider}", c.owner.name());
+    if let Some(op) = c.operator.as_deref().filter(|op| *op != decider) {
+        let _ = write!(ownership, ", operated by {}", terminal(op));
+    }
+    let _ = writeln!(
+        out,
+        "{} {}  {}/{}  {} {}  {}",
+        style.status(r.status),
+        terminal(&c.id),
+        terminal(run.service_name(c)),
+        terminal(run.layer_name(c)),
+        c.severity.name(),
+        c.enforce.name(),
+        style.dim(&ownership),
+    );
+    let indent = " ".repeat(12);
+    match r.status {
+        Status::Inherited => {
+            let _ = writeln!(
+                out,
+                "{indent}{}",
+                style.dim("no check: the provider answers for this control")
+            );
+        }
+        Status::Unverified => {
+            let _ = writeln!(
+                out,
+                "{indent}{}",
+                style.dim("no check: nothing verifies this customer-side control")
+            );
+        }
+        Status::Unevaluated => {
+            let _ = writeln!(
+                out,
+                "{indent}{}",
+                style.dim("not evaluated: no --facts given")
+            );
+        }
+        _ => {
+            let mut counts = format!("{} subject{}", r.subjects, plural(r.subjects));
+            if r.filtered > 0 {
+                let _ = write!(counts, " ({} left out by `where`)", r.filtered);
+            }
+            if r.subjects == 0 {
+                counts.push_str(" — the `for` selected nothing, so nothing was checked");
+            }
+            let _ = writeln!(out, "{indent}{}", style.dim(&counts));
+        }
+    }
+    for v in &r.violations {
+        let mark = if v.waived { "~ waived" } else { "✗" };
+        let mark = style.paint(if v.waived { "33" } else { "31" }, mark);
+        let subject = subject(&v.key, v.pointer.as_deref(), style);
+        let _ = writeln!(out, "{indent}{mark} {subject}  {}", terminal(&v.message));
+    }
+    for e in &r.errors {
+        let subject = subject(&e.key, e.pointer.as_deref(), style);
+        let _ = writeln!(
+            out,
+            "{indent}{} {subject}  {}",
+            style.paint("35", "!"),
+            terminal(&e.message)
+        );
     }
 }
 

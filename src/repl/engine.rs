@@ -1,0 +1,593 @@
+//! The REPL engine on the library's `Session`: input in, a reply out.
+//! Expressions go to `Session::eval_expr`; declarations and `:load` are
+//! all or nothing (input that would add an error is refused, its errors
+//! shown, and the session is as before); a name declared again replaces the
+//! earlier declaration. The engine keeps what it loaded (paths, facts, the
+//! accepted declarations) so `:reload` can rebuild the session from disk.
+
+use super::command::{self, Command};
+use super::complete::{self, Completion};
+use super::declare::{self, Declared, Key};
+use super::input::{self, Kind};
+use super::{Config, Repl, Reply, explain, views};
+use crate::Session;
+use crate::ast::{ItemKind, UseTarget};
+use crate::diagnostic::{self, Diagnostic};
+use crate::escape::terminal;
+use crate::report::text::{self, Style};
+use crate::report::{Gate, Run};
+use crate::value::Value;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+pub struct SessionRepl {
+    session: Session,
+    workspace: Workspace,
+    /// Inputs answered so far; input N is the source `<input N>`.
+    inputs: usize,
+    color: bool,
+}
+
+/// What the session was built from, for `:reload`.
+#[derive(Default)]
+struct Workspace {
+    paths: Vec<PathBuf>,
+    /// `[NAME=]FILE` specs with their mount (None: the root), one per mount.
+    facts: Vec<(Option<String>, String)>,
+    /// Accepted declarations: source name and text, in order.
+    declarations: Vec<(String, String)>,
+}
+
+impl Repl for SessionRepl {
+    fn handle(&mut self, input: &str) -> Reply {
+        let kind = input::kind(input);
+        if kind == Kind::Empty {
+            return Reply::default();
+        }
+        self.inputs += 1;
+        let name = format!("<input {}>", self.inputs);
+        let text = match kind {
+            Kind::Empty => String::new(),
+            Kind::Command => match input.parse::<Command>() {
+                Ok(command) => return self.command(command, &name),
+                Err(d) => self.render(&[d]),
+            },
+            Kind::Declaration => self.declare(&name, input),
+            Kind::Expression => self.evaluate(&name, input, show_value),
+        };
+        Reply { text, quit: false }
+    }
+
+    fn complete(&self, line: &str, pos: usize) -> Completion {
+        complete::complete(&self.session, line, pos)
+    }
+
+    fn hint(&self, line: &str, pos: usize) -> Option<(String, Option<String>)> {
+        complete::hint(line, pos)
+    }
+}
+
+/// How a value prints: enum words, dates and durations as themselves,
+/// everything else as pretty JSON.
+fn show_value(value: &Value<'_>) -> String {
+    let text = match value {
+        Value::Word(_) | Value::Date(_) | Value::Duration(_) => value.display(),
+        v => serde_json::to_string_pretty(&v.to_json()).unwrap_or_else(|_| v.display()),
+    };
+    terminal_lines(&text)
+}
+
+/// Terminal-safe text ending in a newline.
+fn terminal_lines(text: &str) -> String {
+    let mut out = crate::escape::terminal_block(text).into_owned();
+    out.push('\n');
+    out
+}
+
+impl SessionRepl {
+    /// Loads the command line's policies and facts; the text reports what
+    /// went wrong, if anything.
+    pub fn start(config: Config, color: bool) -> (SessionRepl, String) {
+        let mut repl = SessionRepl {
+            session: Session::new(config.options),
+            workspace: Workspace {
+                paths: config.paths,
+                ..Workspace::default()
+            },
+            inputs: 0,
+            color,
+        };
+        let text = repl.rebuild(&config.facts, Vec::new());
+        (repl, text)
+    }
+
+    fn render(&self, diagnostics: &[Diagnostic]) -> String {
+        diagnostic::render(diagnostics, &self.session.sources, self.color)
+    }
+
+    /// A fresh session from the workspace: policies read again, then
+    /// `facts`, then `declarations` applied again in order.
+    fn rebuild(&mut self, facts: &[String], declarations: Vec<(String, String)>) -> String {
+        self.session = Session::new(self.session.options.clone());
+        for path in &self.workspace.paths {
+            self.session.load_path(path);
+        }
+        self.session.check();
+        let mut out = self.render(&self.session.diagnostics);
+        self.workspace.facts.clear();
+        for spec in facts {
+            if let Err(d) = self.load_facts(spec) {
+                out.push_str(&self.render(&[d]));
+            }
+        }
+        self.workspace.declarations.clear();
+        for (name, text) in declarations {
+            match self.apply_declaration(&name, &text) {
+                Ok(_) => self.workspace.declarations.push((name, text)),
+                Err(report) => {
+                    out.push_str(&report);
+                    let _ = writeln!(
+                        out,
+                        "note: the declaration of {name} no longer checks and is dropped"
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    fn command(&mut self, command: Command, name: &str) -> Reply {
+        let result = match command {
+            Command::Quit => {
+                return Reply {
+                    text: String::new(),
+                    quit: true,
+                };
+            }
+            Command::Load(path) => self.load(Path::new(&path)),
+            Command::Facts(spec) => self.load_facts(&spec),
+            Command::Reload => Ok(self.reload()),
+            Command::Check(controls) => self.check(&controls),
+            Command::Explain { control, subject } => self.explain(&control, subject.as_deref()),
+            Command::Controls => Ok(views::controls(&self.session.program)),
+            Command::Services => Ok(views::services(&self.session.program)),
+            Command::Owner { service, layer } => self.owner(&service, layer.as_deref()),
+            Command::Matrix(services) => self.matrix(&services),
+            Command::Type(expr) => {
+                Ok(self.evaluate(name, &expr, |v| format!("{}\n", v.type_name())))
+            }
+            Command::Diagnostics if self.session.diagnostics.is_empty() => {
+                Ok("no diagnostics\n".into())
+            }
+            Command::Diagnostics => Ok(self.render(&self.session.diagnostics)),
+            Command::Help(topic) => Ok(command::help(topic)),
+        };
+        Reply {
+            text: result.unwrap_or_else(|d| self.render(&[d])),
+            quit: false,
+        }
+    }
+
+    /// Nothing is evaluated while the loaded policy has errors (SPEC §4).
+    fn refuse_if_broken(&self) -> Result<(), Diagnostic> {
+        if self.session.has_errors() {
+            return Err(Diagnostic::error(
+                "R005",
+                "the loaded policy has errors, so nothing is evaluated",
+            )
+            .with_help("`:diagnostics` shows them; fix the files, then `:reload`"));
+        }
+        Ok(())
+    }
+
+    fn evaluate(
+        &mut self,
+        name: &str,
+        src: &str,
+        show: impl FnOnce(&Value<'_>) -> String,
+    ) -> String {
+        if let Err(d) = self.refuse_if_broken() {
+            return self.render(&[d]);
+        }
+        match self.session.eval_expr(name, src, show) {
+            Ok(text) => text,
+            Err(diagnostics) => self.render(&diagnostics),
+        }
+    }
+
+    /// Adds a declaration, replacing earlier ones of the same names.
+    fn declare(&mut self, name: &str, text: &str) -> String {
+        match self.apply_declaration(name, text) {
+            Ok(report) => {
+                self.workspace
+                    .declarations
+                    .push((name.to_string(), text.to_string()));
+                report
+            }
+            Err(report) => report,
+        }
+    }
+
+    /// Loads `text` as source `name`; earlier declarations of the names it
+    /// declares (outside the standard library) are taken out. When that
+    /// adds an error the session is put back and the errors are the `Err`.
+    fn apply_declaration(&mut self, name: &str, text: &str) -> Result<String, String> {
+        let checkpoint = self.session.checkpoint();
+        let before = self.session.diagnostics.clone();
+        let existing = self.session.modules.len();
+        let file = self.session.load_source(name, text.to_string());
+        let mut out = String::new();
+        for item in self
+            .session
+            .modules
+            .iter()
+            .filter(|m| m.file == file)
+            .flat_map(|m| &m.module.items)
+        {
+            match &item.kind {
+                ItemKind::Use(UseTarget::Std(_)) => out.push_str("using std\n"),
+                ItemKind::Use(UseTarget::Path(path, _)) => {
+                    let _ = writeln!(out, "using \"{}\"", terminal(path));
+                }
+                ItemKind::Waive(w) => {
+                    let _ = writeln!(out, "added a waiver for control `{}`", w.control.text);
+                }
+                _ => {}
+            }
+        }
+        let declared: Vec<Declared> = self
+            .session
+            .modules
+            .iter()
+            .filter(|m| m.file == file)
+            .flat_map(|m| m.module.items.iter().filter_map(declare::declared))
+            .collect();
+        let keys: Vec<Key> = declared.iter().map(|d| d.key.clone()).collect();
+        let replaced = declare::take_out(&mut self.session.modules[..existing], &keys);
+        self.session.check();
+        let new: Vec<Diagnostic> = self
+            .session
+            .diagnostics
+            .iter()
+            .filter(|d| !before.contains(d))
+            .cloned()
+            .collect();
+        let errors: Vec<Diagnostic> = new.iter().filter(|d| d.is_error()).cloned().collect();
+        if !errors.is_empty() {
+            // Warnings about a refused declaration would only distract.
+            let report = self.render(&errors);
+            self.session.rollback(checkpoint);
+            return Err(report);
+        }
+        for d in &declared {
+            match replaced.iter().find(|r| r.key == d.key) {
+                Some(old) => {
+                    let file = self.session.sources.get(old.span.file);
+                    let (line, column) = file.line_col(old.span.start);
+                    let _ = writeln!(
+                        out,
+                        "note: {} redefined; it replaces the {} at {}:{line}:{column}",
+                        d.label(),
+                        old.kind,
+                        terminal(&file.name)
+                    );
+                }
+                None => {
+                    let _ = writeln!(out, "added {}", d.label());
+                }
+            }
+        }
+        out.push_str(&self.render(&new));
+        Ok(out)
+    }
+
+    /// `:load PATH`: all or nothing, like a declaration.
+    fn load(&mut self, path: &Path) -> Result<String, Diagnostic> {
+        if !path.exists() {
+            return Err(Diagnostic::error(
+                "R006",
+                format!(
+                    "cannot load {}: no such file or directory",
+                    terminal(&path.display().to_string())
+                ),
+            ));
+        }
+        let checkpoint = self.session.checkpoint();
+        let before = self.session.diagnostics.clone();
+        let existing = self.session.modules.len();
+        self.session.load_path(path);
+        let shown = terminal(&path.display().to_string()).into_owned();
+        if self.session.modules.len() == existing && self.session.diagnostics == before {
+            return Ok(format!(
+                "{shown} is already loaded (`:reload` reads it again)\n"
+            ));
+        }
+        self.session.check();
+        let new: Vec<Diagnostic> = self
+            .session
+            .diagnostics
+            .iter()
+            .filter(|d| !before.contains(d))
+            .cloned()
+            .collect();
+        if new.iter().any(Diagnostic::is_error) {
+            let mut report = self.render(&new);
+            self.session.rollback(checkpoint);
+            let _ = writeln!(report, "note: {shown} has errors, so it was not loaded");
+            return Ok(report);
+        }
+        let added = &self.session.modules[existing..];
+        let files = added.iter().filter(|m| !m.std).count();
+        let declarations: usize = added
+            .iter()
+            .filter(|m| !m.std)
+            .map(|m| m.module.items.len())
+            .sum();
+        self.workspace.paths.push(path.to_path_buf());
+        let mut out = format!(
+            "loaded {shown}: {files} file{}, {declarations} declaration{}\n",
+            plural(files),
+            plural(declarations)
+        );
+        out.push_str(&self.render(&new));
+        Ok(out)
+    }
+
+    /// `:facts [NAME=]FILE`: loads facts, replacing those of the same name.
+    fn load_facts(&mut self, spec: &str) -> Result<String, Diagnostic> {
+        if spec == "-" || spec.ends_with("=-") {
+            return Err(Diagnostic::error(
+                "R006",
+                "the REPL reads its input from standard input, so facts cannot come from there",
+            )
+            .with_help("give the facts as a file"));
+        }
+        let before = self.session.facts.len();
+        self.session.load_facts_spec(spec)?;
+        let Some(loaded) = self.session.facts.last() else {
+            return Ok(String::new());
+        };
+        let mount = loaded.facts.mount().map(str::to_string);
+        let message = format!(
+            "loaded {} from {}\n",
+            mount
+                .as_deref()
+                .map_or("facts".to_string(), |m| format!("facts.{m}")),
+            terminal(&loaded.source)
+        );
+        let mut index = 0;
+        self.session.facts.retain(|f| {
+            index += 1;
+            index > before || f.facts.mount() != mount.as_deref()
+        });
+        self.workspace.facts.retain(|(m, _)| *m != mount);
+        self.workspace.facts.push((mount, spec.to_string()));
+        Ok(message)
+    }
+
+    /// `:reload`: everything read again from disk.
+    fn reload(&mut self) -> String {
+        let facts: Vec<String> = self
+            .workspace
+            .facts
+            .iter()
+            .map(|(_, s)| s.clone())
+            .collect();
+        let declarations = std::mem::take(&mut self.workspace.declarations);
+        let mut out = self.rebuild(&facts, declarations);
+        let (paths, facts, declarations) = (
+            self.workspace.paths.len(),
+            self.workspace.facts.len(),
+            self.workspace.declarations.len(),
+        );
+        let _ = writeln!(
+            out,
+            "reloaded {paths} policy path{}, {facts} facts file{}, {declarations} declaration{}",
+            plural(paths),
+            plural(facts),
+            plural(declarations)
+        );
+        out
+    }
+
+    fn control(&self, name: &str) -> Result<usize, Diagnostic> {
+        self.session.program.control(name).ok_or_else(|| {
+            Diagnostic::error("R004", format!("no control `{}`", terminal(name)))
+                .with_help("`:controls` lists the controls")
+        })
+    }
+
+    fn service(&self, name: &str) -> Result<usize, Diagnostic> {
+        self.session.program.service(name).ok_or_else(|| {
+            Diagnostic::error("R004", format!("no service `{}`", terminal(name)))
+                .with_help("`:services` lists the services")
+        })
+    }
+
+    /// `:check [CONTROL...]`: the text report, of the named controls only
+    /// when some are named.
+    fn check(&self, names: &[String]) -> Result<String, Diagnostic> {
+        self.refuse_if_broken()?;
+        let selected = names
+            .iter()
+            .map(|n| self.control(n))
+            .collect::<Result<Vec<usize>, Diagnostic>>()?;
+        let outcome = self
+            .session
+            .evaluate()
+            .map_err(|message| Diagnostic::error("F012", message))?;
+        let mut out = self.render(&outcome.diagnostics);
+        let mut diagnostics = self.session.diagnostics.clone();
+        diagnostics.extend(outcome.diagnostics.iter().cloned());
+        let run = Run {
+            program: &self.session.program,
+            outcome: Some(&outcome),
+            diagnostics: &diagnostics,
+            sources: &self.session.sources,
+        };
+        let style = Style { color: self.color };
+        if selected.is_empty() {
+            out.push_str(&text::render(&run, Gate::default(), style));
+            return Ok(out);
+        }
+        let mut statuses: Vec<&str> = Vec::new();
+        for (i, (c, r)) in run.controls().enumerate() {
+            if selected.contains(&i) {
+                text::render_control(&mut out, &run, c, r, style);
+                statuses.push(r.status.as_str());
+            }
+        }
+        let counts: Vec<String> = [
+            "pass",
+            "fail",
+            "error",
+            "waived",
+            "inherited",
+            "unverified",
+            "unevaluated",
+        ]
+        .iter()
+        .map(|s| (s, statuses.iter().filter(|t| *t == s).count()))
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+        let _ = writeln!(
+            out,
+            "\n{} of {} controls: {}",
+            statuses.len(),
+            self.session.program.controls.len(),
+            counts.join(", ")
+        );
+        Ok(out)
+    }
+
+    fn explain(&self, name: &str, subject: Option<&str>) -> Result<String, Diagnostic> {
+        self.refuse_if_broken()?;
+        explain::explain(&self.session, self.control(name)?, subject)
+    }
+
+    fn owner(&self, service: &str, layer: Option<&str>) -> Result<String, Diagnostic> {
+        let service = self.service(service)?;
+        let layer = match layer {
+            None => None,
+            Some(l) => Some(self.session.program.layer(l).ok_or_else(|| {
+                Diagnostic::error("R004", format!("no layer `{}`", terminal(l)))
+                    .with_help("`:owner SERVICE` lists the layers of a service")
+            })?),
+        };
+        Ok(views::owner(&self.session.program, service, layer))
+    }
+
+    fn matrix(&self, names: &[String]) -> Result<String, Diagnostic> {
+        let services = if names.is_empty() {
+            (0..self.session.program.services.len()).collect()
+        } else {
+            names
+                .iter()
+                .map(|n| self.service(n))
+                .collect::<Result<Vec<usize>, Diagnostic>>()?
+        };
+        Ok(views::matrix(&self.session.program, &services))
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::Options;
+
+    /// A scratch directory with one policy file.
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new(name: &str, policy: &str) -> Scratch {
+            let dir = std::env::temp_dir().join(format!("onus-repl-{name}-{}", std::process::id()));
+            let _ = std::fs::create_dir_all(&dir);
+            let scratch = Scratch(dir);
+            scratch.write(policy);
+            scratch
+        }
+
+        fn policy(&self) -> PathBuf {
+            self.0.join("policy.onus")
+        }
+
+        fn write(&self, policy: &str) {
+            let _ = std::fs::write(self.policy(), policy);
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn repl(paths: Vec<PathBuf>) -> SessionRepl {
+        let options = Options {
+            now: jiff::civil::date(2026, 11, 22),
+            max_steps: None,
+            timeout: None,
+            jobs: None,
+        };
+        let (repl, startup) = SessionRepl::start(
+            Config {
+                options,
+                paths,
+                facts: Vec::new(),
+            },
+            false,
+        );
+        assert_eq!(startup, "");
+        repl
+    }
+
+    #[test]
+    fn reload_reads_files_again_and_drops_declarations_that_no_longer_check() {
+        let scratch = Scratch::new("reload", "let base = 1");
+        let mut repl = repl(vec![scratch.policy()]);
+        assert_eq!(
+            repl.handle("let derived = base + 1").text,
+            "added let `derived`\n"
+        );
+        assert_eq!(repl.handle("let kept = 3").text, "added let `kept`\n");
+        assert_eq!(repl.handle("derived").text, "2\n");
+        scratch.write("let other = 1");
+        let reloaded = repl.handle(":reload").text;
+        assert!(reloaded.contains("unknown name `base`"), "{reloaded}");
+        assert!(
+            reloaded.contains("the declaration of <input 1> no longer checks and is dropped"),
+            "{reloaded}"
+        );
+        assert!(reloaded.ends_with("reloaded 1 policy path, 0 facts files, 1 declaration\n"));
+        assert_eq!(repl.handle("kept + other").text, "4\n");
+    }
+
+    #[test]
+    fn a_refused_file_loads_once_fixed() {
+        let scratch = Scratch::new("load", "let x = nowhere");
+        let mut repl = repl(Vec::new());
+        let path = scratch.policy().display().to_string();
+        let refused = repl.handle(&format!(":load {path}")).text;
+        assert!(
+            refused.contains("has errors, so it was not loaded"),
+            "{refused}"
+        );
+        assert_eq!(repl.handle("1 + 1").text, "2\n", "the session is as before");
+        scratch.write("let x = 41");
+        let loaded = repl.handle(&format!(":load {path}")).text;
+        assert!(loaded.starts_with("loaded "), "{loaded}");
+        assert_eq!(repl.handle("x + 1").text, "42\n");
+    }
+
+    #[test]
+    fn quit_and_empty_input() {
+        let mut repl = repl(Vec::new());
+        assert_eq!(repl.handle("  // nothing\n"), Reply::default());
+        assert!(repl.handle(":q").quit);
+    }
+}
