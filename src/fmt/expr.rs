@@ -41,7 +41,9 @@ impl Printer<'_> {
                 self.token_after(base.span.end as usize, ".");
                 self.name(name);
                 if *optional {
-                    self.word("?");
+                    // At its position: a comment before the `?` must not
+                    // move past it, where it might document a declaration.
+                    self.token_after(name.span.end as usize, "?");
                 }
             }
             ExprKind::Index {
@@ -52,9 +54,9 @@ impl Printer<'_> {
                 self.expr(base);
                 self.token_after(base.span.end as usize, "[");
                 self.expr(index);
-                self.token_after(index.span.end as usize, "]");
+                let after = self.token_after(index.span.end as usize, "]");
                 if *optional {
-                    self.word("?");
+                    self.token_after(after, "?");
                 }
             }
             ExprKind::Call { callee, args } => {
@@ -259,7 +261,8 @@ impl Printer<'_> {
                         self.word(&text);
                     }
                     text.clear();
-                    self.interpolation(|p| p.expr(e));
+                    let close = self.next_token(e.span.end as usize);
+                    self.interpolation(close, |p| p.expr(e));
                     text.push('}');
                 }
             }

@@ -29,7 +29,8 @@
 //!   a code line stays at the end of that line; within a paragraph
 //!   (consecutive lines, equally indented) trailing comments line up two
 //!   spaces after the longest code that has one. Any other comment gets a
-//!   line of its own, indented like the code that follows it.
+//!   line of its own, indented like the code that follows it. A comment
+//!   inside a string's `{...}` stays there.
 //! - Values are not aligned (`service = x`, `layer: customer`): adding a
 //!   longer key never re-indents its neighbours.
 //! - Strings are re-escaped canonically: `\"`, `\\`, `\n`, `\t`, `\r`,

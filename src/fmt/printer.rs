@@ -24,6 +24,8 @@ struct OutLine {
     code: String,
     /// A comment that ends the line, after the code.
     trailing: Option<String>,
+    /// The line is a comment of its own: nothing may follow on it.
+    comment_only: bool,
 }
 
 /// The indentation of an element being printed; saved while a bracketed
@@ -275,10 +277,20 @@ impl<'s> Printer<'s> {
         self.interpolation_depth > 0
     }
 
-    /// Runs `f` inside a string interpolation: everything on one line.
-    pub(super) fn interpolation(&mut self, f: impl FnOnce(&mut Self)) {
+    /// Runs `f` inside a string interpolation whose `}` is at `close`:
+    /// everything on one line. A comment there can only end the code (it
+    /// runs to the `}`), so it is written in place, before the `}`.
+    pub(super) fn interpolation(&mut self, close: usize, f: impl FnOnce(&mut Self)) {
         self.interpolation_depth += 1;
         f(self);
+        while let Some(c) = self.comments.get(self.next_comment).cloned() {
+            if c.start >= close {
+                break;
+            }
+            self.next_comment += 1;
+            self.space();
+            self.word(self.src.get(c).unwrap_or("").trim_end());
+        }
         self.interpolation_depth -= 1;
     }
 
@@ -307,10 +319,9 @@ impl<'s> Printer<'s> {
             .trim_end()
             .to_string();
         let current = self.current();
-        if self.code_before_on_line(range.start)
-            && !current.code.is_empty()
-            && current.trailing.is_none()
-        {
+        let can_end_line =
+            !current.code.is_empty() && current.trailing.is_none() && !current.comment_only;
+        if self.code_before_on_line(range.start) && can_end_line {
             self.current_mut().trailing = Some(text);
             self.request(Gap::Line);
             return;
@@ -323,6 +334,7 @@ impl<'s> Printer<'s> {
         self.request(gap);
         let started = self.frame.started;
         self.word(&text);
+        self.current_mut().comment_only = true;
         // A comment does not start the element it precedes.
         self.frame.started = started;
         self.request(Gap::Line);

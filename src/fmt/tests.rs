@@ -121,8 +121,12 @@ fn literals_keep_their_written_form() {
 }
 
 #[test]
-fn a_comment_inside_an_interpolation_moves_after_the_string() {
-    assert_eq!(fmt("let s = \"{x // c}\"\n"), "let s = \"{x}\"  // c\n");
+fn a_comment_inside_an_interpolation_stays_there() {
+    assert_eq!(fmt("let s = \"{ x  // c}\"\n"), "let s = \"{x // c}\"\n");
+    assert_eq!(
+        fmt("let s = \"{x /// c}\"\ncontrol c {}\n"),
+        "let s = \"{x /// c}\"\ncontrol c {}\n"
+    );
 }
 
 #[test]
