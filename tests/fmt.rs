@@ -28,7 +28,7 @@ fn onus_files_below(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn shipped_policies() -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for dir in ["examples", "stdlib", "tests"] {
+    for dir in ["examples", "grammar", "stdlib", "tests"] {
         onus_files_below(&root().join(dir), &mut files);
     }
     files.sort();
