@@ -5,6 +5,7 @@
 
 use super::printer::Printer;
 use crate::ast::{Expr, ExprKind, Name, ObjectKey, StrPart, UnaryOp};
+use std::fmt::Write;
 
 impl Printer<'_> {
     pub(super) fn expr(&mut self, e: &Expr) {
@@ -62,7 +63,7 @@ impl Printer<'_> {
             ExprKind::Call { callee, args } => {
                 self.name(callee);
                 let open = self.next_token(callee.span.end as usize);
-                self.bracketed(open, end, ("(", ")"), false, args, |p, arg| p.expr(arg));
+                self.bracketed(open, end, ("(", ")"), false, args, Self::expr);
             }
             ExprKind::Unary(UnaryOp::Not, operand) => {
                 self.word_at(start, "not");
@@ -352,7 +353,10 @@ fn escape_into(text: &str, out: &mut String) {
             '\r' => out.push_str("\\r"),
             '{' => out.push_str("{{"),
             '}' => out.push_str("}}"),
-            c if is_invisible(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            // Writing to a String cannot fail.
+            c if is_invisible(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
             c => out.push(c),
         }
     }

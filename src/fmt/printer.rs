@@ -110,7 +110,8 @@ impl<'s> Printer<'s> {
 
     /// Whether a comment lies strictly inside `from..to`.
     pub(super) fn has_comment_in(&self, from: usize, to: usize) -> bool {
-        self.comments.iter().any(|c| c.start > from && c.start < to)
+        let first_after = self.comments.partition_point(|c| c.start <= from);
+        self.comments.get(first_after).is_some_and(|c| c.start < to)
     }
 
     /// Whether the source has an empty line just before `pos`.
@@ -258,18 +259,15 @@ impl<'s> Printer<'s> {
         self.frame.started = false;
         self.comments_before(pos);
         let inner = self.frame;
-        self.frame = self.outer.pop().unwrap_or(inner);
-        let opener_level = inner.level.saturating_sub(1);
+        let outer = self.outer.pop().unwrap_or(inner);
         self.request(Gap::Line);
         // The closing bracket lines up with its opening line, not hanging.
-        let started = self.frame.started;
-        let level = self.frame.level;
         self.frame = Frame {
-            level: opener_level,
+            level: inner.level.saturating_sub(1),
             started: false,
         };
         self.word(text);
-        self.frame = Frame { level, started };
+        self.frame = outer;
     }
 
     /// Whether printing is inside `{...}` of a string (one line, no comments).
