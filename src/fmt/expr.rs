@@ -54,7 +54,7 @@ impl Printer<'_> {
             } => {
                 self.expr(base);
                 self.token_after(base.span.end as usize, "[");
-                self.expr(index);
+                self.nested(|p| p.expr(index));
                 let after = self.token_after(index.span.end as usize, "]");
                 if *optional {
                     self.token_after(after, "?");
@@ -111,14 +111,16 @@ impl Printer<'_> {
                 filter,
             } => {
                 self.word_at(start, "[");
-                self.expr(elem);
-                self.clause(elem.span.end as usize, source.span.start as usize, "for");
-                self.binding(vars, source);
-                if let Some(filter) = filter {
-                    self.clause(source.span.end as usize, filter.span.start as usize, "if");
-                    self.space();
-                    self.expr(filter);
-                }
+                self.nested(|p| {
+                    p.expr(elem);
+                    p.clause(elem.span.end as usize, source.span.start as usize, "for");
+                    p.binding(vars, source);
+                    if let Some(filter) = filter {
+                        p.clause(source.span.end as usize, filter.span.start as usize, "if");
+                        p.space();
+                        p.expr(filter);
+                    }
+                });
                 self.word_at(end.saturating_sub(1), "]");
             }
             ExprKind::If {
@@ -142,7 +144,7 @@ impl Printer<'_> {
             }
             ExprKind::Paren(inner) => {
                 self.word_at(start, "(");
-                self.expr(inner);
+                self.nested(|p| p.expr(inner));
                 self.word_at(end.saturating_sub(1), ")");
             }
             // Never reached for a file that parsed; kept verbatim all the same.
@@ -228,15 +230,17 @@ impl Printer<'_> {
             return;
         }
         self.word_at(open, opening);
-        for (i, item) in items.iter().enumerate() {
-            if i > 0 {
-                self.word(",");
-                self.space();
-            } else if padded {
-                self.space();
+        self.nested(|p| {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    p.word(",");
+                    p.space();
+                } else if padded {
+                    p.space();
+                }
+                print(p, item);
             }
-            print(self, item);
-        }
+        });
         if padded && !items.is_empty() {
             self.space();
         }

@@ -22,9 +22,10 @@
 //!   `for`/`if` of a comprehension, a waiver's `for`/`until`/`by`/`because`;
 //!   after the `:` of `assert` and of `all`/`any`/`none`, and after `=`.
 //!   Where the source broke the line anywhere in that gap the output has
-//!   one break there, continued one level deeper (so `require cond` then
-//!   `else "message"` on the next line, indented by two more spaces);
-//!   elsewhere everything between is joined with single spaces.
+//!   one break there, continued one level deeper, plus one level for each
+//!   bracket still open on the line (so `require cond` then `else
+//!   "message"` on the next line, indented by two more spaces); elsewhere
+//!   everything between is joined with single spaces.
 //! - Comments are copied verbatim (trailing spaces removed). One that ends
 //!   a code line stays at the end of that line; within a paragraph
 //!   (consecutive lines, equally indented) trailing comments line up two

@@ -36,6 +36,9 @@ struct Frame {
     level: usize,
     /// Whether the element's first token is written, so further lines hang.
     started: bool,
+    /// Brackets opened on one line and not yet closed: a line broken
+    /// inside them hangs one more level for each.
+    nested: usize,
 }
 
 pub(super) struct Printer<'s> {
@@ -66,6 +69,7 @@ impl<'s> Printer<'s> {
             frame: Frame {
                 level: 0,
                 started: false,
+                nested: 0,
             },
             outer: Vec::new(),
             gap: Gap::None,
@@ -183,7 +187,7 @@ impl<'s> Printer<'s> {
         match self.gap {
             Gap::Line | Gap::Blank => {
                 let blank = self.gap == Gap::Blank && !self.just_opened;
-                let level = self.frame.level + usize::from(self.frame.started);
+                let level = self.frame.level + usize::from(self.frame.started) + self.frame.nested;
                 self.new_line(level, blank);
             }
             Gap::Space if !self.current().code.is_empty() => self.current_mut().code.push(' '),
@@ -248,6 +252,7 @@ impl<'s> Printer<'s> {
         self.frame = Frame {
             level: self.line_level + 1,
             started: false,
+            nested: 0,
         };
         self.just_opened = true;
         self.line();
@@ -265,9 +270,18 @@ impl<'s> Printer<'s> {
         self.frame = Frame {
             level: inner.level.saturating_sub(1),
             started: false,
+            nested: 0,
         };
         self.word(text);
         self.frame = outer;
+    }
+
+    /// Runs `f` between brackets kept on one line: where a comment or a
+    /// clause break splits it anyway, the next line hangs one level deeper.
+    pub(super) fn nested(&mut self, f: impl FnOnce(&mut Self)) {
+        self.frame.nested += 1;
+        f(self);
+        self.frame.nested = self.frame.nested.saturating_sub(1);
     }
 
     /// Whether printing is inside `{...}` of a string (one line, no comments).

@@ -97,6 +97,14 @@ fn clause_breaks_are_kept_not_invented() {
 }
 
 #[test]
+fn a_break_inside_brackets_hangs_one_more_level() {
+    assert_eq!(
+        fmt("assert \"a\": all r in rs:\nnot (r.x\nand r.y)\n"),
+        "assert \"a\": all r in rs:\n  not (r.x\n    and r.y)\n"
+    );
+}
+
+#[test]
 fn strings_are_escaped_canonically() {
     assert_eq!(
         fmt(r#"let s = "a\u{41}\"{{x}}""#),
