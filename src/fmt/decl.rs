@@ -82,13 +82,9 @@ impl Printer<'_> {
                     self.name(parent);
                     header_end = end(parent.span);
                 }
-                self.body(
-                    header_end,
-                    close,
-                    &model.entries,
-                    |a| end(a.span),
-                    |p, a, _| p.assignment(a),
-                );
+                self.body(header_end, close, &model.entries, |p, a, _| {
+                    p.assignment(a);
+                });
             }
             ItemKind::Service(service) => {
                 self.word_at(keyword, "service");
@@ -97,16 +93,11 @@ impl Printer<'_> {
                 self.token_after(end(service.name.span), ":");
                 self.space();
                 self.name(&service.model);
-                self.body(
-                    end(service.model.span),
-                    close,
-                    &service.members,
-                    member_end,
-                    |p, m, _| match m {
-                        ServiceMember::Attr(name, value) => p.setting(name, value),
-                        ServiceMember::Override(a) => p.assignment(a),
-                    },
-                );
+                let header_end = end(service.model.span);
+                self.body(header_end, close, &service.members, |p, m, slot| match m {
+                    ServiceMember::Attr(name, value) => p.setting(name, value, slot.name_width),
+                    ServiceMember::Override(a) => p.assignment(a),
+                });
             }
             ItemKind::Let(binding) => self.let_binding(keyword, binding),
             ItemKind::Fn(func) => self.func(keyword, func),
@@ -133,15 +124,13 @@ impl Printer<'_> {
     }
 
     /// A `{ }` body after `header_end`, closed by the `}` at `close`: each
-    /// part on its own line, `{}` when there is nothing inside. `print`
-    /// gets the part and the position of its first token.
-    fn body<T>(
+    /// part on its own line, `{}` when there is nothing inside.
+    fn body<T: BodyPart>(
         &mut self,
         header_end: usize,
         close: usize,
         parts: &[T],
-        end_of: impl Fn(&T) -> usize,
-        print: impl Fn(&mut Self, &T, usize),
+        print: impl Fn(&mut Self, &T, Slot),
     ) {
         self.space();
         let open = self.next_token(header_end);
@@ -150,15 +139,38 @@ impl Printer<'_> {
             self.word_at(close, "}");
             return;
         }
+        let slots = self.slots(open + 1, parts);
         self.open_block(open, "{");
-        let mut previous_end = open + 1;
-        for part in parts {
-            let start = self.next_token(previous_end);
-            self.element(start);
-            print(self, part, start);
-            previous_end = end_of(part);
+        for (part, slot) in parts.iter().zip(slots) {
+            self.element(slot.start);
+            print(self, part, slot);
         }
         self.close_block(close, "}");
+    }
+
+    /// Where each part starts, and how wide the names of the settings are
+    /// in each run of settings that no blank line or other part divides.
+    fn slots<T: BodyPart>(&self, body_start: usize, parts: &[T]) -> Vec<Slot> {
+        let mut slots = Vec::with_capacity(parts.len());
+        let mut previous_end = body_start;
+        let mut run_start = 0;
+        for (i, part) in parts.iter().enumerate() {
+            let start = self.next_token(previous_end);
+            let continues_run = i > 0
+                && parts[i - 1].setting_name().is_some()
+                && !self.blank_line_between(previous_end, start);
+            if !continues_run {
+                align_names(&parts[run_start..i], &mut slots[run_start..i]);
+                run_start = i;
+            }
+            slots.push(Slot {
+                start,
+                name_width: 0,
+            });
+            previous_end = part.end();
+        }
+        align_names(&parts[run_start..], &mut slots[run_start..]);
+        slots
     }
 
     /// `layer: decider [operated_by party]`
@@ -175,9 +187,14 @@ impl Printer<'_> {
         }
     }
 
-    /// `name = value`, in a service or a control.
-    fn setting(&mut self, name: &Name, value: &Expr) {
+    /// `name = value`, in a service or a control, with the name padded to
+    /// `name_width` so that the `=` line up.
+    fn setting(&mut self, name: &Name, value: &Expr, name_width: usize) {
         self.name(name);
+        let padding = name_width.saturating_sub(name.text.chars().count());
+        if padding > 0 {
+            self.word(&" ".repeat(padding));
+        }
         self.space();
         let after = self.token_after(end(name.span), "=");
         self.soft_break(after, value.span.start as usize);
@@ -187,7 +204,7 @@ impl Printer<'_> {
     fn let_binding(&mut self, keyword: usize, binding: &Let) {
         self.word_at(keyword, "let");
         self.space();
-        self.setting(&binding.name, &binding.value);
+        self.setting(&binding.name, &binding.value, 0);
     }
 
     fn func(&mut self, keyword: usize, func: &Func) {
@@ -222,20 +239,14 @@ impl Printer<'_> {
             .chain(control.key.iter().map(ControlPart::Key))
             .chain(control.steps.iter().map(ControlPart::Step))
             .collect();
-        self.body(
-            end(control.name.span),
-            close,
-            &parts,
-            control_part_end,
-            |p, part, start| {
-                p.control_part(part, start);
-            },
-        );
+        self.body(end(control.name.span), close, &parts, |p, part, slot| {
+            p.control_part(part, slot);
+        });
     }
 
-    fn control_part(&mut self, part: &ControlPart<'_>, start: usize) {
+    fn control_part(&mut self, part: &ControlPart<'_>, Slot { start, name_width }: Slot) {
         match part {
-            ControlPart::Field(name, value) => self.setting(name, value),
+            ControlPart::Field(name, value) => self.setting(name, value, name_width),
             ControlPart::Selection(selection) => {
                 self.word_at(start, "for");
                 self.binding(&selection.vars, &selection.source);
@@ -246,7 +257,7 @@ impl Printer<'_> {
                         "where",
                     );
                     self.space();
-                    self.expr(filter);
+                    self.clause_expr(filter);
                 }
             }
             ControlPart::Key(key) => {
@@ -262,7 +273,7 @@ impl Printer<'_> {
                 if let Some(message) = message {
                     self.clause(end(cond.span), message.span.start as usize, "else");
                     self.space();
-                    self.expr(message);
+                    self.clause_expr(message);
                 }
             }
         }
@@ -276,7 +287,7 @@ impl Printer<'_> {
         if let Some(keys) = &waiver.keys {
             self.clause(last, keys.span.start as usize, "for");
             self.space();
-            self.expr(keys);
+            self.clause_expr(keys);
             last = end(keys.span);
         }
         if let Some((date, span)) = &waiver.until {
@@ -309,10 +320,9 @@ impl Printer<'_> {
             end(test.name.span),
             close,
             &parts,
-            test_part_end,
-            |p, part, start| match part {
-                TestPart::Given(given) => p.given(given, start),
-                TestPart::Expect(expect) => p.expectation(expect, start),
+            |p, part, slot| match part {
+                TestPart::Given(given) => p.given(given, slot.start),
+                TestPart::Expect(expect) => p.expectation(expect, slot.start),
             },
         );
     }
@@ -371,26 +381,84 @@ impl Printer<'_> {
     }
 }
 
-fn member_end(member: &ServiceMember) -> usize {
-    match member {
-        ServiceMember::Attr(_, value) => end(value.span),
-        ServiceMember::Override(a) => end(a.span),
+/// Where a part of a body starts, and the width its setting name is padded to.
+#[derive(Clone, Copy)]
+struct Slot {
+    start: usize,
+    name_width: usize,
+}
+
+/// One line of a `{ }` body.
+trait BodyPart {
+    /// Where the part ends in the source.
+    fn end(&self) -> usize;
+    /// The name of a `name = value` setting.
+    fn setting_name(&self) -> Option<&Name> {
+        None
     }
 }
 
-fn control_part_end(part: &ControlPart<'_>) -> usize {
-    match part {
-        ControlPart::Field(_, value) | ControlPart::Key(value) => end(value.span),
-        ControlPart::Selection(selection) => end(selection.span),
-        ControlPart::Step(Step::Let(binding)) => end(binding.value.span),
-        ControlPart::Step(Step::Require { span, .. }) => end(*span),
+/// Pads the names of a run of settings to the longest among them.
+fn align_names<T: BodyPart>(parts: &[T], slots: &mut [Slot]) {
+    let width = parts
+        .iter()
+        .filter_map(|p| p.setting_name())
+        .map(|n| n.text.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (part, slot) in parts.iter().zip(slots) {
+        if part.setting_name().is_some() {
+            slot.name_width = width;
+        }
     }
 }
 
-fn test_part_end(part: &TestPart<'_>) -> usize {
-    match part {
-        TestPart::Given(Given::Inline(value)) => end(value.span),
-        TestPart::Given(Given::File(path)) => end(path.span),
-        TestPart::Expect(expect) => end(expect.span),
+impl BodyPart for Assignment {
+    fn end(&self) -> usize {
+        end(self.span)
+    }
+}
+
+impl BodyPart for ServiceMember {
+    fn end(&self) -> usize {
+        match self {
+            ServiceMember::Attr(_, value) => end(value.span),
+            ServiceMember::Override(a) => end(a.span),
+        }
+    }
+
+    fn setting_name(&self) -> Option<&Name> {
+        match self {
+            ServiceMember::Attr(name, _) => Some(name),
+            ServiceMember::Override(_) => None,
+        }
+    }
+}
+
+impl BodyPart for ControlPart<'_> {
+    fn end(&self) -> usize {
+        match self {
+            ControlPart::Field(_, value) | ControlPart::Key(value) => end(value.span),
+            ControlPart::Selection(selection) => end(selection.span),
+            ControlPart::Step(Step::Let(binding)) => end(binding.value.span),
+            ControlPart::Step(Step::Require { span, .. }) => end(*span),
+        }
+    }
+
+    fn setting_name(&self) -> Option<&Name> {
+        match self {
+            ControlPart::Field(name, _) => Some(name),
+            _ => None,
+        }
+    }
+}
+
+impl BodyPart for TestPart<'_> {
+    fn end(&self) -> usize {
+        match self {
+            TestPart::Given(Given::Inline(value)) => end(value.span),
+            TestPart::Given(Given::File(path)) => end(path.span),
+            TestPart::Expect(expect) => end(expect.span),
+        }
     }
 }

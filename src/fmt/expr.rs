@@ -82,7 +82,7 @@ impl Printer<'_> {
                     op.symbol(),
                 );
                 self.space();
-                self.expr(right);
+                self.clause_expr(right);
             }
             ExprKind::Quant {
                 kind,
@@ -97,12 +97,12 @@ impl Printer<'_> {
                 if let Some(filter) = filter {
                     self.clause(last, filter.span.start as usize, "where");
                     self.space();
-                    self.expr(filter);
+                    self.clause_expr(filter);
                     last = filter.span.end as usize;
                 }
                 let colon = self.token_after(last, ":");
                 self.soft_break(colon, body.span.start as usize);
-                self.expr(body);
+                self.clause_expr(body);
             }
             ExprKind::Comprehension {
                 elem,
@@ -133,14 +133,19 @@ impl Printer<'_> {
                 self.expr(cond);
                 self.clause(cond.span.end as usize, then.span.start as usize, "then");
                 self.space();
-                self.expr(then);
+                self.clause_expr(then);
                 self.clause(
                     then.span.end as usize,
                     otherwise.span.start as usize,
                     "else",
                 );
                 self.space();
-                self.expr(otherwise);
+                // `else if` chains stay at one level.
+                if matches!(otherwise.kind, ExprKind::If { .. }) {
+                    self.expr(otherwise);
+                } else {
+                    self.clause_expr(otherwise);
+                }
             }
             ExprKind::Paren(inner) => {
                 self.word_at(start, "(");
@@ -153,6 +158,13 @@ impl Printer<'_> {
                 self.word_at(start, text);
             }
         }
+    }
+
+    /// The expression after an operator or a clause keyword: where it
+    /// breaks, its lines hang one level deeper than the clause, so that
+    /// `where a` then `and b` shows what belongs to the `where`.
+    pub(super) fn clause_expr(&mut self, e: &Expr) {
+        self.nested(|p| p.expr(e));
     }
 
     pub(super) fn name(&mut self, name: &Name) {

@@ -22,18 +22,22 @@
 //!   `for`/`if` of a comprehension, a waiver's `for`/`until`/`by`/`because`;
 //!   after the `:` of `assert` and of `all`/`any`/`none`, and after `=`.
 //!   Where the source broke the line anywhere in that gap the output has
-//!   one break there, continued one level deeper, plus one level for each
-//!   bracket still open on the line (so `require cond` then `else
-//!   "message"` on the next line, indented by two more spaces); elsewhere
-//!   everything between is joined with single spaces.
+//!   one break there; elsewhere everything between is joined with single
+//!   spaces. A continued line hangs one level (two spaces) below the line
+//!   where the innermost open construct began: the declaration or body
+//!   line, a bracket kept on one line, or the expression after an operator
+//!   or clause keyword (so `require cond` then `else "message"`, and
+//!   `where a` then `and b` one level further). `else if` chains stay level.
 //! - Comments are copied verbatim (trailing spaces removed). One that ends
 //!   a code line stays at the end of that line; within a paragraph
 //!   (consecutive lines, equally indented) trailing comments line up two
 //!   spaces after the longest code that has one. Any other comment gets a
 //!   line of its own, indented like the code that follows it. A comment
 //!   inside a string's `{...}` stays there.
-//! - Values are not aligned (`service = x`, `layer: customer`): adding a
-//!   longer key never re-indents its neighbours.
+//! - The `=` of consecutive settings (a control's fields, a service's
+//!   attributes) line up, as in SPEC's examples; a blank line or a line of
+//!   another kind (comments aside) ends the run. Nothing else is aligned by
+//!   padding (`layer: decider` entries, `let`s, object entries).
 //! - Strings are re-escaped canonically: `\"`, `\\`, `\n`, `\t`, `\r`,
 //!   `{{`, `}}`, and `\u{..}` for invisible characters. Durations and
 //!   decimals keep their written form. The file ends with one newline.

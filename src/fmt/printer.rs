@@ -28,17 +28,38 @@ struct OutLine {
     comment_only: bool,
 }
 
-/// The indentation of an element being printed; saved while a bracketed
-/// block nests inside it.
-#[derive(Clone, Copy)]
+/// The indentation of the element being printed in one block; saved
+/// while a bracketed block nests inside it.
+#[derive(Clone, Default)]
 struct Frame {
     /// Level of the element's first line.
     level: usize,
     /// Whether the element's first token is written, so further lines hang.
     started: bool,
-    /// Brackets opened on one line and not yet closed: a line broken
-    /// inside them hangs one more level for each.
-    nested: usize,
+    /// For each construct still open in the element (brackets kept on one
+    /// line, the expression of a clause): the level of the line it began
+    /// on. A line broken inside hangs one level below the innermost.
+    anchors: Vec<usize>,
+    /// Constructs entered whose first token is not written yet: they are
+    /// anchored on the line that token lands on.
+    entering: usize,
+}
+
+impl Frame {
+    fn at(level: usize) -> Frame {
+        Frame {
+            level,
+            ..Frame::default()
+        }
+    }
+
+    /// The level of the next line of this element.
+    fn next_line_level(&self) -> usize {
+        match self.anchors.last() {
+            Some(anchor) => anchor + 1,
+            None => self.level + usize::from(self.started),
+        }
+    }
 }
 
 pub(super) struct Printer<'s> {
@@ -66,11 +87,7 @@ impl<'s> Printer<'s> {
             next_comment: 0,
             lines: vec![OutLine::default()],
             line_level: 0,
-            frame: Frame {
-                level: 0,
-                started: false,
-                nested: 0,
-            },
+            frame: Frame::at(0),
             outer: Vec::new(),
             gap: Gap::None,
             just_opened: true,
@@ -110,6 +127,17 @@ impl<'s> Printer<'s> {
     /// Whether the source has a line break between `from` and `to`.
     pub(super) fn breaks_between(&self, from: usize, to: usize) -> bool {
         self.src.get(from..to).is_some_and(|s| s.contains('\n'))
+    }
+
+    /// Whether the source has an empty line between `from` and `to`.
+    pub(super) fn blank_line_between(&self, from: usize, to: usize) -> bool {
+        let gap = self.src.get(from..to).unwrap_or("");
+        let lines: Vec<&str> = gap.split('\n').collect();
+        // The first and last pieces are the ends of the lines around the gap.
+        lines.len() > 2
+            && lines[1..lines.len() - 1]
+                .iter()
+                .any(|l| l.trim().is_empty())
     }
 
     /// Whether a comment lies strictly inside `from..to`.
@@ -187,7 +215,7 @@ impl<'s> Printer<'s> {
         match self.gap {
             Gap::Line | Gap::Blank => {
                 let blank = self.gap == Gap::Blank && !self.just_opened;
-                let level = self.frame.level + usize::from(self.frame.started) + self.frame.nested;
+                let level = self.frame.next_line_level();
                 self.new_line(level, blank);
             }
             Gap::Space if !self.current().code.is_empty() => self.current_mut().code.push(' '),
@@ -196,6 +224,11 @@ impl<'s> Printer<'s> {
         self.gap = Gap::None;
         self.just_opened = false;
         self.frame.started = true;
+        let entered = std::mem::take(&mut self.frame.entering);
+        let line_level = self.line_level;
+        self.frame
+            .anchors
+            .extend(std::iter::repeat_n(line_level, entered));
         if self.current().code.is_empty() {
             let indent = INDENT.repeat(self.line_level);
             self.current_mut().code.push_str(&indent);
@@ -248,12 +281,8 @@ impl<'s> Printer<'s> {
     /// their own lines, one level deeper than the line it is on.
     pub(super) fn open_block(&mut self, pos: usize, text: &str) {
         self.word_at(pos, text);
-        self.outer.push(self.frame);
-        self.frame = Frame {
-            level: self.line_level + 1,
-            started: false,
-            nested: 0,
-        };
+        let inner = Frame::at(self.line_level + 1);
+        self.outer.push(std::mem::replace(&mut self.frame, inner));
         self.just_opened = true;
         self.line();
     }
@@ -263,25 +292,26 @@ impl<'s> Printer<'s> {
     pub(super) fn close_block(&mut self, pos: usize, text: &str) {
         self.frame.started = false;
         self.comments_before(pos);
-        let inner = self.frame;
-        let outer = self.outer.pop().unwrap_or(inner);
+        let opener_level = self.frame.level.saturating_sub(1);
+        let outer = self.outer.pop().unwrap_or_default();
         self.request(Gap::Line);
         // The closing bracket lines up with its opening line, not hanging.
-        self.frame = Frame {
-            level: inner.level.saturating_sub(1),
-            started: false,
-            nested: 0,
-        };
+        self.frame = Frame::at(opener_level);
         self.word(text);
         self.frame = outer;
     }
 
-    /// Runs `f` between brackets kept on one line: where a comment or a
-    /// clause break splits it anyway, the next line hangs one level deeper.
+    /// Runs `f` as a construct (brackets kept on one line, the expression
+    /// of a clause) anchored on the line of its first token: a line broken
+    /// inside it hangs one level below that line.
     pub(super) fn nested(&mut self, f: impl FnOnce(&mut Self)) {
-        self.frame.nested += 1;
+        self.frame.entering += 1;
         f(self);
-        self.frame.nested = self.frame.nested.saturating_sub(1);
+        if self.frame.entering > 0 {
+            self.frame.entering -= 1;
+        } else {
+            self.frame.anchors.pop();
+        }
     }
 
     /// Whether printing is inside `{...}` of a string (one line, no comments).
@@ -344,11 +374,14 @@ impl<'s> Printer<'s> {
             Gap::Line
         };
         self.request(gap);
+        // A comment neither starts the element it precedes nor anchors the
+        // construct that its next token opens.
         let started = self.frame.started;
+        let entering = std::mem::take(&mut self.frame.entering);
         self.word(&text);
         self.current_mut().comment_only = true;
-        // A comment does not start the element it precedes.
         self.frame.started = started;
+        self.frame.entering = entering;
         self.request(Gap::Line);
     }
 

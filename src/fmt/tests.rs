@@ -21,12 +21,20 @@ fn fmt(src: &str) -> String {
 fn spacing_and_one_entry_per_line() {
     assert_eq!(
         fmt("control  c{service=s layer=exposure require a>1 and not b}"),
-        "control c {\n  service = s\n  layer = exposure\n  require a > 1 and not b\n}\n"
+        "control c {\n  service = s\n  layer   = exposure\n  require a > 1 and not b\n}\n"
     );
     assert_eq!(fmt("model m{}"), "model m {}\n");
     assert_eq!(
         fmt("let o={a:1,\"b c\":[ 1,2 ],}"),
         "let o = { a: 1, \"b c\": [1, 2] }\n"
+    );
+}
+
+#[test]
+fn settings_align_their_equals_within_a_run() {
+    assert_eq!(
+        fmt("service s: m {\n a = 1\n long_name = 2\n\n b = 3\n x: shared\n cc = 4\n}\n"),
+        "service s: m {\n  a         = 1\n  long_name = 2\n\n  b = 3\n  x: shared\n  cc = 4\n}\n"
     );
 }
 
@@ -102,6 +110,14 @@ fn a_break_inside_brackets_hangs_one_more_level() {
         fmt("assert \"a\": all r in rs:\nnot (r.x\nand r.y)\n"),
         "assert \"a\": all r in rs:\n  not (r.x\n    and r.y)\n"
     );
+}
+
+#[test]
+fn clause_expressions_hang_below_their_clause_but_else_if_chains_do_not() {
+    let src = "control c {\n  for u in us\n    where u.a\n      and u.b\n  require x\n}\n";
+    assert_eq!(fmt(src), src);
+    let chain = "fn f(p) =\n  if a then 1\n  else if b then 2\n  else 3\n";
+    assert_eq!(fmt(chain), chain);
 }
 
 #[test]
