@@ -269,7 +269,9 @@ impl Printer<'_> {
             ControlPart::Step(Step::Require { cond, message, .. }) => {
                 self.word_at(start, "require");
                 self.space();
-                self.expr(cond);
+                // Two levels below `require`, so that a continued condition
+                // stands apart from the `else` one level below.
+                self.construct(2, |p| p.expr(cond));
                 if let Some(message) = message {
                     self.clause(end(cond.span), message.span.start as usize, "else");
                     self.space();

@@ -91,18 +91,21 @@ impl Printer<'_> {
                 filter,
                 body,
             } => {
-                self.word_at(start, kind.keyword());
-                self.binding(vars, source);
-                let mut last = source.span.end as usize;
-                if let Some(filter) = filter {
-                    self.clause(last, filter.span.start as usize, "where");
-                    self.space();
-                    self.clause_expr(filter);
-                    last = filter.span.end as usize;
-                }
-                let colon = self.token_after(last, ":");
-                self.soft_break(colon, body.span.start as usize);
-                self.clause_expr(body);
+                // The body hangs below the line the quantifier began on.
+                self.nested(|p| {
+                    p.word_at(start, kind.keyword());
+                    p.binding(vars, source);
+                    let mut last = source.span.end as usize;
+                    if let Some(filter) = filter {
+                        p.clause(last, filter.span.start as usize, "where");
+                        p.space();
+                        p.clause_expr(filter);
+                        last = filter.span.end as usize;
+                    }
+                    let colon = p.token_after(last, ":");
+                    p.soft_break(colon, body.span.start as usize);
+                    p.clause_expr(body);
+                });
             }
             ExprKind::Comprehension {
                 elem,
@@ -118,34 +121,16 @@ impl Printer<'_> {
                     if let Some(filter) = filter {
                         p.clause(source.span.end as usize, filter.span.start as usize, "if");
                         p.space();
-                        p.expr(filter);
+                        p.clause_expr(filter);
                     }
                 });
                 self.word_at(end.saturating_sub(1), "]");
             }
-            ExprKind::If {
-                cond,
-                then,
-                otherwise,
-            } => {
-                self.word_at(start, "if");
-                self.space();
-                self.expr(cond);
-                self.clause(cond.span.end as usize, then.span.start as usize, "then");
-                self.space();
-                self.clause_expr(then);
-                self.clause(
-                    then.span.end as usize,
-                    otherwise.span.start as usize,
-                    "else",
-                );
-                self.space();
-                // `else if` chains stay at one level.
-                if matches!(otherwise.kind, ExprKind::If { .. }) {
-                    self.expr(otherwise);
-                } else {
-                    self.clause_expr(otherwise);
-                }
+            ExprKind::If { .. } => {
+                // An `if` that begins its line has its `then` and `else`
+                // lines aligned with it; elsewhere they hang below.
+                let offset = usize::from(!self.starts_line());
+                self.construct(offset, |p| p.if_chain(e));
             }
             ExprKind::Paren(inner) => {
                 self.word_at(start, "(");
@@ -157,6 +142,34 @@ impl Printer<'_> {
                 let text = self.src().get(start..end).unwrap_or("");
                 self.word_at(start, text);
             }
+        }
+    }
+
+    /// `if c then a else b`, with an `else if` chain written at one level.
+    fn if_chain(&mut self, e: &Expr) {
+        let mut e = e;
+        while let ExprKind::If {
+            cond,
+            then,
+            otherwise,
+        } = &e.kind
+        {
+            self.word_at(e.span.start as usize, "if");
+            self.space();
+            self.clause_expr(cond);
+            self.clause(cond.span.end as usize, then.span.start as usize, "then");
+            self.space();
+            self.clause_expr(then);
+            self.clause(
+                then.span.end as usize,
+                otherwise.span.start as usize,
+                "else",
+            );
+            self.space();
+            if !matches!(otherwise.kind, ExprKind::If { .. }) {
+                self.clause_expr(otherwise);
+            }
+            e = otherwise;
         }
     }
 

@@ -25,9 +25,11 @@
 //!   one break there; elsewhere everything between is joined with single
 //!   spaces. A continued line hangs one level (two spaces) below the line
 //!   where the innermost open construct began: the declaration or body
-//!   line, a bracket kept on one line, or the expression after an operator
-//!   or clause keyword (so `require cond` then `else "message"`, and
-//!   `where a` then `and b` one level further). `else if` chains stay level.
+//!   line, a bracket kept on one line, a quantifier, or the expression
+//!   after an operator or clause keyword (so `where a` then `and b` one
+//!   level further). A `require` condition continues two levels below
+//!   `require`, its `else` one level. An `if` that begins its line has its
+//!   `then`/`else` lines aligned with it, `else if` chains included.
 //! - Comments are copied verbatim (trailing spaces removed). One that ends
 //!   a code line stays at the end of that line; within a paragraph
 //!   (consecutive lines, equally indented) trailing comments line up two

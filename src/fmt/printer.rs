@@ -37,12 +37,11 @@ struct Frame {
     /// Whether the element's first token is written, so further lines hang.
     started: bool,
     /// For each construct still open in the element (brackets kept on one
-    /// line, the expression of a clause): the level of the line it began
-    /// on. A line broken inside hangs one level below the innermost.
+    /// line, the expression of a clause): the level of a line broken inside.
     anchors: Vec<usize>,
-    /// Constructs entered whose first token is not written yet: they are
-    /// anchored on the line that token lands on.
-    entering: usize,
+    /// Constructs entered whose first token is not written yet, with their
+    /// offsets: they are anchored on the line that token lands on.
+    entering: Vec<usize>,
 }
 
 impl Frame {
@@ -56,7 +55,7 @@ impl Frame {
     /// The level of the next line of this element.
     fn next_line_level(&self) -> usize {
         match self.anchors.last() {
-            Some(anchor) => anchor + 1,
+            Some(anchor) => *anchor,
             None => self.level + usize::from(self.started),
         }
     }
@@ -224,11 +223,11 @@ impl<'s> Printer<'s> {
         self.gap = Gap::None;
         self.just_opened = false;
         self.frame.started = true;
-        let entered = std::mem::take(&mut self.frame.entering);
-        let line_level = self.line_level;
-        self.frame
-            .anchors
-            .extend(std::iter::repeat_n(line_level, entered));
+        for offset in std::mem::take(&mut self.frame.entering) {
+            // Never shallower than the construct it is inside.
+            let anchor = (self.line_level + offset).max(self.frame.next_line_level());
+            self.frame.anchors.push(anchor);
+        }
         if self.current().code.is_empty() {
             let indent = INDENT.repeat(self.line_level);
             self.current_mut().code.push_str(&indent);
@@ -305,13 +304,23 @@ impl<'s> Printer<'s> {
     /// of a clause) anchored on the line of its first token: a line broken
     /// inside it hangs one level below that line.
     pub(super) fn nested(&mut self, f: impl FnOnce(&mut Self)) {
-        self.frame.entering += 1;
+        self.construct(1, f);
+    }
+
+    /// Runs `f` as a construct whose broken lines go `offset` levels below
+    /// the line of its first token (0: aligned with it).
+    pub(super) fn construct(&mut self, offset: usize, f: impl FnOnce(&mut Self)) {
+        self.frame.entering.push(offset);
         f(self);
-        if self.frame.entering > 0 {
-            self.frame.entering -= 1;
-        } else {
+        // Still entering: no token was written, so nothing was anchored.
+        if self.frame.entering.pop().is_none() {
             self.frame.anchors.pop();
         }
+    }
+
+    /// Whether the next token will begin a line.
+    pub(super) fn starts_line(&self) -> bool {
+        self.gap >= Gap::Line || self.current().code.is_empty()
     }
 
     /// Whether printing is inside `{...}` of a string (one line, no comments).

@@ -118,6 +118,12 @@ fn clause_expressions_hang_below_their_clause_but_else_if_chains_do_not() {
     assert_eq!(fmt(src), src);
     let chain = "fn f(p) =\n  if a then 1\n  else if b then 2\n  else 3\n";
     assert_eq!(fmt(chain), chain);
+    let inline = "let x = if a then 1\n  else 2\n";
+    assert_eq!(fmt(inline), inline);
+    let require = "control c {\n  require a\n      and b\n    else \"m\"\n}\n";
+    assert_eq!(fmt(require), require);
+    let quantifier = "assert \"a\":\n  all x in xs:\n    x.ok\n";
+    assert_eq!(fmt(quantifier), quantifier);
 }
 
 #[test]
