@@ -311,12 +311,28 @@ fn scan_string(b: &[u8], mut i: usize, nesting: usize) -> Result<usize, usize> {
         match b.get(i) {
             None | Some(b'\n') => return Err(i),
             Some(b'"') => return Ok(i + 1),
-            Some(b'\\') => i += if b.get(i + 1) == Some(&b'\n') { 1 } else { 2 },
+            Some(b'\\') => match unicode_escape_len(b, i) {
+                Some(len) => i += len,
+                None => i += if b.get(i + 1) == Some(&b'\n') { 1 } else { 2 },
+            },
             Some(b'{') if b.get(i + 1) == Some(&b'{') => i += 2,
             Some(b'{') => i = scan_code(b, i + 1, nesting + 1)?,
             Some(_) => i += 1,
         }
     }
+}
+
+/// The length of a `\u{..}` escape at `i` (closed on its line), so that
+/// its braces are not taken for an interpolation.
+fn unicode_escape_len(b: &[u8], i: usize) -> Option<usize> {
+    if b.get(i + 1) != Some(&b'u') || b.get(i + 2) != Some(&b'{') {
+        return None;
+    }
+    let rest = b.get(i + 3..)?;
+    let close = rest
+        .iter()
+        .position(|&c| matches!(c, b'}' | b'"' | b'\n'))?;
+    (rest[close] == b'}').then_some(close + 4)
 }
 
 /// Scans interpolated code from `i` to just past its closing `}`.
@@ -360,7 +376,7 @@ fn segments(body: &str) -> Vec<Segment> {
     let mut i = 0;
     while i < b.len() {
         match b[i] {
-            b'\\' => i += 2,
+            b'\\' => i += unicode_escape_len(b, i).unwrap_or(2),
             b'{' if b.get(i + 1) == Some(&b'{') => i += 2,
             b'{' => {
                 out.push(Segment::Text(start..i));
@@ -674,6 +690,21 @@ mod tests {
     fn doubled_braces_are_text() {
         assert_eq!(kinds(r#""{{x}}""#), vec![Token::Str("{{x}}")]);
         assert_eq!(unescape("{{x}} \\u{41}\\n"), "{x} A\n");
+    }
+
+    #[test]
+    fn unicode_escapes_are_not_interpolations() {
+        let lexed = lex(r#""\u{41}{x}\u{1b}""#, FileId(0));
+        assert!(lexed.diagnostics.is_empty(), "{:?}", lexed.diagnostics);
+        assert_eq!(
+            lexed.tokens.into_iter().map(|t| t.0).collect::<Vec<_>>(),
+            vec![
+                Token::StrBegin(r"\u{41}"),
+                Token::Ident("x"),
+                Token::StrEnd(r"\u{1b}")
+            ]
+        );
+        assert_eq!(unescape(r"\u{41}\u{1b}"), "A\u{1b}");
     }
 
     #[test]

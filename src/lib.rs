@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod escape;
 pub mod eval;
 pub mod facts;
+pub mod fmt;
 pub mod lexer;
 pub mod parser;
 pub mod repl;

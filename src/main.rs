@@ -8,6 +8,7 @@ use onus::Session;
 use onus::check::program::Status;
 use onus::diagnostic::{self, Diagnostic};
 use onus::eval::Options;
+use onus::fmt;
 use onus::report::{self, Gate, Run, text::Style};
 use onus::value::{Word, WordClass};
 use std::io::{IsTerminal, Write};
@@ -38,6 +39,8 @@ enum Command {
     /// Explore facts and try declarations interactively (reads standard
     /// input line by line, without prompts, when it is not a terminal).
     Repl(ReplArgs),
+    /// Rewrite policies in the canonical layout (comments kept).
+    Fmt(FmtArgs),
 }
 
 #[derive(clap::Args)]
@@ -131,6 +134,17 @@ struct CheckArgs {
     explain: bool,
     #[command(flatten)]
     limits: Limits,
+}
+
+#[derive(clap::Args)]
+struct FmtArgs {
+    /// Write nothing; list the files that would change and exit 1 if any.
+    #[arg(long)]
+    check: bool,
+    /// Policy files or directories (every .onus file below them); - formats
+    /// standard input to standard output.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -371,6 +385,21 @@ fn test(args: TestArgs) -> i32 {
     i32::from(below || results.iter().any(|r| !r.passed()))
 }
 
+fn fmt(args: FmtArgs) -> i32 {
+    let options = fmt::files::Options {
+        check: args.check,
+        color: color_for(std::io::stderr().is_terminal()),
+    };
+    let mut streams = fmt::files::Streams {
+        stdin: &mut std::io::stdin().lock(),
+        stdout: &mut std::io::stdout().lock(),
+        stderr: &mut std::io::stderr().lock(),
+    };
+    let status = fmt::files::run(&args.paths, options, &mut streams);
+    let _ = streams.stdout.flush();
+    i32::from(status.exit_code())
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -391,6 +420,7 @@ fn main() -> ExitCode {
                 paths: args.paths,
                 facts: args.facts,
             }),
+            Command::Fmt(args) => fmt(args),
         });
     let code = match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,

@@ -368,7 +368,7 @@ fn is_check_code(code: &str) -> bool {
     matches!(code.as_bytes().first(), Some(b'N' | b'T' | b'O' | b'W'))
 }
 
-fn collect_onus_files(dir: &Path, out: &mut Vec<PathBuf>) {
+pub(crate) fn collect_onus_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };

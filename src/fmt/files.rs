@@ -1,0 +1,194 @@
+//! The `onus fmt` command over files: paths (`-` for standard input) in;
+//! files rewritten in place, or with `check` the names of those that would
+//! change; an exit status out. A file is replaced atomically (a temporary
+//! file beside it, then a rename) and never touched when it does not parse.
+
+use super::format_source;
+use crate::diagnostic::{self, Diagnostic};
+use crate::session::{collect_onus_files, display_name, io_reason};
+use crate::source::{Origin, SourceMap};
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// The name standard input goes by in messages and in `--check` output.
+const STDIN_NAME: &str = "<stdin>";
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Write nothing; list the files that would change.
+    pub check: bool,
+    /// Colour the rendered diagnostics.
+    pub color: bool,
+}
+
+/// How a run went; the worst file decides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    /// Everything is formatted (now, or already).
+    Clean,
+    /// With `check`: some file would change.
+    WouldChange,
+    /// Some file could not be read, parsed or written.
+    Failed,
+}
+
+impl Status {
+    /// The process exit code: 0, 1 or 2 (SPEC §6).
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Status::Clean => 0,
+            Status::WouldChange => 1,
+            Status::Failed => 2,
+        }
+    }
+}
+
+/// Where the command reads and writes, so tests can run it in memory.
+pub struct Streams<'a> {
+    pub stdin: &'a mut dyn Read,
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
+}
+
+/// Formats every path: a file, every `.onus` file below a directory, or
+/// standard input for `-` (written formatted to standard output).
+pub fn run(paths: &[PathBuf], options: Options, streams: &mut Streams<'_>) -> Status {
+    let mut status = Status::Clean;
+    for path in paths {
+        let outcome = if path.as_os_str() == "-" {
+            format_stdin(options, streams)
+        } else if path.is_dir() {
+            let mut files = Vec::new();
+            collect_onus_files(path, &mut files);
+            files.sort();
+            files
+                .iter()
+                .map(|file| format_file(file, options, streams))
+                .max()
+                .unwrap_or(Status::Clean)
+        } else {
+            format_file(path, options, streams)
+        };
+        status = status.max(outcome);
+    }
+    status
+}
+
+fn format_file(path: &Path, options: Options, streams: &mut Streams<'_>) -> Status {
+    let name = display_name(path);
+    let text = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let message = format!("cannot read policy {name}: {}", io_reason(&e));
+            return fail(Diagnostic::error("F001", message), options, streams);
+        }
+    };
+    let Ok(text) = String::from_utf8(text) else {
+        let message = format!("policy file {name} is not valid UTF-8");
+        return fail(Diagnostic::error("F003", message), options, streams);
+    };
+    let mut sources = SourceMap::default();
+    let file = sources.add(Origin::Path(path.to_path_buf()), name.clone(), text);
+    let text = &sources.get(file).text;
+    let formatted = match format_source(text, file) {
+        Ok(formatted) => formatted,
+        Err(diagnostics) => return report(&diagnostics, &sources, options, streams),
+    };
+    if formatted == *text {
+        return Status::Clean;
+    }
+    if options.check {
+        // A closed pipe is not worth an error; the exit code still tells.
+        let _ = writeln!(streams.stdout, "{name}");
+        return Status::WouldChange;
+    }
+    match write_atomically(path, &formatted) {
+        Ok(()) => Status::Clean,
+        Err(e) => {
+            let message = format!("cannot write {name}: {}", io_reason(&e));
+            fail(Diagnostic::error("F020", message), options, streams)
+        }
+    }
+}
+
+fn format_stdin(options: Options, streams: &mut Streams<'_>) -> Status {
+    let mut bytes = Vec::new();
+    if let Err(e) = streams.stdin.read_to_end(&mut bytes) {
+        let message = format!("cannot read standard input: {}", io_reason(&e));
+        return fail(Diagnostic::error("F001", message), options, streams);
+    }
+    let Ok(text) = String::from_utf8(bytes) else {
+        return fail(
+            Diagnostic::error("F003", "standard input is not valid UTF-8"),
+            options,
+            streams,
+        );
+    };
+    let mut sources = SourceMap::default();
+    let file = sources.add(Origin::Memory(STDIN_NAME.into()), STDIN_NAME.into(), text);
+    let text = &sources.get(file).text;
+    match format_source(text, file) {
+        Err(diagnostics) => report(&diagnostics, &sources, options, streams),
+        Ok(formatted) if options.check => {
+            if formatted == *text {
+                Status::Clean
+            } else {
+                let _ = writeln!(streams.stdout, "{STDIN_NAME}");
+                Status::WouldChange
+            }
+        }
+        Ok(formatted) => {
+            let _ = streams.stdout.write_all(formatted.as_bytes());
+            Status::Clean
+        }
+    }
+}
+
+fn fail(d: Diagnostic, options: Options, streams: &mut Streams<'_>) -> Status {
+    report(&[d], &SourceMap::default(), options, streams)
+}
+
+fn report(
+    diagnostics: &[Diagnostic],
+    sources: &SourceMap,
+    options: Options,
+    streams: &mut Streams<'_>,
+) -> Status {
+    let rendered = diagnostic::render(diagnostics, sources, options.color);
+    let _ = streams.stderr.write_all(rendered.as_bytes());
+    Status::Failed
+}
+
+/// Replaces the file's contents so that a reader sees the old text or the
+/// new, never a mix: the new text goes to a temporary file in the same
+/// directory, which is then renamed over the original. A symbolic link is
+/// followed: the file it points to is rewritten.
+fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
+    let target = fs::canonicalize(path)?;
+    let (Some(dir), Some(file_name)) = (target.parent(), target.file_name()) else {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a file path",
+        ));
+    };
+    let temporary = dir.join(format!(
+        ".{}.{}.onus-fmt",
+        file_name.to_string_lossy(),
+        std::process::id()
+    ));
+    let written = (|| {
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)?;
+        file.write_all(text.as_bytes())?;
+        file.set_permissions(fs::metadata(&target)?.permissions())?;
+        file.sync_all()?;
+        fs::rename(&temporary, &target)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    written
+}
