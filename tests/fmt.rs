@@ -96,8 +96,8 @@ fn formatting_every_shipped_policy_is_idempotent_and_keeps_the_tree() {
 }
 
 #[test]
-fn the_shipped_standard_library_is_formatted() {
-    let out = onus(&["fmt", "--check", "stdlib"]);
+fn shipped_policies_are_formatted() {
+    let out = onus(&["fmt", "--check", "stdlib", "examples", "grammar", "bench"]);
     assert_eq!(
         out.status.code(),
         Some(0),
