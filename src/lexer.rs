@@ -12,6 +12,11 @@ use std::ops::Range;
 /// hostile input cannot exhaust the stack.
 const MAX_STRING_NESTING: usize = 16;
 
+/// Syntax diagnostics kept per file (lexer and parser together). Garbage
+/// can hold an error per byte; past this many, only a count is kept, so
+/// memory and output stay proportional to what a reader can use.
+pub const MAX_SYNTAX_ERRORS: usize = 100;
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub enum LexError {
     #[default]
@@ -21,6 +26,8 @@ pub enum LexError {
     InvalidDate,
     UnknownDurationUnit,
     UnterminatedString,
+    /// Interpolations nested more than `MAX_STRING_NESTING` deep.
+    NestedTooDeep,
 }
 
 #[derive(Logos, Clone, Debug, PartialEq)]
@@ -295,21 +302,42 @@ fn lex_string<'s>(lex: &mut logos::Lexer<'s, Token<'s>>) -> Result<&'s str, LexE
             let slice = lex.slice();
             Ok(&slice[1..slice.len() - 1])
         }
-        Err(end) => {
-            lex.bump(end);
+        Err(stop) if stop.too_deep => {
+            // The rest of the line belongs to the refused string: lexing it
+            // as code would only report follow-on errors.
+            let line_end = rest[stop.at..]
+                .find('\n')
+                .map_or(rest.len(), |n| stop.at + n);
+            lex.bump(line_end);
+            Err(LexError::NestedTooDeep)
+        }
+        Err(stop) => {
+            lex.bump(stop.at);
             Err(LexError::UnterminatedString)
         }
     }
 }
 
+/// Where and why a string literal could not be scanned to its end.
+struct Stop {
+    at: usize,
+    too_deep: bool,
+}
+
 /// Scans a string body that starts at `i` (just after the opening quote).
-/// Returns the index just past the closing quote, or `Err(index)` of the end
-/// of the line where it was left unterminated. Only ever stops on ASCII
-/// bytes, so returned indices are character boundaries.
-fn scan_string(b: &[u8], mut i: usize, nesting: usize) -> Result<usize, usize> {
+/// Returns the index just past the closing quote, or where it stopped: the
+/// end of the line where it was left unterminated, or the interpolation
+/// that nests too deep. Only ever stops on ASCII bytes, so returned indices
+/// are character boundaries.
+fn scan_string(b: &[u8], mut i: usize, nesting: usize) -> Result<usize, Stop> {
     loop {
         match b.get(i) {
-            None | Some(b'\n') => return Err(i),
+            None | Some(b'\n') => {
+                return Err(Stop {
+                    at: i,
+                    too_deep: false,
+                });
+            }
             Some(b'"') => return Ok(i + 1),
             Some(b'\\') => match unicode_escape_len(b, i) {
                 Some(len) => i += len,
@@ -336,14 +364,22 @@ fn unicode_escape_len(b: &[u8], i: usize) -> Option<usize> {
 }
 
 /// Scans interpolated code from `i` to just past its closing `}`.
-fn scan_code(b: &[u8], mut i: usize, nesting: usize) -> Result<usize, usize> {
+fn scan_code(b: &[u8], mut i: usize, nesting: usize) -> Result<usize, Stop> {
     if nesting > MAX_STRING_NESTING {
-        return Err(i);
+        return Err(Stop {
+            at: i,
+            too_deep: true,
+        });
     }
     let mut depth = 1usize;
     loop {
         match b.get(i) {
-            None | Some(b'\n') => return Err(i),
+            None | Some(b'\n') => {
+                return Err(Stop {
+                    at: i,
+                    too_deep: false,
+                });
+            }
             Some(b'"') => i = scan_string(b, i + 1, nesting)?,
             Some(b'{') => {
                 depth += 1;
@@ -398,7 +434,20 @@ pub struct Lexed<'src> {
     pub tokens: Vec<(Token<'src>, Range<usize>)>,
     /// Every comment, doc comments included, for the formatter.
     pub comments: Vec<Range<usize>>,
+    /// The first `MAX_SYNTAX_ERRORS` diagnostics.
     pub diagnostics: Vec<Diagnostic>,
+    /// Diagnostics found beyond those, counted only.
+    pub suppressed: usize,
+}
+
+impl Lexed<'_> {
+    fn report(&mut self, d: Diagnostic) {
+        if self.diagnostics.len() < MAX_SYNTAX_ERRORS {
+            self.diagnostics.push(d);
+        } else {
+            self.suppressed += 1;
+        }
+    }
 }
 
 pub fn lex(src: &str, file: FileId) -> Lexed<'_> {
@@ -406,6 +455,7 @@ pub fn lex(src: &str, file: FileId) -> Lexed<'_> {
         tokens: Vec::new(),
         comments: Vec::new(),
         diagnostics: Vec::new(),
+        suppressed: 0,
     };
     lex_into(src, 0, file, &mut lexed);
     drop_orphan_docs(&mut lexed.tokens);
@@ -443,7 +493,7 @@ fn lex_into<'src>(src: &'src str, base: usize, file: FileId, out: &mut Lexed<'sr
             }
             Ok(tok) => out.tokens.push((tok, abs)),
             Err(err) => {
-                out.diagnostics.push(lex_diagnostic(
+                out.report(lex_diagnostic(
                     &err,
                     lexer.slice(),
                     Span::new(file, abs.clone()),
@@ -492,7 +542,7 @@ fn push_string<'src>(
             }
             Segment::Code(r) => {
                 if body[r.clone()].trim().is_empty() {
-                    out.diagnostics.push(
+                    out.report(
                         Diagnostic::error("P004", "empty interpolation `{}` in string")
                             .with_label(
                                 Span::new(file, body_base + r.start - 1..body_base + r.end + 1),
@@ -519,7 +569,7 @@ fn check_text(text: &str, base: usize, file: FileId, out: &mut Lexed<'_>) {
             b'\\' => match unescape_one(&text[i + 1..]) {
                 Ok((_, len)) => i += 1 + len,
                 Err(len) => {
-                    out.diagnostics.push(
+                    out.report(
                         Diagnostic::error("P003", "invalid escape sequence in string")
                             .with_label(Span::new(file, base + i..base + i + 1 + len), "not a valid escape")
                             .with_help(r#"valid escapes are \" \\ \n \t \r and \u{HEX}; write `{{` and `}}` for braces"#),
@@ -529,7 +579,7 @@ fn check_text(text: &str, base: usize, file: FileId, out: &mut Lexed<'_>) {
             },
             b'{' | b'}' if b.get(i + 1) == Some(&b[i]) => i += 2,
             b'}' => {
-                out.diagnostics.push(
+                out.report(
                     Diagnostic::error("P003", "unmatched `}` in string").with_label(
                         Span::new(file, base + i..base + i + 1),
                         "write `}}` for a literal brace",
@@ -631,6 +681,14 @@ fn lex_diagnostic(err: &LexError, slice: &str, span: Span) -> Diagnostic {
             "unterminated string".into(),
             "this string has no closing quote on its line",
             None,
+        ),
+        LexError::NestedTooDeep => (
+            "P005",
+            format!(
+                "nesting too deep: string interpolations nest more than {MAX_STRING_NESTING} levels"
+            ),
+            "too deep here",
+            Some("build the inner strings with `let` first"),
         ),
     };
     let d = Diagnostic::error(code, message).with_label(span, label);

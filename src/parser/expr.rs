@@ -1,13 +1,45 @@
 //! Expression grammar: tokens in, `ast::Expr` out, with the precedence of
-//! SPEC §3 (Pratt parsing); every node spans its whole source text.
+//! SPEC §3 (Pratt parsing); every node spans its whole source text. Nested
+//! expressions recurse, so the recursion is counted: deeper than
+//! `MAX_EXPR_DEPTH` stops the parse (see [`nesting_overflow`]).
 
-use super::{Extra, ParserInput};
+use super::{Extra, MAX_EXPR_DEPTH, Nesting, ParserInput};
 use crate::ast::*;
 use crate::lexer::{Token, duration_seconds, unescape};
 use crate::source::{FileId, Span};
 use chumsky::input::MapExtra;
 use chumsky::pratt::{infix, left, postfix, prefix};
 use chumsky::prelude::*;
+
+/// `inner`, counted as one more level of nesting in the parser's state;
+/// past `MAX_EXPR_DEPTH` it fails at once and records where. Such text
+/// would be refused after parsing anyway; stopping at the limit keeps
+/// hostile input (thousands of `if … else if …`, quantifiers or nested
+/// interpolations, none needing a bracket) from costing a stack frame and
+/// a heap segment per level.
+fn counted<'t, 's: 't, I: ParserInput<'t, 's>>(
+    inner: impl Parser<'t, I, Expr, Extra<'t, 's>> + Clone,
+) -> impl Parser<'t, I, Expr, Extra<'t, 's>> + Clone {
+    empty()
+        .try_map_with(|(), e| {
+            let at: SimpleSpan = e.span();
+            let nesting: &mut Nesting = e.state();
+            if nesting.depth >= MAX_EXPR_DEPTH {
+                nesting.overflow.get_or_insert(at.start);
+                return Err(Rich::custom(at, "nesting too deep"));
+            }
+            nesting.depth += 1;
+            Ok(())
+        })
+        .ignore_then(inner)
+        // `try_map_with` runs in every parsing mode, so the count always
+        // comes back down after a success; failures rewind it.
+        .try_map_with(|expr, e| {
+            let nesting: &mut Nesting = e.state();
+            nesting.depth = nesting.depth.saturating_sub(1);
+            Ok(expr)
+        })
+}
 
 pub(super) fn to_span(file: FileId, s: SimpleSpan) -> Span {
     Span::new(file, s.into_range())
@@ -93,6 +125,7 @@ pub(super) fn expr<'t, 's: 't, I: ParserInput<'t, 's>>(
     file: FileId,
 ) -> impl Parser<'t, I, Expr, Extra<'t, 's>> + Clone {
     recursive(move |expr| {
+        let expr = counted(expr);
         let literal = select! {
             Token::Int(n) => ExprKind::Int(n),
             Token::Float(x) => ExprKind::Float(x),

@@ -14,7 +14,31 @@ use chumsky::input::{Stream, ValueInput};
 use chumsky::prelude::*;
 use std::ops::Range;
 
-pub(crate) type Extra<'t, 's> = extra::Err<Rich<'t, Token<'s>>>;
+pub(crate) type Extra<'t, 's> = extra::Full<Rich<'t, Token<'s>>, Nesting, ()>;
+
+/// The parser's state: how deeply expressions nest at this point of the
+/// parse, and the byte offset where they first nested too deeply. Every
+/// backtrack restores the depth (it is the inspector's checkpoint), so the
+/// count is exact whichever alternatives were tried.
+#[derive(Default)]
+pub(crate) struct Nesting {
+    depth: usize,
+    overflow: Option<usize>,
+}
+
+impl<'t, I: chumsky::input::Input<'t>> chumsky::inspector::Inspector<'t, I> for Nesting {
+    type Checkpoint = usize;
+
+    fn on_token(&mut self, _: &I::Token) {}
+
+    fn on_save<'p>(&self, _: &chumsky::input::Cursor<'t, 'p, I>) -> usize {
+        self.depth
+    }
+
+    fn on_rewind<'p>(&mut self, marker: &chumsky::input::Checkpoint<'t, 'p, I, usize>) {
+        self.depth = *marker.inspector();
+    }
+}
 
 pub(crate) trait ParserInput<'t, 's: 't>:
     ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>
@@ -25,10 +49,21 @@ impl<'t, 's: 't, T: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>> Parser
 {
 }
 
+/// The stack the parser may need: nesting up to the limits below costs
+/// tens of kilobytes per level in an unoptimised build. A caller with less
+/// left (a test thread, an embedding) gets a fresh stack of twice this.
+const PARSER_STACK: usize = 32 << 20;
+
+/// Runs `parse` where at least `PARSER_STACK` bytes of stack are free.
+fn with_stack<T>(parse: impl FnOnce() -> T) -> T {
+    stacker::maybe_grow(PARSER_STACK, 2 * PARSER_STACK, parse)
+}
+
 /// Deepest bracket nesting accepted; checked on tokens before parsing.
 pub const MAX_BRACKET_DEPTH: usize = 64;
 /// Deepest expression accepted; checked on the tree after parsing.
 pub const MAX_EXPR_DEPTH: usize = 160;
+pub use crate::lexer::MAX_SYNTAX_ERRORS;
 
 pub struct Parsed {
     pub module: Module,
@@ -41,30 +76,38 @@ pub struct Parsed {
 }
 
 pub fn parse_module(src: &str, file: FileId) -> Parsed {
+    with_stack(|| parse_module_here(src, file))
+}
+
+fn parse_module_here(src: &str, file: FileId) -> Parsed {
     let lexed = lex(src, file);
     let mut diagnostics = lexed.diagnostics;
+    let mut hidden = lexed.suppressed;
     let mut incomplete = false;
     let mut module = Module { items: Vec::new() };
     if let Some(too_deep) = check_brackets(&lexed.tokens, file) {
         diagnostics.push(too_deep);
     } else {
         let ranges: Vec<Range<usize>> = lexed.tokens.iter().map(|(_, r)| r.clone()).collect();
+        let mut nesting = Nesting::default();
         let (items, errors) = decl::module(file)
-            .parse(stream(lexed.tokens, src.len()))
+            .parse_with_state(stream(lexed.tokens, src.len()), &mut nesting)
             .into_output_errors();
-        incomplete = !errors.is_empty() && errors.iter().all(|e| e.found().is_none());
-        diagnostics.extend(
-            errors
-                .iter()
-                .filter_map(|e| syntax_error(e, file, src, &ranges)),
-        );
-        module.items = items.unwrap_or_default();
-        for item in &mut module.items {
-            for e in item.exprs_mut() {
-                limit_depth(e, &mut diagnostics);
+        if let Some(at) = nesting.overflow {
+            // What parsed around the overflow is unreliable: report only it.
+            diagnostics.push(too_deep(token_at(file, &ranges, at), "expressions nest"));
+        } else {
+            incomplete = !errors.is_empty() && errors.iter().all(|e| e.found().is_none());
+            hidden += add_syntax_errors(&mut diagnostics, &errors, file, src, &ranges);
+            module.items = items.unwrap_or_default();
+            for item in &mut module.items {
+                for e in item.exprs_mut() {
+                    limit_depth(e, &mut diagnostics);
+                }
             }
         }
     }
+    limit_count(&mut diagnostics, hidden);
     Parsed {
         module,
         comments: lexed.comments,
@@ -75,27 +118,35 @@ pub fn parse_module(src: &str, file: FileId) -> Parsed {
 
 /// Parses a single expression (REPL input, `:type`).
 pub fn parse_expr(src: &str, file: FileId) -> (Option<Expr>, Vec<Diagnostic>, bool) {
+    with_stack(|| parse_expr_here(src, file))
+}
+
+fn parse_expr_here(src: &str, file: FileId) -> (Option<Expr>, Vec<Diagnostic>, bool) {
     let lexed = lex(src, file);
     let mut diagnostics = lexed.diagnostics;
+    let lexed_suppressed = lexed.suppressed;
     if let Some(too_deep) = check_brackets(&lexed.tokens, file) {
         diagnostics.push(too_deep);
         return (None, diagnostics, false);
     }
     let ranges: Vec<Range<usize>> = lexed.tokens.iter().map(|(_, r)| r.clone()).collect();
+    let mut nesting = Nesting::default();
     let (parsed, errors) = expr::expr(file)
         .then_ignore(end())
-        .parse(stream(lexed.tokens, src.len()))
+        .parse_with_state(stream(lexed.tokens, src.len()), &mut nesting)
         .into_output_errors();
+    if let Some(at) = nesting.overflow {
+        diagnostics.push(too_deep(token_at(file, &ranges, at), "expressions nest"));
+        return (None, diagnostics, false);
+    }
     let incomplete = !errors.is_empty() && errors.iter().all(|e| e.found().is_none());
-    diagnostics.extend(
-        errors
-            .iter()
-            .filter_map(|e| syntax_error(e, file, src, &ranges)),
-    );
+    let hidden =
+        lexed_suppressed + add_syntax_errors(&mut diagnostics, &errors, file, src, &ranges);
     let parsed = parsed.map(|mut e| {
         limit_depth(&mut e, &mut diagnostics);
         e
     });
+    limit_count(&mut diagnostics, hidden);
     (parsed, diagnostics, incomplete)
 }
 
@@ -112,9 +163,24 @@ fn stream<'s>(tokens: Vec<(Token<'s>, Range<usize>)>, len: usize) -> impl Parser
         .map(SimpleSpan::from(len..len), |(t, s)| (t, s))
 }
 
+/// Refuses, before parsing, brackets nested more than `MAX_BRACKET_DEPTH`
+/// and runs of prefix operators (`not not …`, `- - …`) longer than
+/// `MAX_EXPR_DEPTH`: the parser recurses once per operator of a run
+/// without passing through the nesting count of `expr`.
 fn check_brackets(tokens: &[(Token<'_>, Range<usize>)], file: FileId) -> Option<Diagnostic> {
     let mut depth = 0usize;
+    let mut prefix_run = 0usize;
     for (t, r) in tokens {
+        prefix_run = match t {
+            Token::Not | Token::Minus => prefix_run + 1,
+            _ => 0,
+        };
+        if prefix_run > MAX_EXPR_DEPTH {
+            return Some(too_deep(
+                Span::new(file, r.clone()),
+                "prefix operators nest",
+            ));
+        }
         match t {
             Token::LParen | Token::LBracket | Token::LBrace => {
                 depth += 1;
@@ -127,6 +193,12 @@ fn check_brackets(tokens: &[(Token<'_>, Range<usize>)], file: FileId) -> Option<
         }
     }
     None
+}
+
+/// The span of the token that starts at or after a byte offset.
+fn token_at(file: FileId, tokens: &[Range<usize>], offset: usize) -> Span {
+    let i = tokens.partition_point(|r| r.start < offset);
+    Span::new(file, tokens.get(i).cloned().unwrap_or(offset..offset))
 }
 
 fn too_deep(span: Span, what: &str) -> Diagnostic {
@@ -152,12 +224,61 @@ fn limit_depth(e: &mut Expr, diagnostics: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Adds the parser's errors to the lexer's, converting only as many as
+/// can be shown (chumsky reports them in order, so the earliest); returns
+/// how many were left out.
+fn add_syntax_errors(
+    diagnostics: &mut Vec<Diagnostic>,
+    errors: &[Rich<'_, Token<'_>>],
+    file: FileId,
+    src: &str,
+    ranges: &[Range<usize>],
+) -> usize {
+    let mut reported = errors.iter().filter(|e| is_reported(e));
+    diagnostics.extend(
+        reported
+            .by_ref()
+            .take(MAX_SYNTAX_ERRORS)
+            .filter_map(|e| syntax_error(e, file, src, ranges)),
+    );
+    reported.count()
+}
+
+/// Keeps the `MAX_SYNTAX_ERRORS` earliest syntax diagnostics and says how
+/// many more there were, so that garbage input costs neither unbounded
+/// memory nor pages of output.
+fn limit_count(diagnostics: &mut Vec<Diagnostic>, mut hidden: usize) {
+    diagnostics.sort_by_key(|d| d.primary_span().map(|s| (s.start, s.end)));
+    if diagnostics.len() > MAX_SYNTAX_ERRORS {
+        hidden += diagnostics.len() - MAX_SYNTAX_ERRORS;
+        diagnostics.truncate(MAX_SYNTAX_ERRORS);
+    }
+    if hidden == 0 {
+        return;
+    }
+    let mut d = Diagnostic::error(
+        "P006",
+        format!("too many syntax errors: {hidden} more in this file are not shown"),
+    )
+    .with_help("fix the errors above first; is this really an onus policy?");
+    if let Some(last) = diagnostics.last().and_then(Diagnostic::primary_span) {
+        d = d.with_label(last, "errors after this one are not shown");
+    }
+    diagnostics.push(d);
+}
+
 /// Operators that could always continue an expression: listing them in
 /// "expected ..." only hides the token that was really missing.
 const CONTINUATIONS: &[&str] = &[
     "`!=`", "`%`", "`*`", "`+`", "`-`", "`.`", "`/`", "`<=`", "`<`", "`==`", "`>=`", "`>`", "`??`",
     "`[`", "`and`", "`in`", "`or`", "`?`", "`(`",
 ];
+
+/// Whether a parser error is worth reporting: an invalid token was
+/// already reported by the lexer.
+fn is_reported(e: &Rich<'_, Token<'_>>) -> bool {
+    !matches!(e.found(), Some(Token::Error))
+}
 
 /// Converts a chumsky error. When the unexpected token starts a later line,
 /// the error is placed after the previous token, where the text is missing.
@@ -167,8 +288,7 @@ fn syntax_error(
     src: &str,
     tokens: &[Range<usize>],
 ) -> Option<Diagnostic> {
-    // An invalid token was already reported by the lexer.
-    if matches!(e.found(), Some(Token::Error)) {
+    if !is_reported(e) {
         return None;
     }
     let found = match e.found() {
@@ -203,7 +323,11 @@ fn syntax_error(
         None => "input ends here".to_string(),
     };
     let at = e.span().into_range();
-    let previous = tokens.iter().take_while(|r| r.end <= at.start).last();
+    // Tokens are in source order: a binary search keeps many errors linear.
+    let previous = tokens
+        .partition_point(|r| r.end <= at.start)
+        .checked_sub(1)
+        .and_then(|i| tokens.get(i));
     let mut d = match previous {
         Some(prev)
             if src
@@ -244,5 +368,58 @@ mod tests {
         let parsed = parse_module(src, FileId(0));
         assert!(parsed.diagnostics.is_empty(), "{:#?}", parsed.diagnostics);
         assert_eq!(parsed.module.items.len(), 14);
+    }
+
+    fn codes(src: &str) -> Vec<&'static str> {
+        parse_module(src, FileId(0))
+            .diagnostics
+            .iter()
+            .map(|d| d.code)
+            .collect()
+    }
+
+    /// Deep nesting without a single bracket: each is refused with one
+    /// diagnostic, found without recursing ten thousand levels (this runs
+    /// on the test harness's small thread stack).
+    #[test]
+    fn deep_unbracketed_nesting_is_one_diagnostic() {
+        let n = 10_000;
+        let chains = [
+            format!("let x = {}1", "if true then 1 else ".repeat(n)),
+            format!("let x = {}true", "all a in [1]: ".repeat(n)),
+            format!("let x = {}true", "none a, b in {}: ".repeat(n)),
+            format!("let x = {}true", "not ".repeat(n)),
+            format!("let x = {}1", "- ".repeat(n)),
+            format!("let x = {}1{}", "\"{".repeat(n), "}\"".repeat(n)),
+        ];
+        for src in &chains {
+            assert_eq!(codes(src), ["P005"], "{}", &src[..40]);
+            let (expr, diagnostics, _) = parse_expr(&src[8..], FileId(0));
+            assert!(expr.is_none() || diagnostics.iter().any(|d| d.code == "P005"));
+        }
+    }
+
+    /// The count refuses nothing that the depth check after parsing
+    /// accepts: nesting just below the limit parses cleanly.
+    #[test]
+    fn nesting_below_the_limit_parses() {
+        let n = MAX_EXPR_DEPTH - 10;
+        let ifs = format!("let x = {}1", "if true then 1 else ".repeat(n));
+        let quantifiers = format!("let x = {}true", "all a in [1]: ".repeat(n));
+        let nots = format!("let x = {}true", "not ".repeat(n));
+        for src in [ifs, quantifiers, nots] {
+            assert_eq!(codes(&src), Vec::<&str>::new());
+        }
+    }
+
+    #[test]
+    fn garbage_reports_a_bounded_number_of_errors() {
+        let parsed = parse_module(&"$ ".repeat(50_000), FileId(0));
+        assert_eq!(parsed.diagnostics.len(), MAX_SYNTAX_ERRORS + 1);
+        let last = &parsed.diagnostics[MAX_SYNTAX_ERRORS];
+        assert_eq!(last.code, "P006");
+        assert!(last.message.contains("49900 more"), "{}", last.message);
+        let parsed = parse_module(&"let = ".repeat(50_000), FileId(0));
+        assert!(parsed.diagnostics.len() <= MAX_SYNTAX_ERRORS + 1);
     }
 }
