@@ -154,22 +154,26 @@ pub fn render(diags: &[Diagnostic], map: &SourceMap, color: bool) -> String {
                 d.at.as_ref()
                     .map(|(f, l, c)| format!("\n   --> {f}:{l}:{c}"))
                     .unwrap_or_default();
-            let help = d
-                .help
-                .as_deref()
-                .map(|h| format!("\n  help: {h}"))
-                .unwrap_or_default();
-            out.extend_from_slice(
-                format!(
-                    "{}[{}]: {}{at}{help}\n",
-                    d.severity.as_str(),
-                    d.code,
-                    d.message
-                )
-                .as_bytes(),
-            );
+            out.extend_from_slice(plain(d, &at).as_bytes());
             continue;
         };
+        if let Some(long) = d
+            .labels
+            .iter()
+            .map(|l| map.get(l.span.file).line_len(l.span.start))
+            .find(|&len| len > MAX_EXCERPT_LINE)
+        {
+            // An excerpt of a line this long (minified or garbage input)
+            // would be the whole line, once per diagnostic on it.
+            let file = map.get(primary.file);
+            let (line, column) = file.line_col(primary.start);
+            let at = format!(
+                "\n   --> {}:{line}:{column}: {}\n   (the line is {long} bytes long; not shown)",
+                file.name, d.labels[0].message
+            );
+            out.extend_from_slice(plain(d, &at).as_bytes());
+            continue;
+        }
         let config = Config::new()
             .with_index_type(IndexType::Byte)
             .with_color(color);
@@ -198,6 +202,24 @@ pub fn render(diags: &[Diagnostic], map: &SourceMap, color: bool) -> String {
         }
     }
     escape::terminal_block(&String::from_utf8_lossy(&out)).into_owned()
+}
+
+/// Longest source line, in bytes, quoted in a rendered diagnostic.
+const MAX_EXCERPT_LINE: usize = 1000;
+
+/// A diagnostic without a source excerpt: header, location, help.
+fn plain(d: &Diagnostic, at: &str) -> String {
+    let help = d
+        .help
+        .as_deref()
+        .map(|h| format!("\n  help: {h}"))
+        .unwrap_or_default();
+    format!(
+        "{}[{}]: {}{at}{help}\n",
+        d.severity.as_str(),
+        d.code,
+        d.message
+    )
 }
 
 /// The diagnostic with every span inside its file and on character
@@ -254,4 +276,37 @@ pub fn to_json(d: &Diagnostic, map: &SourceMap) -> serde_json::Value {
         obj.insert("help".into(), help.clone().into());
     }
     serde_json::Value::Object(obj)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Origin;
+
+    fn rendered(text: String, at: usize) -> String {
+        let mut map = SourceMap::default();
+        let file = map.add(Origin::Memory("x".into()), "x.onus".into(), text);
+        let d = Diagnostic::error("P001", "unexpected character `$`")
+            .with_label(Span::new(file, at..at + 1), "not part of the language");
+        render(&[d], &map, false)
+    }
+
+    #[test]
+    fn short_lines_are_quoted() {
+        let out = rendered("let x = $\n".into(), 8);
+        assert!(out.contains("let x = $"), "{out}");
+    }
+
+    /// A minified or garbage line is not repeated under every diagnostic
+    /// on it: the location is given instead.
+    #[test]
+    fn long_lines_are_not_quoted() {
+        let line = format!("let x = {}$", "1 + ".repeat(2_000));
+        let at = line.len() - 1;
+        let out = rendered(format!("// first\n{line}\n"), 9 + at);
+        assert!(out.len() < 500, "{out}");
+        assert!(out.contains(&format!("--> x.onus:2:{}", at + 1)), "{out}");
+        assert!(out.contains("not part of the language"), "{out}");
+        assert!(out.contains(&format!("the line is {} bytes long", line.len())));
+    }
 }

@@ -77,6 +77,17 @@ impl SourceFile {
         self.text.get(span.range()).unwrap_or("")
     }
 
+    /// Length in bytes of the line holding a byte offset, newline excluded.
+    pub fn line_len(&self, offset: u32) -> usize {
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.line_starts[line - 1] as usize;
+        let end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |&next| next as usize - 1);
+        end.saturating_sub(start)
+    }
+
     pub fn dir(&self) -> Option<&Path> {
         match &self.origin {
             Origin::Path(p) => p.parent(),
