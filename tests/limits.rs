@@ -1,0 +1,105 @@
+//! The evaluation budget against hostile facts: a policy and generated
+//! facts in, through the library API; each case must stop with the L001
+//! diagnostic that names the control and the `--max-steps` flag, quickly,
+//! instead of running for as long as the facts make it.
+
+use onus::Session;
+use onus::check::program::Status;
+use onus::eval::{Options, Outcome};
+
+fn options(max_steps: Option<u64>) -> Options {
+    Options {
+        now: jiff::civil::date(2026, 11, 22),
+        max_steps,
+        timeout: None,
+        jobs: Some(1),
+    }
+}
+
+/// Runs one control, `require`d over every subject of `facts.xs`.
+fn run(require: &str, facts: String, max_steps: Option<u64>) -> Outcome {
+    let policy = format!(
+        "use std\nservice s: iaas {{}}\ncontrol c {{\n  service = s\n  layer = config\n  for x in facts.xs\n  require {require}\n}}\n"
+    );
+    let mut session = Session::new(options(max_steps));
+    session.load_source("limits.onus", policy);
+    session.check();
+    assert!(!session.has_errors(), "{:?}", session.diagnostics);
+    session
+        .add_facts("facts.json".into(), None, facts, false)
+        .expect("valid facts");
+    session.evaluate().expect("one facts document")
+}
+
+fn assert_stopped(outcome: &Outcome) {
+    let [limit] = outcome.diagnostics.as_slice() else {
+        panic!(
+            "expected one limit diagnostic, got {:?}",
+            outcome.diagnostics
+        );
+    };
+    assert_eq!(limit.code, "L001");
+    assert!(
+        limit.message.contains("control `c` stopped"),
+        "{}",
+        limit.message
+    );
+    assert!(limit.message.contains("--max-steps"), "{}", limit.message);
+    assert!(matches!(
+        outcome.controls[0].status,
+        Status::Error | Status::Fail
+    ));
+}
+
+/// `n` subjects, and lists `ids` and `words` of `n` strings each.
+fn facts(n: usize) -> String {
+    let xs: Vec<String> = (0..n).map(|i| format!("{{\"id\": \"x{i}\"}}")).collect();
+    let ids: Vec<String> = (0..n).map(|i| format!("\"y{i}\"")).collect();
+    format!(
+        "{{\"xs\": [{}], \"ids\": [{}]}}",
+        xs.join(","),
+        ids.join(",")
+    )
+}
+
+#[test]
+fn a_cubic_cross_product_is_stopped() {
+    let outcome = run(
+        "all a in facts.xs: all b in facts.xs: all c in facts.xs: a.id != \"\"",
+        facts(300),
+        Some(1_000_000),
+    );
+    assert_stopped(&outcome);
+}
+
+/// One step per subject, but each `in` walks the whole list: the walk is
+/// charged, so quadratic work meets the budget like quadratic steps do.
+#[test]
+fn membership_in_a_long_list_is_charged_by_its_length() {
+    let outcome = run("x.id in facts.ids", facts(3_000), Some(1_000_000));
+    assert_stopped(&outcome);
+    let subjects = outcome.controls[0].violations.len();
+    assert!(subjects < 400, "{subjects} subjects were checked");
+}
+
+#[test]
+fn builtins_and_interpolations_are_charged_by_their_input() {
+    for require in [
+        "len(join(facts.ids, \",\")) > 0",
+        "len(\"{facts.ids}\") > 0",
+        "len(sort(facts.ids)) > 0",
+        "facts.ids == facts.ids",
+    ] {
+        assert_stopped(&run(require, facts(3_000), Some(1_000_000)));
+    }
+}
+
+/// The same work within the budget is not stopped: charging counts work,
+/// it does not forbid it.
+#[test]
+fn linear_work_fits_the_default_budget() {
+    let outcome = run("not (x.id in facts.ids)", facts(3_000), None);
+    assert!(outcome.diagnostics.is_empty(), "{:?}", outcome.diagnostics);
+    assert_eq!(outcome.controls[0].status, Status::Pass);
+    assert_eq!(outcome.controls[0].subjects, 3_000);
+}
