@@ -11,6 +11,7 @@ use crate::parser;
 use crate::source::{FileId, Origin, SourceMap, Span};
 use crate::stdlib;
 use crate::value::Value;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -368,14 +369,31 @@ fn is_check_code(code: &str) -> bool {
     matches!(code.as_bytes().first(), Some(b'N' | b'T' | b'O' | b'W'))
 }
 
+/// Every `.onus` file below `dir`. Symbolic links are followed, but each
+/// real directory is read once, so a link back up the tree cannot loop;
+/// hidden directories (`.git`) and build output (`target`) are not entered.
 pub(crate) fn collect_onus_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    collect_below(dir, out, &mut HashSet::new());
+}
+
+fn collect_below(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut HashSet<PathBuf>) {
+    let real = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    if !seen.insert(real) {
+        return;
+    }
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
-            collect_onus_files(&path, out);
+            let name = entry.file_name();
+            let skipped = name
+                .to_str()
+                .is_some_and(|n| n.starts_with('.') || n == "target");
+            if !skipped {
+                collect_below(&path, out, seen);
+            }
         } else if path.extension().and_then(|e| e.to_str()) == Some("onus") {
             out.push(path);
         }
@@ -515,6 +533,40 @@ mod tests {
         s.load_source("c", "use std".into());
         s.check();
         assert!(!s.program.layers.is_empty(), "and loads again");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn directory_walks_skip_hidden_and_build_folders_and_do_not_loop() {
+        let dir = std::env::temp_dir().join(format!("onus-walk-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for sub in ["sub", ".git", "target", ".hidden/deeper"] {
+            let _ = std::fs::create_dir_all(dir.join(sub));
+        }
+        for file in [
+            "a.onus",
+            "sub/b.onus",
+            ".git/c.onus",
+            "target/d.onus",
+            ".hidden/deeper/e.onus",
+        ] {
+            let _ = std::fs::write(dir.join(file), "use std\n");
+        }
+        // A link back to the top, and one to a folder already walked.
+        let _ = std::os::unix::fs::symlink(&dir, dir.join("sub/up"));
+        let _ = std::os::unix::fs::symlink(dir.join("sub"), dir.join("again"));
+        let mut files = Vec::new();
+        collect_onus_files(&dir, &mut files);
+        files.sort();
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| f.strip_prefix(&dir).unwrap_or(f).display().to_string())
+            .collect();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            names == ["a.onus", "sub/b.onus"] || names == ["a.onus", "again/b.onus"],
+            "{names:?}"
+        );
     }
 
     #[test]
