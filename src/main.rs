@@ -132,6 +132,10 @@ struct CheckArgs {
     /// After the text report, explain every failing or erroring control.
     #[arg(long)]
     explain: bool,
+    /// Do not let a control pass when its `for` selects no subjects: it is
+    /// reported as an error (nothing was checked), which fails the run.
+    #[arg(long)]
+    require_subjects: bool,
     #[command(flatten)]
     limits: Limits,
 }
@@ -216,7 +220,12 @@ fn check(args: CheckArgs) -> i32 {
         None
     } else {
         match session.evaluate() {
-            Ok(o) => Some(o),
+            Ok(mut o) => {
+                if args.require_subjects {
+                    o.require_subjects(&session.program);
+                }
+                Some(o)
+            }
             Err(msg) => {
                 facts_errors.push(Diagnostic::error("F012", msg));
                 None

@@ -258,6 +258,36 @@ pub fn evaluate<'a>(
     }
 }
 
+impl Outcome {
+    /// `--require-subjects`: a checked control whose `for` selected no
+    /// subject verified nothing, so it is not let pass. It becomes `error`
+    /// (nothing failed; the check could not be made), with an error entry
+    /// keyed `(for)` that says why, like a `for` that could not be read.
+    pub fn require_subjects(&mut self, program: &Program) {
+        for (c, r) in program.controls.iter().zip(&mut self.controls) {
+            let Some(selection) = &c.selection else {
+                continue;
+            };
+            if r.status != Status::Pass || r.subjects > 0 {
+                continue;
+            }
+            let left_out = match r.filtered {
+                0 => String::new(),
+                n => format!(" ({n} left out by `where`)"),
+            };
+            r.status = Status::Error;
+            r.errors.push(SubjectError {
+                key: "(for)".into(),
+                pointer: None,
+                message: format!(
+                    "the `for` selected no subjects{left_out}; --require-subjects asks for at least one"
+                ),
+                span: selection.source.span,
+            });
+        }
+    }
+}
+
 impl ControlResult {
     fn empty(status: Status) -> Self {
         ControlResult {
