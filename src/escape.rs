@@ -43,6 +43,28 @@ pub fn terminal_block(s: &str) -> Cow<'_, str> {
     escape_with(s, true)
 }
 
+/// A serialized JSON document with every character a terminal would act
+/// on written as a `\uXXXX` escape. serde_json escapes only C0 controls;
+/// DEL, C1 controls and bidirectional overrides may appear raw in JSON, yet
+/// a report printed to a terminal must not recolour or reorder it. These
+/// characters can only occur inside JSON strings, so the document parses
+/// to the same value.
+pub fn json(doc: String) -> String {
+    if !doc.chars().any(|c| is_dangerous(c, true)) {
+        return doc;
+    }
+    let mut out = String::with_capacity(doc.len() + 16);
+    for c in doc.chars() {
+        if is_dangerous(c, true) {
+            // Every dangerous character is in the Basic Multilingual Plane.
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Text for XML and HTML element content and attribute values. Control
 /// characters that XML 1.0 cannot carry are replaced by visible escapes.
 pub fn xml(s: &str) -> Cow<'_, str> {
@@ -102,6 +124,21 @@ mod tests {
     fn terminal_removes_bidi_and_carriage_return() {
         let s = terminal("a\u{202e}b\rc\u{8}");
         assert_eq!(s, "a\\u{202e}b\\u{d}c\\u{8}");
+    }
+
+    #[test]
+    fn json_escapes_what_serde_leaves_raw() {
+        let name = "del\u{7f} c1\u{9b}31m bidi\u{202e}gnp.exe tab\t";
+        let doc =
+            serde_json::to_string_pretty(&serde_json::json!({ "name": name })).unwrap_or_default();
+        let safe = json(doc);
+        assert!(!safe.chars().any(|c| is_dangerous(c, true)), "{safe}");
+        assert!(
+            safe.contains(r"del\u007f c1\u009b31m bidi\u202egnp.exe tab\t"),
+            "{safe}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap_or_default();
+        assert_eq!(back["name"], name);
     }
 
     #[test]

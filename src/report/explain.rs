@@ -235,7 +235,7 @@ pub fn json(program: &Program, e: &Explanation, sources: &SourceMap) -> String {
             .collect(),
         omitted: e.omitted,
     };
-    let mut out = serde_json::to_string_pretty(&report).unwrap_or_default();
+    let mut out = crate::escape::json(serde_json::to_string_pretty(&report).unwrap_or_default());
     out.push('\n');
     out
 }

@@ -123,7 +123,7 @@ pub fn json(results: &[TestResult], sources: &SourceMap) -> String {
             })
             .collect(),
     };
-    let mut out = serde_json::to_string_pretty(&report).unwrap_or_default();
+    let mut out = crate::escape::json(serde_json::to_string_pretty(&report).unwrap_or_default());
     out.push('\n');
     out
 }
