@@ -1,0 +1,181 @@
+//! The fuzz targets' bodies: one input in, every invariant checked by
+//! assertion (a failed one is a crash for libFuzzer). Shared by the
+//! libFuzzer binaries in `fuzz_targets/` and by `tests/fuzz_regressions.rs`,
+//! which replays every input that once crashed, so a regression test runs
+//! exactly what the fuzzer ran.
+
+use onus::Session;
+use onus::check::program::Status;
+use onus::diagnostic;
+use onus::eval::{self, Evaluator, Options};
+use onus::facts::Facts;
+use onus::fmt::format_source;
+use onus::fmt::tree::same_tree;
+use onus::parser::{parse_expr, parse_module, starts_with_declaration};
+use onus::report::{self, Gate, Run, text::Style};
+use onus::source::FileId;
+use std::cell::RefCell;
+use std::path::Path;
+
+fn options(max_steps: Option<u64>) -> Options {
+    Options {
+        now: jiff::civil::date(2026, 11, 22),
+        max_steps,
+        timeout: None,
+        jobs: Some(1),
+    }
+}
+
+/// Lexes and parses the bytes as a policy file and as one expression (the
+/// REPL's input). Policies are UTF-8 (invalid bytes are refused before
+/// the lexer), so the lossy text is everything the lexer can ever see.
+pub fn parse(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let parsed = parse_module(&text, FileId(0));
+    assert!(parsed.diagnostics.len() <= onus::parser::MAX_SYNTAX_ERRORS + 1);
+    let _ = parse_expr(&text, FileId(0));
+    let _ = starts_with_declaration(&text);
+}
+
+/// Loads the text as a policy, checks it (names, types, ownership),
+/// renders its diagnostics both ways and, when it has no errors, runs the
+/// static evaluation of `onus check` and its `test` blocks.
+pub fn check(data: &[u8]) {
+    let text = String::from_utf8_lossy(data).into_owned();
+    // A small budget: policies may legitimately loop for long; the fuzzer
+    // looks for crashes, not for the work the budget exists to stop.
+    let mut session = Session::new(options(Some(200_000)));
+    session.load_source("fuzz.onus", text);
+    session.check();
+    let _ = diagnostic::render(&session.diagnostics, &session.sources, false);
+    for d in &session.diagnostics {
+        let _ = diagnostic::to_json(d, &session.sources);
+    }
+    if !session.has_errors() {
+        let _ = session.evaluate();
+        let _ = onus::testing::run(&session.program, &session.options);
+    }
+}
+
+/// `onus fmt` on the text: refused when it has syntax errors; otherwise
+/// the output parses to the same tree with the same comments, and
+/// formatting it again changes nothing. `format_source` reports a broken
+/// round trip as M001, a formatter bug.
+pub fn fmt(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let formatted = match format_source(text, FileId(0)) {
+        Ok(formatted) => formatted,
+        Err(diagnostics) => {
+            assert!(
+                diagnostics.iter().all(|d| d.code != "M001"),
+                "formatting would change the meaning of the file"
+            );
+            return;
+        }
+    };
+    let before = parse_module(text, FileId(0));
+    let after = parse_module(&formatted, FileId(0));
+    assert!(
+        !after.diagnostics.iter().any(|d| d.is_error()),
+        "{:?}",
+        after.diagnostics
+    );
+    assert!(same_tree(&before.module, &after.module));
+    assert_eq!(before.comments.len(), after.comments.len());
+    match format_source(&formatted, FileId(0)) {
+        Ok(again) => assert_eq!(again, formatted, "formatting is not idempotent"),
+        Err(diagnostics) => panic!("formatted text does not format: {diagnostics:?}"),
+    }
+}
+
+/// Every example policy, loaded and checked once per thread.
+fn examples() -> Vec<Session> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let dir = if dir.is_dir() {
+        dir
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
+    };
+    let mut policies: Vec<_> = std::fs::read_dir(&dir)
+        .map(|d| d.flatten().map(|e| e.path().join("policy.onus")).collect())
+        .unwrap_or_else(|_| Vec::new());
+    policies.retain(|p: &std::path::PathBuf| p.is_file());
+    policies.sort();
+    assert!(
+        !policies.is_empty(),
+        "no example policies in {}",
+        dir.display()
+    );
+    policies
+        .iter()
+        .map(|p| {
+            let mut session = Session::new(options(None));
+            session.load_path(p);
+            session.check();
+            assert!(!session.has_errors(), "{} does not load", p.display());
+            session
+        })
+        .collect()
+}
+
+thread_local! {
+    static EXAMPLES: RefCell<Option<Vec<Session>>> = const { RefCell::new(None) };
+}
+
+/// Reads the bytes as facts (JSON, or JSON lines when they start with a
+/// newline), evaluates every example policy against them and renders
+/// every report: text (which must hold no escape character), JSON (which
+/// must parse), and `explain` for each failing or erroring control.
+pub fn facts(data: &[u8]) {
+    let jsonl = data.first() == Some(&b'\n');
+    let text = String::from_utf8_lossy(data).into_owned();
+    let Ok(facts) = Facts::parse(text, None, jsonl) else {
+        return;
+    };
+    EXAMPLES.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        for session in cell.get_or_insert_with(examples).iter() {
+            evaluate(session, &facts);
+        }
+    });
+}
+
+fn evaluate(session: &Session, facts: &Facts) {
+    let options = options(None);
+    let root = Evaluator::root(facts);
+    let nodes = facts.node_count();
+    let outcome = eval::evaluate(&session.program, Some(root.clone()), nodes, &options);
+    let mut diagnostics = session.diagnostics.clone();
+    diagnostics.extend(outcome.diagnostics.iter().cloned());
+    let run = Run {
+        program: &session.program,
+        outcome: Some(&outcome),
+        diagnostics: &diagnostics,
+        sources: &session.sources,
+    };
+    let text = report::text::render(&run, Gate::default(), Style { color: false });
+    assert!(
+        !text.contains('\u{1b}'),
+        "an escape reached the text report"
+    );
+    let json = report::json::render(&run);
+    assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok());
+    for (i, result) in outcome.controls.iter().enumerate() {
+        if matches!(result.status, Status::Fail | Status::Error) {
+            let e = onus::explain::explain(
+                &session.program,
+                Some(root.clone()),
+                nodes,
+                &options,
+                i,
+                None,
+                3,
+            );
+            let text = report::explain::text(&session.program, &e, &session.sources);
+            assert!(!text.contains('\u{1b}'), "an escape reached explain");
+            let _ = report::explain::json(&session.program, &e, &session.sources);
+        }
+    }
+}
