@@ -341,7 +341,16 @@ fn scan_string(b: &[u8], mut i: usize, nesting: usize) -> Result<usize, Stop> {
             Some(b'"') => return Ok(i + 1),
             Some(b'\\') => match unicode_escape_len(b, i) {
                 Some(len) => i += len,
-                None => i += if b.get(i + 1) == Some(&b'\n') { 1 } else { 2 },
+                // A backslash takes the next byte with it, but neither the
+                // line end (the string still stops on its line) nor the end
+                // of the input: a bump past it panics in logos.
+                None => {
+                    i += if matches!(b.get(i + 1), Some(b'\n') | None) {
+                        1
+                    } else {
+                        2
+                    }
+                }
             },
             Some(b'{') if b.get(i + 1) == Some(&b'{') => i += 2,
             Some(b'{') => i = scan_code(b, i + 1, nesting + 1)?,
@@ -770,6 +779,23 @@ mod tests {
         let lexed = lex("a $ \"open", FileId(0));
         assert_eq!(lexed.tokens.len(), 3);
         assert_eq!(lexed.diagnostics.len(), 2);
+    }
+
+    /// Found by the `parse` fuzz target: a backslash as the very last
+    /// byte moved the lexer past the end of the input, a panic in logos.
+    #[test]
+    fn a_backslash_at_the_end_of_input_is_an_unterminated_string() {
+        for src in ["let x = \"ab\\", "\"\\", "\"{\"\\"] {
+            let lexed = lex(src, FileId(0));
+            assert!(
+                lexed
+                    .diagnostics
+                    .iter()
+                    .any(|d| d.message == "unterminated string"),
+                "{src:?}: {:?}",
+                lexed.diagnostics
+            );
+        }
     }
 
     #[test]
