@@ -37,9 +37,11 @@ pub enum Token<'src> {
     /// A character or literal the lexer could not read (already reported).
     Error,
 
-    #[regex(r"///[^\n]*", allow_greedy = true)]
+    // A comment ends at a carriage return too: in a file with old Mac line
+    // ends (CR alone) it would otherwise swallow every line after it.
+    #[regex(r"///[^\r\n]*", allow_greedy = true)]
     Doc(&'src str),
-    #[regex(r"//[^\n]*", allow_greedy = true)]
+    #[regex(r"//[^\r\n]*", allow_greedy = true)]
     Comment(&'src str),
 
     #[regex(r"[A-Za-z_][A-Za-z0-9_]*")]
@@ -796,6 +798,15 @@ mod tests {
                 lexed.diagnostics
             );
         }
+    }
+
+    /// A file with CR line ends is not one long comment.
+    #[test]
+    fn comments_end_at_a_carriage_return() {
+        assert_eq!(
+            kinds("// note\rlet x\r\n// more\r\nx"),
+            vec![Token::Let, Token::Ident("x"), Token::Ident("x")]
+        );
     }
 
     #[test]
