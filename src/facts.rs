@@ -77,7 +77,16 @@ pub struct Facts {
 
 impl Facts {
     /// Parses a JSON document (`jsonl`: one document per line, as a list).
-    pub fn parse(text: String, mount: Option<String>, jsonl: bool) -> Result<Facts, FactsError> {
+    pub fn parse(
+        mut text: String,
+        mount: Option<String>,
+        jsonl: bool,
+    ) -> Result<Facts, FactsError> {
+        // A byte order mark (Windows tools write one) is not JSON, but it
+        // carries no data either: read what follows it.
+        if text.starts_with('\u{feff}') {
+            text.drain(..'\u{feff}'.len_utf8());
+        }
         if u32::try_from(text.len()).is_err() {
             return Err(FactsError {
                 message: "facts larger than 4 GiB are not supported".into(),
@@ -489,6 +498,17 @@ mod tests {
         let Node::Array(a) = f.root() else { panic!() };
         assert!(matches!(f.block(a)[0], Node::Int(i64::MAX)));
         assert!(matches!(f.block(a)[1], Node::Float(x) if x == 18446744073709551615.0));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let f = parse("\u{feff}{\"a\": [1]}");
+        let Node::Object(o) = f.root() else { panic!() };
+        assert_eq!(f.block(o).len(), 2);
+        let e = Facts::parse("\u{feff}{\n,}".into(), None, false)
+            .err()
+            .expect("error");
+        assert_eq!((e.line, e.column), (2, 1));
     }
 
     #[test]
