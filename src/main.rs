@@ -157,8 +157,8 @@ struct Limits {
     #[arg(long, value_name = "N")]
     max_steps: Option<u64>,
     /// Stop evaluating after this many seconds.
-    #[arg(long, value_name = "SECONDS")]
-    timeout: Option<f64>,
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    timeout: Option<Duration>,
     /// Threads evaluating controls (default: one per core for large facts).
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
@@ -168,6 +168,16 @@ fn parse_severity(s: &str) -> Result<Word, String> {
     Word::parse(s)
         .filter(|w| w.class() == WordClass::Severity)
         .ok_or_else(|| "expected info, low, medium, high or critical".into())
+}
+
+/// A positive number of seconds: a value that would mean no limit at all
+/// (0, a negative number, NaN) is refused rather than silently ignored.
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|t| t.is_finite() && *t > 0.0)
+        .and_then(|t| Duration::try_from_secs_f64(t).ok())
+        .ok_or_else(|| format!("`{s}` is not a positive number of seconds"))
 }
 
 fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
@@ -186,10 +196,7 @@ fn options(now: Option<jiff::civil::Date>, limits: &Limits) -> Options {
         now: now.unwrap_or_else(today),
         max_steps: limits.max_steps,
         jobs: limits.jobs,
-        timeout: limits
-            .timeout
-            .filter(|t| t.is_finite() && *t > 0.0)
-            .map(Duration::from_secs_f64),
+        timeout: limits.timeout,
     }
 }
 
