@@ -228,14 +228,22 @@ fn escape_pointer(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
 }
 
+/// How deep arrays and objects may nest: serde_json's recursion limit (128
+/// allows 127 levels), which keeps hostile facts from exhausting the stack.
+pub const MAX_DEPTH: usize = 127;
+
 /// serde_json's message without its " at line L column C" suffix, which is
-/// reported separately.
+/// reported separately, and in plain words where serde's would puzzle.
 fn strip_position(e: &serde_json::Error) -> String {
     let msg = e.to_string();
-    match msg.rfind(" at line ") {
+    let msg = match msg.rfind(" at line ") {
         Some(i) => msg[..i].to_string(),
         None => msg,
+    };
+    if msg == "recursion limit exceeded" {
+        return format!("arrays and objects nest more than {MAX_DEPTH} levels deep");
     }
+    msg
 }
 
 struct Builder<'b> {
@@ -488,7 +496,10 @@ mod tests {
     fn deep_nesting_is_an_error_not_a_crash() {
         let deep = "[".repeat(100_000) + &"]".repeat(100_000);
         let e = Facts::parse(deep, None, false).err().expect("error");
-        assert!(e.message.contains("recursion limit"), "{}", e.message);
+        assert_eq!(e.message, "arrays and objects nest more than 127 levels deep");
+        assert_eq!((e.line, e.column), (1, MAX_DEPTH + 1));
+        let just_fits = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
+        assert!(Facts::parse(just_fits, None, false).is_ok());
     }
 
     #[test]
