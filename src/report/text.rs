@@ -155,7 +155,8 @@ pub fn render_control(
             if r.filtered > 0 {
                 let _ = write!(counts, " ({} left out by `where`)", r.filtered);
             }
-            if r.subjects == 0 {
+            // A `for` that errored selected nothing either; its error says why.
+            if r.subjects == 0 && r.errors.is_empty() {
                 counts.push_str(" — the `for` selected nothing, so nothing was checked");
             }
             let _ = writeln!(out, "{indent}{}", style.dim(&counts));
