@@ -1,0 +1,346 @@
+//! Hostile inputs against the real binary: each input is generated into a
+//! temporary folder, `onus` runs on it, and must end within 60 seconds with
+//! exit 0, 1 or 2 and a message that says what happened: never a signal,
+//! never a hang. The inputs are those of the reliability acceptance list
+//! (issue 6), plus the unbracketed nesting chains the parser must refuse.
+//! Each run's time is printed (`-- --nocapture`); unoptimised, the slowest
+//! (the budget stopping the cubic product) takes about 8 seconds.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// A fresh temporary folder for one test, removed with everything in it
+/// when the test ends (some inputs are tens of megabytes).
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+fn scratch(name: &str) -> Scratch {
+    let dir = std::env::temp_dir().join(format!("onus-acceptance-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::create_dir_all(&dir);
+    Scratch(dir)
+}
+
+struct Outcome {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `onus ARGS` in `dir`; fails the test on a signal or after `LIMIT`.
+fn onus(dir: &Path, args: &[&str]) -> Outcome {
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onus"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("onus starts");
+    // Drain both pipes while waiting, so a large report cannot block it.
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let reader = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let _ = out.read_to_end(&mut text);
+        text
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let _ = err.read_to_end(&mut text);
+        text
+    });
+    let status = loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            break status;
+        }
+        if started.elapsed() > LIMIT {
+            let _ = child.kill();
+            panic!("onus {args:?} ran for more than {LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let elapsed = started.elapsed();
+    let stdout = reader.join().unwrap_or_default();
+    let stderr = err_reader.join().unwrap_or_default();
+    let Some(code) = status.code() else {
+        panic!(
+            "onus {args:?} was ended by a signal ({status}):\n{}",
+            String::from_utf8_lossy(&stderr)
+        );
+    };
+    eprintln!("onus {}: exit {code} in {elapsed:.2?}", args.join(" "));
+    assert!(matches!(code, 0..=2), "onus {args:?} exited {code}");
+    Outcome {
+        code,
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) {
+    std::fs::write(dir.join(name), content).expect("scratch file written");
+}
+
+/// A policy with one control over `facts.buckets` (all must be private).
+const BUCKETS: &str = "use std
+service store: object_storage {}
+control private {
+  service = store
+  layer = exposure
+  for b in facts.buckets
+  key b.name
+  require not b.public else \"bucket {b.name} is public\"
+}
+";
+
+/// Deterministic pseudo-random bytes (xorshift64*).
+fn random_bytes(len: usize, mut seed: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        seed ^= seed >> 12;
+        seed ^= seed << 25;
+        seed ^= seed >> 27;
+        out.extend_from_slice(&seed.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+#[test]
+fn a_hundred_thousand_nested_parentheses_in_a_policy() {
+    let dir = scratch("parens");
+    let n = 100_000;
+    write(
+        &dir,
+        "p.onus",
+        format!("let x = {}1{}\n", "(".repeat(n), ")".repeat(n)),
+    );
+    let o = onus(&dir, &["check", "p.onus"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("P005") && o.stderr.contains("nesting too deep"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn unbracketed_nesting_chains_in_a_policy() {
+    let dir = scratch("chains");
+    let n = 100_000;
+    let chains = [
+        format!("let x = {}0\n", "if true then 1 else ".repeat(n)),
+        format!(
+            "let xs = [1]\nlet x = {}true\n",
+            "all a in xs: all b in xs: ".repeat(n / 2)
+        ),
+        format!("let x = {}1{}\n", "\"{".repeat(n), "}\"".repeat(n)),
+        format!("let x = {}true\n", "not ".repeat(5 * n)),
+        format!("let x = {}1\n", "1 + ".repeat(n)),
+    ];
+    for (i, chain) in chains.iter().enumerate() {
+        let file = format!("chain{i}.onus");
+        write(&dir, &file, chain);
+        let o = onus(&dir, &["check", &file]);
+        assert_eq!(o.code, 2);
+        assert!(o.stderr.contains("P005"), "{}", o.stderr);
+        assert!(o.stderr.len() < 2_000, "one short diagnostic: {}", o.stderr);
+    }
+}
+
+#[test]
+fn two_megabytes_of_random_bytes_as_a_policy() {
+    let dir = scratch("random");
+    write(&dir, "bytes.onus", random_bytes(2 << 20, 0x5eed));
+    let o = onus(&dir, &["check", "bytes.onus"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("F003") && o.stderr.contains("not valid UTF-8"),
+        "{}",
+        o.stderr
+    );
+    // Random text that is valid UTF-8: every error, but at most a screenful.
+    let printable: Vec<u8> = random_bytes(2 << 20, 7)
+        .into_iter()
+        .map(|b| b" \n\"{}()[]<>=+-*/%?.,:$#@!~^&|;'`abcxyz0123456789"[usize::from(b) % 47])
+        .collect();
+    write(&dir, "text.onus", printable);
+    let o = onus(&dir, &["check", "text.onus"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("P006"),
+        "{}",
+        &o.stderr[o.stderr.len().saturating_sub(2_000)..]
+    );
+}
+
+#[test]
+fn invalid_utf8_policy_and_facts() {
+    let dir = scratch("utf8");
+    write(&dir, "p.onus", b"use std\nlet x = \"caf\xe9\"\n");
+    let o = onus(&dir, &["check", "p.onus"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("F003") && o.stderr.contains("p.onus:2:"),
+        "{}",
+        o.stderr
+    );
+    write(&dir, "b.onus", BUCKETS);
+    write(&dir, "f.json", b"{\"buckets\": [{\"name\": \"\xff\"}]}");
+    let o = onus(&dir, &["check", "b.onus", "--facts", "f.json"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("F011") && o.stderr.contains("f.json:1:"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn a_hundred_thousand_nested_arrays_as_facts() {
+    let dir = scratch("arrays");
+    write(&dir, "b.onus", BUCKETS);
+    let n = 100_000;
+    write(
+        &dir,
+        "f.json",
+        format!("{{\"buckets\": {}{}}}", "[".repeat(n), "]".repeat(n)),
+    );
+    let o = onus(&dir, &["check", "b.onus", "--facts", "f.json"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("nest more than 127 levels"),
+        "{}",
+        o.stderr
+    );
+    write(
+        &dir,
+        "o.json",
+        format!("{}1{}", "{\"a\": ".repeat(n), "}".repeat(n)),
+    );
+    let o = onus(&dir, &["check", "b.onus", "--facts", "o.json"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("o.json:1:"), "{}", o.stderr);
+}
+
+/// The budget stops 27 billion iterations in seconds, naming the control
+/// and the flag that raises it.
+#[test]
+fn a_cubic_cross_product_over_three_thousand_items() {
+    let dir = scratch("cubic");
+    write(
+        &dir,
+        "p.onus",
+        "use std\nservice s: iaas {}\ncontrol cubic {\n  service = s\n  layer = config\n  require all a in facts.xs: all b in facts.xs: all c in facts.xs: a.v + b.v + c.v >= 0\n}\n",
+    );
+    let xs: Vec<String> = (0..3_000).map(|i| format!("{{\"v\": {i}}}")).collect();
+    write(&dir, "f.json", format!("{{\"xs\": [{}]}}", xs.join(",")));
+    let o = onus(&dir, &["check", "p.onus", "--facts", "f.json"]);
+    assert_eq!(o.code, 1);
+    assert!(
+        o.stderr.contains("L001") && o.stderr.contains("control `cubic` stopped"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("--max-steps"), "{}", o.stderr);
+}
+
+#[test]
+fn missing_directory_and_empty_facts() {
+    let dir = scratch("facts-files");
+    write(&dir, "b.onus", BUCKETS);
+    let _ = std::fs::create_dir_all(dir.join("folder"));
+    write(&dir, "empty.json", "");
+    for (facts, says) in [
+        (
+            "nowhere.json",
+            "cannot read facts nowhere.json: no such file",
+        ),
+        ("folder", "cannot read facts folder: is a directory"),
+        ("empty.json", "invalid facts empty.json: the file is empty"),
+    ] {
+        let o = onus(&dir, &["check", "b.onus", "--facts", facts]);
+        assert_eq!(o.code, 2);
+        assert!(o.stderr.contains(says), "{}", o.stderr);
+    }
+}
+
+/// The name is read, checked and reported whole; nothing about its size
+/// is a problem.
+#[test]
+fn a_fifty_megabyte_string_in_facts() {
+    let dir = scratch("string");
+    write(&dir, "b.onus", BUCKETS);
+    let name = "n".repeat(50 << 20);
+    write(
+        &dir,
+        "f.json",
+        format!(
+            "{{\"buckets\": [{{\"name\": \"{name}\", \"public\": true}}, {{\"name\": \"small\", \"public\": false}}]}}"
+        ),
+    );
+    let o = onus(&dir, &["check", "b.onus", "--facts", "f.json"]);
+    assert_eq!(o.code, 1);
+    assert!(o.stdout.contains(&format!("bucket {name} is public")));
+    assert!(o.stdout.contains("2 subjects"));
+}
+
+#[test]
+fn a_million_subjects() {
+    let dir = scratch("million");
+    write(&dir, "b.onus", BUCKETS);
+    let buckets: Vec<String> = (0..1_000_000)
+        .map(|i| format!("{{\"name\": \"b{i}\", \"public\": {}}}", i % 100_000 == 7))
+        .collect();
+    write(
+        &dir,
+        "f.json",
+        format!("{{\"buckets\": [{}]}}", buckets.join(",\n")),
+    );
+    let o = onus(&dir, &["check", "b.onus", "--facts", "f.json"]);
+    assert_eq!(o.code, 1);
+    assert!(o.stdout.contains("1000000 subjects"), "{}", o.stdout);
+    assert_eq!(o.stdout.matches("is public").count(), 10);
+}
+
+/// `use` cycles load each file once; recursion is refused statically.
+#[test]
+fn a_use_cycle_and_a_recursive_fn() {
+    let dir = scratch("cycles");
+    write(&dir, "a.onus", "use \"b.onus\"\nlet a = 1\n");
+    write(&dir, "b.onus", "use \"a.onus\"\nlet b = a + 1\n");
+    let o = onus(&dir, &["check", "a.onus"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    write(
+        &dir,
+        "r.onus",
+        "fn f(x) = if x > 0 then f(x - 1) else 0\nlet y = f(3)\n",
+    );
+    let o = onus(&dir, &["check", "r.onus"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("T003") && o.stderr.contains("refers to itself"),
+        "{}",
+        o.stderr
+    );
+}
