@@ -18,10 +18,14 @@ fn options(max_steps: Option<u64>) -> Options {
 
 /// Runs one control, `require`d over every subject of `facts.xs`.
 fn run(require: &str, facts: String, max_steps: Option<u64>) -> Outcome {
+    run_with(require, facts, options(max_steps))
+}
+
+fn run_with(require: &str, facts: String, options: Options) -> Outcome {
     let policy = format!(
         "use std\nservice s: iaas {{}}\ncontrol c {{\n  service = s\n  layer = config\n  for x in facts.xs\n  require {require}\n}}\n"
     );
-    let mut session = Session::new(options(max_steps));
+    let mut session = Session::new(options);
     session.load_source("limits.onus", policy);
     session.check();
     assert!(!session.has_errors(), "{:?}", session.diagnostics);
@@ -102,4 +106,23 @@ fn linear_work_fits_the_default_budget() {
     assert!(outcome.diagnostics.is_empty(), "{:?}", outcome.diagnostics);
     assert_eq!(outcome.controls[0].status, Status::Pass);
     assert_eq!(outcome.controls[0].subjects, 3_000);
+}
+
+/// The clock is read at a control's first step: a control that starts
+/// after the deadline stops at once, however little work it would do.
+#[test]
+fn a_control_starting_after_the_timeout_stops_at_once() {
+    let options = Options {
+        timeout: Some(std::time::Duration::from_nanos(1)),
+        ..options(None)
+    };
+    let outcome = run_with("x.id != \"\"", facts(10), options);
+    let [limit] = outcome.diagnostics.as_slice() else {
+        panic!(
+            "expected one limit diagnostic, got {:?}",
+            outcome.diagnostics
+        );
+    };
+    assert!(limit.message.contains("--timeout"), "{}", limit.message);
+    assert_eq!(outcome.controls[0].status, Status::Error);
 }

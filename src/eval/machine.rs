@@ -116,8 +116,9 @@ impl<'a, 'e> Machine<'a, 'e> {
         self.charge(1, span)
     }
 
-    /// Counts `work` steps against the budget, and reads the clock each
-    /// time the count passes another multiple of `CLOCK_INTERVAL`.
+    /// Counts `work` steps against the budget, and reads the clock at the
+    /// first step (a control that starts after the deadline stops at once)
+    /// and each time the count passes another multiple of `CLOCK_INTERVAL`.
     fn charge(&mut self, work: u64, span: Span) -> Result<(), EvalError<'a>> {
         let before = self.steps;
         self.steps = self.steps.saturating_add(work);
@@ -127,7 +128,7 @@ impl<'a, 'e> Machine<'a, 'e> {
                 span,
             ));
         }
-        if before / CLOCK_INTERVAL != self.steps / CLOCK_INTERVAL
+        if (before == 0 || before / CLOCK_INTERVAL != self.steps / CLOCK_INTERVAL)
             && self.deadline.is_some_and(|d| Instant::now() > d)
         {
             return Err(EvalError::new(super::error::ErrorKind::Timeout, span));
