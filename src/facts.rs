@@ -496,7 +496,10 @@ mod tests {
     fn deep_nesting_is_an_error_not_a_crash() {
         let deep = "[".repeat(100_000) + &"]".repeat(100_000);
         let e = Facts::parse(deep, None, false).err().expect("error");
-        assert_eq!(e.message, "arrays and objects nest more than 127 levels deep");
+        assert_eq!(
+            e.message,
+            "arrays and objects nest more than 127 levels deep"
+        );
         assert_eq!((e.line, e.column), (1, MAX_DEPTH + 1));
         let just_fits = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
         assert!(Facts::parse(just_fits, None, false).is_ok());
