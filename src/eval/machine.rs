@@ -19,6 +19,10 @@ pub type R<'a> = Result<Value<'a>, EvalError<'a>>;
 /// How often (in steps) the wall clock is read for `--timeout`.
 const CLOCK_INTERVAL: u64 = 1 << 16;
 
+/// Stack enough for one frame's body: an expression nested to the parser's
+/// limit, unoptimised.
+const FRAME_STACK: usize = 4 << 20;
+
 pub struct Machine<'a, 'e> {
     pub ev: &'e Evaluator<'a>,
     pub slots: Vec<Value<'a>>,
@@ -137,10 +141,13 @@ impl<'a, 'e> Machine<'a, 'e> {
     }
 
     /// Runs `body` in a fresh frame of `slots` slots, with `args` in the
-    /// first ones (function calls, globals).
+    /// first ones (function calls, globals). Declarations never recurse,
+    /// but a chain of thousands of `let`s or `fn`s each using the next
+    /// nests one frame per link: past `FRAME_STACK` of free stack, the
+    /// frame gets a fresh stack of its own instead of overflowing.
     pub fn in_frame(&mut self, slots: u32, args: Vec<Value<'a>>, body: &'a Ir) -> R<'a> {
         let frame = self.enter_frame(slots, args);
-        let out = self.eval(body);
+        let out = stacker::maybe_grow(FRAME_STACK, 4 * FRAME_STACK, || self.eval(body));
         self.leave_frame(frame);
         out
     }
