@@ -1,12 +1,14 @@
-//! The `onus` command line: arguments in, reports on stdout, diagnostics on
-//! stderr, and the exit codes of SPEC §5 (0 ok, 1 gate failed, 2 not loaded).
+//! The `onus` command line: arguments in, reports on stdout or in files,
+//! diagnostics on stderr, and the exit codes of SPEC §5 (0 ok, 1 gate
+//! failed, 2 not loaded or a usage error).
 
 use clap::{Parser, Subcommand, ValueEnum};
 use onus::Session;
 use onus::check::program::Status;
 use onus::diagnostic::{self, Diagnostic};
 use onus::eval::Options;
-use onus::report::{self, Gate, Run, text::Style};
+use onus::report::output::{self, Destination, FormatSpec, Target};
+use onus::report::{self, CheckFormat, Gate, Run};
 use onus::value::{Word, WordClass};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -27,6 +29,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check policies statically and, with --facts, evaluate their controls.
+    #[command(after_help = OUTPUT_HELP)]
     Check(CheckArgs),
     /// Run the `test` blocks of policies.
     Test(TestArgs),
@@ -34,6 +37,17 @@ enum Command {
     /// with the values of its sub-expressions.
     Explain(ExplainArgs),
 }
+
+const OUTPUT_HELP: &str = "\
+Several reports in one run: repeat --format, and give each report but one a
+file, either inline (--format FORMAT=FILE) or with --output FILE, paired in
+order with the formats that have no file. Without --output, the one format
+without a file goes to standard output; `-` as a file also means standard
+output. Files are replaced atomically.
+
+  onus check p.onus --facts f.json --format sarif --output r.sarif
+  onus check p.onus --facts f.json --format json --format sarif --output r.json --output r.sarif
+  onus check p.onus --facts f.json --format text --format junit=junit.xml --format sarif=r.sarif";
 
 #[derive(clap::Args)]
 struct ExplainArgs {
@@ -95,8 +109,14 @@ struct CheckArgs {
     /// a .jsonl file is a list of its lines.
     #[arg(long, value_name = "[NAME=]FILE|-")]
     facts: Vec<String>,
-    #[arg(long, value_enum, default_value = "text")]
-    format: Format,
+    /// Report format: text, json, sarif, junit, github or markdown, with
+    /// `=FILE` to write it to a file; repeat for several reports (default text).
+    #[arg(long, value_name = "FORMAT[=FILE]")]
+    format: Vec<FormatSpec<CheckFormat>>,
+    /// Write the report to FILE; repeated, paired in order with the formats
+    /// given without `=FILE`.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Vec<PathBuf>,
     /// Lowest severity that fails the run (info, low, medium, high, critical).
     #[arg(long, value_name = "SEV", default_value = "info", value_parser = parse_severity)]
     fail_on: Word,
@@ -166,7 +186,43 @@ fn write_out(text: &str) {
     let _ = out.flush();
 }
 
+fn print_diagnostics(diagnostics: &[Diagnostic], session: &Session) {
+    if !diagnostics.is_empty() {
+        let rendered = diagnostic::render(diagnostics, &session.sources, color_for(std::io::stderr().is_terminal()));
+        let _ = std::io::stderr().write_all(rendered.as_bytes());
+    }
+}
+
+/// Pairs formats with destinations; None (after saying why) on a usage error.
+fn plan<F: Copy + std::fmt::Display>(formats: &[FormatSpec<F>], outputs: &[PathBuf], default: F) -> Option<Vec<Target<F>>> {
+    match output::plan(formats, outputs, default) {
+        Ok(targets) => Some(targets),
+        Err(message) => {
+            eprintln!("error: {message}");
+            None
+        }
+    }
+}
+
+/// Renders every target, writes the files and prints the rest; Err(2) when
+/// a file cannot be written.
+fn deliver<F: Copy>(targets: &[Target<F>], render: impl FnMut(F, bool) -> String) -> Result<(), i32> {
+    match output::deliver(targets, render) {
+        Ok(stdout) => {
+            write_out(&stdout);
+            Ok(())
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            Err(2)
+        }
+    }
+}
+
 fn check(args: CheckArgs) -> i32 {
+    let Some(targets) = plan(&args.format, &args.output, CheckFormat::Text) else {
+        return 2;
+    };
     let mut session = Session::new(options(args.now, &args.limits));
     for p in &args.paths {
         session.load_path(p);
@@ -204,31 +260,26 @@ fn check(args: CheckArgs) -> i32 {
         fail_on: args.fail_on,
         strict: args.strict,
     };
-    match args.format {
-        Format::Json => write_out(&report::json::render(&run)),
-        Format::Text => {
-            if !diagnostics.is_empty() {
-                let rendered = diagnostic::render(
-                    &diagnostics,
-                    &session.sources,
-                    color_for(std::io::stderr().is_terminal()),
-                );
-                let _ = std::io::stderr().write_all(rendered.as_bytes());
-            }
-            let style = Style {
-                color: color_for(std::io::stdout().is_terminal()),
-            };
-            let mut text = report::text::render(&run, gate, style);
-            if args.explain {
-                for (i, (_, r)) in run.controls().enumerate() {
-                    if matches!(r.status, Status::Fail | Status::Error) {
-                        text.push('\n');
-                        text.push_str(&explain_text(&session, i, None, 20));
-                    }
+    // People read diagnostics on stderr beside a text report, or when every
+    // report goes to a file; the machine formats carry their own.
+    if targets.iter().all(|t| t.format == CheckFormat::Text || t.destination != Destination::Stdout) {
+        print_diagnostics(&diagnostics, &session);
+    }
+    let stdout_color = color_for(std::io::stdout().is_terminal());
+    let rendered = deliver(&targets, |format, to_stdout| {
+        let mut text = report::render(format, &run, gate, to_stdout && stdout_color);
+        if args.explain && format == CheckFormat::Text {
+            for (i, (_, r)) in run.controls().enumerate() {
+                if matches!(r.status, Status::Fail | Status::Error) {
+                    text.push('\n');
+                    text.push_str(&explain_text(&session, i, None, 20));
                 }
             }
-            write_out(&text);
         }
+        text
+    });
+    if let Err(code) = rendered {
+        return code;
     }
     run.exit_code(gate)
 }
@@ -286,15 +337,11 @@ fn explain(args: ExplainArgs) -> i32 {
         args.subject.as_deref(),
         args.limit,
     );
-    if let Some(wanted) = &args.subject {
-        if e.subjects.is_empty() {
-            eprintln!(
-                "onus explain: control `{}` has no subject with key `{}`",
-                args.control,
-                onus::escape::terminal(wanted)
-            );
-            return 2;
-        }
+    if let Some(wanted) = &args.subject
+        && e.subjects.is_empty()
+    {
+        eprintln!("onus explain: control `{}` has no subject with key `{}`", args.control, onus::escape::terminal(wanted));
+        return 2;
     }
     let failed = matches!(e.result.status, Status::Fail | Status::Error);
     write_out(&match args.format {
