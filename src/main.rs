@@ -7,6 +7,7 @@ use onus::Session;
 use onus::check::program::Status;
 use onus::diagnostic::{self, Diagnostic};
 use onus::eval::Options;
+use onus::report::matrix::{self, Matrix, MatrixFormat};
 use onus::report::output::{self, Destination, FormatSpec, Target};
 use onus::report::{self, CheckFormat, Gate, Run};
 use onus::value::{Word, WordClass};
@@ -31,6 +32,10 @@ enum Command {
     /// Check policies statically and, with --facts, evaluate their controls.
     #[command(after_help = OUTPUT_HELP)]
     Check(CheckArgs),
+    /// Show the shared responsibility matrix: layers × services, who decides
+    /// and who operates each cell, and (with --facts) how its controls fared.
+    #[command(after_help = OUTPUT_HELP)]
+    Matrix(MatrixArgs),
     /// Run the `test` blocks of policies.
     Test(TestArgs),
     /// Why a control passed or failed: the deciding `require` per subject,
@@ -129,6 +134,30 @@ struct CheckArgs {
     /// After the text report, explain every failing or erroring control.
     #[arg(long)]
     explain: bool,
+    #[command(flatten)]
+    limits: Limits,
+}
+
+#[derive(clap::Args)]
+struct MatrixArgs {
+    /// Policy files or directories (every .onus file below them).
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Facts to evaluate the controls against, so cells show their statuses:
+    /// FILE, NAME=FILE (read as facts.NAME), or - for standard input.
+    #[arg(long, value_name = "[NAME=]FILE|-")]
+    facts: Vec<String>,
+    /// Matrix format: text, markdown, mermaid, html or json, with `=FILE` to
+    /// write it to a file; repeat for several (default text).
+    #[arg(long, value_name = "FORMAT[=FILE]")]
+    format: Vec<FormatSpec<MatrixFormat>>,
+    /// Write the matrix to FILE; repeated, paired in order with the formats
+    /// given without `=FILE`.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Vec<PathBuf>,
+    /// The date the run takes as today (YYYY-MM-DD); default: today in UTC.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    now: Option<jiff::civil::Date>,
     #[command(flatten)]
     limits: Limits,
 }
@@ -371,6 +400,41 @@ fn load(paths: &[PathBuf], options: Options) -> (Session, bool) {
     (session, ok)
 }
 
+fn matrix(args: MatrixArgs) -> i32 {
+    let Some(targets) = plan(&args.format, &args.output, MatrixFormat::Text) else {
+        return 2;
+    };
+    let (mut session, ok) = load(&args.paths, options(args.now, &args.limits));
+    if !ok {
+        return 2;
+    }
+    let facts_errors: Vec<Diagnostic> = args.facts.iter().filter_map(|spec| session.load_facts_spec(spec).err()).collect();
+    if !facts_errors.is_empty() {
+        print_diagnostics(&facts_errors, &session);
+        return 2;
+    }
+    let evaluated = !session.facts.is_empty();
+    let outcome = if evaluated {
+        match session.evaluate() {
+            Ok(o) => Some(o),
+            Err(msg) => {
+                print_diagnostics(&[Diagnostic::error("F012", msg)], &session);
+                return 2;
+            }
+        }
+    } else {
+        None
+    };
+    if let Some(o) = &outcome {
+        print_diagnostics(&o.diagnostics, &session);
+    }
+    let view = Matrix::build(&session.program, outcome.as_ref(), evaluated);
+    match deliver(&targets, |format, _| matrix::render(&view, format)) {
+        Ok(()) => 0,
+        Err(code) => code,
+    }
+}
+
 fn test(args: TestArgs) -> i32 {
     let (session, ok) = load(&args.paths, options(args.now, &args.limits));
     if !ok {
@@ -411,6 +475,7 @@ fn main() -> ExitCode {
         .stack_size(64 << 20)
         .spawn(move || match cli.command {
             Command::Check(args) => check(args),
+            Command::Matrix(args) => matrix(args),
             Command::Test(args) => test(args),
             Command::Explain(args) => explain(args),
         });
