@@ -34,7 +34,7 @@ enum Command {
     Check(CheckArgs),
     /// Show the shared responsibility matrix: layers × services, who decides
     /// and who operates each cell, and (with --facts) how its controls fared.
-    #[command(after_help = OUTPUT_HELP)]
+    #[command(after_help = MATRIX_HELP)]
     Matrix(MatrixArgs),
     /// Run the `test` blocks of policies.
     Test(TestArgs),
@@ -53,6 +53,14 @@ output. Files are replaced atomically.
   onus check p.onus --facts f.json --format sarif --output r.sarif
   onus check p.onus --facts f.json --format json --format sarif --output r.json --output r.sarif
   onus check p.onus --facts f.json --format text --format junit=junit.xml --format sarif=r.sarif";
+
+const MATRIX_HELP: &str = "\
+Several formats in one run work as for `onus check`: repeat --format, and give
+each but one a file (--format FORMAT=FILE, or --output FILE paired in order).
+
+  onus matrix policies/ --format html --output matrix.html
+  onus matrix policies/ --facts f.json --format html=matrix.html --format mermaid=matrix.mmd
+  onus matrix policies/ --format json | jq '.cells[] | select(.decider == \"unassigned\")'";
 
 #[derive(clap::Args)]
 struct ExplainArgs {
