@@ -225,13 +225,21 @@ fn write_out(text: &str) {
 
 fn print_diagnostics(diagnostics: &[Diagnostic], session: &Session) {
     if !diagnostics.is_empty() {
-        let rendered = diagnostic::render(diagnostics, &session.sources, color_for(std::io::stderr().is_terminal()));
+        let rendered = diagnostic::render(
+            diagnostics,
+            &session.sources,
+            color_for(std::io::stderr().is_terminal()),
+        );
         let _ = std::io::stderr().write_all(rendered.as_bytes());
     }
 }
 
 /// Pairs formats with destinations; None (after saying why) on a usage error.
-fn plan<F: Copy + std::fmt::Display>(formats: &[FormatSpec<F>], outputs: &[PathBuf], default: F) -> Option<Vec<Target<F>>> {
+fn plan<F: Copy + std::fmt::Display>(
+    formats: &[FormatSpec<F>],
+    outputs: &[PathBuf],
+    default: F,
+) -> Option<Vec<Target<F>>> {
     match output::plan(formats, outputs, default) {
         Ok(targets) => Some(targets),
         Err(message) => {
@@ -243,7 +251,10 @@ fn plan<F: Copy + std::fmt::Display>(formats: &[FormatSpec<F>], outputs: &[PathB
 
 /// Renders every target, writes the files and prints the rest; Err(2) when
 /// a file cannot be written.
-fn deliver<F: Copy>(targets: &[Target<F>], render: impl FnMut(F, bool) -> String) -> Result<(), i32> {
+fn deliver<F: Copy>(
+    targets: &[Target<F>],
+    render: impl FnMut(F, bool) -> String,
+) -> Result<(), i32> {
     match output::deliver(targets, render) {
         Ok(stdout) => {
             write_out(&stdout);
@@ -299,7 +310,10 @@ fn check(args: CheckArgs) -> i32 {
     };
     // People read diagnostics on stderr beside a text report, or when every
     // report goes to a file; the machine formats carry their own.
-    if targets.iter().all(|t| t.format == CheckFormat::Text || t.destination != Destination::Stdout) {
+    if targets
+        .iter()
+        .all(|t| t.format == CheckFormat::Text || t.destination != Destination::Stdout)
+    {
         print_diagnostics(&diagnostics, &session);
     }
     let stdout_color = color_for(std::io::stdout().is_terminal());
@@ -377,7 +391,11 @@ fn explain(args: ExplainArgs) -> i32 {
     if let Some(wanted) = &args.subject
         && e.subjects.is_empty()
     {
-        eprintln!("onus explain: control `{}` has no subject with key `{}`", args.control, onus::escape::terminal(wanted));
+        eprintln!(
+            "onus explain: control `{}` has no subject with key `{}`",
+            args.control,
+            onus::escape::terminal(wanted)
+        );
         return 2;
     }
     let failed = matches!(e.result.status, Status::Fail | Status::Error);
@@ -416,7 +434,11 @@ fn matrix(args: MatrixArgs) -> i32 {
     if !ok {
         return 2;
     }
-    let facts_errors: Vec<Diagnostic> = args.facts.iter().filter_map(|spec| session.load_facts_spec(spec).err()).collect();
+    let facts_errors: Vec<Diagnostic> = args
+        .facts
+        .iter()
+        .filter_map(|spec| session.load_facts_spec(spec).err())
+        .collect();
     if !facts_errors.is_empty() {
         print_diagnostics(&facts_errors, &session);
         return 2;

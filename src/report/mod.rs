@@ -33,7 +33,14 @@ pub enum CheckFormat {
 }
 
 impl CheckFormat {
-    pub const ALL: [CheckFormat; 6] = [CheckFormat::Text, CheckFormat::Json, CheckFormat::Sarif, CheckFormat::Junit, CheckFormat::Github, CheckFormat::Markdown];
+    pub const ALL: [CheckFormat; 6] = [
+        CheckFormat::Text,
+        CheckFormat::Json,
+        CheckFormat::Sarif,
+        CheckFormat::Junit,
+        CheckFormat::Github,
+        CheckFormat::Markdown,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -60,7 +67,12 @@ impl FromStr for CheckFormat {
         CheckFormat::ALL
             .into_iter()
             .find(|f| f.name() == s)
-            .ok_or_else(|| format!("unknown format `{s}`; expected {}", output::choices(&CheckFormat::ALL)))
+            .ok_or_else(|| {
+                format!(
+                    "unknown format `{s}`; expected {}",
+                    output::choices(&CheckFormat::ALL)
+                )
+            })
     }
 }
 
@@ -133,13 +145,18 @@ impl<'a> Run<'a> {
     }
 
     /// Each control with its index in the program and its result.
-    pub fn indexed_controls(&self) -> impl Iterator<Item = (usize, &'a Control, &'a ControlResult)> {
+    pub fn indexed_controls(
+        &self,
+    ) -> impl Iterator<Item = (usize, &'a Control, &'a ControlResult)> {
         self.controls().enumerate().map(|(i, (c, r))| (i, c, r))
     }
 
     /// The waiver that covers a violation of control `control` for `key`.
     pub fn waiver(&self, control: usize, key: &str) -> Option<&'a Waiver> {
-        self.program.waivers.iter().find(|w| w.control == control && w.covers(key))
+        self.program
+            .waivers
+            .iter()
+            .find(|w| w.control == control && w.covers(key))
     }
 
     /// Where a span is, for the formats that locate results in the policy.
@@ -191,7 +208,10 @@ impl<'a> Run<'a> {
 
     /// Every service the control covers, by name.
     pub fn service_names(&self, c: &Control) -> Vec<&'a str> {
-        c.services.iter().map(|s| self.program.services[*s].id.as_str()).collect()
+        c.services
+            .iter()
+            .map(|s| self.program.services[*s].id.as_str())
+            .collect()
     }
 
     /// Whether this control's result fails the gate.
