@@ -10,8 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-policy=${1:-tests/cases/matrix/lib/platform.onus}
-facts=${2:-tests/cases/matrix/lib/platform.json}
+policy=${1:-examples/iaas_fleet/policy.onus}
+facts=${2:-examples/iaas_fleet/inventory.json}
 png=${3:-docs/matrix.png}
 width=${WIDTH:-1400}
 height=${HEIGHT:-1000}

@@ -53,23 +53,45 @@ fn check(format: &str) -> Run {
     ])
 }
 
-/// The runs every structural test looks at: facts, no facts, and a policy
-/// that does not load.
-fn check_variants(format: &str) -> Vec<(&'static str, Run)> {
-    let broken = root().join("tests/cases/formats/broken_sarif.onus");
-    let broken = broken.to_str().expect("UTF-8 path").to_string();
-    vec![
-        ("with facts", check(format)),
+/// The policy and facts of each example, from the first `onus check` line
+/// of its `commands` file: (name, policy, facts).
+fn examples() -> Vec<(String, String, String)> {
+    let mut found = Vec::new();
+    let Ok(dirs) = std::fs::read_dir(root().join("examples")) else {
+        return found;
+    };
+    for dir in dirs.flatten() {
+        let commands = std::fs::read_to_string(dir.path().join("commands")).unwrap_or_default();
+        let Some(line) = commands.lines().find(|l| l.starts_with("onus check ")) else {
+            continue;
+        };
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let facts = words.windows(2).find(|w| w[0] == "--facts").map(|w| w[1]);
+        if let (Some(policy), Some(facts)) = (words.get(2), facts) {
+            let name = dir.file_name().to_string_lossy().into_owned();
+            found.push((name, policy.to_string(), facts.to_string()));
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The runs every structural test looks at: facts, no facts, a policy that
+/// does not load, the matrix policy, and every example.
+fn check_variants(format: &str) -> Vec<(String, Run)> {
+    let broken = "tests/cases/formats/broken_sarif.onus";
+    let mut runs = vec![
+        ("with facts".to_string(), check(format)),
         (
-            "static",
+            "static".to_string(),
             onus(&["check", SHOP, "--now", NOW, "--format", format]),
         ),
         (
-            "not loaded",
-            onus(&["check", &broken, "--now", NOW, "--format", format]),
+            "not loaded".to_string(),
+            onus(&["check", broken, "--now", NOW, "--format", format]),
         ),
         (
-            "matrix example",
+            "matrix policy".to_string(),
             onus(&[
                 "check",
                 PLATFORM,
@@ -81,7 +103,14 @@ fn check_variants(format: &str) -> Vec<(&'static str, Run)> {
                 format,
             ]),
         ),
-    ]
+    ];
+    for (name, policy, facts) in examples() {
+        let run = onus(&[
+            "check", &policy, "--facts", &facts, "--now", NOW, "--format", format,
+        ]);
+        runs.push((format!("example {name}"), run));
+    }
+    runs
 }
 
 fn json(text: &str) -> Value {
@@ -188,7 +217,7 @@ fn sarif_validates_against_the_official_schema() {
             errors.join("\n")
         );
         assert_eq!(log["runs"][0]["tool"]["driver"]["name"], "onus", "{what}");
-        assert_no_controls(what, &run.stdout);
+        assert_no_controls(&what, &run.stdout);
     }
 }
 
@@ -281,7 +310,8 @@ fn json_report_validates_against_its_documented_schema() {
 
 #[test]
 fn junit_parses_and_its_counts_match_the_json_report() {
-    for (what, run) in check_variants("junit") {
+    let reports = check_variants("json");
+    for ((what, run), (_, report)) in check_variants("junit").iter().zip(&reports) {
         assert_no_controls(what, &run.stdout);
         let elements = parse_xml(&run.stdout).elements;
         if what == "not loaded" {
@@ -291,7 +321,7 @@ fn junit_parses_and_its_counts_match_the_json_report() {
             );
             continue;
         }
-        let report = json(&check_variants_json(what));
+        let report = json(&report.stdout);
         let summary = &report["summary"];
         let count = |k: &str| summary[k].as_u64().unwrap_or(0);
         let mut totals = [0u64; 4];
@@ -324,15 +354,6 @@ fn junit_parses_and_its_counts_match_the_json_report() {
         xml.text.contains("a<b>&\"c\"]]>"),
         "the hostile key is in a failure text"
     );
-}
-
-/// The JSON report of the same run as `check_variants(..)` named `what`.
-fn check_variants_json(what: &str) -> String {
-    check_variants("json")
-        .into_iter()
-        .find(|(w, _)| *w == what)
-        .map(|(_, r)| r.stdout)
-        .unwrap_or_default()
 }
 
 #[test]
@@ -625,53 +646,54 @@ fn matrix_html_renders_in_headless_chromium() {
         return;
     };
     let dir = std::env::temp_dir().join(format!("onus-chromium-{}", std::process::id()));
-    let profile = dir.join("profile");
-    std::fs::create_dir_all(&profile).expect("temp dir");
-    let html = dir.join("matrix.html");
-    let png = dir.join("matrix.png");
-    let run = onus(&[
-        "matrix",
-        PLATFORM,
-        "--facts",
-        PLATFORM_FACTS,
-        "--now",
-        NOW,
-        "--format",
-        "html",
-    ]);
-    std::fs::write(&html, &run.stdout).expect("page written");
-    let mut child = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-        ])
-        .args([
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--window-size=1400,1000",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("--screenshot={}", png.display()))
-        .arg(format!("file://{}", html.display()))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Chromium starts");
-    let started = Instant::now();
-    while child.try_wait().ok().flatten().is_none() {
-        if started.elapsed() > Duration::from_secs(90) {
-            let _ = child.kill();
-            panic!("Chromium did not finish within 90 s");
+    let mut pages = vec![(
+        "platform".to_string(),
+        PLATFORM.to_string(),
+        PLATFORM_FACTS.to_string(),
+    )];
+    pages.extend(examples());
+    for (name, policy, facts) in pages {
+        let profile = dir.join(format!("profile-{name}"));
+        std::fs::create_dir_all(&profile).expect("temp dir");
+        let html = dir.join(format!("{name}.html"));
+        let png = dir.join(format!("{name}.png"));
+        let run = onus(&[
+            "matrix", &policy, "--facts", &facts, "--now", NOW, "--format", "html",
+        ]);
+        std::fs::write(&html, &run.stdout).expect("page written");
+        let mut child = Command::new(&browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+            ])
+            .args([
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--window-size=1400,1000",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(format!("--screenshot={}", png.display()))
+            .arg(format!("file://{}", html.display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Chromium starts");
+        let started = Instant::now();
+        while child.try_wait().ok().flatten().is_none() {
+            if started.elapsed() > Duration::from_secs(90) {
+                let _ = child.kill();
+                panic!("Chromium did not finish {name} within 90 s");
+            }
+            std::thread::sleep(Duration::from_millis(100));
         }
-        std::thread::sleep(Duration::from_millis(100));
+        let image = std::fs::read(&png).expect("Chromium wrote a screenshot");
+        assert!(
+            image.starts_with(b"\x89PNG\r\n\x1a\n") && image.len() > 10_000,
+            "{name}: a real PNG"
+        );
     }
-    let image = std::fs::read(&png).expect("Chromium wrote a screenshot");
-    assert!(
-        image.starts_with(b"\x89PNG\r\n\x1a\n") && image.len() > 10_000,
-        "a real PNG"
-    );
     let _ = std::fs::remove_dir_all(&dir);
 }
