@@ -408,18 +408,24 @@ pub fn lex(src: &str, file: FileId) -> Lexed<'_> {
         diagnostics: Vec::new(),
     };
     lex_into(src, 0, file, &mut lexed);
-    drop_orphan_docs(&mut lexed.tokens);
+    drop_orphan_docs(src, &mut lexed.tokens);
     lexed
 }
 
-/// Doc comments reach the parser only where they precede a declaration
-/// (possibly after more doc comments); anywhere else they are comments.
-fn drop_orphan_docs(tokens: &mut Vec<(Token<'_>, Range<usize>)>) {
+/// Doc comments reach the parser only where they begin a line and precede
+/// a declaration (possibly after more doc comments); anywhere else, such as
+/// at the end of a line of code, they are comments.
+fn drop_orphan_docs(src: &str, tokens: &mut Vec<(Token<'_>, Range<usize>)>) {
     let mut keep = vec![true; tokens.len()];
     let mut attached = false;
     for i in (0..tokens.len()).rev() {
         match tokens[i].0 {
-            Token::Doc(_) => keep[i] = attached,
+            Token::Doc(_) => {
+                let line_start = src[..tokens[i].1.start].rfind('\n').map_or(0, |n| n + 1);
+                let starts_line = src[line_start..tokens[i].1.start].trim().is_empty();
+                keep[i] = attached && starts_line;
+                attached = keep[i];
+            }
             ref t => attached = t.starts_declaration(),
         }
     }
@@ -712,6 +718,14 @@ mod tests {
         let lexed = lex("a $ \"open", FileId(0));
         assert_eq!(lexed.tokens.len(), 3);
         assert_eq!(lexed.diagnostics.len(), 2);
+    }
+
+    #[test]
+    fn a_doc_comment_ending_a_line_of_code_is_a_comment() {
+        assert_eq!(
+            kinds("let x = 1 /// not a doc\ncontrol"),
+            kinds("let x = 1\ncontrol")
+        );
     }
 
     #[test]

@@ -250,6 +250,8 @@ fn collect<'m>(
                     Diagnostic::error("N003", format!("`{}` cannot be declared", name.text))
                         .with_label(name.span, reason),
                 );
+                // Uses of the refused name are not reported again.
+                env.symbols.insert(name.text.clone(), Symbol::Broken);
                 return false;
             }
             env.symbols.insert(name.text.clone(), symbol);

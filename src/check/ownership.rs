@@ -301,6 +301,9 @@ fn misattribution(
         _ => "the customer shares the decision on",
     };
     let operated = match &cell.operated_by {
+        Some(op) if matches!(op.as_str(), "provider" | "customer") => {
+            format!(" and the {op} operates it")
+        }
         Some(op) => format!(" and {op} operates it"),
         None => String::new(),
     };

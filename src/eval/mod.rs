@@ -291,10 +291,12 @@ impl Location<'_> {
 /// How one subject came out, as an `Observer` sees it.
 pub enum Verdict {
     Pass,
-    /// The first failing `require` (index into `Control::steps`) and its message.
+    /// The first failing `require` (index into `Control::steps`), its
+    /// message, and whether a waiver covers the subject.
     Fail {
         step: usize,
         message: String,
+        waived: bool,
     },
     /// The step that errored (None: the `where` clause or the key).
     Error {
@@ -532,10 +534,12 @@ fn check_subject<'a>(
             Some((usize::MAX, e)),
         ),
     };
+    let waived = failed.is_some() && waivers.iter().any(|w| w.covers(&key));
     let verdict = match (&failed, &error) {
         (Some((step, message, _)), _) => Verdict::Fail {
             step: *step,
             message: message.clone(),
+            waived,
         },
         (None, Some((step, e))) => Verdict::Error {
             step: (*step != usize::MAX).then_some(*step),
@@ -554,7 +558,7 @@ fn check_subject<'a>(
     );
     match (failed, error) {
         (Some((_, message, span)), _) => r.violations.push(Violation {
-            waived: waivers.iter().any(|w| w.covers(&key)),
+            waived,
             key,
             pointer,
             message,
@@ -591,7 +595,8 @@ fn failure_message<'a>(
     }
 }
 
-/// SPEC §2: the subject's `id`, `name` or `arn`, else its JSON pointer.
+/// SPEC §2: the subject's `id`, `name` or `arn`, else its JSON pointer
+/// (`(facts)` for the root, whose pointer is empty).
 fn default_key(subject: &Value<'_>, pointer: &Option<String>, index: usize) -> String {
     for field in ["id", "name", "arn"] {
         if let Some(v) = subject.get(field)
@@ -600,5 +605,9 @@ fn default_key(subject: &Value<'_>, pointer: &Option<String>, index: usize) -> S
             return v.display();
         }
     }
-    pointer.clone().unwrap_or_else(|| format!("#{index}"))
+    match pointer.as_deref() {
+        Some("") => "(facts)".to_string(),
+        Some(p) => p.to_string(),
+        None => format!("#{index}"),
+    }
 }

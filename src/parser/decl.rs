@@ -250,9 +250,20 @@ fn declaration<'t, 's: 't, I: ParserInput<'t, 's>>(
                 span: to_span(file, e.span()),
             }),
     ));
-    let field = field_name(file)
+    // `layer = NAME` takes a layer name, which may contain keywords.
+    let layer_field = just(Token::Layer)
+        .map_with(move |_, e| Name {
+            text: "layer".into(),
+            span: to_span(file, e.span()),
+        })
         .then_ignore(just(Token::Assign))
-        .then(expr.clone());
+        .then(dotted(file).map(|n| Expr {
+            kind: ExprKind::Name(n.text),
+            span: n.span,
+        }));
+    let field = layer_field.or(field_name(file)
+        .then_ignore(just(Token::Assign))
+        .then(expr.clone()));
     let control = just(Token::Control)
         .ignore_then(name.clone())
         .then(

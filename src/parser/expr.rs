@@ -48,7 +48,15 @@ pub(super) fn field_name<'t, 's: 't, I: ParserInput<'t, 's>>(
 pub(super) fn dotted<'t, 's: 't, I: ParserInput<'t, 's>>(
     file: FileId,
 ) -> impl Parser<'t, I, Name, Extra<'t, 's>> + Clone {
-    select! { Token::Ident(s) => s }
+    // Keywords are allowed in layer names, as after any `.` (`service.control_plane`).
+    let segment = any().try_map(|t: Token<'s>, span| match t {
+        Token::Ident(s) => Ok(s.to_string()),
+        t => t
+            .keyword()
+            .map(str::to_string)
+            .ok_or_else(|| Rich::custom(span, format!("expected a layer name, found {t}"))),
+    });
+    segment
         .separated_by(just(Token::Dot))
         .at_least(1)
         .collect::<Vec<_>>()

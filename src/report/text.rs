@@ -94,6 +94,21 @@ pub fn render(run: &Run<'_>, gate: Gate, style: Style) -> String {
     out
 }
 
+/// Why a violation does not count: the waiver's terms.
+fn waiver_note(w: &crate::check::program::Waiver) -> String {
+    let mut note = String::from("waived");
+    if let Some(until) = w.until {
+        let _ = write!(note, " until {until}");
+    }
+    if let Some(by) = &w.by {
+        let _ = write!(note, " by {}", terminal(by));
+    }
+    if let Some(because) = &w.because {
+        let _ = write!(note, ": {}", terminal(because));
+    }
+    note
+}
+
 /// A subject's key and, when it says more, its pointer.
 fn subject(key: &str, pointer: Option<&str>, style: Style) -> String {
     match pointer {
@@ -128,6 +143,9 @@ pub fn render_control(
         style.dim(&ownership),
     );
     let indent = " ".repeat(12);
+    if let Some(title) = &c.title {
+        let _ = writeln!(out, "{indent}{}", style.dim(&terminal(title)));
+    }
     match r.status {
         Status::Inherited => {
             let _ = writeln!(
@@ -161,11 +179,20 @@ pub fn render_control(
             let _ = writeln!(out, "{indent}{}", style.dim(&counts));
         }
     }
+    let index = run.program.controls.iter().position(|x| std::ptr::eq(x, c));
     for v in &r.violations {
         let mark = if v.waived { "~ waived" } else { "✗" };
         let mark = style.paint(if v.waived { "33" } else { "31" }, mark);
         let subject = subject(&v.key, v.pointer.as_deref(), style);
         let _ = writeln!(out, "{indent}{mark} {subject}  {}", terminal(&v.message));
+        let waiver = run
+            .program
+            .waivers
+            .iter()
+            .find(|w| Some(w.control) == index && v.waived && w.covers(&v.key));
+        if let Some(w) = waiver {
+            let _ = writeln!(out, "{indent}  {}", style.dim(&waiver_note(w)));
+        }
     }
     for e in &r.errors {
         let subject = subject(&e.key, e.pointer.as_deref(), style);
