@@ -366,7 +366,12 @@ fn check(args: CheckArgs) -> i32 {
     if let Err(code) = rendered {
         return code;
     }
-    run.exit_code(gate)
+    let code = run.exit_code(gate);
+    // The process ends here: freeing the facts arena and the program piece by
+    // piece would only delay the exit (the OS reclaims it all at once).
+    std::mem::forget(outcome);
+    std::mem::forget(session);
+    code
 }
 
 fn explain_text(session: &Session, control: usize, subject: Option<&str>, limit: usize) -> String {

@@ -45,7 +45,11 @@ pub struct Evaluator<'a> {
     pub max_steps: u64,
     pub deadline: Option<Instant>,
     globals: Vec<OnceLock<Result<Value<'a>, EvalError<'a>>>>,
-    lists: [Value<'static>; 4],
+    /// The introspection lists, built on first use (most policies never
+    /// read them, and a large policy makes them large).
+    lists: [OnceLock<Value<'static>>; 4],
+    /// Control statuses for `controls[].status`, once they are known.
+    statuses: Option<Vec<Status>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -112,12 +116,8 @@ impl<'a> Evaluator<'a> {
             ),
             deadline: options.timeout.map(|t| Instant::now() + t),
             globals: program.globals.iter().map(|_| OnceLock::new()).collect(),
-            lists: [
-                policy::controls(program, None),
-                policy::services(program),
-                policy::layers(program),
-                policy::parties(program),
-            ],
+            lists: Default::default(),
+            statuses: None,
         }
     }
 
@@ -129,19 +129,21 @@ impl<'a> Evaluator<'a> {
     }
 
     fn policy_list(&self, list: PolicyList) -> Value<'a> {
-        let i = match list {
-            PolicyList::Controls => 0,
-            PolicyList::Services => 1,
-            PolicyList::Layers => 2,
-            PolicyList::Parties => 3,
+        let program = self.program;
+        let (i, build): (usize, &dyn Fn() -> Value<'static>) = match list {
+            PolicyList::Controls => (0, &|| policy::controls(program, self.statuses.as_deref())),
+            PolicyList::Services => (1, &|| policy::services(program)),
+            PolicyList::Layers => (2, &|| policy::layers(program)),
+            PolicyList::Parties => (3, &|| policy::parties(program)),
         };
-        self.lists[i].clone()
+        self.lists[i].get_or_init(build).clone()
     }
 
     /// Gives `controls[].status` its values for the assertions, and forgets
     /// globals that may have read the earlier list.
     fn set_statuses(&mut self, statuses: &[Status]) {
-        self.lists[0] = policy::controls(self.program, Some(statuses));
+        self.statuses = Some(statuses.to_vec());
+        self.lists[0] = OnceLock::new();
         self.globals = self
             .program
             .globals

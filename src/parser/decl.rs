@@ -3,16 +3,16 @@
 //! kept as `ItemKind::Broken`, so one run reports every syntax error.
 
 use super::expr::{dotted, expr, field_name, name, string, to_span};
-use super::{Extra, ParserInput};
+use super::{GrammarError, ParserInput};
 use crate::ast::*;
 use crate::lexer::Token;
 use crate::source::FileId;
 use chumsky::prelude::*;
 
 /// A contextual keyword: an identifier with a fixed spelling.
-fn kw<'t, 's: 't, I: ParserInput<'t, 's>>(
+fn kw<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
     word: &'static str,
-) -> impl Parser<'t, I, (), Extra<'t, 's>> + Clone {
+) -> impl Parser<'t, I, (), extra::Err<Er>> + Clone {
     just(Token::Ident(word)).ignored().labelled(word)
 }
 
@@ -30,9 +30,9 @@ fn doc_text(lines: Vec<&str>) -> Option<String> {
     Some(text.join("\n"))
 }
 
-pub(super) fn module<'t, 's: 't, I: ParserInput<'t, 's>>(
+pub(super) fn module<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
     file: FileId,
-) -> impl Parser<'t, I, Vec<Item>, Extra<'t, 's>> {
+) -> impl Parser<'t, I, Vec<Item>, extra::Err<Er>> {
     let doc = select! { Token::Doc(s) => s }
         .repeated()
         .collect::<Vec<_>>()
@@ -51,14 +51,14 @@ pub(super) fn module<'t, 's: 't, I: ParserInput<'t, 's>>(
 
 /// Error recovery: consume the broken declaration up to the next one, keeping
 /// its name (when it got that far) so later phases do not report it missing.
-fn skip_declaration<'t, 's: 't, I: ParserInput<'t, 's>>(
+fn skip_declaration<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
     file: FileId,
-) -> impl Parser<'t, I, Item, Extra<'t, 's>> + Clone {
+) -> impl Parser<'t, I, Item, extra::Err<Er>> + Clone {
     custom(
-        move |inp: &mut chumsky::input::InputRef<'t, '_, I, Extra<'t, 's>>| {
+        move |inp: &mut chumsky::input::InputRef<'t, '_, I, extra::Err<Er>>| {
             let start = inp.cursor();
             let Some(first): Option<Token<'s>> = inp.next() else {
-                return Err(Rich::custom(inp.span_since(&start), "end of input"));
+                return Err(Er::custom(inp.span_since(&start), "end of input".into()));
             };
             while matches!(inp.peek(), Some(Token::Doc(_))) {
                 inp.skip();
@@ -106,9 +106,9 @@ fn skip_declaration<'t, 's: 't, I: ParserInput<'t, 's>>(
     )
 }
 
-fn declaration<'t, 's: 't, I: ParserInput<'t, 's>>(
+fn declaration<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
     file: FileId,
-) -> impl Parser<'t, I, ItemKind, Extra<'t, 's>> {
+) -> impl Parser<'t, I, ItemKind, extra::Err<Er>> {
     let expr = expr(file);
     let name = name(file);
     let string = string(file);

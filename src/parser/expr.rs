@@ -1,7 +1,7 @@
 //! Expression grammar: tokens in, `ast::Expr` out, with the precedence of
 //! SPEC §3 (Pratt parsing); every node spans its whole source text.
 
-use super::{Extra, ParserInput};
+use super::{GrammarError, ParserInput};
 use crate::ast::*;
 use crate::lexer::{Token, duration_seconds, unescape};
 use crate::source::{FileId, Span};
@@ -14,9 +14,9 @@ pub(super) fn to_span(file: FileId, s: SimpleSpan) -> Span {
 }
 
 /// An identifier as a spanned `Name`.
-pub(super) fn name<'t, 's: 't, I: ParserInput<'t, 's>>(
+pub(super) fn name<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
     file: FileId,
-) -> impl Parser<'t, I, Name, Extra<'t, 's>> + Clone {
+) -> impl Parser<'t, I, Name, extra::Err<Er>> + Clone {
     select! { Token::Ident(s) => s }
         .map_with(move |s: &str, e| Name {
             text: s.to_string(),
@@ -26,16 +26,16 @@ pub(super) fn name<'t, 's: 't, I: ParserInput<'t, 's>>(
 }
 
 /// An identifier or a keyword: field names after `.` and object keys.
-pub(super) fn field_name<'t, 's: 't, I: ParserInput<'t, 's>>(
+pub(super) fn field_name<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
     file: FileId,
-) -> impl Parser<'t, I, Name, Extra<'t, 's>> + Clone {
+) -> impl Parser<'t, I, Name, extra::Err<Er>> + Clone {
     any()
         .try_map(|t: Token<'s>, span| match t {
             Token::Ident(s) => Ok(s.to_string()),
             t => t
                 .keyword()
                 .map(str::to_string)
-                .ok_or_else(|| Rich::custom(span, format!("expected a field name, found {t}"))),
+                .ok_or_else(|| Er::custom(span, format!("expected a field name, found {t}"))),
         })
         .map_with(move |text, e| Name {
             text,
@@ -45,16 +45,16 @@ pub(super) fn field_name<'t, 's: 't, I: ParserInput<'t, 's>>(
 }
 
 /// A dotted name such as `network.virtual`.
-pub(super) fn dotted<'t, 's: 't, I: ParserInput<'t, 's>>(
+pub(super) fn dotted<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
     file: FileId,
-) -> impl Parser<'t, I, Name, Extra<'t, 's>> + Clone {
+) -> impl Parser<'t, I, Name, extra::Err<Er>> + Clone {
     // Keywords are allowed in layer names, as after any `.` (`service.control_plane`).
     let segment = any().try_map(|t: Token<'s>, span| match t {
         Token::Ident(s) => Ok(s.to_string()),
         t => t
             .keyword()
             .map(str::to_string)
-            .ok_or_else(|| Rich::custom(span, format!("expected a layer name, found {t}"))),
+            .ok_or_else(|| Er::custom(span, format!("expected a layer name, found {t}"))),
     });
     segment
         .separated_by(just(Token::Dot))
@@ -67,9 +67,9 @@ pub(super) fn dotted<'t, 's: 't, I: ParserInput<'t, 's>>(
         .labelled("layer name")
 }
 
-pub(super) fn string<'t, 's: 't, I: ParserInput<'t, 's>>(
+pub(super) fn string<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
     file: FileId,
-) -> impl Parser<'t, I, StrLit, Extra<'t, 's>> + Clone {
+) -> impl Parser<'t, I, StrLit, extra::Err<Er>> + Clone {
     select! { Token::Str(s) => unescape(s) }
         .map_with(move |value, e| StrLit {
             value,
@@ -78,10 +78,10 @@ pub(super) fn string<'t, 's: 't, I: ParserInput<'t, 's>>(
         .labelled("string")
 }
 
-fn node<'t, 's: 't, I: ParserInput<'t, 's>>(
+fn node<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
     file: FileId,
     kind: ExprKind,
-    e: &mut MapExtra<'t, '_, I, Extra<'t, 's>>,
+    e: &mut MapExtra<'t, '_, I, extra::Err<Er>>,
 ) -> Expr {
     Expr {
         kind,
@@ -97,9 +97,9 @@ fn binary(op: BinaryOp, l: Expr, r: Expr) -> Expr {
     }
 }
 
-pub(super) fn expr<'t, 's: 't, I: ParserInput<'t, 's>>(
+pub(super) fn expr<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
     file: FileId,
-) -> impl Parser<'t, I, Expr, Extra<'t, 's>> + Clone {
+) -> impl Parser<'t, I, Expr, extra::Err<Er>> + Clone {
     recursive(move |expr| {
         let literal = select! {
             Token::Int(n) => ExprKind::Int(n),
@@ -259,7 +259,7 @@ pub(super) fn expr<'t, 's: 't, I: ParserInput<'t, 's>>(
                 just(Token::Dot)
                     .ignore_then(field_name(file))
                     .then(optional.clone()),
-                move |base, (name, optional), e: &mut MapExtra<'t, '_, I, Extra<'t, 's>>| {
+                move |base, (name, optional), e: &mut MapExtra<'t, '_, I, extra::Err<Er>>| {
                     node(
                         file,
                         ExprKind::Field {
@@ -276,7 +276,7 @@ pub(super) fn expr<'t, 's: 't, I: ParserInput<'t, 's>>(
                 expr.clone()
                     .delimited_by(just(Token::LBracket), just(Token::RBracket))
                     .then(optional),
-                move |base, (index, optional), e: &mut MapExtra<'t, '_, I, Extra<'t, 's>>| {
+                move |base, (index, optional), e: &mut MapExtra<'t, '_, I, extra::Err<Er>>| {
                     node(
                         file,
                         ExprKind::Index {
@@ -291,7 +291,7 @@ pub(super) fn expr<'t, 's: 't, I: ParserInput<'t, 's>>(
             prefix(
                 NEG_PRECEDENCE,
                 just(Token::Minus),
-                move |_, rhs, e: &mut MapExtra<'t, '_, I, Extra<'t, 's>>| {
+                move |_, rhs, e: &mut MapExtra<'t, '_, I, extra::Err<Er>>| {
                     node(file, ExprKind::Unary(UnaryOp::Neg, Box::new(rhs)), e)
                 },
             ),
@@ -328,7 +328,7 @@ pub(super) fn expr<'t, 's: 't, I: ParserInput<'t, 's>>(
             prefix(
                 NOT_PRECEDENCE,
                 just(Token::Not),
-                move |_, rhs, e: &mut MapExtra<'t, '_, I, Extra<'t, 's>>| {
+                move |_, rhs, e: &mut MapExtra<'t, '_, I, extra::Err<Er>>| {
                     node(file, ExprKind::Unary(UnaryOp::Not, Box::new(rhs)), e)
                 },
             ),

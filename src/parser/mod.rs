@@ -9,12 +9,31 @@ use crate::ast::{Expr, ExprKind, Module};
 use crate::diagnostic::Diagnostic;
 use crate::lexer::{Token, lex};
 use crate::source::{FileId, Span};
-use chumsky::error::RichPattern;
+use chumsky::error::{EmptyErr, RichPattern};
 use chumsky::input::{Stream, ValueInput};
 use chumsky::prelude::*;
 use std::ops::Range;
 
-pub(crate) type Extra<'t, 's> = extra::Err<Rich<'t, Token<'s>>>;
+/// The error types the grammar is built with: `Rich` (messages, expected
+/// tokens) for reporting, `EmptyErr` for the fast first pass, which does no
+/// error bookkeeping at all.
+pub(crate) trait GrammarError<'t, 's: 't, I: ParserInput<'t, 's>>:
+    chumsky::error::Error<'t, I> + chumsky::label::LabelError<'t, I, &'static str> + 't
+{
+    fn custom(span: SimpleSpan, message: String) -> Self;
+}
+
+impl<'t, 's: 't, I: ParserInput<'t, 's>> GrammarError<'t, 's, I> for Rich<'t, Token<'s>> {
+    fn custom(span: SimpleSpan, message: String) -> Self {
+        Rich::custom(span, message)
+    }
+}
+
+impl<'t, 's: 't, I: ParserInput<'t, 's>> GrammarError<'t, 's, I> for EmptyErr {
+    fn custom(_: SimpleSpan, _: String) -> Self {
+        EmptyErr::default()
+    }
+}
 
 pub(crate) trait ParserInput<'t, 's: 't>:
     ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>
@@ -49,9 +68,17 @@ pub fn parse_module(src: &str, file: FileId) -> Parsed {
         diagnostics.push(too_deep);
     } else {
         let ranges: Vec<Range<usize>> = lexed.tokens.iter().map(|(_, r)| r.clone()).collect();
-        let (items, errors) = decl::module(file)
-            .parse(stream(lexed.tokens, src.len()))
-            .into_output_errors();
+        // Most files parse: try without error bookkeeping first, and pay for
+        // rich errors and recovery only when something is wrong.
+        let fast = decl::module::<_, EmptyErr>(file)
+            .parse(stream(&lexed.tokens, src.len()))
+            .into_result();
+        let (items, errors) = match fast {
+            Ok(items) => (Some(items), Vec::new()),
+            Err(_) => decl::module::<_, Rich<'_, Token<'_>>>(file)
+                .parse(stream(&lexed.tokens, src.len()))
+                .into_output_errors(),
+        };
         incomplete = !errors.is_empty() && errors.iter().all(|e| e.found().is_none());
         diagnostics.extend(
             errors
@@ -82,9 +109,9 @@ pub fn parse_expr(src: &str, file: FileId) -> (Option<Expr>, Vec<Diagnostic>, bo
         return (None, diagnostics, false);
     }
     let ranges: Vec<Range<usize>> = lexed.tokens.iter().map(|(_, r)| r.clone()).collect();
-    let (parsed, errors) = expr::expr(file)
+    let (parsed, errors) = expr::expr::<_, Rich<'_, Token<'_>>>(file)
         .then_ignore(end())
-        .parse(stream(lexed.tokens, src.len()))
+        .parse(stream(&lexed.tokens, src.len()))
         .into_output_errors();
     let incomplete = !errors.is_empty() && errors.iter().all(|e| e.found().is_none());
     diagnostics.extend(
@@ -107,9 +134,16 @@ pub fn starts_with_declaration(src: &str) -> bool {
         .is_some_and(|(t, _)| t.starts_declaration() || matches!(t, Token::Doc(_)))
 }
 
-fn stream<'s>(tokens: Vec<(Token<'s>, Range<usize>)>, len: usize) -> impl ParserInput<'s, 's> {
-    Stream::from_iter(tokens.into_iter().map(|(t, r)| (t, SimpleSpan::from(r))))
-        .map(SimpleSpan::from(len..len), |(t, s)| (t, s))
+fn stream<'t, 's: 't>(
+    tokens: &'t [(Token<'s>, Range<usize>)],
+    len: usize,
+) -> impl ParserInput<'t, 's> {
+    Stream::from_iter(
+        tokens
+            .iter()
+            .map(|(t, r)| (t.clone(), SimpleSpan::from(r.clone()))),
+    )
+    .map(SimpleSpan::from(len..len), |(t, s)| (t, s))
 }
 
 fn check_brackets(tokens: &[(Token<'_>, Range<usize>)], file: FileId) -> Option<Diagnostic> {
