@@ -245,12 +245,25 @@ impl<'e> Lowerer<'e> {
     /// `network.virtual` written in an expression: a layer name, unless its
     /// first part is a variable.
     fn layer_constant(&self, e: &Expr) -> Option<IrKind> {
-        let dotted = e.as_dotted()?;
-        let root = dotted.split('.').next()?;
+        // Most field reads start from a variable: rule those out before
+        // building the dotted text.
+        let mut root = e;
+        while let ExprKind::Field { base, .. } = &root.kind {
+            root = base;
+        }
+        let ExprKind::Name(root) = &root.kind else {
+            return None;
+        };
         let shadowed = self.local(root).is_some()
-            || RESERVED.contains(&root)
+            || RESERVED.contains(&root.as_str())
             || matches!(self.env.symbols.get(root), Some(super::Symbol::Global(_)));
-        (!shadowed && self.env.layers.contains_key(&dotted))
+        if shadowed {
+            return None;
+        }
+        let dotted = e.as_dotted()?;
+        self.env
+            .layers
+            .contains_key(&dotted)
             .then(|| IrKind::Const(Value::string(dotted)))
     }
 
