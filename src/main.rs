@@ -110,13 +110,20 @@ struct ReplArgs {
     limits: Limits,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum TestFormat {
+    Text,
+    Json,
+    Junit,
+}
+
 #[derive(clap::Args)]
 struct TestArgs {
     /// Policy files or directories (every .onus file below them).
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
-    format: Format,
+    format: TestFormat,
     /// List, per service and owner, which controls are checked and tested.
     #[arg(long)]
     coverage: bool,
@@ -511,12 +518,13 @@ fn test(args: TestArgs) -> i32 {
     }
     let results = onus::testing::run(&session.program, &session.options);
     let mut out = match args.format {
-        Format::Json => report::testing::json(&results, &session.sources),
-        Format::Text => report::testing::text(&results, &session.sources),
+        TestFormat::Json => report::testing::json(&results, &session.sources),
+        TestFormat::Junit => report::testing::junit(&results, &session.sources),
+        TestFormat::Text => report::testing::text(&results, &session.sources),
     };
     let coverage = onus::testing::coverage(&session.program);
     let percent = onus::testing::coverage_percent(&coverage);
-    if args.coverage && matches!(args.format, Format::Text) {
+    if args.coverage && matches!(args.format, TestFormat::Text) {
         out.push('\n');
         out.push_str(&report::testing::coverage_text(&session.program, &coverage));
     }

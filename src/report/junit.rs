@@ -25,27 +25,27 @@ use quick_xml::events::{BytesDecl, BytesText, Event};
 use std::io;
 
 /// What one testcase reports.
-enum Outcome {
+pub(crate) enum Outcome {
     Passed,
     Failure { message: String, details: String },
     Error { message: String, details: String },
     Skipped { message: String },
 }
 
-struct Case {
-    classname: String,
-    name: String,
+pub(crate) struct Case {
+    pub classname: String,
+    pub name: String,
     /// Policy file and line of the control's first `require`.
-    location: Option<(String, usize)>,
-    outcome: Outcome,
+    pub location: Option<(String, usize)>,
+    pub outcome: Outcome,
     /// Waived violations and other context for `<system-out>`.
-    output: String,
+    pub output: String,
 }
 
-struct Suite {
-    name: String,
-    properties: Vec<(&'static str, String)>,
-    cases: Vec<Case>,
+pub(crate) struct Suite {
+    pub name: String,
+    pub properties: Vec<(&'static str, String)>,
+    pub cases: Vec<Case>,
 }
 
 impl Suite {
@@ -364,10 +364,14 @@ fn write_report(w: &mut Writer<Vec<u8>>, suites: &[Suite]) -> io::Result<()> {
 }
 
 pub fn render(run: &Run<'_>) -> String {
-    let suites = suites(run);
+    render_suites(&suites(run))
+}
+
+/// Writes suites as a JUnit document (also used by `onus test`).
+pub(crate) fn render_suites(suites: &[Suite]) -> String {
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
     // Writing to memory cannot fail; keep the document well-formed anyway.
-    if write_report(&mut writer, &suites).is_err() {
+    if write_report(&mut writer, suites).is_err() {
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"onus\" tests=\"0\"/>\n".into();
     }
     let mut out = String::from_utf8_lossy(&writer.into_inner()).into_owned();

@@ -82,9 +82,19 @@ pub fn render(run: &Run<'_>, gate: Gate, style: Style) -> String {
         0 => style.paint("32", "ok"),
         _ => style.paint("1;31", "FAILED"),
     };
+    let errored = outcome
+        .assertions
+        .iter()
+        .filter(|a| a.status == Status::Error)
+        .count();
+    let errored = if errored > 0 {
+        format!(", {errored} errored")
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "\n{verdict}: {} control{}: {}; {} assertion{} failed",
+        "\n{verdict}: {} control{}: {}; {} assertion{} failed{errored}",
         s.controls,
         plural(s.controls),
         parts.join(", "),
@@ -92,21 +102,6 @@ pub fn render(run: &Run<'_>, gate: Gate, style: Style) -> String {
         plural(s.assertions_failed)
     );
     out
-}
-
-/// Why a violation does not count: the waiver's terms.
-fn waiver_note(w: &crate::check::program::Waiver) -> String {
-    let mut note = String::from("waived");
-    if let Some(until) = w.until {
-        let _ = write!(note, " until {until}");
-    }
-    if let Some(by) = &w.by {
-        let _ = write!(note, " by {}", terminal(by));
-    }
-    if let Some(because) = &w.because {
-        let _ = write!(note, ": {}", terminal(because));
-    }
-    note
 }
 
 /// A subject's key and, when it says more, its pointer.
@@ -185,13 +180,15 @@ pub fn render_control(
         let mark = style.paint(if v.waived { "33" } else { "31" }, mark);
         let subject = subject(&v.key, v.pointer.as_deref(), style);
         let _ = writeln!(out, "{indent}{mark} {subject}  {}", terminal(&v.message));
-        let waiver = run
-            .program
-            .waivers
-            .iter()
-            .find(|w| Some(w.control) == index && v.waived && w.covers(&v.key));
-        if let Some(w) = waiver {
-            let _ = writeln!(out, "{indent}  {}", style.dim(&waiver_note(w)));
+        if let Some(w) = index
+            .filter(|_| v.waived)
+            .and_then(|i| run.waiver(i, &v.key))
+        {
+            let _ = writeln!(
+                out,
+                "{indent}  {}",
+                style.dim(&terminal(&super::waiver_note(w)))
+            );
         }
     }
     for e in &r.errors {
