@@ -269,6 +269,15 @@ fn lex_duration<'s>(lex: &mut logos::Lexer<'s, Token<'s>>) -> Result<&'s str, Le
     duration_seconds(s).map(|_| s)
 }
 
+/// Whether `s` is an identifier (`[A-Za-z_][A-Za-z0-9_]*`).
+pub fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 /// The length in seconds of a duration literal such as `90d`.
 pub fn duration_seconds(text: &str) -> Result<i64, LexError> {
     let split = text

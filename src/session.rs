@@ -414,7 +414,7 @@ impl Session {
     )]
     pub fn load_facts_spec(&mut self, spec: &str) -> Result<(), Diagnostic> {
         let (name, file) = match spec.split_once('=') {
-            Some((n, f)) if is_identifier(n) => (Some(n.to_string()), f),
+            Some((n, f)) if crate::lexer::is_identifier(n) => (Some(n.to_string()), f),
             _ => (None, spec),
         };
         let jsonl = file.ends_with(".jsonl");
@@ -458,14 +458,6 @@ impl Session {
                     .at(source, e.line, e.column)
             })
     }
-}
-
-fn is_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// 1-based line and column of a byte offset in raw bytes.
