@@ -368,14 +368,23 @@ fn is_check_code(code: &str) -> bool {
     matches!(code.as_bytes().first(), Some(b'N' | b'T' | b'O' | b'W'))
 }
 
+/// Every `.onus` file below `dir`. Like Go's tools, the walk skips
+/// directories whose names start with `.` or `_` (hidden, or set aside on
+/// purpose) and `target` (build output); it does not follow symbolic links
+/// to directories, so it cannot loop.
 pub(crate) fn collect_onus_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        if path.is_dir() {
-            collect_onus_files(&path, out);
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if !(name.starts_with('.') || name.starts_with('_') || name == "target") {
+                collect_onus_files(&path, out);
+            }
         } else if path.extension().and_then(|e| e.to_str()) == Some("onus") {
             out.push(path);
         }
