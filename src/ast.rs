@@ -375,8 +375,8 @@ impl Expr {
 }
 
 impl Expr {
-    /// The direct subexpressions, in source order.
-    pub fn children(&self) -> Vec<&Expr> {
+    /// Calls `f` on each direct subexpression, in source order.
+    pub fn for_each_child<'e>(&'e self, mut f: impl FnMut(&'e Expr)) {
         match &self.kind {
             ExprKind::Null
             | ExprKind::Bool(_)
@@ -386,44 +386,59 @@ impl Expr {
             | ExprKind::Date(_)
             | ExprKind::Duration(..)
             | ExprKind::Name(_)
-            | ExprKind::Error => Vec::new(),
-            ExprKind::Template(parts) => parts
-                .iter()
-                .filter_map(|p| match p {
-                    StrPart::Expr(e) => Some(e),
-                    StrPart::Text(_) => None,
-                })
-                .collect(),
-            ExprKind::List(items) => items.iter().collect(),
-            ExprKind::Object(entries) => entries.iter().map(|(_, v)| v).collect(),
-            ExprKind::Field { base, .. } => vec![base],
-            ExprKind::Index { base, index, .. } => vec![base, index],
-            ExprKind::Call { args, .. } => args.iter().collect(),
-            ExprKind::Unary(_, e) | ExprKind::Paren(e) => vec![e],
-            ExprKind::Binary(_, l, r) => vec![l, r],
+            | ExprKind::Error => {}
+            ExprKind::Template(parts) => {
+                for p in parts {
+                    if let StrPart::Expr(e) = p {
+                        f(e);
+                    }
+                }
+            }
+            ExprKind::List(items) | ExprKind::Call { args: items, .. } => items.iter().for_each(f),
+            ExprKind::Object(entries) => entries.iter().for_each(|(_, v)| f(v)),
+            ExprKind::Field { base, .. } => f(base),
+            ExprKind::Index { base, index, .. } => {
+                f(base);
+                f(index);
+            }
+            ExprKind::Unary(_, e) | ExprKind::Paren(e) => f(e),
+            ExprKind::Binary(_, l, r) => {
+                f(l);
+                f(r);
+            }
             ExprKind::Quant {
                 source,
                 filter,
                 body,
                 ..
-            } => std::iter::once(&**source)
-                .chain(filter.as_deref())
-                .chain(std::iter::once(&**body))
-                .collect(),
+            } => {
+                f(source);
+                if let Some(x) = filter {
+                    f(x);
+                }
+                f(body);
+            }
             ExprKind::Comprehension {
                 elem,
                 source,
                 filter,
                 ..
-            } => [&**elem, &**source]
-                .into_iter()
-                .chain(filter.as_deref())
-                .collect(),
+            } => {
+                f(elem);
+                f(source);
+                if let Some(x) = filter {
+                    f(x);
+                }
+            }
             ExprKind::If {
                 cond,
                 then,
                 otherwise,
-            } => vec![cond, then, otherwise],
+            } => {
+                f(cond);
+                f(then);
+                f(otherwise);
+            }
         }
     }
 
@@ -433,7 +448,7 @@ impl Expr {
         let mut stack = vec![(self, 1usize)];
         while let Some((e, d)) = stack.pop() {
             deepest = deepest.max(d);
-            stack.extend(e.children().into_iter().map(|c| (c, d + 1)));
+            e.for_each_child(|c| stack.push((c, d + 1)));
         }
         deepest
     }

@@ -80,6 +80,15 @@ impl Diagnostic {
         self
     }
 
+    /// Adds `help` unless the diagnostic already has one (a "did you mean").
+    pub fn or_help(self, help: impl Into<String>) -> Diagnostic {
+        if self.help.is_some() {
+            self
+        } else {
+            self.with_help(help)
+        }
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

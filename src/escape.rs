@@ -1,5 +1,8 @@
 //! Escaping for every output format: untrusted text in, text that cannot
-//! change the meaning of its container out (terminal, XML/HTML, Markdown).
+//! change the meaning of its container out (terminal, XML/HTML, Markdown,
+//! GitHub workflow commands, Mermaid labels). No function here lets a
+//! terminal control character through, so no report can recolour, clear or
+//! ring a terminal that displays it.
 
 use std::borrow::Cow;
 
@@ -14,6 +17,12 @@ fn is_dangerous(c: char, keep_newlines: bool) -> bool {
         '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => true,
         _ => false,
     }
+}
+
+/// Characters XML 1.0 cannot carry at all, not even as a character
+/// reference (besides the C0 controls that `is_dangerous` already catches).
+fn is_xml_forbidden(c: char) -> bool {
+    matches!(c, '\u{fffe}' | '\u{ffff}')
 }
 
 fn escape_with(s: &str, keep_newlines: bool) -> Cow<'_, str> {
@@ -68,9 +77,9 @@ pub fn json(doc: String) -> String {
 /// Text for XML and HTML element content and attribute values. Control
 /// characters that XML 1.0 cannot carry are replaced by visible escapes.
 pub fn xml(s: &str) -> Cow<'_, str> {
-    let needs = s
-        .chars()
-        .any(|c| matches!(c, '<' | '>' | '&' | '"' | '\'') || is_dangerous(c, true));
+    let needs = s.chars().any(|c| {
+        matches!(c, '<' | '>' | '&' | '"' | '\'') || is_dangerous(c, true) || is_xml_forbidden(c)
+    });
     if !needs {
         return Cow::Borrowed(s);
     }
@@ -82,15 +91,43 @@ pub fn xml(s: &str) -> Cow<'_, str> {
             '&' => out.push_str("&amp;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            c if is_dangerous(c, true) => out.push_str(&c.escape_unicode().to_string()),
+            c if is_dangerous(c, true) || is_xml_forbidden(c) => {
+                out.push_str(&c.escape_unicode().to_string())
+            }
             c => out.push(c),
         }
     }
     Cow::Owned(out)
 }
 
+/// Text handed to an XML writer that escapes markup itself (quick-xml):
+/// only the characters XML 1.0 cannot carry, and terminal controls, are
+/// replaced by visible escapes; newlines and tabs stay.
+pub fn xml_chars(s: &str) -> Cow<'_, str> {
+    if !s
+        .chars()
+        .any(|c| is_dangerous(c, true) || is_xml_forbidden(c))
+    {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if is_dangerous(c, true) || is_xml_forbidden(c) {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
 /// Text for one Markdown table cell or inline run: Markdown and HTML
-/// punctuation is backslash-escaped or entity-encoded, newlines become spaces.
+/// punctuation is backslash-escaped or entity-encoded, control characters
+/// (newlines included) become visible `\u{..}` escapes, and `@` is followed
+/// by a word joiner so that text from the facts cannot mention (notify) a
+/// user or team when the report is posted as a pull-request comment.
 pub fn markdown(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in terminal(s).chars() {
@@ -103,6 +140,55 @@ pub fn markdown(s: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
+            '@' => out.push_str("@\u{2060}"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The message part of a GitHub Actions workflow command (`::error ...::MESSAGE`):
+/// `%`, carriage return and newline are percent-encoded as the runner
+/// expects, so a value can never end the command or start another one.
+pub fn github_data(s: &str) -> String {
+    terminal_block(&github_encode(s, false)).into_owned()
+}
+
+/// A property value of a workflow command (`file=`, `title=`): like
+/// [`github_data`], and `:` and `,` are encoded too, so the value cannot end
+/// the property list or start another property.
+pub fn github_property(s: &str) -> String {
+    terminal_block(&github_encode(s, true)).into_owned()
+}
+
+fn github_encode(s: &str, property: bool) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            ':' if property => out.push_str("%3A"),
+            ',' if property => out.push_str("%2C"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text inside a quoted Mermaid label (`id["..."]`): quotes, markup and the
+/// `#` that starts Mermaid's entity codes are written as entity codes, and
+/// control characters (newlines included) as visible escapes.
+pub fn mermaid(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in terminal(s).chars() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '#' => out.push_str("#35;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '&' => out.push_str("#amp;"),
+            '`' => out.push_str("#96;"),
             c => out.push(c),
         }
     }
@@ -113,9 +199,15 @@ pub fn markdown(s: &str) -> String {
 mod tests {
     use super::*;
 
+    const EVIL: &str = "evil\u{1b}[2J\u{1b}[31mALL CLEAR\u{1b}[0m\u{7}";
+
+    fn has_control(s: &str) -> bool {
+        s.chars().any(|c| c != '\n' && c != '\t' && c.is_control())
+    }
+
     #[test]
     fn terminal_removes_escape_and_bell() {
-        let s = terminal("evil\u{1b}[2J\u{1b}[31mALL CLEAR\u{1b}[0m\u{7}");
+        let s = terminal(EVIL);
         assert!(!s.contains('\u{1b}') && !s.contains('\u{7}'));
         assert!(s.contains("ALL CLEAR"));
     }
@@ -147,7 +239,40 @@ mod tests {
     }
 
     #[test]
+    fn xml_chars_keeps_markup_for_the_writer_but_not_controls() {
+        assert_eq!(xml_chars("a<b>&\n"), "a<b>&\n");
+        let s = xml_chars(EVIL);
+        assert!(!has_control(&s));
+        assert_eq!(xml_chars("x\u{fffe}"), "x\\u{fffe}");
+    }
+
+    #[test]
     fn markdown_escapes_table_pipes() {
         assert_eq!(markdown("a|b*c"), "a\\|b\\*c");
+    }
+
+    #[test]
+    fn markdown_neutralises_mentions_and_controls() {
+        let s = markdown("@security-team\n");
+        assert!(!s.contains("@s"));
+        assert!(!s.contains('\n'));
+        assert!(!has_control(&markdown(EVIL)));
+    }
+
+    #[test]
+    fn github_data_encodes_line_breaks_and_percent() {
+        assert_eq!(github_data("50%\r\nnext::x"), "50%25%0D%0Anext::x");
+        assert!(!has_control(&github_data(EVIL)));
+    }
+
+    #[test]
+    fn github_property_encodes_separators() {
+        assert_eq!(github_property("a,b:c%d\ne"), "a%2Cb%3Ac%25d%0Ae");
+    }
+
+    #[test]
+    fn mermaid_cannot_close_a_label() {
+        assert_eq!(mermaid("a\"]b<br/>#x"), "a#quot;]b#lt;br/#gt;#35;x");
+        assert!(!has_control(&mermaid(EVIL)));
     }
 }

@@ -28,7 +28,7 @@ pub struct Trace {
 pub struct SubjectExplanation {
     pub key: String,
     pub pointer: Option<String>,
-    /// `fail`, `error` or `pass`.
+    /// `fail`, `waived`, `error` or `pass`.
     pub outcome: &'static str,
     pub message: Option<String>,
     /// The expression of the deciding step (a `require` condition or a
@@ -70,7 +70,15 @@ impl<'a> Observer<'a> for Explainer {
         }
         let (outcome, message, steps): (_, _, Vec<usize>) = match &seen.verdict {
             Verdict::Pass => ("pass", None, (0..c.steps.len()).collect()),
-            Verdict::Fail { step, message } => ("fail", Some(message.clone()), vec![*step]),
+            Verdict::Fail {
+                step,
+                message,
+                waived,
+            } => (
+                if *waived { "waived" } else { "fail" },
+                Some(message.clone()),
+                vec![*step],
+            ),
             Verdict::Error { step, message } => (
                 "error",
                 Some(message.clone()),

@@ -278,6 +278,15 @@ fn lex_duration<'s>(lex: &mut logos::Lexer<'s, Token<'s>>) -> Result<&'s str, Le
     duration_seconds(s).map(|_| s)
 }
 
+/// Whether `s` is an identifier (`[A-Za-z_][A-Za-z0-9_]*`).
+pub fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 /// The length in seconds of a duration literal such as `90d`.
 pub fn duration_seconds(text: &str) -> Result<i64, LexError> {
     let split = text
@@ -469,18 +478,24 @@ pub fn lex(src: &str, file: FileId) -> Lexed<'_> {
         suppressed: 0,
     };
     lex_into(src, 0, file, &mut lexed);
-    drop_orphan_docs(&mut lexed.tokens);
+    drop_orphan_docs(src, &mut lexed.tokens);
     lexed
 }
 
-/// Doc comments reach the parser only where they precede a declaration
-/// (possibly after more doc comments); anywhere else they are comments.
-fn drop_orphan_docs(tokens: &mut Vec<(Token<'_>, Range<usize>)>) {
+/// Doc comments reach the parser only where they begin a line and precede
+/// a declaration (possibly after more doc comments); anywhere else, such as
+/// at the end of a line of code, they are comments.
+fn drop_orphan_docs(src: &str, tokens: &mut Vec<(Token<'_>, Range<usize>)>) {
     let mut keep = vec![true; tokens.len()];
     let mut attached = false;
     for i in (0..tokens.len()).rev() {
         match tokens[i].0 {
-            Token::Doc(_) => keep[i] = attached,
+            Token::Doc(_) => {
+                let line_start = src[..tokens[i].1.start].rfind('\n').map_or(0, |n| n + 1);
+                let starts_line = src[line_start..tokens[i].1.start].trim().is_empty();
+                keep[i] = attached && starts_line;
+                attached = keep[i];
+            }
             ref t => attached = t.starts_declaration(),
         }
     }
@@ -806,6 +821,14 @@ mod tests {
         assert_eq!(
             kinds("// note\rlet x\r\n// more\r\nx"),
             vec![Token::Let, Token::Ident("x"), Token::Ident("x")]
+        );
+    }
+
+    #[test]
+    fn a_doc_comment_ending_a_line_of_code_is_a_comment() {
+        assert_eq!(
+            kinds("let x = 1 /// not a doc\ncontrol"),
+            kinds("let x = 1\ncontrol")
         );
     }
 

@@ -1,7 +1,8 @@
-//! The `onus` command line: arguments in, reports on stdout, diagnostics on
-//! stderr, and the exit codes of SPEC §5 (0 ok, 1 gate failed, 2 not loaded).
-//! `onus repl` is the exception: a conversation, it answers everything,
-//! error reports included, on stdout, and exits 0 (see `onus::repl`).
+//! The `onus` command line: arguments in, reports on stdout or in files,
+//! diagnostics on stderr, and the exit codes of SPEC §5 (0 ok, 1 gate
+//! failed, 2 not loaded or a usage error). `onus repl` is the exception: a
+//! conversation, it answers everything, error reports included, on stdout,
+//! and exits 0 (see `onus::repl`).
 
 use clap::{Parser, Subcommand, ValueEnum};
 use onus::Session;
@@ -9,7 +10,9 @@ use onus::check::program::Status;
 use onus::diagnostic::{self, Diagnostic};
 use onus::eval::Options;
 use onus::fmt;
-use onus::report::{self, Gate, Run, text::Style};
+use onus::report::matrix::{self, Matrix, MatrixFormat};
+use onus::report::output::{self, Destination, FormatSpec, Target};
+use onus::report::{self, CheckFormat, Gate, Run};
 use onus::value::{Word, WordClass};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -30,7 +33,12 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check policies statically and, with --facts, evaluate their controls.
+    #[command(after_help = OUTPUT_HELP)]
     Check(CheckArgs),
+    /// Show the shared responsibility matrix: layers × services, who decides
+    /// and who operates each cell, and (with --facts) how its controls fared.
+    #[command(after_help = MATRIX_HELP)]
+    Matrix(MatrixArgs),
     /// Run the `test` blocks of policies.
     Test(TestArgs),
     /// Why a control passed or failed: the deciding `require` per subject,
@@ -42,6 +50,25 @@ enum Command {
     /// Rewrite policies in the canonical layout (comments kept).
     Fmt(FmtArgs),
 }
+
+const OUTPUT_HELP: &str = "\
+Several reports in one run: repeat --format, and give each report but one a
+file, either inline (--format FORMAT=FILE) or with --output FILE, paired in
+order with the formats that have no file. Without --output, the one format
+without a file goes to standard output; `-` as a file also means standard
+output. Files are replaced atomically.
+
+  onus check p.onus --facts f.json --format sarif --output r.sarif
+  onus check p.onus --facts f.json --format json --format sarif --output r.json --output r.sarif
+  onus check p.onus --facts f.json --format text --format junit=junit.xml --format sarif=r.sarif";
+
+const MATRIX_HELP: &str = "\
+Several formats in one run work as for `onus check`: repeat --format, and give
+each but one a file (--format FORMAT=FILE, or --output FILE paired in order).
+
+  onus matrix policies/ --format html --output matrix.html
+  onus matrix policies/ --facts f.json --format html=matrix.html --format mermaid=matrix.mmd
+  onus matrix policies/ --format json | jq '.cells[] | select(.decider == \"unassigned\")'";
 
 #[derive(clap::Args)]
 struct ExplainArgs {
@@ -83,13 +110,20 @@ struct ReplArgs {
     limits: Limits,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum TestFormat {
+    Text,
+    Json,
+    Junit,
+}
+
 #[derive(clap::Args)]
 struct TestArgs {
     /// Policy files or directories (every .onus file below them).
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
-    format: Format,
+    format: TestFormat,
     /// List, per service and owner, which controls are checked and tested.
     #[arg(long)]
     coverage: bool,
@@ -118,8 +152,14 @@ struct CheckArgs {
     /// a .jsonl file is a list of its lines.
     #[arg(long, value_name = "[NAME=]FILE|-")]
     facts: Vec<String>,
-    #[arg(long, value_enum, default_value = "text")]
-    format: Format,
+    /// Report format: text, json, sarif, junit, github or markdown, with
+    /// `=FILE` to write it to a file; repeat for several reports (default text).
+    #[arg(long, value_name = "FORMAT[=FILE]")]
+    format: Vec<FormatSpec<CheckFormat>>,
+    /// Write the report to FILE; repeated, paired in order with the formats
+    /// given without `=FILE`.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Vec<PathBuf>,
     /// Lowest severity that fails the run (info, low, medium, high, critical).
     #[arg(long, value_name = "SEV", default_value = "info", value_parser = parse_severity)]
     fail_on: Word,
@@ -149,6 +189,30 @@ struct FmtArgs {
     /// standard input to standard output.
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct MatrixArgs {
+    /// Policy files or directories (every .onus file below them).
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Facts to evaluate the controls against, so cells show their statuses:
+    /// FILE, NAME=FILE (read as facts.NAME), or - for standard input.
+    #[arg(long, value_name = "[NAME=]FILE|-")]
+    facts: Vec<String>,
+    /// Matrix format: text, markdown, mermaid, html or json, with `=FILE` to
+    /// write it to a file; repeat for several (default text).
+    #[arg(long, value_name = "FORMAT[=FILE]")]
+    format: Vec<FormatSpec<MatrixFormat>>,
+    /// Write the matrix to FILE; repeated, paired in order with the formats
+    /// given without `=FILE`.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Vec<PathBuf>,
+    /// The date the run takes as today (YYYY-MM-DD); default: today in UTC.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    now: Option<jiff::civil::Date>,
+    #[command(flatten)]
+    limits: Limits,
 }
 
 #[derive(clap::Args)]
@@ -211,7 +275,54 @@ fn write_out(text: &str) {
     let _ = out.flush();
 }
 
+fn print_diagnostics(diagnostics: &[Diagnostic], session: &Session) {
+    if !diagnostics.is_empty() {
+        let rendered = diagnostic::render(
+            diagnostics,
+            &session.sources,
+            color_for(std::io::stderr().is_terminal()),
+        );
+        let _ = std::io::stderr().write_all(rendered.as_bytes());
+    }
+}
+
+/// Pairs formats with destinations; None (after saying why) on a usage error.
+fn plan<F: Copy + std::fmt::Display>(
+    formats: &[FormatSpec<F>],
+    outputs: &[PathBuf],
+    default: F,
+) -> Option<Vec<Target<F>>> {
+    match output::plan(formats, outputs, default) {
+        Ok(targets) => Some(targets),
+        Err(message) => {
+            eprintln!("error: {message}");
+            None
+        }
+    }
+}
+
+/// Renders every target, writes the files and prints the rest; Err(2) when
+/// a file cannot be written.
+fn deliver<F: Copy>(
+    targets: &[Target<F>],
+    render: impl FnMut(F, bool) -> String,
+) -> Result<(), i32> {
+    match output::deliver(targets, render) {
+        Ok(stdout) => {
+            write_out(&stdout);
+            Ok(())
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            Err(2)
+        }
+    }
+}
+
 fn check(args: CheckArgs) -> i32 {
+    let Some(targets) = plan(&args.format, &args.output, CheckFormat::Text) else {
+        return 2;
+    };
     let mut session = Session::new(options(args.now, &args.limits));
     for p in &args.paths {
         session.load_path(p);
@@ -254,33 +365,36 @@ fn check(args: CheckArgs) -> i32 {
         fail_on: args.fail_on,
         strict: args.strict,
     };
-    match args.format {
-        Format::Json => write_out(&report::json::render(&run)),
-        Format::Text => {
-            if !diagnostics.is_empty() {
-                let rendered = diagnostic::render(
-                    &diagnostics,
-                    &session.sources,
-                    color_for(std::io::stderr().is_terminal()),
-                );
-                let _ = std::io::stderr().write_all(rendered.as_bytes());
-            }
-            let style = Style {
-                color: color_for(std::io::stdout().is_terminal()),
-            };
-            let mut text = report::text::render(&run, gate, style);
-            if args.explain {
-                for (i, (_, r)) in run.controls().enumerate() {
-                    if matches!(r.status, Status::Fail | Status::Error) {
-                        text.push('\n');
-                        text.push_str(&explain_text(&session, i, None, 20));
-                    }
+    // People read diagnostics on stderr beside a text report, or when every
+    // report goes to a file; the machine formats carry their own.
+    if targets
+        .iter()
+        .all(|t| t.format == CheckFormat::Text || t.destination != Destination::Stdout)
+    {
+        print_diagnostics(&diagnostics, &session);
+    }
+    let stdout_color = color_for(std::io::stdout().is_terminal());
+    let rendered = deliver(&targets, |format, to_stdout| {
+        let mut text = report::render(format, &run, gate, to_stdout && stdout_color);
+        if args.explain && format == CheckFormat::Text {
+            for (i, (_, r)) in run.controls().enumerate() {
+                if matches!(r.status, Status::Fail | Status::Error) {
+                    text.push('\n');
+                    text.push_str(&explain_text(&session, i, None, 20));
                 }
             }
-            write_out(&text);
         }
+        text
+    });
+    if let Err(code) = rendered {
+        return code;
     }
-    run.exit_code(gate)
+    let code = run.exit_code(gate);
+    // The process ends here: freeing the facts arena and the program piece by
+    // piece would only delay the exit (the OS reclaims it all at once).
+    std::mem::forget(outcome);
+    std::mem::forget(session);
+    code
 }
 
 fn explain_text(session: &Session, control: usize, subject: Option<&str>, limit: usize) -> String {
@@ -374,6 +488,45 @@ fn load(paths: &[PathBuf], options: Options) -> (Session, bool) {
     (session, ok)
 }
 
+fn matrix(args: MatrixArgs) -> i32 {
+    let Some(targets) = plan(&args.format, &args.output, MatrixFormat::Text) else {
+        return 2;
+    };
+    let (mut session, ok) = load(&args.paths, options(args.now, &args.limits));
+    if !ok {
+        return 2;
+    }
+    let facts_errors: Vec<Diagnostic> = args
+        .facts
+        .iter()
+        .filter_map(|spec| session.load_facts_spec(spec).err())
+        .collect();
+    if !facts_errors.is_empty() {
+        print_diagnostics(&facts_errors, &session);
+        return 2;
+    }
+    let evaluated = !session.facts.is_empty();
+    let outcome = if evaluated {
+        match session.evaluate() {
+            Ok(o) => Some(o),
+            Err(msg) => {
+                print_diagnostics(&[Diagnostic::error("F012", msg)], &session);
+                return 2;
+            }
+        }
+    } else {
+        None
+    };
+    if let Some(o) = &outcome {
+        print_diagnostics(&o.diagnostics, &session);
+    }
+    let view = Matrix::build(&session.program, outcome.as_ref(), evaluated);
+    match deliver(&targets, |format, _| matrix::render(&view, format)) {
+        Ok(()) => 0,
+        Err(code) => code,
+    }
+}
+
 fn test(args: TestArgs) -> i32 {
     let (session, ok) = load(&args.paths, options(args.now, &args.limits));
     if !ok {
@@ -381,12 +534,13 @@ fn test(args: TestArgs) -> i32 {
     }
     let results = onus::testing::run(&session.program, &session.options);
     let mut out = match args.format {
-        Format::Json => report::testing::json(&results, &session.sources),
-        Format::Text => report::testing::text(&results, &session.sources),
+        TestFormat::Json => report::testing::json(&results, &session.sources),
+        TestFormat::Junit => report::testing::junit(&results, &session.sources),
+        TestFormat::Text => report::testing::text(&results, &session.sources),
     };
     let coverage = onus::testing::coverage(&session.program);
     let percent = onus::testing::coverage_percent(&coverage);
-    if args.coverage && matches!(args.format, Format::Text) {
+    if args.coverage && matches!(args.format, TestFormat::Text) {
         out.push('\n');
         out.push_str(&report::testing::coverage_text(&session.program, &coverage));
     }
@@ -429,6 +583,7 @@ fn main() -> ExitCode {
         .stack_size(64 << 20)
         .spawn(move || match cli.command {
             Command::Check(args) => check(args),
+            Command::Matrix(args) => matrix(args),
             Command::Test(args) => test(args),
             Command::Explain(args) => explain(args),
             Command::Repl(args) => onus::repl::run(onus::repl::Config {

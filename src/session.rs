@@ -11,7 +11,6 @@ use crate::parser;
 use crate::source::{FileId, Origin, SourceMap, Span};
 use crate::stdlib;
 use crate::value::Value;
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -369,30 +368,22 @@ fn is_check_code(code: &str) -> bool {
     matches!(code.as_bytes().first(), Some(b'N' | b'T' | b'O' | b'W'))
 }
 
-/// Every `.onus` file below `dir`. Symbolic links are followed, but each
-/// real directory is read once, so a link back up the tree cannot loop;
-/// hidden directories (`.git`) and build output (`target`) are not entered.
+/// Every `.onus` file below `dir`. Like Go's tools, the walk skips
+/// directories whose names start with `.` or `_` (hidden, or set aside on
+/// purpose) and `target` (build output); it does not follow symbolic links
+/// to directories, so it cannot loop.
 pub(crate) fn collect_onus_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    collect_below(dir, out, &mut HashSet::new());
-}
-
-fn collect_below(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut HashSet<PathBuf>) {
-    let real = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    if !seen.insert(real) {
-        return;
-    }
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        if path.is_dir() {
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir {
             let name = entry.file_name();
-            let skipped = name
-                .to_str()
-                .is_some_and(|n| n.starts_with('.') || n == "target");
-            if !skipped {
-                collect_below(&path, out, seen);
+            let name = name.to_string_lossy();
+            if !(name.starts_with('.') || name.starts_with('_') || name == "target") {
+                collect_onus_files(&path, out);
             }
         } else if path.extension().and_then(|e| e.to_str()) == Some("onus") {
             out.push(path);
@@ -432,7 +423,7 @@ impl Session {
     )]
     pub fn load_facts_spec(&mut self, spec: &str) -> Result<(), Diagnostic> {
         let (name, file) = match spec.split_once('=') {
-            Some((n, f)) if is_identifier(n) => (Some(n.to_string()), f),
+            Some((n, f)) if crate::lexer::is_identifier(n) => (Some(n.to_string()), f),
             _ => (None, spec),
         };
         let jsonl = file.ends_with(".jsonl");
@@ -476,14 +467,6 @@ impl Session {
                     .at(source, e.line, e.column)
             })
     }
-}
-
-fn is_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// 1-based line and column of a byte offset in raw bytes.
@@ -537,22 +520,23 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn directory_walks_skip_hidden_and_build_folders_and_do_not_loop() {
+    fn directory_walks_skip_hidden_set_aside_and_build_folders_and_do_not_loop() {
         let dir = std::env::temp_dir().join(format!("onus-walk-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        for sub in ["sub", ".git", "target", ".hidden/deeper"] {
+        for sub in ["sub", ".git", "_old", "target", ".hidden/deeper"] {
             let _ = std::fs::create_dir_all(dir.join(sub));
         }
         for file in [
             "a.onus",
             "sub/b.onus",
             ".git/c.onus",
+            "_old/c.onus",
             "target/d.onus",
             ".hidden/deeper/e.onus",
         ] {
             let _ = std::fs::write(dir.join(file), "use std\n");
         }
-        // A link back to the top, and one to a folder already walked.
+        // A link back to the top, and one to a folder walked anyway.
         let _ = std::os::unix::fs::symlink(&dir, dir.join("sub/up"));
         let _ = std::os::unix::fs::symlink(dir.join("sub"), dir.join("again"));
         let mut files = Vec::new();
@@ -563,10 +547,7 @@ mod tests {
             .map(|f| f.strip_prefix(&dir).unwrap_or(f).display().to_string())
             .collect();
         let _ = std::fs::remove_dir_all(&dir);
-        assert!(
-            names == ["a.onus", "sub/b.onus"] || names == ["a.onus", "again/b.onus"],
-            "{names:?}"
-        );
+        assert_eq!(names, ["a.onus", "sub/b.onus"]);
     }
 
     #[test]

@@ -249,3 +249,24 @@ fn the_arena_reads_back_as_serde_json_does() {
         assert_eq!(root.to_json(), expected, "{text}");
     }
 }
+
+/// `bench/facts-1000.json` is `gen_facts.py 1000` (the shared benchmark's
+/// generator) and `bench/expected-1000.json` the peers' summary of it (jq
+/// over `peers/checks.jq`): onus must report the same counts, as must the
+/// reference above.
+#[test]
+fn the_benchmark_checks_agree_with_the_peers_on_gen_facts_output() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("bench/facts-1000.json")).expect("bench facts");
+    let expected: BTreeMap<String, usize> = serde_json::from_str(
+        &std::fs::read_to_string(root.join("bench/expected-1000.json")).expect("expected counts"),
+    )
+    .expect("expected counts are JSON");
+    assert_eq!(counts(&run_checks(&text, 1)), expected);
+    let facts: Value = serde_json::from_str(&text).expect("valid facts");
+    let reference: BTreeMap<String, usize> = reference_counts(&facts)
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    assert_eq!(reference, expected);
+}

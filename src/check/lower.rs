@@ -220,7 +220,7 @@ impl<'e> Lowerer<'e> {
                 otherwise: self.boxed(otherwise),
             },
             ExprKind::Paren(x) => self.lower(x).kind,
-            ExprKind::Error => IrKind::Const(Value::Null),
+            ExprKind::Error => IrKind::Invalid,
         }
     }
 
@@ -245,12 +245,25 @@ impl<'e> Lowerer<'e> {
     /// `network.virtual` written in an expression: a layer name, unless its
     /// first part is a variable.
     fn layer_constant(&self, e: &Expr) -> Option<IrKind> {
-        let dotted = e.as_dotted()?;
-        let root = dotted.split('.').next()?;
+        // Most field reads start from a variable: rule those out before
+        // building the dotted text.
+        let mut root = e;
+        while let ExprKind::Field { base, .. } = &root.kind {
+            root = base;
+        }
+        let ExprKind::Name(root) = &root.kind else {
+            return None;
+        };
         let shadowed = self.local(root).is_some()
-            || RESERVED.contains(&root)
+            || RESERVED.contains(&root.as_str())
             || matches!(self.env.symbols.get(root), Some(super::Symbol::Global(_)));
-        (!shadowed && self.env.layers.contains_key(&dotted))
+        if shadowed {
+            return None;
+        }
+        let dotted = e.as_dotted()?;
+        self.env
+            .layers
+            .contains_key(&dotted)
             .then(|| IrKind::Const(Value::string(dotted)))
     }
 
@@ -280,7 +293,7 @@ impl<'e> Lowerer<'e> {
                     format!("`{n}` is a function"),
                     "call it with its arguments: `f(x)`",
                 );
-                return IrKind::Const(Value::Null);
+                return IrKind::Invalid;
             }
             Some(Symbol::Party(_) | Symbol::Model(_) | Symbol::Service(_) | Symbol::Control(_)) => {
                 if let Some(w) = Word::parse(n) {
@@ -288,7 +301,7 @@ impl<'e> Lowerer<'e> {
                 }
                 return IrKind::Const(Value::string(n));
             }
-            Some(Symbol::Broken) => return IrKind::Const(Value::Null),
+            Some(Symbol::Broken) => return IrKind::Invalid,
             None => {}
         }
         if let Some(w) = Word::parse(n) {
@@ -303,7 +316,7 @@ impl<'e> Lowerer<'e> {
         let d = Diagnostic::error("N001", format!("unknown name `{n}`"))
             .with_label(span, "not a variable, declaration, layer or enum word");
         self.diags.push(with_suggestion(d, n, candidates));
-        IrKind::Const(Value::Null)
+        IrKind::Invalid
     }
 
     fn call(&mut self, callee: &Name, args: &[Expr], span: Span) -> IrKind {
@@ -316,6 +329,9 @@ impl<'e> Lowerer<'e> {
             self.deps.push((Dep::Function(*i), callee.span));
             let args = args.iter().map(|a| self.lower(a)).collect();
             return IrKind::CallFn(*i as u32, args);
+        }
+        if self.env.symbols.get(&callee.text) == Some(&Symbol::Broken) {
+            return IrKind::Invalid;
         }
         let Some(builtin) = Builtin::from_name(&callee.text) else {
             let mut candidates: Vec<&str> = Builtin::ALL.iter().map(|b| b.name()).collect();
@@ -330,12 +346,15 @@ impl<'e> Lowerer<'e> {
                 .with_label(callee.span, "not a built-in or a declared `fn`");
             self.diags
                 .push(with_suggestion(d, &callee.text, candidates));
-            return IrKind::Const(Value::Null);
+            return IrKind::Invalid;
         };
         let (min, max) = builtin.arity();
         if args.len() < min || args.len() > max {
             self.arity_error(callee, args.len(), min, max, span);
-            return IrKind::Const(Value::Null);
+            return IrKind::Invalid;
+        }
+        if builtin == Builtin::Matches {
+            self.warn_interpolated_repetition(&args[1]);
         }
         let lowered: Vec<Ir> = args.iter().map(|a| self.lower(a)).collect();
         self.check_params(builtin, &lowered);
@@ -364,7 +383,7 @@ impl<'e> Lowerer<'e> {
                                 .with_label(args[1].span, first_line(&err.to_string()))
                                 .with_help("patterns use Rust regex syntax: https://docs.rs/regex");
                             self.diags.push(d);
-                            IrKind::Const(Value::Null)
+                            IrKind::Invalid
                         }
                     }
                 }
@@ -375,6 +394,30 @@ impl<'e> Lowerer<'e> {
                 IrKind::Call(builtin, lowered)
             }
             _ => IrKind::Call(builtin, lowered),
+        }
+    }
+
+    /// `matches(s, "^a{3}$")` interpolates `3`: almost surely a regex
+    /// repetition written without doubled braces.
+    fn warn_interpolated_repetition(&mut self, pattern: &Expr) {
+        let ExprKind::Template(parts) = &pattern.kind else {
+            return;
+        };
+        for part in parts {
+            if let StrPart::Expr(e) = part
+                && let ExprKind::Int(n) = e.kind
+            {
+                self.diags.push(
+                    Diagnostic::warning(
+                        "W002",
+                        format!("`{{{n}}}` in this pattern is an interpolation, not a repetition"),
+                    )
+                    .with_label(e.span, "interpolated as the text of this number")
+                    .with_help(format!(
+                        "write `{{{{{n}}}}}` for the regular expression repetition {{{n}}}"
+                    )),
+                );
+            }
         }
     }
 
@@ -580,7 +623,7 @@ pub(super) fn reserved_reason(name: &str) -> Option<String> {
     if RESERVED.contains(&name) {
         return Some(format!("`{name}` is built in"));
     }
-    Word::parse(name).map(|w| format!("`{name}` is a {} word", w_class(w)))
+    Word::parse(name).map(|w| format!("`{name}` is an {} word", w_class(w)))
 }
 
 fn w_class(w: Word) -> &'static str {

@@ -27,7 +27,7 @@ pub(super) fn read_assignments(
         let Some(&layer) = env.layers.get(&a.layer.text) else {
             let d = Diagnostic::error("N005", format!("unknown layer `{}`", a.layer.text))
                 .with_label(a.layer.span, "no `layer` declaration has this name");
-            diags.push(with_suggestion(d, &a.layer.text, env.layers.keys().map(String::as_str)).with_help_if_none(
+            diags.push(with_suggestion(d, &a.layer.text, env.layers.keys().map(String::as_str)).or_help(
                 "declare it with `layer NAME \"description\"`, or `use std` for the standard layers",
             ));
             continue;
@@ -88,20 +88,6 @@ pub(super) fn read_assignments(
         matrix.insert(layer, cell);
     }
     matrix
-}
-
-trait HelpIfNone {
-    fn with_help_if_none(self, help: &str) -> Self;
-}
-
-impl HelpIfNone for Diagnostic {
-    fn with_help_if_none(self, help: &str) -> Self {
-        if self.help.is_some() {
-            self
-        } else {
-            self.with_help(help)
-        }
-    }
 }
 
 /// Resolves `extends` (refusing unknown parents and cycles) and computes
@@ -315,6 +301,9 @@ fn misattribution(
         _ => "the customer shares the decision on",
     };
     let operated = match &cell.operated_by {
+        Some(op) if matches!(op.as_str(), "provider" | "customer") => {
+            format!(" and the {op} operates it")
+        }
         Some(op) => format!(" and {op} operates it"),
         None => String::new(),
     };

@@ -30,6 +30,9 @@ pub enum PolicyList {
 
 #[derive(Debug)]
 pub enum IrKind {
+    /// Where the checker reported an error: never evaluated (any error
+    /// stops evaluation), and of no known type, so it causes no more errors.
+    Invalid,
     Const(Value<'static>),
     /// A slot of the current frame (loop variables, `let` in controls,
     /// function parameters).

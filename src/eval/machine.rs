@@ -185,6 +185,7 @@ impl<'a, 'e> Machine<'a, 'e> {
     pub fn eval(&mut self, ir: &'a Ir) -> R<'a> {
         self.tick(ir.span)?;
         match &ir.kind {
+            IrKind::Invalid => Err(EvalError::invalid(ir.span, "this expression did not check")),
             IrKind::Const(v) => Ok(v.clone()),
             IrKind::Local(s) => Ok(self
                 .slots

@@ -45,7 +45,11 @@ pub struct Evaluator<'a> {
     pub max_steps: u64,
     pub deadline: Option<Instant>,
     globals: Vec<OnceLock<Result<Value<'a>, EvalError<'a>>>>,
-    lists: [Value<'static>; 4],
+    /// The introspection lists, built on first use (most policies never
+    /// read them, and a large policy makes them large).
+    lists: [OnceLock<Value<'static>>; 4],
+    /// Control statuses for `controls[].status`, once they are known.
+    statuses: Option<Vec<Status>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -112,12 +116,8 @@ impl<'a> Evaluator<'a> {
             ),
             deadline: options.timeout.map(|t| Instant::now() + t),
             globals: program.globals.iter().map(|_| OnceLock::new()).collect(),
-            lists: [
-                policy::controls(program, None),
-                policy::services(program),
-                policy::layers(program),
-                policy::parties(program),
-            ],
+            lists: Default::default(),
+            statuses: None,
         }
     }
 
@@ -129,19 +129,21 @@ impl<'a> Evaluator<'a> {
     }
 
     fn policy_list(&self, list: PolicyList) -> Value<'a> {
-        let i = match list {
-            PolicyList::Controls => 0,
-            PolicyList::Services => 1,
-            PolicyList::Layers => 2,
-            PolicyList::Parties => 3,
+        let program = self.program;
+        let (i, build): (usize, &dyn Fn() -> Value<'static>) = match list {
+            PolicyList::Controls => (0, &|| policy::controls(program, self.statuses.as_deref())),
+            PolicyList::Services => (1, &|| policy::services(program)),
+            PolicyList::Layers => (2, &|| policy::layers(program)),
+            PolicyList::Parties => (3, &|| policy::parties(program)),
         };
-        self.lists[i].clone()
+        self.lists[i].get_or_init(build).clone()
     }
 
     /// Gives `controls[].status` its values for the assertions, and forgets
     /// globals that may have read the earlier list.
     fn set_statuses(&mut self, statuses: &[Status]) {
-        self.lists[0] = policy::controls(self.program, Some(statuses));
+        self.statuses = Some(statuses.to_vec());
+        self.lists[0] = OnceLock::new();
         self.globals = self
             .program
             .globals
@@ -321,10 +323,12 @@ impl Location<'_> {
 /// How one subject came out, as an `Observer` sees it.
 pub enum Verdict {
     Pass,
-    /// The first failing `require` (index into `Control::steps`) and its message.
+    /// The first failing `require` (index into `Control::steps`), its
+    /// message, and whether a waiver covers the subject.
     Fail {
         step: usize,
         message: String,
+        waived: bool,
     },
     /// The step that errored (None: the `where` clause or the key).
     Error {
@@ -562,10 +566,12 @@ fn check_subject<'a>(
             Some((usize::MAX, e)),
         ),
     };
+    let waived = failed.is_some() && waivers.iter().any(|w| w.covers(&key));
     let verdict = match (&failed, &error) {
         (Some((step, message, _)), _) => Verdict::Fail {
             step: *step,
             message: message.clone(),
+            waived,
         },
         (None, Some((step, e))) => Verdict::Error {
             step: (*step != usize::MAX).then_some(*step),
@@ -584,7 +590,7 @@ fn check_subject<'a>(
     );
     match (failed, error) {
         (Some((_, message, span)), _) => r.violations.push(Violation {
-            waived: waivers.iter().any(|w| w.covers(&key)),
+            waived,
             key,
             pointer,
             message,
@@ -621,7 +627,8 @@ fn failure_message<'a>(
     }
 }
 
-/// SPEC §2: the subject's `id`, `name` or `arn`, else its JSON pointer.
+/// SPEC §2: the subject's `id`, `name` or `arn`, else its JSON pointer
+/// (`(facts)` for the root, whose pointer is empty).
 fn default_key(subject: &Value<'_>, pointer: &Option<String>, index: usize) -> String {
     for field in ["id", "name", "arn"] {
         if let Some(v) = subject.get(field)
@@ -630,5 +637,9 @@ fn default_key(subject: &Value<'_>, pointer: &Option<String>, index: usize) -> S
             return v.display();
         }
     }
-    pointer.clone().unwrap_or_else(|| format!("#{index}"))
+    match pointer.as_deref() {
+        Some("") => "(facts)".to_string(),
+        Some(p) => p.to_string(),
+        None => format!("#{index}"),
+    }
 }

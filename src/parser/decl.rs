@@ -3,16 +3,16 @@
 //! kept as `ItemKind::Broken`, so one run reports every syntax error.
 
 use super::expr::{dotted, expr, field_name, name, string, to_span};
-use super::{Extra, ParserInput};
+use super::{Extra, GrammarError, ParserInput};
 use crate::ast::*;
 use crate::lexer::Token;
 use crate::source::FileId;
 use chumsky::prelude::*;
 
 /// A contextual keyword: an identifier with a fixed spelling.
-fn kw<'t, 's: 't, I: ParserInput<'t, 's>>(
+fn kw<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
     word: &'static str,
-) -> impl Parser<'t, I, (), Extra<'t, 's>> + Clone {
+) -> impl Parser<'t, I, (), Extra<Er>> + Clone {
     just(Token::Ident(word)).ignored().labelled(word)
 }
 
@@ -30,9 +30,9 @@ fn doc_text(lines: Vec<&str>) -> Option<String> {
     Some(text.join("\n"))
 }
 
-pub(super) fn module<'t, 's: 't, I: ParserInput<'t, 's>>(
+pub(super) fn module<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
     file: FileId,
-) -> impl Parser<'t, I, Vec<Item>, Extra<'t, 's>> {
+) -> impl Parser<'t, I, Vec<Item>, Extra<Er>> {
     let doc = select! { Token::Doc(s) => s }
         .repeated()
         .collect::<Vec<_>>()
@@ -51,14 +51,14 @@ pub(super) fn module<'t, 's: 't, I: ParserInput<'t, 's>>(
 
 /// Error recovery: consume the broken declaration up to the next one, keeping
 /// its name (when it got that far) so later phases do not report it missing.
-fn skip_declaration<'t, 's: 't, I: ParserInput<'t, 's>>(
+fn skip_declaration<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
     file: FileId,
-) -> impl Parser<'t, I, Item, Extra<'t, 's>> + Clone {
+) -> impl Parser<'t, I, Item, Extra<Er>> + Clone {
     custom(
-        move |inp: &mut chumsky::input::InputRef<'t, '_, I, Extra<'t, 's>>| {
+        move |inp: &mut chumsky::input::InputRef<'t, '_, I, Extra<Er>>| {
             let start = inp.cursor();
             let Some(first): Option<Token<'s>> = inp.next() else {
-                return Err(Rich::custom(inp.span_since(&start), "end of input"));
+                return Err(Er::custom(inp.span_since(&start), "end of input".into()));
             };
             while matches!(inp.peek(), Some(Token::Doc(_))) {
                 inp.skip();
@@ -106,9 +106,9 @@ fn skip_declaration<'t, 's: 't, I: ParserInput<'t, 's>>(
     )
 }
 
-fn declaration<'t, 's: 't, I: ParserInput<'t, 's>>(
+fn declaration<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
     file: FileId,
-) -> impl Parser<'t, I, ItemKind, Extra<'t, 's>> {
+) -> impl Parser<'t, I, ItemKind, Extra<Er>> {
     let expr = expr(file);
     let name = name(file);
     let string = string(file);
@@ -250,9 +250,20 @@ fn declaration<'t, 's: 't, I: ParserInput<'t, 's>>(
                 span: to_span(file, e.span()),
             }),
     ));
-    let field = field_name(file)
+    // `layer = NAME` takes a layer name, which may contain keywords.
+    let layer_field = just(Token::Layer)
+        .map_with(move |_, e| Name {
+            text: "layer".into(),
+            span: to_span(file, e.span()),
+        })
         .then_ignore(just(Token::Assign))
-        .then(expr.clone());
+        .then(dotted(file).map(|n| Expr {
+            kind: ExprKind::Name(n.text),
+            span: n.span,
+        }));
+    let field = layer_field.or(field_name(file)
+        .then_ignore(just(Token::Assign))
+        .then(expr.clone()));
     let control = just(Token::Control)
         .ignore_then(name.clone())
         .then(

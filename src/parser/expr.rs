@@ -1,9 +1,8 @@
 //! Expression grammar: tokens in, `ast::Expr` out, with the precedence of
 //! SPEC §3 (Pratt parsing); every node spans its whole source text. Nested
-//! expressions recurse, so the recursion is counted: deeper than
-//! `MAX_EXPR_DEPTH` stops the parse (see [`nesting_overflow`]).
+//! expressions recurse, so the recursion is counted (see [`counted`]).
 
-use super::{Extra, MAX_EXPR_DEPTH, Nesting, ParserInput};
+use super::{Extra, GrammarError, MAX_EXPR_DEPTH, Nesting, ParserInput};
 use crate::ast::*;
 use crate::lexer::{Token, duration_seconds, unescape};
 use crate::source::{FileId, Span};
@@ -17,16 +16,16 @@ use chumsky::prelude::*;
 /// hostile input (thousands of `if … else if …`, quantifiers or nested
 /// interpolations, none needing a bracket) from costing a stack frame and
 /// a heap segment per level.
-fn counted<'t, 's: 't, I: ParserInput<'t, 's>>(
-    inner: impl Parser<'t, I, Expr, Extra<'t, 's>> + Clone,
-) -> impl Parser<'t, I, Expr, Extra<'t, 's>> + Clone {
+fn counted<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
+    inner: impl Parser<'t, I, Expr, Extra<Er>> + Clone,
+) -> impl Parser<'t, I, Expr, Extra<Er>> + Clone {
     empty()
         .try_map_with(|(), e| {
             let at: SimpleSpan = e.span();
             let nesting: &mut Nesting = e.state();
             if nesting.depth >= MAX_EXPR_DEPTH {
                 nesting.overflow.get_or_insert(at.start);
-                return Err(Rich::custom(at, "nesting too deep"));
+                return Err(Er::custom(at, "nesting too deep".into()));
             }
             nesting.depth += 1;
             Ok(())
@@ -46,9 +45,9 @@ pub(super) fn to_span(file: FileId, s: SimpleSpan) -> Span {
 }
 
 /// An identifier as a spanned `Name`.
-pub(super) fn name<'t, 's: 't, I: ParserInput<'t, 's>>(
+pub(super) fn name<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
     file: FileId,
-) -> impl Parser<'t, I, Name, Extra<'t, 's>> + Clone {
+) -> impl Parser<'t, I, Name, Extra<Er>> + Clone {
     select! { Token::Ident(s) => s }
         .map_with(move |s: &str, e| Name {
             text: s.to_string(),
@@ -58,16 +57,16 @@ pub(super) fn name<'t, 's: 't, I: ParserInput<'t, 's>>(
 }
 
 /// An identifier or a keyword: field names after `.` and object keys.
-pub(super) fn field_name<'t, 's: 't, I: ParserInput<'t, 's>>(
+pub(super) fn field_name<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
     file: FileId,
-) -> impl Parser<'t, I, Name, Extra<'t, 's>> + Clone {
+) -> impl Parser<'t, I, Name, Extra<Er>> + Clone {
     any()
         .try_map(|t: Token<'s>, span| match t {
             Token::Ident(s) => Ok(s.to_string()),
             t => t
                 .keyword()
                 .map(str::to_string)
-                .ok_or_else(|| Rich::custom(span, format!("expected a field name, found {t}"))),
+                .ok_or_else(|| Er::custom(span, format!("expected a field name, found {t}"))),
         })
         .map_with(move |text, e| Name {
             text,
@@ -77,10 +76,18 @@ pub(super) fn field_name<'t, 's: 't, I: ParserInput<'t, 's>>(
 }
 
 /// A dotted name such as `network.virtual`.
-pub(super) fn dotted<'t, 's: 't, I: ParserInput<'t, 's>>(
+pub(super) fn dotted<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
     file: FileId,
-) -> impl Parser<'t, I, Name, Extra<'t, 's>> + Clone {
-    select! { Token::Ident(s) => s }
+) -> impl Parser<'t, I, Name, Extra<Er>> + Clone {
+    // Keywords are allowed in layer names, as after any `.` (`service.control_plane`).
+    let segment = any().try_map(|t: Token<'s>, span| match t {
+        Token::Ident(s) => Ok(s.to_string()),
+        t => t
+            .keyword()
+            .map(str::to_string)
+            .ok_or_else(|| Er::custom(span, format!("expected a layer name, found {t}"))),
+    });
+    segment
         .separated_by(just(Token::Dot))
         .at_least(1)
         .collect::<Vec<_>>()
@@ -91,9 +98,9 @@ pub(super) fn dotted<'t, 's: 't, I: ParserInput<'t, 's>>(
         .labelled("layer name")
 }
 
-pub(super) fn string<'t, 's: 't, I: ParserInput<'t, 's>>(
+pub(super) fn string<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
     file: FileId,
-) -> impl Parser<'t, I, StrLit, Extra<'t, 's>> + Clone {
+) -> impl Parser<'t, I, StrLit, Extra<Er>> + Clone {
     select! { Token::Str(s) => unescape(s) }
         .map_with(move |value, e| StrLit {
             value,
@@ -102,10 +109,10 @@ pub(super) fn string<'t, 's: 't, I: ParserInput<'t, 's>>(
         .labelled("string")
 }
 
-fn node<'t, 's: 't, I: ParserInput<'t, 's>>(
+fn node<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
     file: FileId,
     kind: ExprKind,
-    e: &mut MapExtra<'t, '_, I, Extra<'t, 's>>,
+    e: &mut MapExtra<'t, '_, I, Extra<Er>>,
 ) -> Expr {
     Expr {
         kind,
@@ -121,9 +128,9 @@ fn binary(op: BinaryOp, l: Expr, r: Expr) -> Expr {
     }
 }
 
-pub(super) fn expr<'t, 's: 't, I: ParserInput<'t, 's>>(
+pub(super) fn expr<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
     file: FileId,
-) -> impl Parser<'t, I, Expr, Extra<'t, 's>> + Clone {
+) -> impl Parser<'t, I, Expr, Extra<Er>> + Clone {
     recursive(move |expr| {
         let expr = counted(expr);
         let literal = select! {
@@ -284,7 +291,7 @@ pub(super) fn expr<'t, 's: 't, I: ParserInput<'t, 's>>(
                 just(Token::Dot)
                     .ignore_then(field_name(file))
                     .then(optional.clone()),
-                move |base, (name, optional), e: &mut MapExtra<'t, '_, I, Extra<'t, 's>>| {
+                move |base, (name, optional), e: &mut MapExtra<'t, '_, I, Extra<Er>>| {
                     node(
                         file,
                         ExprKind::Field {
@@ -301,7 +308,7 @@ pub(super) fn expr<'t, 's: 't, I: ParserInput<'t, 's>>(
                 expr.clone()
                     .delimited_by(just(Token::LBracket), just(Token::RBracket))
                     .then(optional),
-                move |base, (index, optional), e: &mut MapExtra<'t, '_, I, Extra<'t, 's>>| {
+                move |base, (index, optional), e: &mut MapExtra<'t, '_, I, Extra<Er>>| {
                     node(
                         file,
                         ExprKind::Index {
@@ -316,7 +323,7 @@ pub(super) fn expr<'t, 's: 't, I: ParserInput<'t, 's>>(
             prefix(
                 NEG_PRECEDENCE,
                 just(Token::Minus),
-                move |_, rhs, e: &mut MapExtra<'t, '_, I, Extra<'t, 's>>| {
+                move |_, rhs, e: &mut MapExtra<'t, '_, I, Extra<Er>>| {
                     node(file, ExprKind::Unary(UnaryOp::Neg, Box::new(rhs)), e)
                 },
             ),
@@ -353,7 +360,7 @@ pub(super) fn expr<'t, 's: 't, I: ParserInput<'t, 's>>(
             prefix(
                 NOT_PRECEDENCE,
                 just(Token::Not),
-                move |_, rhs, e: &mut MapExtra<'t, '_, I, Extra<'t, 's>>| {
+                move |_, rhs, e: &mut MapExtra<'t, '_, I, Extra<Er>>| {
                     node(file, ExprKind::Unary(UnaryOp::Not, Box::new(rhs)), e)
                 },
             ),

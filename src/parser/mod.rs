@@ -9,12 +9,34 @@ use crate::ast::{Expr, ExprKind, Module};
 use crate::diagnostic::Diagnostic;
 use crate::lexer::{Token, lex};
 use crate::source::{FileId, Span};
-use chumsky::error::RichPattern;
+use chumsky::error::{EmptyErr, RichPattern};
 use chumsky::input::{Stream, ValueInput};
 use chumsky::prelude::*;
 use std::ops::Range;
 
-pub(crate) type Extra<'t, 's> = extra::Full<Rich<'t, Token<'s>>, Nesting, ()>;
+/// The error types the grammar is built with: `Rich` (messages, expected
+/// tokens) for reporting, `EmptyErr` for the fast first pass, which does no
+/// error bookkeeping at all.
+pub(crate) trait GrammarError<'t, 's: 't, I: ParserInput<'t, 's>>:
+    chumsky::error::Error<'t, I> + chumsky::label::LabelError<'t, I, &'static str> + 't
+{
+    fn custom(span: SimpleSpan, message: String) -> Self;
+}
+
+impl<'t, 's: 't, I: ParserInput<'t, 's>> GrammarError<'t, 's, I> for Rich<'t, Token<'s>> {
+    fn custom(span: SimpleSpan, message: String) -> Self {
+        Rich::custom(span, message)
+    }
+}
+
+impl<'t, 's: 't, I: ParserInput<'t, 's>> GrammarError<'t, 's, I> for EmptyErr {
+    fn custom(_: SimpleSpan, _: String) -> Self {
+        EmptyErr::default()
+    }
+}
+
+/// What every parser carries: its error type, and the nesting count.
+pub(crate) type Extra<Er> = extra::Full<Er, Nesting, ()>;
 
 /// The parser's state: how deeply expressions nest at this point of the
 /// parse, and the byte offset where they first nested too deeply. Every
@@ -61,7 +83,8 @@ fn with_stack<T>(parse: impl FnOnce() -> T) -> T {
 
 /// Deepest bracket nesting accepted; checked on tokens before parsing.
 pub const MAX_BRACKET_DEPTH: usize = 64;
-/// Deepest expression accepted; checked on the tree after parsing.
+/// Deepest expression accepted; counted while parsing and checked on the
+/// tree after parsing.
 pub const MAX_EXPR_DEPTH: usize = 160;
 pub use crate::lexer::MAX_SYNTAX_ERRORS;
 
@@ -89,10 +112,18 @@ fn parse_module_here(src: &str, file: FileId) -> Parsed {
         diagnostics.push(too_deep);
     } else {
         let ranges: Vec<Range<usize>> = lexed.tokens.iter().map(|(_, r)| r.clone()).collect();
+        // Most files parse: try without error bookkeeping first, and pay for
+        // rich errors and recovery only when something is wrong.
         let mut nesting = Nesting::default();
-        let (items, errors) = decl::module(file)
-            .parse_with_state(stream(lexed.tokens, src.len()), &mut nesting)
-            .into_output_errors();
+        let fast = decl::module::<_, EmptyErr>(file)
+            .parse_with_state(stream(&lexed.tokens, src.len()), &mut nesting)
+            .into_result();
+        let (items, errors) = match fast {
+            Ok(items) => (Some(items), Vec::new()),
+            Err(_) => decl::module::<_, Rich<'_, Token<'_>>>(file)
+                .parse_with_state(stream(&lexed.tokens, src.len()), &mut nesting)
+                .into_output_errors(),
+        };
         if let Some(at) = nesting.overflow {
             // What parsed around the overflow is unreliable: report only it.
             diagnostics.push(too_deep(token_at(file, &ranges, at), "expressions nest"));
@@ -131,9 +162,9 @@ fn parse_expr_here(src: &str, file: FileId) -> (Option<Expr>, Vec<Diagnostic>, b
     }
     let ranges: Vec<Range<usize>> = lexed.tokens.iter().map(|(_, r)| r.clone()).collect();
     let mut nesting = Nesting::default();
-    let (parsed, errors) = expr::expr(file)
+    let (parsed, errors) = expr::expr::<_, Rich<'_, Token<'_>>>(file)
         .then_ignore(end())
-        .parse_with_state(stream(lexed.tokens, src.len()), &mut nesting)
+        .parse_with_state(stream(&lexed.tokens, src.len()), &mut nesting)
         .into_output_errors();
     if let Some(at) = nesting.overflow {
         diagnostics.push(too_deep(token_at(file, &ranges, at), "expressions nest"));
@@ -158,9 +189,16 @@ pub fn starts_with_declaration(src: &str) -> bool {
         .is_some_and(|(t, _)| t.starts_declaration() || matches!(t, Token::Doc(_)))
 }
 
-fn stream<'s>(tokens: Vec<(Token<'s>, Range<usize>)>, len: usize) -> impl ParserInput<'s, 's> {
-    Stream::from_iter(tokens.into_iter().map(|(t, r)| (t, SimpleSpan::from(r))))
-        .map(SimpleSpan::from(len..len), |(t, s)| (t, s))
+fn stream<'t, 's: 't>(
+    tokens: &'t [(Token<'s>, Range<usize>)],
+    len: usize,
+) -> impl ParserInput<'t, 's> {
+    Stream::from_iter(
+        tokens
+            .iter()
+            .map(|(t, r)| (t.clone(), SimpleSpan::from(r.clone()))),
+    )
+    .map(SimpleSpan::from(len..len), |(t, s)| (t, s))
 }
 
 /// Refuses, before parsing, brackets nested more than `MAX_BRACKET_DEPTH`

@@ -215,19 +215,11 @@ fn fact_keys(session: &Session, path: &str, partial: &str) -> Vec<Candidate> {
         .into_iter()
         .flatten()
         .filter_map(|(k, _)| k.as_str().map(str::to_string))
-        .filter(|k| is_identifier(k) && k.starts_with(partial))
+        .filter(|k| crate::lexer::is_identifier(k) && k.starts_with(partial))
         .collect();
     keys.sort();
     keys.dedup();
     keys.iter().map(|k| Candidate::plain(k)).collect()
-}
-
-fn is_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Everything a bare identifier may be; functions complete with `(`.

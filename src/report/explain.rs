@@ -88,6 +88,7 @@ pub fn text(program: &Program, e: &Explanation, sources: &SourceMap) -> String {
     for s in &e.subjects {
         let mark = match s.outcome {
             "fail" => "✗",
+            "waived" => "~",
             "error" => "!",
             _ => "✓",
         };
@@ -103,7 +104,7 @@ pub fn text(program: &Program, e: &Explanation, sources: &SourceMap) -> String {
         if let Some(step) = s.step {
             let (file, line, col) = at(sources, step);
             let verb = match s.outcome {
-                "fail" => "failed",
+                "fail" | "waived" => "failed",
                 "error" => "errored",
                 _ => "held",
             };

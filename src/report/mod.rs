@@ -1,17 +1,103 @@
 //! Reports: the checked program, its evaluation outcome and all diagnostics
 //! in, rendered text out. Every renderer reads the same `Run`; this module
-//! also decides the exit code (SPEC §5).
+//! also decides the exit code (SPEC §5) and which format renders what.
 
 pub mod explain;
+pub mod github;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod matrix;
+pub mod output;
+pub mod sarif;
 pub mod testing;
 pub mod text;
 
-use crate::check::program::{Control, Program, Status};
+use crate::check::program::{Control, Program, Status, Waiver};
 use crate::diagnostic::Diagnostic;
 use crate::eval::{ControlResult, Outcome};
-use crate::source::SourceMap;
+use crate::source::{SourceMap, Span};
 use crate::value::Word;
+use std::fmt;
+use std::str::FromStr;
+
+/// The formats of `onus check --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckFormat {
+    Text,
+    Json,
+    Sarif,
+    Junit,
+    Github,
+    Markdown,
+}
+
+impl CheckFormat {
+    pub const ALL: [CheckFormat; 6] = [
+        CheckFormat::Text,
+        CheckFormat::Json,
+        CheckFormat::Sarif,
+        CheckFormat::Junit,
+        CheckFormat::Github,
+        CheckFormat::Markdown,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CheckFormat::Text => "text",
+            CheckFormat::Json => "json",
+            CheckFormat::Sarif => "sarif",
+            CheckFormat::Junit => "junit",
+            CheckFormat::Github => "github",
+            CheckFormat::Markdown => "markdown",
+        }
+    }
+}
+
+impl fmt::Display for CheckFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for CheckFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        CheckFormat::ALL
+            .into_iter()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown format `{s}`; expected {}",
+                    output::choices(&CheckFormat::ALL)
+                )
+            })
+    }
+}
+
+/// Renders one `onus check` report; `color` only affects `text`.
+pub fn render(format: CheckFormat, run: &Run<'_>, gate: Gate, color: bool) -> String {
+    match format {
+        CheckFormat::Text => text::render(run, gate, text::Style { color }),
+        CheckFormat::Json => json::render(run),
+        CheckFormat::Sarif => sarif::render(run),
+        CheckFormat::Junit => junit::render(run),
+        CheckFormat::Github => github::render(run, gate),
+        CheckFormat::Markdown => markdown::render(run, gate),
+    }
+}
+
+/// A place in a policy file, 1-based, columns in characters; `file` is the
+/// name the session shows (relative to the working directory when possible).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Position<'a> {
+    pub file: &'a str,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
 
 /// Everything a renderer may show about one run.
 pub struct Run<'a> {
@@ -58,6 +144,35 @@ impl<'a> Run<'a> {
         self.program.controls.iter().zip(results)
     }
 
+    /// Each control with its index in the program and its result.
+    pub fn indexed_controls(
+        &self,
+    ) -> impl Iterator<Item = (usize, &'a Control, &'a ControlResult)> {
+        self.controls().enumerate().map(|(i, (c, r))| (i, c, r))
+    }
+
+    /// The waiver that covers a violation of control `control` for `key`.
+    pub fn waiver(&self, control: usize, key: &str) -> Option<&'a Waiver> {
+        self.program
+            .waivers
+            .iter()
+            .find(|w| w.control == control && w.covers(key))
+    }
+
+    /// Where a span is, for the formats that locate results in the policy.
+    pub fn position(&self, span: Span) -> Position<'a> {
+        let file = self.sources.get(span.file);
+        let (line, column) = file.line_col(span.start);
+        let (end_line, end_column) = file.line_col(span.end);
+        Position {
+            file: file.name.as_str(),
+            line,
+            column,
+            end_line,
+            end_column,
+        }
+    }
+
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
         for (_, r) in self.controls() {
@@ -91,6 +206,14 @@ impl<'a> Run<'a> {
         c.layer.map_or("", |l| self.program.layers[l].id.as_str())
     }
 
+    /// Every service the control covers, by name.
+    pub fn service_names(&self, c: &Control) -> Vec<&'a str> {
+        c.services
+            .iter()
+            .map(|s| self.program.services[*s].id.as_str())
+            .collect()
+    }
+
     /// Whether this control's result fails the gate.
     pub fn gates(&self, c: &Control, r: &ControlResult, gate: Gate) -> bool {
         let counts = match c.enforce {
@@ -119,4 +242,29 @@ impl<'a> Run<'a> {
         });
         i32::from(control_fails || assertion_fails)
     }
+}
+
+/// How a subject is named in messages: its key, then its JSON pointer when
+/// the pointer says something the key does not.
+pub fn subject_label(key: &str, pointer: Option<&str>) -> String {
+    match pointer {
+        Some(p) if p != key => format!("{key} ({p})"),
+        _ => key.to_string(),
+    }
+}
+
+/// A waiver in one line: "waived until DATE by WHO: WHY", each part only
+/// when the waiver says it.
+pub fn waiver_note(w: &Waiver) -> String {
+    let mut note = String::from("waived");
+    if let Some(until) = w.until {
+        note.push_str(&format!(" until {until}"));
+    }
+    if let Some(by) = &w.by {
+        note.push_str(&format!(" by {by}"));
+    }
+    if let Some(because) = &w.because {
+        note.push_str(&format!(": {because}"));
+    }
+    note
 }

@@ -128,6 +128,69 @@ pub fn json(results: &[TestResult], sources: &SourceMap) -> String {
     out
 }
 
+/// `onus test --format junit`: a testsuite per policy file, a testcase per
+/// `test` block, a `<failure>` listing its unmet expectations.
+pub fn junit(results: &[TestResult], sources: &SourceMap) -> String {
+    use super::junit::{Case, Outcome, Suite, render_suites};
+    let mut suites: Vec<Suite> = Vec::new();
+    for r in results {
+        let (file, line) = location(sources, r.span);
+        let outcome = match (&r.error, r.passed()) {
+            (Some(e), _) => Outcome::Error {
+                message: "the test could not run".into(),
+                details: e.clone(),
+            },
+            (None, true) => Outcome::Passed,
+            (None, false) => {
+                let unmet: Vec<_> = r.expects.iter().filter(|x| !x.ok).collect();
+                let details = unmet
+                    .iter()
+                    .map(|x| {
+                        let mut d = format!(
+                            "line {}: expect {} {}: actual {}\n",
+                            location(sources, x.span).1,
+                            x.target,
+                            x.expected,
+                            x.actual
+                        );
+                        for k in &x.missing_keys {
+                            d.push_str(&format!("  - {k:?} expected to fail, but does not\n"));
+                        }
+                        for k in &x.unexpected_keys {
+                            d.push_str(&format!("  + {k:?} fails, but was not expected to\n"));
+                        }
+                        d
+                    })
+                    .collect();
+                Outcome::Failure {
+                    message: format!(
+                        "{} of {} expectations not met",
+                        unmet.len(),
+                        r.expects.len()
+                    ),
+                    details,
+                }
+            }
+        };
+        let case = Case {
+            classname: file.clone(),
+            name: r.name.clone(),
+            location: Some((file.clone(), line)),
+            outcome,
+            output: String::new(),
+        };
+        match suites.iter_mut().find(|s| s.name == file) {
+            Some(suite) => suite.cases.push(case),
+            None => suites.push(Suite {
+                name: file,
+                properties: Vec::new(),
+                cases: vec![case],
+            }),
+        }
+    }
+    render_suites(&suites)
+}
+
 /// One coverage line: service(s), owner, control, coverage.
 type Row<'p> = (String, &'p str, &'p str, &'p Coverage);
 

@@ -82,9 +82,19 @@ pub fn render(run: &Run<'_>, gate: Gate, style: Style) -> String {
         0 => style.paint("32", "ok"),
         _ => style.paint("1;31", "FAILED"),
     };
+    let errored = outcome
+        .assertions
+        .iter()
+        .filter(|a| a.status == Status::Error)
+        .count();
+    let errored = if errored > 0 {
+        format!(", {errored} errored")
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "\n{verdict}: {} control{}: {}; {} assertion{} failed",
+        "\n{verdict}: {} control{}: {}; {} assertion{} failed{errored}",
         s.controls,
         plural(s.controls),
         parts.join(", "),
@@ -128,6 +138,9 @@ pub fn render_control(
         style.dim(&ownership),
     );
     let indent = " ".repeat(12);
+    if let Some(title) = &c.title {
+        let _ = writeln!(out, "{indent}{}", style.dim(&terminal(title)));
+    }
     match r.status {
         Status::Inherited => {
             let _ = writeln!(
@@ -162,11 +175,22 @@ pub fn render_control(
             let _ = writeln!(out, "{indent}{}", style.dim(&counts));
         }
     }
+    let index = run.program.controls.iter().position(|x| std::ptr::eq(x, c));
     for v in &r.violations {
         let mark = if v.waived { "~ waived" } else { "✗" };
         let mark = style.paint(if v.waived { "33" } else { "31" }, mark);
         let subject = subject(&v.key, v.pointer.as_deref(), style);
         let _ = writeln!(out, "{indent}{mark} {subject}  {}", terminal(&v.message));
+        if let Some(w) = index
+            .filter(|_| v.waived)
+            .and_then(|i| run.waiver(i, &v.key))
+        {
+            let _ = writeln!(
+                out,
+                "{indent}  {}",
+                style.dim(&terminal(&super::waiver_note(w)))
+            );
+        }
     }
     for e in &r.errors {
         let subject = subject(&e.key, e.pointer.as_deref(), style);

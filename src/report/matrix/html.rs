@@ -1,0 +1,341 @@
+//! The matrix as one self-contained HTML page. In: a `Matrix`. Out: a page
+//! with inline CSS only (no scripts, fonts or images from anywhere), whose
+//! matrix is a `<table>`: a colour per decider, a legend, failing cells
+//! outlined in red, and doc comments and descriptions as `title` tooltips;
+//! below it, every control with its owner and status.
+//!
+//! Invariants: every name, doc comment and description is escaped with
+//! `escape::xml` (text and attributes alike); the page is also well-formed
+//! XML (void elements self-closed, no named entities), which the tests use
+//! to check that hostile names cannot break its structure.
+
+use super::{DECIDERS, Matrix, MatrixCell, ORDER, decider_meaning};
+use crate::check::program::{Control, Status};
+use crate::escape::xml as esc;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+const STYLE: &str = r#"
+:root {
+  --ink: #111827; --muted: #6b7280; --line: #e5e7eb;
+  --provider: #dbeafe; --provider-ink: #1e3a8a; --provider-edge: #93c5fd;
+  --shared: #ede9fe; --shared-ink: #4c1d95; --shared-edge: #c4b5fd;
+  --customer: #fef3c7; --customer-ink: #78350f; --customer-edge: #fcd34d;
+  --none: #f3f4f6; --none-ink: #6b7280; --none-edge: #d1d5db;
+  --unassigned: #ffffff; --unassigned-ink: #991b1b; --unassigned-edge: #f87171;
+  --fail: #dc2626; --error: #c026d3; --pass: #15803d; --waived: #a16207;
+}
+* { box-sizing: border-box; }
+body { margin: 24px 28px; color: var(--ink); background: #fff;
+  font: 13px/1.35 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+h1 { font-size: 20px; margin: 0 0 2px; }
+h2 { font-size: 15px; margin: 28px 0 8px; }
+.sub { color: var(--muted); margin: 0 0 14px; }
+code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; }
+.bar { display: flex; flex-wrap: wrap; gap: 6px 18px; align-items: center; margin: 0 0 12px; padding: 0; list-style: none; }
+.bar li { display: flex; align-items: center; gap: 6px; }
+.bar .label { font-weight: 600; }
+.swatch { display: inline-block; width: 22px; height: 14px; border-radius: 3px; border: 1px solid; }
+.chip { display: inline-block; padding: 1px 8px; border-radius: 999px; font-weight: 600; font-size: 12px; color: #fff; }
+table.matrix { border-collapse: separate; border-spacing: 3px; table-layout: fixed; }
+.matrix col.layer-col { width: 150px; } .matrix col.service-col { width: 240px; }
+.matrix th { text-align: left; font-weight: 600; padding: 4px 8px; }
+.matrix thead th { vertical-align: bottom; border-bottom: 2px solid var(--line); }
+.matrix thead .model { font-weight: 400; color: var(--muted); }
+.matrix tbody th { white-space: nowrap; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; font-weight: 500; }
+.matrix tr.group th { font-family: inherit; font-size: 11px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); padding-top: 10px; }
+td.cell { padding: 3px 8px; border-radius: 5px; border: 1px solid; vertical-align: middle; overflow-wrap: anywhere; }
+td.d-provider { background: var(--provider); color: var(--provider-ink); border-color: var(--provider-edge); }
+td.d-shared { background: var(--shared); color: var(--shared-ink); border-color: var(--shared-edge); }
+td.d-customer { background: var(--customer); color: var(--customer-ink); border-color: var(--customer-edge); }
+td.d-none { background: repeating-linear-gradient(135deg, #f9fafb 0 6px, var(--none) 6px 12px); color: var(--none-ink); border-color: var(--none-edge); }
+td.d-unassigned { background: var(--unassigned); color: var(--unassigned-ink); border: 1px dashed var(--unassigned-edge); }
+td.d-unassigned.unused { color: var(--muted); border-color: var(--none-edge); font-weight: 400; }
+td.failing { box-shadow: inset 0 0 0 3px var(--fail); }
+.who { font-weight: 650; }
+.op, .ovr { font-size: 11px; opacity: .9; margin-left: 6px; white-space: nowrap; }
+.ovr { font-style: italic; }
+.ctl { margin-top: 1px; font-size: 11px; display: flex; flex-wrap: wrap; gap: 3px; align-items: center; }
+.badge { display: inline-block; padding: 0 6px; border-radius: 999px; font-size: 11px; font-weight: 600; color: #fff; }
+.s-fail { background: var(--fail); } .s-error { background: var(--error); } .s-pass { background: var(--pass); }
+.s-waived { background: var(--waived); } .s-inherited { background: #2563eb; } .s-unverified { background: #d97706; }
+.s-unevaluated { background: #9ca3af; }
+table.controls { border-collapse: collapse; min-width: 60%; }
+.controls th, .controls td { text-align: left; padding: 4px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
+.controls th { font-size: 12px; color: var(--muted); font-weight: 600; }
+footer { margin-top: 24px; color: var(--muted); font-size: 11px; }
+"#;
+
+/// Each control's status, once (a control on several services appears in
+/// several cells).
+fn control_statuses(m: &Matrix<'_>) -> BTreeMap<usize, Status> {
+    m.cells
+        .iter()
+        .flat_map(|cell| cell.controls.iter())
+        .filter_map(|c| c.status.map(|s| (c.control, s)))
+        .collect()
+}
+
+fn badge(status: Status, text: &str) -> String {
+    format!(
+        "<span class=\"badge s-{}\">{}</span>",
+        status.as_str(),
+        esc(text)
+    )
+}
+
+/// The doc comment, or the title, of a control: its tooltip text.
+fn control_doc(c: &Control) -> &str {
+    c.doc.as_deref().or(c.title.as_deref()).unwrap_or("")
+}
+
+fn cell_tooltip(m: &Matrix<'_>, row: usize, col: usize, cell: &MatrixCell<'_>) -> String {
+    let decider = cell.decider();
+    let mut tip = format!(
+        "{} · {}\n{decider}: {}",
+        m.service_id(col),
+        m.layer_id(row),
+        decider_meaning(decider)
+    );
+    if let Some(op) = cell.operator() {
+        let _ = write!(tip, "\noperated by {op}");
+    }
+    if let Some(c) = cell.cell {
+        if c.is_override {
+            let _ = write!(
+                tip,
+                "\noverride: set by service {}, not by its model",
+                c.origin
+            );
+        } else {
+            let _ = write!(tip, "\nfrom model {}", c.origin);
+        }
+    }
+    if !cell.controls.is_empty() {
+        tip.push_str("\n\ncontrols:");
+        for cc in &cell.controls {
+            let control = &m.program.controls[cc.control];
+            let status = cc
+                .status
+                .map(|s| format!(" — {}", s.as_str()))
+                .unwrap_or_default();
+            let doc = control_doc(control).lines().next().unwrap_or_default();
+            let _ = write!(tip, "\n• {}{status}", control.id);
+            if !doc.is_empty() {
+                let _ = write!(tip, ": {doc}");
+            }
+        }
+    }
+    tip
+}
+
+fn write_cell(out: &mut String, m: &Matrix<'_>, row: usize, col: usize, cell: &MatrixCell<'_>) {
+    let decider = cell.decider();
+    let failing = if cell.failing() { " failing" } else { "" };
+    // A custom layer is assigned only where a service uses it.
+    let unused = if cell.cell.is_none() && !m.program.layers[cell.layer].std {
+        " unused"
+    } else {
+        ""
+    };
+    let _ = write!(
+        out,
+        "<td class=\"cell d-{decider}{failing}{unused}\" title=\"{}\"><span class=\"who\">{decider}</span>",
+        esc(&cell_tooltip(m, row, col, cell))
+    );
+    if let Some(op) = cell.operator() {
+        let _ = write!(out, "<span class=\"op\">operated by {}</span>", esc(op));
+    }
+    if cell.is_override() {
+        out.push_str("<span class=\"ovr\">✎ override</span>");
+    }
+    if !cell.controls.is_empty() {
+        let n = cell.controls.len();
+        let _ = write!(
+            out,
+            "<div class=\"ctl\"><span>{n} control{}</span>",
+            if n == 1 { "" } else { "s" }
+        );
+        for (status, count) in cell.status_counts() {
+            out.push_str(&badge(status, &format!("{count} {}", status.as_str())));
+        }
+        out.push_str("</div>");
+    }
+    out.push_str("</td>");
+}
+
+fn write_legend(out: &mut String, m: &Matrix<'_>) {
+    out.push_str("<ul class=\"bar legend\">");
+    for decider in DECIDERS {
+        let _ = write!(
+            out,
+            "<li title=\"{}\"><span class=\"swatch\" style=\"background: var(--{decider}); border-color: var(--{decider}-edge)\"></span>{decider}</li>",
+            esc(decider_meaning(decider))
+        );
+    }
+    out.push_str("<li><span class=\"swatch\" style=\"border: 3px solid var(--fail)\"></span>failing or erroring control</li>");
+    out.push_str("<li>✎ the service overrides its model</li>");
+    if !m.evaluated {
+        out.push_str(
+            "<li class=\"sub\">statuses appear when facts are given (<code>--facts</code>)</li>",
+        );
+    }
+    out.push_str("</ul>\n");
+}
+
+fn write_summary(out: &mut String, statuses: &BTreeMap<usize, Status>) {
+    let _ = write!(
+        out,
+        "<ul class=\"bar summary\"><li class=\"label\">{} control{}:</li>",
+        statuses.len(),
+        if statuses.len() == 1 { "" } else { "s" }
+    );
+    for status in ORDER {
+        let n = statuses.values().filter(|s| **s == status).count();
+        if n > 0 {
+            let _ = write!(
+                out,
+                "<li>{}</li>",
+                badge(status, &format!("{n} {}", status.as_str()))
+            );
+        }
+    }
+    out.push_str("</ul>\n");
+}
+
+fn write_matrix(out: &mut String, m: &Matrix<'_>) {
+    out.push_str("<table class=\"matrix\">\n<colgroup><col class=\"layer-col\" />");
+    out.push_str(&"<col class=\"service-col\" />".repeat(m.columns.len()));
+    out.push_str("</colgroup>\n<thead><tr><th scope=\"col\">layer</th>");
+    for col in 0..m.columns.len() {
+        let service = &m.program.services[m.columns[col]];
+        let tip = service.doc.as_deref().unwrap_or("");
+        let _ = write!(
+            out,
+            "<th scope=\"col\" title=\"{}\"><div>{}</div><div class=\"model\">{}</div></th>",
+            esc(tip),
+            esc(m.service_id(col)),
+            esc(m.model_id(col))
+        );
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    let has_custom = m.rows.iter().any(|l| !m.program.layers[*l].std);
+    let mut in_custom = false;
+    for row in 0..m.rows.len() {
+        let layer = &m.program.layers[m.rows[row]];
+        if has_custom && !layer.std && !in_custom {
+            in_custom = true;
+            let _ = writeln!(
+                out,
+                "<tr class=\"group\"><th colspan=\"{}\">custom layers</th></tr>",
+                m.columns.len() + 1
+            );
+        }
+        let tip: Vec<&str> = [layer.description.as_deref(), layer.doc.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        let _ = write!(
+            out,
+            "<tr><th scope=\"row\" title=\"{}\">{}</th>",
+            esc(&tip.join("\n\n")),
+            esc(&layer.id)
+        );
+        for col in 0..m.columns.len() {
+            if let Some(cell) = m.cell(row, col) {
+                write_cell(out, m, row, col, cell);
+            }
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table>\n");
+}
+
+fn write_controls(out: &mut String, m: &Matrix<'_>, statuses: &BTreeMap<usize, Status>) {
+    if m.program.controls.is_empty() {
+        return;
+    }
+    out.push_str("<h2>Controls</h2>\n<table class=\"controls\">\n<thead><tr><th>control</th><th>service · layer</th><th>owner</th><th>decided by</th><th>severity</th>");
+    if m.evaluated {
+        out.push_str("<th>status</th>");
+    }
+    out.push_str("<th>what it says</th></tr></thead>\n<tbody>\n");
+    for (index, c) in m.program.controls.iter().enumerate() {
+        let services: Vec<&str> = c
+            .services
+            .iter()
+            .map(|s| m.program.services[*s].id.as_str())
+            .collect();
+        let layer = c.layer.map_or("", |l| m.program.layers[l].id.as_str());
+        let _ = write!(
+            out,
+            "<tr><td class=\"mono\" title=\"{}\">{}</td><td>{} · {}</td><td>{}</td><td>{}</td><td>{} {}</td>",
+            esc(control_doc(c)),
+            esc(&c.id),
+            esc(&services.join(", ")),
+            esc(layer),
+            c.owner.name(),
+            c.decider.map_or("unassigned", |d| d.name()),
+            c.severity.name(),
+            c.enforce.name()
+        );
+        if m.evaluated {
+            let status = statuses
+                .get(&index)
+                .map_or(String::new(), |s| badge(*s, s.as_str()));
+            let _ = write!(out, "<td>{status}</td>");
+        }
+        let says = c
+            .title
+            .as_deref()
+            .or(c.doc.as_deref())
+            .and_then(|d| d.lines().next())
+            .unwrap_or("");
+        let _ = writeln!(out, "<td>{}</td></tr>", esc(says));
+    }
+    out.push_str("</tbody>\n</table>\n");
+}
+
+pub fn render(m: &Matrix<'_>) -> String {
+    let mut out = String::with_capacity(32 * 1024);
+    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n");
+    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />\n");
+    let _ = writeln!(
+        out,
+        "<meta name=\"generator\" content=\"onus {}\" />",
+        env!("CARGO_PKG_VERSION")
+    );
+    out.push_str("<title>Shared responsibility matrix</title>\n<style>");
+    out.push_str(STYLE);
+    out.push_str("</style>\n</head>\n<body>\n");
+    let services = m.columns.len();
+    let _ = writeln!(
+        out,
+        "<h1>Shared responsibility matrix</h1>\n<p class=\"sub\">{services} service{} × {} layers — who can decide and change each layer{}</p>",
+        if services == 1 { "" } else { "s" },
+        m.rows.len(),
+        if m.evaluated {
+            ", and how its controls fared against the facts"
+        } else {
+            ""
+        }
+    );
+    let statuses = control_statuses(m);
+    if m.evaluated {
+        write_summary(&mut out, &statuses);
+    }
+    write_legend(&mut out, m);
+    if services == 0 {
+        out.push_str("<p>No services are loaded: declare <code>service NAME: MODEL { }</code> to see its matrix.</p>\n");
+    } else {
+        write_matrix(&mut out, m);
+    }
+    write_controls(&mut out, m, &statuses);
+    let _ = writeln!(
+        out,
+        "<footer>generated by onus {}</footer>",
+        env!("CARGO_PKG_VERSION")
+    );
+    out.push_str("</body>\n</html>\n");
+    out
+}

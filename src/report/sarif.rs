@@ -1,0 +1,519 @@
+//! `--format sarif`: one SARIF 2.1.0 log for code-scanning tools. In: a
+//! `Run`. Out: a log with one run whose driver is `onus`, a rule per
+//! control and a result per violation and per error subject.
+//!
+//! Invariants: the log validates against the official SARIF 2.1.0 schema
+//! (tests/schemas/sarif-2.1.0.json, checked by tests/formats.rs); every
+//! result is located at its control's first `require` by a URI relative to
+//! the working directory (`file://` only for files outside it); rule levels
+//! follow severity (critical/high → error, medium/low → warning, info →
+//! note); waived violations carry an `external` suppression; diagnostics are
+//! tool-configuration notifications, not results; text from the facts in
+//! messages is terminal-escaped, and kept exact in `properties`.
+
+use super::{Position, Run, subject_label, waiver_note};
+use crate::check::program::Control;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::escape::{self, terminal};
+use crate::value::Word;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The `$schema` the log declares: the OASIS 2.1.0 schema with errata 01.
+pub const SCHEMA_URI: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [SarifRun<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifRun<'a> {
+    tool: Tool<'a>,
+    invocations: [Invocation; 1],
+    column_kind: &'static str,
+    results: Vec<SarifResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    driver: Driver<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver<'a> {
+    name: &'static str,
+    version: &'static str,
+    semantic_version: &'static str,
+    rules: Vec<Rule<'a>>,
+}
+
+#[derive(Serialize)]
+struct Message {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct MultiformatMessage {
+    text: String,
+    markdown: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule<'a> {
+    id: &'a str,
+    name: &'a str,
+    short_description: Message,
+    full_description: Message,
+    help: MultiformatMessage,
+    default_configuration: Configuration,
+    properties: RuleProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleProperties<'a> {
+    tags: Vec<String>,
+    severity: &'static str,
+    /// GitHub code scanning ranks security alerts by this score (0–10).
+    #[serde(rename = "security-severity", skip_serializing_if = "Option::is_none")]
+    security_severity: Option<&'static str>,
+    enforce: &'static str,
+    owner: &'static str,
+    decider: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    operator: Option<&'a str>,
+    service: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    services: Vec<&'a str>,
+    layer: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    team: Option<&'a str>,
+    refs: &'a [String],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    rule_index: usize,
+    kind: &'static str,
+    level: &'static str,
+    message: Message,
+    locations: Vec<Location>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<Location>,
+    partial_fingerprints: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<Suppression>,
+    properties: ResultProperties<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<usize>,
+    physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<Message>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+struct ArtifactLocation {
+    uri: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+#[derive(Serialize)]
+struct Suppression {
+    kind: &'static str,
+    status: &'static str,
+    justification: String,
+}
+
+#[derive(Serialize)]
+struct ResultProperties<'a> {
+    /// `violation` or `error` (the subject could not be evaluated).
+    outcome: &'static str,
+    key: &'a str,
+    pointer: Option<&'a str>,
+    waived: bool,
+    service: &'a str,
+    layer: &'a str,
+    owner: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    tool_configuration_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    descriptor: Descriptor,
+    level: &'static str,
+    message: Message,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<Location>,
+}
+
+#[derive(Serialize)]
+struct Descriptor {
+    id: &'static str,
+}
+
+/// SARIF level of a control's severity.
+pub fn level(severity: Word) -> &'static str {
+    match severity {
+        Word::Critical | Word::High => "error",
+        Word::Medium | Word::Low => "warning",
+        _ => "note",
+    }
+}
+
+/// GitHub's security-severity score for a severity (info has none).
+fn security_severity(severity: Word) -> Option<&'static str> {
+    match severity {
+        Word::Critical => Some("9.5"),
+        Word::High => Some("8.0"),
+        Word::Medium => Some("5.5"),
+        Word::Low => Some("3.0"),
+        _ => None,
+    }
+}
+
+/// A policy file name as a URI reference: relative names stay relative
+/// (percent-encoded, `/` separators); absolute paths become `file://` URIs.
+pub fn artifact_uri(name: &str) -> String {
+    let path = name.replace('\\', "/");
+    let bytes = path.as_bytes();
+    let drive = bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':';
+    let (mut out, rest) = if path.starts_with('/') {
+        ("file://".to_string(), path.as_str())
+    } else if drive {
+        (format!("file:///{}:", char::from(bytes[0])), &path[2..])
+    } else {
+        (String::new(), path.as_str())
+    };
+    for b in rest.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn location(p: &Position<'_>, id: Option<usize>, message: Option<String>) -> Location {
+    Location {
+        id,
+        physical_location: PhysicalLocation {
+            artifact_location: ArtifactLocation {
+                uri: artifact_uri(p.file),
+            },
+            region: Region {
+                start_line: p.line,
+                start_column: p.column,
+                end_line: p.end_line,
+                end_column: p.end_column,
+            },
+        },
+        message: message.map(|text| Message { text }),
+    }
+}
+
+/// The control's one-line description: its title, else the first line of
+/// its doc comment, else its id.
+fn short_description(c: &Control) -> String {
+    let first_doc_line = c
+        .doc
+        .as_deref()
+        .and_then(|d| d.lines().find(|l| !l.trim().is_empty()));
+    terminal(c.title.as_deref().or(first_doc_line).unwrap_or(&c.id)).into_owned()
+}
+
+fn rule<'a>(run: &Run<'a>, c: &'a Control) -> Rule<'a> {
+    let decider = c.decider.map_or("unassigned", Word::name);
+    let operator = c.operator.as_deref().filter(|op| *op != decider);
+    let service = run.service_name(c);
+    let layer = run.layer_name(c);
+    let short = short_description(c);
+    let doc = c
+        .doc
+        .as_deref()
+        .map(|d| escape::terminal_block(d).into_owned());
+    let mut ownership = format!("{} (decided by {decider}", c.owner.name());
+    if let Some(op) = operator {
+        ownership.push_str(&format!(", operated by {}", terminal(op)));
+    }
+    ownership.push(')');
+    let mut facts = vec![
+        ("Service", run.service_names(c).join(", ")),
+        ("Layer", layer.to_string()),
+        ("Owner", ownership),
+        ("Severity", c.severity.name().to_string()),
+        ("Enforcement", c.enforce.name().to_string()),
+    ];
+    if let Some(team) = &c.team {
+        facts.push(("Team", terminal(team).into_owned()));
+    }
+    if !c.refs.is_empty() {
+        facts.push(("References", terminal(&c.refs.join(", ")).into_owned()));
+    }
+    let intro = doc.clone().unwrap_or_else(|| short.clone());
+    let help_text = facts.iter().fold(format!("{intro}\n"), |acc, (k, v)| {
+        format!("{acc}\n{k}: {v}")
+    });
+    let help_markdown = facts.iter().fold(format!("{intro}\n"), |acc, (k, v)| {
+        format!("{acc}\n- **{k}**: {}", escape::markdown(v))
+    });
+    let services = run.service_names(c);
+    Rule {
+        id: &c.id,
+        name: &c.id,
+        full_description: Message {
+            text: doc.unwrap_or_else(|| short.clone()),
+        },
+        short_description: Message { text: short },
+        help: MultiformatMessage {
+            text: help_text,
+            markdown: help_markdown,
+        },
+        default_configuration: Configuration {
+            level: level(c.severity),
+        },
+        properties: RuleProperties {
+            tags: vec![
+                "security".into(),
+                format!("owner:{}", c.owner.name()),
+                format!("layer:{layer}"),
+            ],
+            severity: c.severity.name(),
+            security_severity: security_severity(c.severity),
+            enforce: c.enforce.name(),
+            owner: c.owner.name(),
+            decider,
+            operator,
+            service,
+            services: if services.len() > 1 {
+                services
+            } else {
+                Vec::new()
+            },
+            layer,
+            team: c.team.as_deref(),
+            refs: &c.refs,
+        },
+    }
+}
+
+fn notification(run: &Run<'_>, d: &Diagnostic) -> Notification {
+    let locations = match (d.primary_span(), &d.at) {
+        (Some(span), _) => vec![location(&run.position(span), None, None)],
+        (None, Some((file, line, column))) => vec![location(
+            &Position {
+                file,
+                line: *line,
+                column: *column,
+                end_line: *line,
+                end_column: *column,
+            },
+            None,
+            None,
+        )],
+        (None, None) => Vec::new(),
+    };
+    Notification {
+        descriptor: Descriptor { id: d.code },
+        level: match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        },
+        message: Message {
+            text: escape::terminal_block(&d.message).into_owned(),
+        },
+        locations,
+    }
+}
+
+pub fn render(run: &Run<'_>) -> String {
+    let mut rules = Vec::new();
+    let mut results = Vec::new();
+    for (index, c, r) in run.indexed_controls() {
+        rules.push(rule(run, c));
+        let at = run.position(c.require_span());
+        let service = run.service_name(c);
+        let layer = run.layer_name(c);
+        // Where the result happened, when that is not the first `require`.
+        let related = |span: crate::source::Span, what: &str| {
+            let p = run.position(span);
+            if p == at {
+                Vec::new()
+            } else {
+                vec![location(&p, Some(1), Some(what.to_string()))]
+            }
+        };
+        for v in &r.violations {
+            let waiver = v.waived.then(|| run.waiver(index, &v.key)).flatten();
+            results.push(SarifResult {
+                rule_id: &c.id,
+                rule_index: index,
+                kind: "fail",
+                level: level(c.severity),
+                message: Message {
+                    text: format!(
+                        "{}: {}",
+                        terminal(&subject_label(&v.key, v.pointer.as_deref())),
+                        terminal(&v.message)
+                    ),
+                },
+                locations: vec![location(&at, None, None)],
+                related_locations: related(v.span, "the `require` that failed"),
+                partial_fingerprints: BTreeMap::from([(
+                    "onusSubject/v1",
+                    format!("{}/{}", c.id, v.key),
+                )]),
+                suppressions: if v.waived {
+                    vec![Suppression {
+                        kind: "external",
+                        status: "accepted",
+                        justification: terminal(
+                            &waiver.map_or_else(|| "waived".to_string(), waiver_note),
+                        )
+                        .into_owned(),
+                    }]
+                } else {
+                    Vec::new()
+                },
+                properties: ResultProperties {
+                    outcome: "violation",
+                    key: &v.key,
+                    pointer: v.pointer.as_deref(),
+                    waived: v.waived,
+                    service,
+                    layer,
+                    owner: c.owner.name(),
+                },
+            });
+        }
+        for e in &r.errors {
+            results.push(SarifResult {
+                rule_id: &c.id,
+                rule_index: index,
+                kind: "fail",
+                level: level(c.severity),
+                message: Message {
+                    text: format!(
+                        "could not evaluate {}: {}",
+                        terminal(&subject_label(&e.key, e.pointer.as_deref())),
+                        terminal(&e.message)
+                    ),
+                },
+                locations: vec![location(&at, None, None)],
+                related_locations: related(e.span, "evaluation failed here"),
+                partial_fingerprints: BTreeMap::from([(
+                    "onusSubject/v1",
+                    format!("{}/{}", c.id, e.key),
+                )]),
+                suppressions: Vec::new(),
+                properties: ResultProperties {
+                    outcome: "error",
+                    key: &e.key,
+                    pointer: e.pointer.as_deref(),
+                    waived: false,
+                    service,
+                    layer,
+                    owner: c.owner.name(),
+                },
+            });
+        }
+    }
+    let log = Log {
+        schema: SCHEMA_URI,
+        version: "2.1.0",
+        runs: [SarifRun {
+            tool: Tool {
+                driver: Driver {
+                    name: "onus",
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    rules,
+                },
+            },
+            invocations: [Invocation {
+                execution_successful: run.outcome.is_some(),
+                tool_configuration_notifications: run
+                    .diagnostics
+                    .iter()
+                    .map(|d| notification(run, d))
+                    .collect(),
+            }],
+            column_kind: "unicodeCodePoints",
+            results,
+        }],
+    };
+    let mut out =
+        serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_names_stay_relative() {
+        assert_eq!(artifact_uri("policies/main.onus"), "policies/main.onus");
+        assert_eq!(
+            artifact_uri("my policies/a:b.onus"),
+            "my%20policies/a%3Ab.onus"
+        );
+        assert_eq!(artifact_uri("dir\\x.onus"), "dir/x.onus");
+    }
+
+    #[test]
+    fn absolute_paths_become_file_uris() {
+        assert_eq!(artifact_uri("/srv/p.onus"), "file:///srv/p.onus");
+        assert_eq!(artifact_uri("C:\\p.onus"), "file:///C:/p.onus");
+    }
+
+    #[test]
+    fn severity_maps_to_level() {
+        assert_eq!(level(Word::Critical), "error");
+        assert_eq!(level(Word::High), "error");
+        assert_eq!(level(Word::Medium), "warning");
+        assert_eq!(level(Word::Low), "warning");
+        assert_eq!(level(Word::Info), "note");
+    }
+}
