@@ -278,3 +278,67 @@ fn diagnostics_escape_source_text_and_file_names() {
     assert_safe("a duplicate key", &duplicate);
     assert!(String::from_utf8_lossy(&duplicate).contains("duplicate key"));
 }
+
+/// The other report formats, with the same hostile names: nothing a
+/// terminal acts on, and each document still parses.
+#[test]
+fn sarif_junit_github_and_markdown_escape_names() {
+    let dir = fixture("formats");
+    for format in ["sarif", "junit", "github", "markdown"] {
+        let out = onus(
+            &dir,
+            &[
+                "check",
+                "policy.onus",
+                "--facts",
+                "facts.json",
+                "--format",
+                format,
+                NOW[0],
+                NOW[1],
+            ],
+            "",
+        );
+        assert_safe(&format!("check --format {format}"), &out);
+        match format {
+            "sarif" => {
+                let log: serde_json::Value = serde_json::from_slice(&out).expect("SARIF is JSON");
+                assert_eq!(log["version"], "2.1.0");
+            }
+            "junit" => {
+                let mut reader = quick_xml::Reader::from_reader(out.as_slice());
+                let mut buf = Vec::new();
+                loop {
+                    match reader.read_event_into(&mut buf) {
+                        Ok(quick_xml::events::Event::Eof) => break,
+                        Ok(_) => buf.clear(),
+                        Err(e) => panic!("JUnit is not well-formed XML: {e}"),
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The matrix shows what the policy says about each service: its strings
+/// are escaped in every matrix format too.
+#[test]
+fn the_matrix_escapes_policy_strings() {
+    let dir = fixture("matrix");
+    let _ = std::fs::write(
+        dir.join("matrix.onus"),
+        "use std\nparty soc: third_party\n/// Runs \u{202e}gnp.exe \u{1b}[31m\nservice store: object_storage {\n  provider = \"Cloud\\u{7f}\\u{9b}31m\\u{202e}\"\n  logging: customer operated_by soc\n}\n",
+    );
+    for format in ["text", "markdown", "mermaid", "html", "json"] {
+        let out = onus(
+            &dir,
+            &["matrix", "matrix.onus", "--format", format, NOW[0], NOW[1]],
+            "",
+        );
+        assert_safe(&format!("matrix --format {format}"), &out);
+        if format == "json" {
+            assert!(serde_json::from_slice::<serde_json::Value>(&out).is_ok());
+        }
+    }
+}

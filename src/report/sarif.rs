@@ -482,8 +482,9 @@ pub fn render(run: &Run<'_>) -> String {
             results,
         }],
     };
-    let mut out =
-        serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut out = crate::escape::json(
+        serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")),
+    );
     out.push('\n');
     out
 }

@@ -328,8 +328,9 @@ fn render_json(m: &Matrix<'_>) -> String {
             })
             .collect(),
     };
-    let mut out =
-        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut out = crate::escape::json(
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")),
+    );
     out.push('\n');
     out
 }
