@@ -114,17 +114,23 @@ fn parse_module_here(src: &str, file: FileId) -> Parsed {
         let ranges: Vec<Range<usize>> = lexed.tokens.iter().map(|(_, r)| r.clone()).collect();
         // Most files parse: try without error bookkeeping first, and pay for
         // rich errors and recovery only when something is wrong.
-        let mut nesting = Nesting::default();
         let fast = decl::module::<_, EmptyErr>(file)
-            .parse_with_state(stream(&lexed.tokens, src.len()), &mut nesting)
+            .parse_with_state(stream(&lexed.tokens, src.len()), &mut Nesting::default())
             .into_result();
-        let (items, errors) = match fast {
-            Ok(items) => (Some(items), Vec::new()),
-            Err(_) => decl::module::<_, Rich<'_, Token<'_>>>(file)
-                .parse_with_state(stream(&lexed.tokens, src.len()), &mut nesting)
-                .into_output_errors(),
+        // A parse that succeeded nested within the limit, whatever an
+        // abandoned alternative may have tried; only a failed one may have
+        // failed because of the limit.
+        let (items, errors, overflow) = match fast {
+            Ok(items) => (Some(items), Vec::new(), None),
+            Err(_) => {
+                let mut nesting = Nesting::default();
+                let (items, errors) = decl::module::<_, Rich<'_, Token<'_>>>(file)
+                    .parse_with_state(stream(&lexed.tokens, src.len()), &mut nesting)
+                    .into_output_errors();
+                (items, errors, nesting.overflow)
+            }
         };
-        if let Some(at) = nesting.overflow {
+        if let Some(at) = overflow {
             // What parsed around the overflow is unreliable: report only it.
             diagnostics.push(too_deep(token_at(file, &ranges, at), "expressions nest"));
         } else {
@@ -166,7 +172,7 @@ fn parse_expr_here(src: &str, file: FileId) -> (Option<Expr>, Vec<Diagnostic>, b
         .then_ignore(end())
         .parse_with_state(stream(&lexed.tokens, src.len()), &mut nesting)
         .into_output_errors();
-    if let Some(at) = nesting.overflow {
+    if let Some(at) = nesting.overflow.filter(|_| !errors.is_empty()) {
         diagnostics.push(too_deep(token_at(file, &ranges, at), "expressions nest"));
         return (None, diagnostics, false);
     }
@@ -448,6 +454,18 @@ mod tests {
         for src in [ifs, quantifiers, nots] {
             assert_eq!(codes(&src), Vec::<&str>::new());
         }
+    }
+
+    /// A file with a syntax error is parsed twice (the second time for
+    /// rich errors): nesting below the limit is never taken for too deep.
+    #[test]
+    fn nesting_below_the_limit_next_to_a_syntax_error_is_not_too_deep() {
+        let n = MAX_EXPR_DEPTH - 10;
+        let src = format!(
+            "let x = {}1\nlet y = (1 +\n",
+            "if true then 1 else ".repeat(n)
+        );
+        assert_eq!(codes(&src), ["P010"]);
     }
 
     #[test]
