@@ -88,7 +88,14 @@ fn onus(dir: &Path, args: &[&str]) -> Outcome {
             String::from_utf8_lossy(&stderr)
         );
     };
-    eprintln!("onus {}: exit {code} in {elapsed:.2?}", args.join(" "));
+    let case = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    eprintln!(
+        "{case}: onus {}: exit {code} in {elapsed:.2?}",
+        args.join(" ")
+    );
     assert!(matches!(code, 0..=2), "onus {args:?} exited {code}");
     Outcome {
         code,
