@@ -7,6 +7,7 @@ use crate::source::{FileId, SourceMap, Span};
 use ariadne::{Config, IndexType, Label as AriadneLabel, Report, ReportKind, Source};
 use std::collections::HashMap;
 use std::fmt;
+use std::ops::Range;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -108,20 +109,6 @@ pub fn normalize(diags: &mut Vec<Diagnostic>) {
     diags.dedup();
 }
 
-impl ariadne::Span for Span {
-    type SourceId = FileId;
-
-    fn source(&self) -> &FileId {
-        &self.file
-    }
-    fn start(&self) -> usize {
-        self.start as usize
-    }
-    fn end(&self) -> usize {
-        self.end as usize
-    }
-}
-
 /// Lazily built ariadne sources over the session's files.
 struct Cache<'a> {
     map: &'a SourceMap,
@@ -157,7 +144,6 @@ pub fn render(diags: &[Diagnostic], map: &SourceMap, color: bool) -> String {
             Severity::Error => ReportKind::Error,
             Severity::Warning => ReportKind::Warning,
         };
-        let d = &on_char_boundaries(d, map);
         let Some(primary) = d.primary_span() else {
             let at =
                 d.at.as_ref()
@@ -184,14 +170,14 @@ pub fn render(diags: &[Diagnostic], map: &SourceMap, color: bool) -> String {
             continue;
         }
         let config = Config::new()
-            .with_index_type(IndexType::Byte)
+            .with_index_type(IndexType::Char)
             .with_color(color);
-        let mut report = Report::build(kind, primary)
+        let mut report = Report::build(kind, char_span(primary, map))
             .with_config(config)
             .with_code(d.code)
             .with_message(&d.message)
             .with_labels(d.labels.iter().enumerate().map(|(i, l)| {
-                let label = AriadneLabel::new(l.span).with_message(&l.message);
+                let label = AriadneLabel::new(char_span(l.span, map)).with_message(&l.message);
                 let color = if i == 0 {
                     match d.severity {
                         Severity::Error => ariadne::Color::Red,
@@ -231,23 +217,24 @@ fn plain(d: &Diagnostic, at: &str) -> String {
     )
 }
 
-/// The diagnostic with every span inside its file and on character
-/// boundaries (ariadne slices the text by them).
-fn on_char_boundaries(d: &Diagnostic, map: &SourceMap) -> Diagnostic {
-    let mut d = d.clone();
-    for l in &mut d.labels {
-        let text = &map.get(l.span.file).text;
-        let mut start = (l.span.start as usize).min(text.len());
-        while !text.is_char_boundary(start) {
-            start -= 1;
+/// A label span as ariadne gets it: file and *character* offsets.
+///
+/// Byte offsets would be natural (ours are), but ariadne 0.6 with
+/// `IndexType::Byte` slices a secondary file's line by a character offset,
+/// which panics when a label sits in another file after a multi-byte
+/// character (fuzz input `check/label-in-other-file-after-multibyte`).
+/// Character offsets are what its `IndexType::Char` path was written for.
+fn char_span(span: Span, map: &SourceMap) -> (FileId, Range<usize>) {
+    let text = &map.get(span.file).text;
+    let chars_before = |byte: u32| {
+        let mut at = (byte as usize).min(text.len());
+        while !text.is_char_boundary(at) {
+            at -= 1;
         }
-        let mut end = (l.span.end as usize).clamp(start, text.len());
-        while !text.is_char_boundary(end) {
-            end += 1;
-        }
-        l.span = Span::new(l.span.file, start..end);
-    }
-    d
+        text[..at].chars().count()
+    };
+    let start = chars_before(span.start);
+    (span.file, start..chars_before(span.end).max(start))
 }
 
 /// File, 1-based line and column of a diagnostic.
