@@ -8,7 +8,7 @@ use onus::Session;
 use onus::check::program::Status;
 use onus::diagnostic;
 use onus::eval::{self, Evaluator, Options};
-use onus::facts::Facts;
+use onus::facts::{Facts, FactsFormat};
 use onus::fmt::format_source;
 use onus::fmt::tree::same_tree;
 use onus::parser::{parse_expr, parse_module, starts_with_declaration};
@@ -124,14 +124,18 @@ thread_local! {
     static EXAMPLES: RefCell<Option<Vec<Session>>> = const { RefCell::new(None) };
 }
 
-/// Reads the bytes as facts (JSON, or JSON lines when they start with a
+/// Reads the bytes as facts (JSON; JSON lines when they start with a
 /// newline), evaluates every example policy against them and renders
 /// every report: text (which must hold no escape character), JSON (which
 /// must parse), and `explain` for each failing or erroring control.
 pub fn facts(data: &[u8]) {
-    let jsonl = data.first() == Some(&b'\n');
+    let format = match data.first() {
+        Some(b'\n') => FactsFormat::JsonLines,
+        Some(b'#') => FactsFormat::Yaml,
+        _ => FactsFormat::Json,
+    };
     let text = String::from_utf8_lossy(data).into_owned();
-    let Ok(facts) = Facts::parse(text, None, jsonl) else {
+    let Ok(facts) = Facts::parse(text, None, format) else {
         return;
     };
     EXAMPLES.with(|cell| {

@@ -100,7 +100,7 @@ struct ReplArgs {
     /// Policy files or directories to load first (every .onus file below them).
     paths: Vec<PathBuf>,
     /// Facts: FILE, or NAME=FILE (read as facts.NAME); a .jsonl file is a
-    /// list of its lines.
+    /// list of its lines, a .yaml or .yml file YAML.
     #[arg(long, value_name = "[NAME=]FILE")]
     facts: Vec<String>,
     /// The date the session takes as today (YYYY-MM-DD); default: today in UTC.
@@ -149,7 +149,7 @@ struct CheckArgs {
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
     /// Facts: FILE, NAME=FILE (read as facts.NAME), or - for standard input;
-    /// a .jsonl file is a list of its lines.
+    /// a .jsonl file is a list of its lines, a .yaml or .yml file YAML.
     #[arg(long, value_name = "[NAME=]FILE|-")]
     facts: Vec<String>,
     /// Report format: text, json, sarif, junit, github or markdown, with

@@ -6,7 +6,7 @@ use crate::ast::{ItemKind, Module, UseTarget};
 use crate::check::{self, program::Program};
 use crate::diagnostic::{self, Diagnostic};
 use crate::eval::{self, Options, Outcome};
-use crate::facts::{Facts, FactsError};
+use crate::facts::{Facts, FactsError, FactsFormat};
 use crate::parser;
 use crate::source::{FileId, Origin, SourceMap, Span};
 use crate::stdlib;
@@ -254,9 +254,9 @@ impl Session {
         source: String,
         name: Option<String>,
         text: String,
-        jsonl: bool,
+        format: FactsFormat,
     ) -> Result<(), FactsError> {
-        let facts = Facts::parse(text, name, jsonl)?;
+        let facts = Facts::parse(text, name, format)?;
         self.facts.push(FactsInput { source, facts });
         Ok(())
     }
@@ -416,7 +416,8 @@ pub fn io_reason(e: &std::io::Error) -> String {
 
 impl Session {
     /// Loads facts named on a command line: `[NAME=]FILE`, with `-` for
-    /// standard input and `.jsonl` read as one document per line.
+    /// standard input, `.jsonl` read as one document per line and `.yaml`
+    /// or `.yml` as YAML.
     #[allow(
         clippy::result_large_err,
         reason = "called once per facts file; the error is rendered at once"
@@ -426,7 +427,7 @@ impl Session {
             Some((n, f)) if crate::lexer::is_identifier(n) => (Some(n.to_string()), f),
             _ => (None, spec),
         };
-        let jsonl = file.ends_with(".jsonl");
+        let format = FactsFormat::of_path(file);
         let (source, bytes) = if file == "-" {
             let mut buf = Vec::new();
             std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(|e| {
@@ -459,9 +460,9 @@ impl Session {
                 format!("invalid facts {source}: the file is empty"),
             )
             .at(source, 1, 1)
-            .with_help("facts are a JSON document (or JSON lines in a .jsonl file)"));
+            .with_help("facts are a JSON document (or JSON lines in a .jsonl file, or YAML in a .yaml file)"));
         }
-        self.add_facts(source.clone(), name, text, jsonl)
+        self.add_facts(source.clone(), name, text, format)
             .map_err(|e| {
                 Diagnostic::error("F011", format!("invalid facts {source}: {}", e.message))
                     .at(source, e.line, e.column)

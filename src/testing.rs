@@ -4,7 +4,7 @@
 
 use crate::check::program::{ExpectTarget, Expectation, Given, Program, Status, Test};
 use crate::eval::{self, Machine, Options, Outcome};
-use crate::facts::Facts;
+use crate::facts::{Facts, FactsFormat};
 use crate::source::Span;
 use std::collections::BTreeSet;
 
@@ -45,22 +45,29 @@ pub fn run(program: &Program, options: &Options) -> Vec<TestResult> {
         .collect()
 }
 
-/// The test's facts as JSON text: its `given` literal or file, or `{}`.
-fn given_text(program: &Program, test: &Test, options: &Options) -> Result<String, String> {
+/// The test's facts as text in its format: its `given` literal (JSON) or
+/// file (by extension, as for `--facts`), or `{}`.
+fn given_text(
+    program: &Program,
+    test: &Test,
+    options: &Options,
+) -> Result<(String, FactsFormat), String> {
     match &test.given {
-        None => Ok("{}".into()),
-        Some(Given::File(path, _)) => std::fs::read_to_string(path).map_err(|e| {
-            format!(
-                "cannot read given file {}: {}",
-                crate::session::display_name(path),
-                crate::session::io_reason(&e)
-            )
-        }),
+        None => Ok(("{}".into(), FactsFormat::Json)),
+        Some(Given::File(path, _)) => std::fs::read_to_string(path)
+            .map(|text| (text, FactsFormat::of_path(&path.to_string_lossy())))
+            .map_err(|e| {
+                format!(
+                    "cannot read given file {}: {}",
+                    crate::session::display_name(path),
+                    crate::session::io_reason(&e)
+                )
+            }),
         Some(Given::Inline(ir, slots)) => {
             let ev = eval::Evaluator::new(program, None, 0, options);
             let mut m = Machine::new(&ev, *slots);
             m.eval(ir)
-                .map(|v| v.to_json().to_string())
+                .map(|v| (v.to_json().to_string(), FactsFormat::Json))
                 .map_err(|e| format!("cannot build the given facts: {}", e.message()))
         }
     }
@@ -73,8 +80,8 @@ fn run_one(program: &Program, test: &Test, options: &Options) -> TestResult {
         error: None,
         expects: Vec::new(),
     };
-    let facts = given_text(program, test, options).and_then(|text| {
-        Facts::parse(text, None, false).map_err(|e| format!("invalid given facts: {e}"))
+    let facts = given_text(program, test, options).and_then(|(text, format)| {
+        Facts::parse(text, None, format).map_err(|e| format!("invalid given facts: {e}"))
     });
     let facts = match facts {
         Ok(f) => f,

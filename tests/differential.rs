@@ -7,6 +7,7 @@
 
 use onus::Session;
 use onus::eval::Options;
+use onus::facts::FactsFormat;
 use onus::report::{Run, json};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -179,7 +180,12 @@ fn run_checks(facts_text: &str, jobs: usize) -> String {
     session.check();
     assert!(!session.has_errors(), "{:?}", session.diagnostics);
     session
-        .add_facts("generated".into(), None, facts_text.to_string(), false)
+        .add_facts(
+            "generated".into(),
+            None,
+            facts_text.to_string(),
+            FactsFormat::Json,
+        )
         .expect("valid facts");
     let outcome = session.evaluate().expect("one facts root");
     let run = Run {
@@ -244,7 +250,8 @@ fn the_arena_reads_back_as_serde_json_does() {
     let generated = inventory(300, 99).to_string();
     for text in samples.iter().copied().chain([generated.as_str()]) {
         let expected: Value = serde_json::from_str(text).expect("valid sample");
-        let facts = onus::facts::Facts::parse(text.to_string(), None, false).expect("arena parses");
+        let facts = onus::facts::Facts::parse(text.to_string(), None, FactsFormat::Json)
+            .expect("arena parses");
         let root = onus::eval::Evaluator::root(&facts);
         assert_eq!(root.to_json(), expected, "{text}");
     }

@@ -6,6 +6,7 @@
 use onus::Session;
 use onus::check::program::Status;
 use onus::eval::{Options, Outcome};
+use onus::facts::FactsFormat;
 
 fn options(max_steps: Option<u64>) -> Options {
     Options {
@@ -30,7 +31,7 @@ fn run_with(require: &str, facts: String, options: Options) -> Outcome {
     session.check();
     assert!(!session.has_errors(), "{:?}", session.diagnostics);
     session
-        .add_facts("facts.json".into(), None, facts, false)
+        .add_facts("facts.json".into(), None, facts, FactsFormat::Json)
         .expect("valid facts");
     session.evaluate().expect("one facts document")
 }
@@ -150,7 +151,7 @@ fn a_long_chain_of_lets_and_fns_is_checked_and_evaluated() {
     session.check();
     assert!(!session.has_errors(), "{:?}", session.diagnostics);
     session
-        .add_facts("facts.json".into(), None, "{}".into(), false)
+        .add_facts("facts.json".into(), None, "{}".into(), FactsFormat::Json)
         .expect("valid facts");
     let outcome = session.evaluate().expect("one facts document");
     assert!(

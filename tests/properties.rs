@@ -10,6 +10,7 @@
 use onus::Session;
 use onus::check::program::Status;
 use onus::eval::Options;
+use onus::facts::{Facts, FactsFormat};
 use onus::parser::{parse_expr, parse_module};
 use onus::report::{self, Gate, Run, text::Style};
 use onus::source::FileId;
@@ -206,6 +207,53 @@ fn json() -> impl Strategy<Value = Json> {
     })
 }
 
+/// JSON with printable strings: YAML reads raw control characters and
+/// line separators differently from JSON, by its own specification.
+fn printable_json() -> impl Strategy<Value = Json> {
+    let text = "[ -~éß€😀\t\n]{0,12}";
+    let leaf = prop_oneof![
+        Just(Json::Null),
+        any::<bool>().prop_map(Json::Bool),
+        any::<i64>().prop_map(Json::from),
+        any::<u64>().prop_map(Json::from),
+        any::<f64>().prop_map(Json::from),
+        text.prop_map(Json::String),
+    ];
+    leaf.prop_recursive(4, 48, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Json::Array),
+            prop::collection::vec((text, inner), 0..6)
+                .prop_map(|entries| Json::Object(entries.into_iter().collect())),
+        ]
+    })
+}
+
+fn read_facts(text: &str, format: FactsFormat) -> Result<Json, String> {
+    let facts = Facts::parse(text.to_string(), None, format).map_err(|e| e.to_string())?;
+    Ok(onus::eval::Evaluator::root(&facts).to_json())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// YAML facts are as untrusted as JSON ones: any text is read or
+    /// refused with a position, never a panic.
+    #[test]
+    fn reading_arbitrary_text_as_yaml_never_panics(src in any_text()) {
+        let _ = read_facts(&src, FactsFormat::Yaml);
+    }
+
+    /// JSON is YAML 1.2: the YAML reader gives the JSON reader's facts,
+    /// numbers, key order and all.
+    #[test]
+    fn json_read_as_yaml_gives_the_same_facts(value in printable_json()) {
+        let text = serde_json::to_string_pretty(&value).expect("serialisable");
+        let as_json = read_facts(&text, FactsFormat::Json);
+        prop_assume!(as_json.is_ok(), "duplicate keys are refused by both");
+        prop_assert_eq!(read_facts(&text, FactsFormat::Yaml), as_json, "{}", text);
+    }
+}
+
 /// Replaces the node that `path` leads to (each step picks a child,
 /// modulo the number of children) with `replacement`.
 fn replace(node: &mut Json, path: &[usize], replacement: Json) {
@@ -233,7 +281,12 @@ fn reports(policy: &Path, facts: &str, jobs: usize) -> Vec<String> {
     session.load_path(policy);
     session.check();
     if session
-        .add_facts("facts.json".into(), None, facts.to_string(), false)
+        .add_facts(
+            "facts.json".into(),
+            None,
+            facts.to_string(),
+            FactsFormat::Json,
+        )
         .is_err()
     {
         return vec!["facts refused".into()];

@@ -93,7 +93,7 @@ impl Name {
     pub fn summary(self) -> &'static str {
         match self {
             Name::Load => "add a policy file, or every .onus file below a directory",
-            Name::Facts => "load facts from a JSON (or .jsonl) file as facts or facts.NAME",
+            Name::Facts => "load facts from a JSON (.jsonl, .yaml) file as facts or facts.NAME",
             Name::Reload => "read every loaded policy and facts file again",
             Name::Check => "evaluate the controls and print the report (only the named ones)",
             Name::Explain => "why a control passed or failed: the deciding require, with values",

@@ -299,7 +299,7 @@ mod tests {
             None,
             r#"{"firewall_rules": [], "fire_drills": 2, "network": {"vpcs": [], "bad-key": 1}}"#
                 .into(),
-            false,
+            crate::facts::FactsFormat::Json,
         )
         .map_err(|e| e.message)
         .unwrap_or_else(|m| panic!("{m}"));

@@ -1,4 +1,5 @@
-//! Facts: JSON text in, one compact arena per input out. Parsed once with
+//! Facts: JSON (or JSON lines, or YAML) text in, one compact arena per
+//! input out. Parsed once with
 //! serde_json into 16-byte nodes whose strings borrow the input text; the
 //! evaluator reads it in place, never copying a subtree. Duplicate keys are
 //! refused (tools disagree on which one wins), and every node can name its
@@ -6,6 +7,29 @@
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use std::fmt;
+
+mod yaml;
+
+/// How a facts file is written; `of_path` picks it by extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FactsFormat {
+    Json,
+    /// One JSON document per line, read as a list.
+    JsonLines,
+    /// YAML 1.2; several documents are read as a list.
+    Yaml,
+}
+
+impl FactsFormat {
+    /// `.jsonl` is JSON lines, `.yaml` and `.yml` are YAML, the rest JSON.
+    pub fn of_path(path: &str) -> FactsFormat {
+        match path.rsplit_once('.').map(|(_, ext)| ext) {
+            Some("jsonl") => FactsFormat::JsonLines,
+            Some("yaml" | "yml") => FactsFormat::Yaml,
+            _ => FactsFormat::Json,
+        }
+    }
+}
 
 /// A string in the arena: a range of the input text, or of `unescaped`
 /// when the JSON string contained escapes.
@@ -76,11 +100,12 @@ pub struct Facts {
 }
 
 impl Facts {
-    /// Parses a JSON document (`jsonl`: one document per line, as a list).
+    /// Parses one facts document (JSON lines and YAML streams: a list of
+    /// their documents).
     pub fn parse(
         mut text: String,
         mount: Option<String>,
-        jsonl: bool,
+        format: FactsFormat,
     ) -> Result<Facts, FactsError> {
         // A byte order mark (Windows tools write one) is not JSON, but it
         // carries no data either: read what follows it.
@@ -110,24 +135,27 @@ impl Facts {
             nodes: &mut facts.nodes,
             blocks: &mut facts.blocks,
             scratch: Vec::with_capacity(1024),
+            aliases: Vec::new(),
         };
-        if jsonl {
-            for (n, line) in text.split('\n').enumerate() {
-                if !line.trim().is_empty() {
-                    builder.document(line).map_err(|e| FactsError {
-                        message: strip_position(&e),
-                        line: n + 1,
-                        column: e.column(),
-                    })?;
+        match format {
+            FactsFormat::JsonLines => {
+                for (n, line) in text.split('\n').enumerate() {
+                    if !line.trim().is_empty() {
+                        builder.document(line).map_err(|e| FactsError {
+                            message: strip_position(&e),
+                            line: n + 1,
+                            column: e.column(),
+                        })?;
+                    }
                 }
+                builder.finish_block(0, false);
             }
-            builder.finish_block(0, false);
-        } else {
-            builder.document(&text).map_err(|e| FactsError {
+            FactsFormat::Json => builder.document(&text).map_err(|e| FactsError {
                 message: strip_position(&e),
                 line: e.line(),
                 column: e.column(),
-            })?;
+            })?,
+            FactsFormat::Yaml => yaml::build(&mut builder, &text)?,
         }
         let root = builder.scratch.pop().unwrap_or(Node::Null);
         facts.root = root;
@@ -254,6 +282,8 @@ struct Builder<'b> {
     blocks: &'b mut Vec<Block>,
     /// Finished nodes whose container is still open.
     scratch: Vec<Node>,
+    /// Positions in `scratch` of YAML aliases, ascending (JSON has none).
+    aliases: Vec<usize>,
 }
 
 impl Builder<'_> {
@@ -304,8 +334,13 @@ impl Builder<'_> {
     fn finish_block(&mut self, mark: usize, is_object: bool) {
         let start = self.nodes.len() as u32;
         let id = self.blocks.len() as u32;
+        // A YAML alias shares its anchor's block: the anchor names it.
+        let first_alias = self.aliases.partition_point(|&at| at < mark);
+        let aliases = self.aliases.split_off(first_alias);
         for (i, node) in self.scratch.drain(mark..).enumerate() {
-            if let Node::Array(b) | Node::Object(b) = node {
+            if let Node::Array(b) | Node::Object(b) = node
+                && !aliases.contains(&(mark + i))
+            {
                 self.blocks[b as usize].owner = start + i as u32;
             }
             self.nodes.push(node);
@@ -436,7 +471,7 @@ mod tests {
     use super::*;
 
     fn parse(s: &str) -> Facts {
-        Facts::parse(s.to_string(), None, false).expect("valid JSON")
+        Facts::parse(s.to_string(), None, FactsFormat::Json).expect("valid JSON")
     }
 
     #[test]
@@ -482,11 +517,11 @@ mod tests {
 
     #[test]
     fn errors_have_positions() {
-        let e = Facts::parse("{\n  \"a\": [1,]\n}".into(), None, false)
+        let e = Facts::parse("{\n  \"a\": [1,]\n}".into(), None, FactsFormat::Json)
             .err()
             .expect("error");
         assert_eq!((e.line, e.column), (2, 11));
-        let e = Facts::parse(r#"{"a": 1, "a": 2}"#.into(), None, false)
+        let e = Facts::parse(r#"{"a": 1, "a": 2}"#.into(), None, FactsFormat::Json)
             .err()
             .expect("error");
         assert!(e.message.contains("duplicate key `a`"), "{}", e.message);
@@ -495,14 +530,16 @@ mod tests {
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let deep = "[".repeat(100_000) + &"]".repeat(100_000);
-        let e = Facts::parse(deep, None, false).err().expect("error");
+        let e = Facts::parse(deep, None, FactsFormat::Json)
+            .err()
+            .expect("error");
         assert_eq!(
             e.message,
             "arrays and objects nest more than 127 levels deep"
         );
         assert_eq!((e.line, e.column), (1, MAX_DEPTH + 1));
         let just_fits = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
-        assert!(Facts::parse(just_fits, None, false).is_ok());
+        assert!(Facts::parse(just_fits, None, FactsFormat::Json).is_ok());
     }
 
     #[test]
@@ -519,7 +556,7 @@ mod tests {
         let f = parse("\u{feff}{\"a\": [1]}");
         let Node::Object(o) = f.root() else { panic!() };
         assert_eq!(f.block(o).len(), 2);
-        let e = Facts::parse("\u{feff}{\n,}".into(), None, false)
+        let e = Facts::parse("\u{feff}{\n,}".into(), None, FactsFormat::Json)
             .err()
             .expect("error");
         assert_eq!((e.line, e.column), (2, 1));
@@ -527,11 +564,16 @@ mod tests {
 
     #[test]
     fn jsonl_is_a_list_of_documents() {
-        let f = Facts::parse("{\"a\":1}\n\n{\"a\":2}\n".into(), None, true).expect("valid");
+        let f = Facts::parse(
+            "{\"a\":1}\n\n{\"a\":2}\n".into(),
+            None,
+            FactsFormat::JsonLines,
+        )
+        .expect("valid");
         let Node::Array(a) = f.root() else { panic!() };
         assert_eq!(f.block(a).len(), 2);
         assert_eq!(f.child_pointer(a, 1), "/1");
-        let e = Facts::parse("{}\n{bad}\n".into(), None, true)
+        let e = Facts::parse("{}\n{bad}\n".into(), None, FactsFormat::JsonLines)
             .err()
             .expect("error");
         assert_eq!(e.line, 2);

@@ -1,0 +1,246 @@
+//! YAML facts: YAML text in, the same arena as JSON out. yaml-rust2's
+//! events drive the JSON builder, so the depth limit, duplicate keys and
+//! pointers behave as for JSON. Plain scalars resolve by the YAML 1.2 core
+//! schema (`yes` stays a string); several documents become a list, as
+//! JSON lines do. An alias shares its anchor's subtree instead of copying
+//! it (an alias bomb costs nothing to read), so pointers into it name the
+//! anchor. Tags other than the core ones (`!Ref`, ...) are refused: they
+//! have no JSON meaning, and dropping them would change what a check sees.
+
+use super::{Builder, FactsError, MAX_DEPTH, Node};
+use std::collections::HashMap;
+use yaml_rust2::Yaml;
+use yaml_rust2::parser::{Event, Parser, Tag};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+/// An array or object whose end event has not come yet.
+struct Open {
+    /// Where its children start in the builder's scratch stack.
+    mark: usize,
+    is_object: bool,
+    anchor: usize,
+}
+
+/// Reads every document of `text` into the builder, leaving one node
+/// (the document, or the list of documents) on its scratch stack.
+pub(super) fn build(builder: &mut Builder<'_>, text: &str) -> Result<(), FactsError> {
+    let mut parser = Parser::new_from_str(text);
+    let mut open: Vec<Open> = Vec::new();
+    let mut anchors: HashMap<usize, Node> = HashMap::new();
+    let documents_mark = builder.scratch.len();
+    let mut documents = 0;
+    loop {
+        let (event, at) = parser
+            .next_token()
+            .map_err(|e| error(e.info().to_string(), e.marker()))?;
+        let at_key = open
+            .last()
+            .is_some_and(|o| o.is_object && (builder.scratch.len() - o.mark).is_multiple_of(2));
+        let is_object = matches!(event, Event::MappingStart(..));
+        match event {
+            Event::StreamEnd => break,
+            Event::DocumentStart => documents += 1,
+            Event::Scalar(value, style, anchor, tag) => {
+                let node = if at_key {
+                    // JSON keys are strings: `1:` or `true:` keys keep their text.
+                    Node::Str(builder.string(&value, false).map_err(|m| error(m, &at))?)
+                } else {
+                    scalar(builder, &value, style, tag.as_ref()).map_err(|m| error(m, &at))?
+                };
+                remember(&mut anchors, anchor, node);
+                builder.scratch.push(node);
+            }
+            Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag) => {
+                if at_key {
+                    return Err(error("a mapping key must be a scalar".into(), &at));
+                }
+                if let Some(tag) =
+                    tag.filter(|t| !is_core(t, if is_object { "map" } else { "seq" }))
+                {
+                    return Err(error(unsupported_tag(&tag), &at));
+                }
+                if open.len() >= MAX_DEPTH {
+                    return Err(error(
+                        format!("arrays and objects nest more than {MAX_DEPTH} levels deep"),
+                        &at,
+                    ));
+                }
+                open.push(Open {
+                    mark: builder.scratch.len(),
+                    is_object,
+                    anchor,
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(o) = open.pop() else { continue };
+                if o.is_object
+                    && let Some(key) = builder.duplicate_key(o.mark)
+                {
+                    let key = crate::escape::terminal(key).into_owned();
+                    return Err(error(format!("duplicate key `{key}` in mapping"), &at));
+                }
+                builder.finish_block(o.mark, o.is_object);
+                if let Some(&node) = builder.scratch.last() {
+                    remember(&mut anchors, o.anchor, node);
+                }
+            }
+            Event::Alias(id) => {
+                let node = anchors.get(&id).copied().ok_or_else(|| {
+                    error(
+                        "alias inside its own anchor: facts cannot be recursive".into(),
+                        &at,
+                    )
+                })?;
+                if at_key && !matches!(node, Node::Str(_)) {
+                    return Err(error("a mapping key must be a scalar".into(), &at));
+                }
+                builder.aliases.push(builder.scratch.len());
+                builder.scratch.push(node);
+            }
+            Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+        }
+    }
+    match documents {
+        0 => Err(FactsError {
+            message: "the YAML stream has no document".into(),
+            line: 1,
+            column: 1,
+        }),
+        1 => Ok(()),
+        _ => {
+            builder.finish_block(documents_mark, false);
+            Ok(())
+        }
+    }
+}
+
+fn remember(anchors: &mut HashMap<usize, Node>, anchor: usize, node: Node) {
+    // yaml-rust2 numbers anchors from 1; 0 means none.
+    if anchor != 0 {
+        anchors.insert(anchor, node);
+    }
+}
+
+/// A value scalar: quoted ones are strings; plain ones resolve by the
+/// YAML 1.2 core schema, or by their core tag (`!!str 10`).
+fn scalar(
+    builder: &mut Builder<'_>,
+    value: &str,
+    style: TScalarStyle,
+    tag: Option<&Tag>,
+) -> Result<Node, String> {
+    let resolved = match tag {
+        Some(t) if is_core(t, "str") => Yaml::String(value.to_string()),
+        Some(t)
+            if ["int", "float", "bool", "null"]
+                .iter()
+                .any(|s| is_core(t, s)) =>
+        {
+            Yaml::from_str(value)
+        }
+        Some(t) => return Err(unsupported_tag(t)),
+        None if style == TScalarStyle::Plain => Yaml::from_str(value),
+        None => Yaml::String(value.to_string()),
+    };
+    Ok(match resolved {
+        Yaml::Null => Node::Null,
+        Yaml::Boolean(b) => Node::Bool(b),
+        Yaml::Integer(i) => Node::Int(i),
+        Yaml::Real(text) => match text.parse::<f64>() {
+            Ok(f) if f.is_finite() => Node::Float(f),
+            // `.inf` and `.nan` (and anything else JSON cannot hold).
+            _ => {
+                return Err(format!(
+                    "`{text}` is not a finite number, which JSON facts cannot hold"
+                ));
+            }
+        },
+        _ => Node::Str(builder.string(value, false)?),
+    })
+}
+
+/// Whether a tag is the YAML core tag `!!name`.
+fn is_core(tag: &Tag, name: &str) -> bool {
+    (tag.handle == "!!" || tag.handle == "tag:yaml.org,2002:") && tag.suffix == name
+}
+
+fn unsupported_tag(tag: &Tag) -> String {
+    format!(
+        "YAML tag `{}{}` has no JSON meaning; convert the file to JSON first",
+        crate::escape::terminal(&tag.handle),
+        crate::escape::terminal(&tag.suffix)
+    )
+}
+
+fn error(message: String, at: &Marker) -> FactsError {
+    FactsError {
+        message,
+        line: at.line(),
+        column: at.col() + 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::facts::{Facts, FactsFormat};
+    use crate::value::Value;
+
+    fn json(text: &str) -> String {
+        let facts = Facts::parse(text.into(), None, FactsFormat::Yaml).expect("valid YAML");
+        crate::eval::Evaluator::root(&facts).to_json().to_string()
+    }
+
+    fn error(text: &str) -> String {
+        match Facts::parse(text.into(), None, FactsFormat::Yaml) {
+            Ok(_) => panic!("accepted {text:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn scalars_resolve_by_the_core_schema() {
+        let text = "a: 1\nb: 1.5\nc: true\nd: ~\ne: yes\nf: '1'\ng: !!str 2\nh: 0x10\ni: 99999999999999999999\n";
+        assert_eq!(
+            json(text),
+            r#"{"a":1,"b":1.5,"c":true,"d":null,"e":"yes","f":"1","g":"2","h":16,"i":1e+20}"#
+        );
+    }
+
+    #[test]
+    fn keys_are_strings_and_documents_a_list() {
+        assert_eq!(json("1: a\ntrue: b\n"), r#"{"1":"a","true":"b"}"#);
+        assert_eq!(json("--- {a: 1}\n--- [2]\n"), r#"[{"a":1},[2]]"#);
+        assert_eq!(json("- x\n"), r#"["x"]"#);
+    }
+
+    #[test]
+    fn aliases_share_their_anchor() {
+        let text = "base: &b {port: 22}\nrules: [*b, *b]\n";
+        let facts = Facts::parse(text.into(), None, FactsFormat::Yaml).expect("valid");
+        let root = crate::eval::Evaluator::root(&facts);
+        assert_eq!(
+            root.to_json().to_string(),
+            r#"{"base":{"port":22},"rules":[{"port":22},{"port":22}]}"#
+        );
+        let second = root.get("rules").and_then(|rules| rules.index(1));
+        let Some(Value::Map(second)) = second else {
+            panic!("rules[1] is an object")
+        };
+        // The pointer names where the data is written: the anchor.
+        assert_eq!(second.pointer(), "/base");
+    }
+
+    #[test]
+    fn what_json_cannot_hold_is_refused_with_a_position() {
+        assert!(error("a: 1\na: 2\n").contains("duplicate key `a`"));
+        assert!(error("x: !Ref Bucket\n").starts_with("line 1, column 9: YAML tag `!Ref`"));
+        assert!(error("x: .nan\n").contains("not a finite number"));
+        assert!(error("? [a]\n: 1\n").contains("key must be a scalar"));
+        assert!(error("a: *nowhere\n").contains("unknown anchor"));
+        assert!(error("a: &x [*x]\n").contains("cannot be recursive"));
+        assert!(error("a: [\n").starts_with("line 2"));
+        assert!(error("# only a comment\n").contains("no document"));
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert!(error(&deep).contains("nest more than 127"));
+    }
+}
