@@ -5,6 +5,7 @@
 use crate::escape;
 use crate::source::{FileId, SourceMap, Span};
 use ariadne::{Config, IndexType, Label as AriadneLabel, Report, ReportKind, Source};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
@@ -109,26 +110,27 @@ pub fn normalize(diags: &mut Vec<Diagnostic>) {
     diags.dedup();
 }
 
-/// Lazily built ariadne sources over the session's files.
+/// Lazily built ariadne sources over the session's files, as a terminal
+/// may show them (`escape::terminal_source`).
 struct Cache<'a> {
     map: &'a SourceMap,
-    built: HashMap<FileId, Source<&'a str>>,
+    built: HashMap<FileId, Source<Cow<'a, str>>>,
 }
 
 impl<'a> ariadne::Cache<FileId> for Cache<'a> {
-    type Storage = &'a str;
+    type Storage = Cow<'a, str>;
 
-    fn fetch(&mut self, id: &FileId) -> Result<&Source<&'a str>, impl fmt::Debug> {
+    fn fetch(&mut self, id: &FileId) -> Result<&Source<Cow<'a, str>>, impl fmt::Debug> {
         let map = self.map;
         Ok::<_, ()>(
-            self.built
-                .entry(*id)
-                .or_insert_with(|| Source::from(map.get(*id).text.as_str())),
+            self.built.entry(*id).or_insert_with(|| {
+                Source::from(escape::terminal_source(map.get(*id).text.as_str()))
+            }),
         )
     }
 
     fn display<'b>(&self, id: &'b FileId) -> Option<impl fmt::Display + 'b> {
-        Some(self.map.get(*id).name.clone())
+        Some(escape::terminal(&self.map.get(*id).name).into_owned())
     }
 }
 
@@ -175,9 +177,10 @@ pub fn render(diags: &[Diagnostic], map: &SourceMap, color: bool) -> String {
         let mut report = Report::build(kind, char_span(primary, map))
             .with_config(config)
             .with_code(d.code)
-            .with_message(&d.message)
+            .with_message(escape::terminal(&d.message))
             .with_labels(d.labels.iter().enumerate().map(|(i, l)| {
-                let label = AriadneLabel::new(char_span(l.span, map)).with_message(&l.message);
+                let label = AriadneLabel::new(char_span(l.span, map))
+                    .with_message(escape::terminal(&l.message));
                 let color = if i == 0 {
                     match d.severity {
                         Severity::Error => ariadne::Color::Red,
@@ -189,32 +192,36 @@ pub fn render(diags: &[Diagnostic], map: &SourceMap, color: bool) -> String {
                 label.with_color(color)
             }));
         if let Some(help) = &d.help {
-            report = report.with_help(help);
+            report = report.with_help(escape::terminal_block(help));
         }
         // A report that cannot be written to memory still leaves the message.
         if report.finish().write(&mut cache, &mut out).is_err() {
             out.extend_from_slice(format!("{}: {}\n", d.code, d.message).as_bytes());
         }
     }
-    escape::terminal_block(&String::from_utf8_lossy(&out)).into_owned()
+    // Every part that came from a policy or the facts was made safe above;
+    // what remains are ariadne's own colours.
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Longest source line, in bytes, quoted in a rendered diagnostic.
 const MAX_EXCERPT_LINE: usize = 1000;
 
-/// A diagnostic without a source excerpt: header, location, help.
+/// A diagnostic without a source excerpt: header, location, help; no
+/// colours, so all of it is escaped at once.
 fn plain(d: &Diagnostic, at: &str) -> String {
     let help = d
         .help
         .as_deref()
         .map(|h| format!("\n  help: {h}"))
         .unwrap_or_default();
-    format!(
+    let text = format!(
         "{}[{}]: {}{at}{help}\n",
         d.severity.as_str(),
         d.code,
         d.message
-    )
+    );
+    escape::terminal_block(&text).into_owned()
 }
 
 /// A label span as ariadne gets it: file and *character* offsets.
@@ -285,6 +292,27 @@ mod tests {
         let d = Diagnostic::error("P001", "unexpected character `$`")
             .with_label(Span::new(file, at..at + 1), "not part of the language");
         render(&[d], &map, false)
+    }
+
+    /// On a terminal ariadne's colours go through, while control characters
+    /// of the policy, its names and messages are shown, not obeyed.
+    #[test]
+    fn colours_stay_and_hostile_text_is_shown() {
+        let mut map = SourceMap::default();
+        let text = "let x = \u{1b}[2J\u{7}\nlet y = 1\n".to_string();
+        let file = map.add(Origin::Memory("x".into()), "x\u{1b}.onus".into(), text);
+        let d = Diagnostic::error("P001", "unexpected character `\u{1b}`")
+            .with_label(Span::new(file, 8..9), "label \u{1b}[5m")
+            .with_help("help \u{7}");
+        let out = render(&[d], &map, true);
+        assert!(out.contains("\u{1b}["), "ariadne colours: {out:?}");
+        for hostile in ["\u{1b}[2J", "\u{1b}[5m", "\u{7}", "\u{1b}."] {
+            assert!(!out.contains(hostile), "{hostile:?} in {out:?}");
+        }
+        assert!(
+            out.contains('\u{241b}') && out.contains('\u{2407}'),
+            "{out:?}"
+        );
     }
 
     #[test]

@@ -52,6 +52,36 @@ pub fn terminal_block(s: &str) -> Cow<'_, str> {
     escape_with(s, true)
 }
 
+/// Source text quoted in a rendered diagnostic: each dangerous character
+/// becomes one visible character (a control picture such as `␛`, or `�`),
+/// so character offsets into the text stay valid. Line breaks other than
+/// `\n` and `\r\n` go too: the excerpt's lines are then the lines our
+/// positions count.
+pub fn terminal_source(s: &str) -> Cow<'_, str> {
+    let is_replaced = |c: char, next: Option<char>| match c {
+        '\r' => next != Some('\n'),
+        '\u{2028}' | '\u{2029}' => true,
+        c => is_dangerous(c, true),
+    };
+    let mut chars = s.chars().peekable();
+    let mut out: Option<String> = None;
+    let mut at = 0;
+    while let Some(c) = chars.next() {
+        if is_replaced(c, chars.peek().copied()) {
+            let out = out.get_or_insert_with(|| s[..at].to_string());
+            out.push(match c {
+                '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+                '\u{7f}' => '\u{2421}',
+                _ => '\u{fffd}',
+            });
+        } else if let Some(out) = &mut out {
+            out.push(c);
+        }
+        at += c.len_utf8();
+    }
+    out.map_or(Cow::Borrowed(s), Cow::Owned)
+}
+
 /// A serialized JSON document with every character a terminal would act
 /// on written as a `\uXXXX` escape. serde_json escapes only C0 controls;
 /// DEL, C1 controls and bidirectional overrides may appear raw in JSON, yet
@@ -200,6 +230,20 @@ mod tests {
     use super::*;
 
     const EVIL: &str = "evil\u{1b}[2J\u{1b}[31mALL CLEAR\u{1b}[0m\u{7}";
+
+    /// One character for one: offsets in characters stay valid, and only
+    /// `\n` and `\r\n` still break lines.
+    #[test]
+    fn source_text_keeps_its_character_count() {
+        let text = "a\rb\r\nc\u{2028}d\u{b}\u{85}\u{202e}e\u{7f}\tf";
+        let shown = terminal_source(text);
+        assert_eq!(
+            shown,
+            "a\u{240d}b\r\nc\u{fffd}d\u{240b}\u{fffd}\u{fffd}e\u{2421}\tf"
+        );
+        assert_eq!(shown.chars().count(), text.chars().count());
+        assert!(matches!(terminal_source("plain\r\n"), Cow::Borrowed(_)));
+    }
 
     fn has_control(s: &str) -> bool {
         s.chars().any(|c| c != '\n' && c != '\t' && c.is_control())
