@@ -27,6 +27,9 @@ pub(super) fn build(builder: &mut Builder<'_>, text: &str) -> Result<(), FactsEr
     let mut parser = Parser::new_from_str(text);
     let mut open: Vec<Open> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
+    // Where each key of the open mappings is written, by scratch position,
+    // so a duplicate is reported at its second occurrence.
+    let mut keys_at: Vec<(usize, Marker)> = Vec::new();
     let documents_mark = builder.scratch.len();
     let mut documents = 0;
     loop {
@@ -42,6 +45,7 @@ pub(super) fn build(builder: &mut Builder<'_>, text: &str) -> Result<(), FactsEr
             Event::DocumentStart => documents += 1,
             Event::Scalar(value, style, anchor, tag) => {
                 let node = if at_key {
+                    keys_at.push((builder.scratch.len(), at));
                     // JSON keys are strings: `1:` or `true:` keys keep their text.
                     Node::Str(builder.string(&value, false).map_err(|m| error(m, &at))?)
                 } else {
@@ -76,9 +80,19 @@ pub(super) fn build(builder: &mut Builder<'_>, text: &str) -> Result<(), FactsEr
                 if o.is_object
                     && let Some(key) = builder.duplicate_key(o.mark)
                 {
-                    let key = crate::escape::terminal(key).into_owned();
+                    let key = key.to_string();
+                    let second = (o.mark..builder.scratch.len())
+                        .step_by(2)
+                        .filter(|&i| builder.text_of(&builder.scratch[i]) == key)
+                        .nth(1);
+                    let at = keys_at
+                        .iter()
+                        .find(|(i, _)| Some(*i) == second)
+                        .map_or(at, |(_, m)| *m);
+                    let key = crate::escape::terminal(&key).into_owned();
                     return Err(error(format!("duplicate key `{key}` in mapping"), &at));
                 }
+                keys_at.truncate(keys_at.partition_point(|(i, _)| *i < o.mark));
                 builder.finish_block(o.mark, o.is_object);
                 if let Some(&node) = builder.scratch.last() {
                     remember(&mut anchors, o.anchor, node);
@@ -91,8 +105,11 @@ pub(super) fn build(builder: &mut Builder<'_>, text: &str) -> Result<(), FactsEr
                         &at,
                     )
                 })?;
-                if at_key && !matches!(node, Node::Str(_)) {
-                    return Err(error("a mapping key must be a scalar".into(), &at));
+                if at_key {
+                    if !matches!(node, Node::Str(_)) {
+                        return Err(error("a mapping key must be a scalar".into(), &at));
+                    }
+                    keys_at.push((builder.scratch.len(), at));
                 }
                 builder.aliases.push(builder.scratch.len());
                 builder.scratch.push(node);
@@ -232,7 +249,8 @@ mod tests {
 
     #[test]
     fn what_json_cannot_hold_is_refused_with_a_position() {
-        assert!(error("a: 1\na: 2\n").contains("duplicate key `a`"));
+        assert!(error("a: 1\na: 2\n").starts_with("line 2, column 1: duplicate key `a`"));
+        assert!(error("x:\n  b: 1\n  c: {d: 1, e: 2}\n  b: 2\n").starts_with("line 4, column 3"));
         assert!(error("x: !Ref Bucket\n").starts_with("line 1, column 9: YAML tag `!Ref`"));
         assert!(error("x: .nan\n").contains("not a finite number"));
         assert!(error("? [a]\n: 1\n").contains("key must be a scalar"));
