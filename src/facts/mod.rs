@@ -136,25 +136,22 @@ impl Facts {
             blocks: &mut facts.blocks,
             scratch: Vec::with_capacity(1024),
             aliases: Vec::new(),
+            duplicate_at: None,
         };
         match format {
             FactsFormat::JsonLines => {
                 for (n, line) in text.split('\n').enumerate() {
                     if !line.trim().is_empty() {
-                        builder.document(line).map_err(|e| FactsError {
-                            message: strip_position(&e),
-                            line: n + 1,
-                            column: e.column(),
-                        })?;
+                        builder
+                            .document(line)
+                            .map_err(|e| builder.json_error(&e, n + 1))?;
                     }
                 }
                 builder.finish_block(0, false);
             }
-            FactsFormat::Json => builder.document(&text).map_err(|e| FactsError {
-                message: strip_position(&e),
-                line: e.line(),
-                column: e.column(),
-            })?,
+            FactsFormat::Json => builder
+                .document(&text)
+                .map_err(|e| builder.json_error(&e, e.line()))?,
             FactsFormat::Yaml => yaml::build(&mut builder, &text)?,
         }
         let root = builder.scratch.pop().unwrap_or(Node::Null);
@@ -284,9 +281,32 @@ struct Builder<'b> {
     scratch: Vec<Node>,
     /// Positions in `scratch` of YAML aliases, ascending (JSON has none).
     aliases: Vec<usize>,
+    /// Byte offset in `text` of a repeated key, when one was refused.
+    duplicate_at: Option<usize>,
 }
 
 impl Builder<'_> {
+    /// A serde_json error with its position: `line` and serde's column,
+    /// or where a refused duplicate key is written.
+    fn json_error(&self, e: &serde_json::Error, line: usize) -> FactsError {
+        let (line, column) = match self.duplicate_at {
+            Some(at) => {
+                let before = self.text.get(..at).unwrap_or("");
+                let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+                (
+                    before.matches('\n').count() + 1,
+                    before[line_start..].chars().count() + 1,
+                )
+            }
+            None => (line, e.column()),
+        };
+        FactsError {
+            message: strip_position(e),
+            line,
+            column,
+        }
+    }
+
     fn document(&mut self, doc: &str) -> Result<(), serde_json::Error> {
         let mut de = serde_json::Deserializer::from_str(doc);
         NodeSeed(self).deserialize(&mut de)?;
@@ -360,7 +380,9 @@ impl Builder<'_> {
     }
 
     /// The first key that occurs twice among the entries pushed since `mark`.
-    fn duplicate_key(&self, mark: usize) -> Option<&str> {
+    /// The position in `scratch` of a key that repeats an earlier one
+    /// among the entries pushed since `mark`.
+    fn duplicate_key(&self, mark: usize) -> Option<usize> {
         let entries = &self.scratch[mark..];
         let count = entries.len() / 2;
         if count <= 16 {
@@ -374,15 +396,33 @@ impl Builder<'_> {
                         && a.len == b.len
                         && self.text_of(&entries[2 * i]) == self.text_of(&entries[2 * j])
                     {
-                        return Some(self.text_of(&entries[2 * i]));
+                        return Some(mark + 2 * i);
                     }
                 }
             }
             return None;
         }
-        let mut sorted: Vec<&str> = entries.iter().step_by(2).map(|k| self.text_of(k)).collect();
+        let mut sorted: Vec<(&str, usize)> = (mark..self.scratch.len())
+            .step_by(2)
+            .map(|i| (self.text_of(&self.scratch[i]), i))
+            .collect();
         sorted.sort_unstable();
-        sorted.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
+        sorted.windows(2).find(|w| w[0].0 == w[1].0).map(|w| w[1].1)
+    }
+
+    /// The error for a repeated key: its text, and where it is written
+    /// when the key is a slice of the input (serde_json would give the end
+    /// of the object).
+    fn duplicate_key_error(&mut self, at: usize) -> String {
+        let key = self.scratch[at];
+        if let Node::Str(s) = key
+            && !s.unescaped
+        {
+            // The opening quote.
+            self.duplicate_at = Some(s.offset.saturating_sub(1) as usize);
+        }
+        let key = crate::escape::terminal(self.text_of(&key)).into_owned();
+        format!("duplicate key `{key}` in object")
     }
 }
 
@@ -455,11 +495,8 @@ impl<'de> Visitor<'de> for NodeSeed<'_, '_> {
         while map.next_key_seed(NodeSeed(self.0))?.is_some() {
             map.next_value_seed(NodeSeed(self.0))?;
         }
-        if let Some(k) = self.0.duplicate_key(mark) {
-            return Err(de::Error::custom(format_args!(
-                "duplicate key `{}` in object",
-                crate::escape::terminal(k)
-            )));
+        if let Some(at) = self.0.duplicate_key(mark) {
+            return Err(de::Error::custom(self.0.duplicate_key_error(at)));
         }
         self.0.finish_block(mark, true);
         Ok(())
@@ -525,6 +562,28 @@ mod tests {
             .err()
             .expect("error");
         assert!(e.message.contains("duplicate key `a`"), "{}", e.message);
+        assert_eq!((e.line, e.column), (1, 10), "at the second `a`");
+    }
+
+    /// A repeated key is reported where it is written, in small and large
+    /// objects and in JSON lines; an escaped key at the object's end.
+    #[test]
+    fn duplicate_keys_are_located() {
+        let at = |text: &str, format| {
+            let e = Facts::parse(text.into(), None, format)
+                .err()
+                .expect("error");
+            (e.line, e.column)
+        };
+        let large: String = (0..40).map(|i| format!("\"k{i}\": {i}, ")).collect();
+        let large = format!("{{\n{large}\n  \"k7\": 0}}");
+        assert_eq!(at(&large, FactsFormat::Json), (3, 3));
+        let lines = "{\"a\": 1}\n{\"b\": 1, \"b\": 2}\n";
+        assert_eq!(at(lines, FactsFormat::JsonLines), (2, 10));
+        assert_eq!(
+            at(r#"{"\u0061": 1, "\u0061": 2}"#, FactsFormat::Json),
+            (1, 26)
+        );
     }
 
     #[test]

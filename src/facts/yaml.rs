@@ -78,18 +78,14 @@ pub(super) fn build(builder: &mut Builder<'_>, text: &str) -> Result<(), FactsEr
             Event::SequenceEnd | Event::MappingEnd => {
                 let Some(o) = open.pop() else { continue };
                 if o.is_object
-                    && let Some(key) = builder.duplicate_key(o.mark)
+                    && let Some(second) = builder.duplicate_key(o.mark)
                 {
-                    let key = key.to_string();
-                    let second = (o.mark..builder.scratch.len())
-                        .step_by(2)
-                        .filter(|&i| builder.text_of(&builder.scratch[i]) == key)
-                        .nth(1);
+                    let key = builder.text_of(&builder.scratch[second]);
+                    let key = crate::escape::terminal(key).into_owned();
                     let at = keys_at
                         .iter()
-                        .find(|(i, _)| Some(*i) == second)
+                        .find(|(i, _)| *i == second)
                         .map_or(at, |(_, m)| *m);
-                    let key = crate::escape::terminal(&key).into_owned();
                     return Err(error(format!("duplicate key `{key}` in mapping"), &at));
                 }
                 keys_at.truncate(keys_at.partition_point(|(i, _)| *i < o.mark));
