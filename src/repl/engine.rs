@@ -245,13 +245,7 @@ impl SessionRepl {
         let keys: Vec<Key> = declared.iter().map(|d| d.key.clone()).collect();
         let replaced = declare::take_out(&mut self.session.modules[..existing], &keys);
         self.session.check();
-        let new: Vec<Diagnostic> = self
-            .session
-            .diagnostics
-            .iter()
-            .filter(|d| !before.contains(d))
-            .cloned()
-            .collect();
+        let new = self.diagnostics_since(&before);
         let errors: Vec<Diagnostic> = new.iter().filter(|d| d.is_error()).cloned().collect();
         if !errors.is_empty() {
             // Warnings about a refused declaration would only distract.
@@ -281,6 +275,16 @@ impl SessionRepl {
         Ok(out)
     }
 
+    /// The diagnostics of the last check that were not in `before`.
+    fn diagnostics_since(&self, before: &[Diagnostic]) -> Vec<Diagnostic> {
+        let diagnostics = &self.session.diagnostics;
+        diagnostics
+            .iter()
+            .filter(|d| !before.contains(d))
+            .cloned()
+            .collect()
+    }
+
     /// `:load PATH`: all or nothing, like a declaration.
     fn load(&mut self, path: &Path) -> Result<String, Diagnostic> {
         if !path.exists() {
@@ -303,13 +307,7 @@ impl SessionRepl {
             ));
         }
         self.session.check();
-        let new: Vec<Diagnostic> = self
-            .session
-            .diagnostics
-            .iter()
-            .filter(|d| !before.contains(d))
-            .cloned()
-            .collect();
+        let new = self.diagnostics_since(&before);
         if new.iter().any(Diagnostic::is_error) {
             let mut report = self.render(&new);
             self.session.rollback(checkpoint);
