@@ -151,8 +151,7 @@ fn evaluate(session: &Session, facts: &Facts) {
     let root = Evaluator::root(facts);
     let nodes = facts.node_count();
     let outcome = eval::evaluate(&session.program, Some(root.clone()), nodes, &options);
-    let mut diagnostics = session.diagnostics.clone();
-    diagnostics.extend(outcome.diagnostics.iter().cloned());
+    let diagnostics = session.run_diagnostics(Some(&outcome));
     let run = Run {
         program: &session.program,
         outcome: Some(&outcome),

@@ -350,11 +350,9 @@ fn check(args: CheckArgs) -> i32 {
             }
         }
     };
-    let mut diagnostics = session.diagnostics.clone();
+    // Facts errors and an outcome never come together: either order holds.
+    let mut diagnostics = session.run_diagnostics(outcome.as_ref());
     diagnostics.extend(facts_errors);
-    if let Some(o) = &outcome {
-        diagnostics.extend(o.diagnostics.iter().cloned());
-    }
     let run = Run {
         program: &session.program,
         outcome: outcome.as_ref(),

@@ -321,6 +321,16 @@ impl Session {
         ))
     }
 
+    /// Every diagnostic of a run, for its reports: the session's, then
+    /// those of the evaluation, if there was one.
+    pub fn run_diagnostics(&self, outcome: Option<&Outcome>) -> Vec<Diagnostic> {
+        let mut diagnostics = self.diagnostics.clone();
+        if let Some(o) = outcome {
+            diagnostics.extend(o.diagnostics.iter().cloned());
+        }
+        diagnostics
+    }
+
     pub fn file_name(&self, id: FileId) -> &str {
         &self.sources.get(id).name
     }

@@ -294,8 +294,7 @@ fn reports(policy: &Path, facts: &str, jobs: usize) -> Vec<String> {
     let Ok(outcome) = session.evaluate() else {
         return vec!["not evaluated".into()];
     };
-    let mut diagnostics = session.diagnostics.clone();
-    diagnostics.extend(outcome.diagnostics.iter().cloned());
+    let diagnostics = session.run_diagnostics(Some(&outcome));
     let run = Run {
         program: &session.program,
         outcome: Some(&outcome),

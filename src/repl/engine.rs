@@ -415,8 +415,7 @@ impl SessionRepl {
             .evaluate()
             .map_err(|message| Diagnostic::error("F012", message))?;
         let mut out = self.render(&outcome.diagnostics);
-        let mut diagnostics = self.session.diagnostics.clone();
-        diagnostics.extend(outcome.diagnostics.iter().cloned());
+        let diagnostics = self.session.run_diagnostics(Some(&outcome));
         let run = Run {
             program: &self.session.program,
             outcome: Some(&outcome),
