@@ -57,18 +57,8 @@ fn onus(dir: &Path, args: &[&str]) -> Outcome {
         .spawn()
         .expect("onus starts");
     // Drain both pipes while waiting, so a large report cannot block it.
-    let mut out = child.stdout.take().expect("stdout");
-    let mut err = child.stderr.take().expect("stderr");
-    let reader = std::thread::spawn(move || {
-        let mut text = Vec::new();
-        let _ = out.read_to_end(&mut text);
-        text
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut text = Vec::new();
-        let _ = err.read_to_end(&mut text);
-        text
-    });
+    let reader = drain(child.stdout.take().expect("stdout"));
+    let err_reader = drain(child.stderr.take().expect("stderr"));
     let status = loop {
         if let Ok(Some(status)) = child.try_wait() {
             break status;
@@ -102,6 +92,15 @@ fn onus(dir: &Path, args: &[&str]) -> Outcome {
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
     }
+}
+
+/// Reads a pipe to its end on a thread of its own.
+fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        bytes
+    })
 }
 
 fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) {

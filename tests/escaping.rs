@@ -70,6 +70,19 @@ fn onus(dir: &Path, args: &[&str], stdin: &str) -> Vec<u8> {
     bytes
 }
 
+/// `onus COMMAND... policy.onus --facts facts.json EXTRA... --now ...`
+/// run in `dir`.
+fn on_facts(dir: &Path, command: &[&str], extra: &[&str]) -> Vec<u8> {
+    let args: Vec<&str> = command
+        .iter()
+        .chain(&["policy.onus", "--facts", "facts.json"])
+        .chain(extra)
+        .chain(&NOW)
+        .copied()
+        .collect();
+    onus(dir, &args, "")
+}
+
 /// The first character a terminal would act on, if any: C0 controls but
 /// tab and newline, DEL, C1 controls, bidirectional overrides and isolates.
 fn first_dangerous(bytes: &[u8]) -> Option<char> {
@@ -90,18 +103,7 @@ const NOW: [&str; 2] = ["--now", "2026-11-22"];
 #[test]
 fn the_text_report_shows_no_escape_or_bell() {
     let dir = fixture("text");
-    let out = onus(
-        &dir,
-        &[
-            "check",
-            "policy.onus",
-            "--facts",
-            "facts.json",
-            NOW[0],
-            NOW[1],
-        ],
-        "",
-    );
+    let out = on_facts(&dir, &["check"], &[]);
     assert!(
         !out.contains(&0x1b) && !out.contains(&0x07),
         "ESC or BEL on bytes"
@@ -112,39 +114,14 @@ fn the_text_report_shows_no_escape_or_bell() {
         text.contains(r"evil\u{1b}[2J\u{1b}[31mALL CLEAR\u{1b}[0m\u{7}"),
         "{text}"
     );
-    let explained = onus(
-        &dir,
-        &[
-            "check",
-            "policy.onus",
-            "--facts",
-            "facts.json",
-            "--explain",
-            NOW[0],
-            NOW[1],
-        ],
-        "",
-    );
+    let explained = on_facts(&dir, &["check"], &["--explain"]);
     assert_safe("check --explain", &explained);
 }
 
 #[test]
 fn json_reports_escape_every_control_and_keep_the_names() {
     let dir = fixture("json");
-    let out = onus(
-        &dir,
-        &[
-            "check",
-            "policy.onus",
-            "--facts",
-            "facts.json",
-            "--format",
-            "json",
-            NOW[0],
-            NOW[1],
-        ],
-        "",
-    );
+    let out = on_facts(&dir, &["check"], &["--format", "json"]);
     assert_safe("check --format json", &out);
     let report: serde_json::Value = serde_json::from_slice(&out).expect("one JSON document");
     let keys: Vec<&str> = report["controls"][0]["violations"]
@@ -154,21 +131,7 @@ fn json_reports_escape_every_control_and_keep_the_names() {
         .filter_map(|v| v["key"].as_str())
         .collect();
     assert_eq!(keys, NAMES);
-    let explained = onus(
-        &dir,
-        &[
-            "explain",
-            "private_buckets",
-            "policy.onus",
-            "--facts",
-            "facts.json",
-            "--format",
-            "json",
-            NOW[0],
-            NOW[1],
-        ],
-        "",
-    );
+    let explained = on_facts(&dir, &["explain", "private_buckets"], &["--format", "json"]);
     assert_safe("explain --format json", &explained);
     assert!(serde_json::from_slice::<serde_json::Value>(&explained).is_ok());
     let tested = onus(
@@ -182,50 +145,16 @@ fn json_reports_escape_every_control_and_keep_the_names() {
 #[test]
 fn explain_and_the_test_runner_escape_names() {
     let dir = fixture("explain");
-    let explained = onus(
-        &dir,
-        &[
-            "explain",
-            "private_buckets",
-            "policy.onus",
-            "--facts",
-            "facts.json",
-            NOW[0],
-            NOW[1],
-        ],
-        "",
-    );
+    let explained = on_facts(&dir, &["explain", "private_buckets"], &[]);
     assert_safe("explain", &explained);
-    let subject = onus(
+    let subject = on_facts(
         &dir,
-        &[
-            "explain",
-            "private_buckets",
-            "policy.onus",
-            "--facts",
-            "facts.json",
-            "--subject",
-            NAMES[0],
-            NOW[0],
-            NOW[1],
-        ],
-        "",
+        &["explain", "private_buckets"],
+        &["--subject", NAMES[0]],
     );
     assert_safe("explain --subject", &subject);
     assert!(String::from_utf8_lossy(&subject).contains("ALL CLEAR"));
-    let missing = onus(
-        &dir,
-        &[
-            "explain",
-            NAMES[0],
-            "policy.onus",
-            "--facts",
-            "facts.json",
-            NOW[0],
-            NOW[1],
-        ],
-        "",
-    );
+    let missing = on_facts(&dir, &["explain", NAMES[0]], &[]);
     assert_safe("explain of an unknown control", &missing);
     let tested = onus(&dir, &["test", "policy.onus", NOW[0], NOW[1]], "");
     assert_safe("test", &tested);
