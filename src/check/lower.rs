@@ -12,7 +12,7 @@ use crate::value::{Value, Word};
 use std::sync::Arc;
 
 /// A name the body refers to that the checker must order (and keep acyclic).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(super) enum Dep {
     Global(usize),
     Function(usize),

@@ -14,6 +14,8 @@ use crate::source::{FileId, SourceMap, Span};
 use crate::value::Value;
 use jiff::civil::Date;
 use lower::{Dep, Lowerer, reserved_reason, with_suggestion};
+use petgraph::algo::kosaraju_scc;
+use petgraph::graphmap::DiGraphMap;
 use program::*;
 use std::collections::{HashMap, HashSet};
 
@@ -546,92 +548,20 @@ fn check_recursion(deps: &DepGraph, program: &Program, diags: &mut Vec<Diagnosti
 }
 
 /// The declarations that lie on a cycle, each with the number of its
-/// strongly connected component (Tarjan's algorithm, without recursion:
-/// no chain of declarations can exhaust the stack).
+/// strongly connected component. petgraph's Kosaraju search is iterative:
+/// no chain of declarations can exhaust the stack.
 fn cycle_components(deps: &DepGraph) -> HashMap<Dep, usize> {
-    let edges = |d: &Dep| deps.get(d).map_or(&[][..], |(e, _)| e.as_slice());
-    let mut t = Tarjan::default();
-    let mut cycles = HashMap::new();
-    let mut roots: Vec<&Dep> = deps.keys().collect();
-    roots.sort_by_key(|d| deps[d].1.start);
-    for &root in roots {
-        if t.index.contains_key(&root) {
-            continue;
-        }
-        t.visit(root);
-        // (node, how many of its edges were followed)
-        let mut work: Vec<(Dep, usize)> = vec![(root, 0)];
-        while let Some(&(node, followed)) = work.last() {
-            if let Some((next, _)) = edges(&node).get(followed) {
-                if let Some(top) = work.last_mut() {
-                    top.1 += 1;
-                }
-                if !t.index.contains_key(next) {
-                    if deps.contains_key(next) {
-                        t.visit(*next);
-                        work.push((*next, 0));
-                    }
-                } else if t.on_open.contains(next) {
-                    t.lower(node, t.index_of(*next));
-                }
-                continue;
-            }
-            work.pop();
-            if let Some(&(caller, _)) = work.last() {
-                t.lower(caller, t.low_of(node));
-            }
-            if t.low_of(node) == t.index_of(node) {
-                let mut component = Vec::new();
-                while let Some(d) = t.open.pop() {
-                    t.on_open.remove(&d);
-                    component.push(d);
-                    if d == node {
-                        break;
-                    }
-                }
-                let self_loop = edges(&node).iter().any(|(n, _)| *n == node);
-                if component.len() > 1 || self_loop {
-                    let id = t.index_of(node);
-                    cycles.extend(component.into_iter().map(|d| (d, id)));
-                }
-            }
+    let mut graph = DiGraphMap::<Dep, ()>::new();
+    for (&from, (edges, _)) in deps {
+        graph.add_node(from);
+        for (to, _) in edges {
+            graph.add_edge(from, *to, ());
         }
     }
-    cycles
-}
-
-/// The bookkeeping of Tarjan's algorithm.
-#[derive(Default)]
-struct Tarjan {
-    /// Order of discovery.
-    index: HashMap<Dep, usize>,
-    /// The lowest index reachable from each node through its subtree.
-    low: HashMap<Dep, usize>,
-    /// Nodes whose component is not finished, in discovery order.
-    open: Vec<Dep>,
-    on_open: HashSet<Dep>,
-}
-
-impl Tarjan {
-    fn visit(&mut self, d: Dep) {
-        let n = self.index.len();
-        self.index.insert(d, n);
-        self.low.insert(d, n);
-        self.open.push(d);
-        self.on_open.insert(d);
-    }
-
-    fn index_of(&self, d: Dep) -> usize {
-        self.index.get(&d).copied().unwrap_or_default()
-    }
-
-    fn low_of(&self, d: Dep) -> usize {
-        self.low.get(&d).copied().unwrap_or_default()
-    }
-
-    fn lower(&mut self, d: Dep, to: usize) {
-        if to < self.low_of(d) {
-            self.low.insert(d, to);
-        }
-    }
+    kosaraju_scc(&graph)
+        .into_iter()
+        .filter(|c| c.len() > 1 || c.iter().any(|&d| graph.contains_edge(d, d)))
+        .enumerate()
+        .flat_map(|(id, component)| component.into_iter().map(move |d| (d, id)))
+        .collect()
 }
