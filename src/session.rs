@@ -457,7 +457,8 @@ impl Session {
             (display_name(Path::new(file)), bytes)
         };
         let text = String::from_utf8(bytes).map_err(|e| {
-            let (line, column) = byte_position(e.as_bytes(), e.utf8_error().valid_up_to());
+            let (line, column) =
+                crate::source::byte_position(e.as_bytes(), e.utf8_error().valid_up_to());
             Diagnostic::error("F011", format!("invalid facts {source}: not valid UTF-8")).at(
                 source.clone(),
                 line,
@@ -478,23 +479,6 @@ impl Session {
                     .at(source, e.line, e.column)
             })
     }
-}
-
-/// 1-based line and column of a byte offset in raw bytes.
-fn byte_position(bytes: &[u8], offset: usize) -> (usize, usize) {
-    let before = &bytes[..offset.min(bytes.len())];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    (
-        line,
-        String::from_utf8_lossy(&before[line_start..])
-            .chars()
-            .count()
-            + 1,
-    )
 }
 
 #[cfg(test)]

@@ -148,3 +148,21 @@ impl fmt::Display for FileId {
         write!(f, "#{}", self.0)
     }
 }
+
+/// 1-based line and column (in characters) of a byte offset in raw bytes,
+/// for inputs that are not in a `SourceMap` (facts, unreadable files).
+pub fn byte_position(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    (
+        line,
+        String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1,
+    )
+}

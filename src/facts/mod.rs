@@ -290,14 +290,7 @@ impl Builder<'_> {
     /// or where a refused duplicate key is written.
     fn json_error(&self, e: &serde_json::Error, line: usize) -> FactsError {
         let (line, column) = match self.duplicate_at {
-            Some(at) => {
-                let before = self.text.get(..at).unwrap_or("");
-                let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-                (
-                    before.matches('\n').count() + 1,
-                    before[line_start..].chars().count() + 1,
-                )
-            }
+            Some(at) => crate::source::byte_position(self.text.as_bytes(), at),
             None => (line, e.column()),
         };
         FactsError {
