@@ -236,7 +236,5 @@ pub fn json(program: &Program, e: &Explanation, sources: &SourceMap) -> String {
             .collect(),
         omitted: e.omitted,
     };
-    let mut out = crate::escape::json(serde_json::to_string_pretty(&report).unwrap_or_default());
-    out.push('\n');
-    out
+    super::json_document(&report)
 }

@@ -162,9 +162,5 @@ pub fn render(run: &Run<'_>) -> String {
             .map(|d| diagnostic::to_json(d, run.sources))
             .collect(),
     };
-    let mut out = crate::escape::json(
-        serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")),
-    );
-    out.push('\n');
-    out
+    super::json_document(&report)
 }

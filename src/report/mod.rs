@@ -268,3 +268,13 @@ pub fn waiver_note(w: &Waiver) -> String {
     }
     note
 }
+
+/// A report document as pretty JSON, terminal-safe (`escape::json`: it
+/// still parses to the same value), ending in a newline.
+pub(crate) fn json_document(doc: &impl serde::Serialize) -> String {
+    let text = serde_json::to_string_pretty(doc)
+        .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }).to_string());
+    let mut out = crate::escape::json(text);
+    out.push('\n');
+    out
+}

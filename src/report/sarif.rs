@@ -482,11 +482,7 @@ pub fn render(run: &Run<'_>) -> String {
             results,
         }],
     };
-    let mut out = crate::escape::json(
-        serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")),
-    );
-    out.push('\n');
-    out
+    super::json_document(&log)
 }
 
 #[cfg(test)]

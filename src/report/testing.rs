@@ -123,9 +123,7 @@ pub fn json(results: &[TestResult], sources: &SourceMap) -> String {
             })
             .collect(),
     };
-    let mut out = crate::escape::json(serde_json::to_string_pretty(&report).unwrap_or_default());
-    out.push('\n');
-    out
+    super::json_document(&report)
 }
 
 /// `onus test --format junit`: a testsuite per policy file, a testcase per

@@ -328,11 +328,7 @@ fn render_json(m: &Matrix<'_>) -> String {
             })
             .collect(),
     };
-    let mut out = crate::escape::json(
-        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")),
-    );
-    out.push('\n');
-    out
+    super::json_document(&doc)
 }
 
 /// The words of the legend, in the order the renderings show them.
