@@ -232,16 +232,9 @@ fn plain(d: &Diagnostic, at: &str) -> String {
 /// character (fuzz input `check/label-in-other-file-after-multibyte`).
 /// Character offsets are what its `IndexType::Char` path was written for.
 fn char_span(span: Span, map: &SourceMap) -> (FileId, Range<usize>) {
-    let text = &map.get(span.file).text;
-    let chars_before = |byte: u32| {
-        let mut at = (byte as usize).min(text.len());
-        while !text.is_char_boundary(at) {
-            at -= 1;
-        }
-        text[..at].chars().count()
-    };
-    let start = chars_before(span.start);
-    (span.file, start..chars_before(span.end).max(start))
+    let file = map.get(span.file);
+    let start = file.char_offset(span.start);
+    (span.file, start..file.char_offset(span.end).max(start))
 }
 
 /// File, 1-based line and column of a diagnostic.

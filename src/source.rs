@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// Index of a file in the [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -58,6 +59,9 @@ pub struct SourceFile {
     pub name: String,
     pub text: String,
     line_starts: Vec<u32>,
+    /// Characters before each line start, built the first time a
+    /// diagnostic needs a character offset.
+    line_chars: OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
@@ -71,6 +75,26 @@ impl SourceFile {
             .get(start..end)
             .map_or(end - start, |s| s.chars().count());
         (line + 1, column + 1)
+    }
+
+    /// The number of characters before a byte offset (moved back to a
+    /// character boundary): a line lookup and a count within the line.
+    pub fn char_offset(&self, offset: u32) -> usize {
+        let mut at = (offset as usize).min(self.text.len());
+        while !self.text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let line_chars = self.line_chars.get_or_init(|| {
+            let mut before = 0;
+            let mut starts = Vec::with_capacity(self.line_starts.len());
+            for line in self.text.split_inclusive('\n') {
+                starts.push(before);
+                before += line.chars().count();
+            }
+            starts
+        });
+        let (line, column) = self.line_col(clamp_u32(at));
+        line_chars.get(line - 1).copied().unwrap_or_default() + column - 1
     }
 
     pub fn slice(&self, span: Span) -> &str {
@@ -116,6 +140,7 @@ impl SourceMap {
             name,
             text,
             line_starts,
+            line_chars: OnceLock::new(),
         });
         id
     }
@@ -165,4 +190,30 @@ pub fn byte_position(bytes: &[u8], offset: usize) -> (usize, usize) {
             .count()
             + 1,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Character offsets agree with counting from the start, inside
+    /// multi-byte characters included (moved back to their start).
+    #[test]
+    fn char_offsets_count_characters() {
+        let mut map = SourceMap::default();
+        let text = "ab\néé\r\n\nx€y";
+        let id = map.add(Origin::Memory("t".into()), "t".into(), text.into());
+        let file = map.get(id);
+        for byte in 0..=text.len() + 2 {
+            let mut at = byte.min(text.len());
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            assert_eq!(
+                file.char_offset(byte as u32),
+                text[..at].chars().count(),
+                "{byte}"
+            );
+        }
+    }
 }
