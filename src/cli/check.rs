@@ -1,0 +1,138 @@
+//! `onus check`: static analysis, then evaluation when facts are given;
+//! one or more reports, and the gate's exit code.
+
+use super::common::{
+    Limits, color_for, deliver, options, parse_date, parse_severity, plan, print_diagnostics,
+};
+use onus::Session;
+use onus::check::program::Status;
+use onus::diagnostic::Diagnostic;
+use onus::report::output::{Destination, FormatSpec};
+use onus::report::{self, CheckFormat, Gate, Run};
+use onus::value::Word;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+pub const OUTPUT_HELP: &str = "\
+Several reports in one run: repeat --format, and give each report but one a
+file, either inline (--format FORMAT=FILE) or with --output FILE, paired in
+order with the formats that have no file. Without --output, the one format
+without a file goes to standard output; `-` as a file also means standard
+output. Files are replaced atomically.
+
+  onus check p.onus --facts f.json --format sarif --output r.sarif
+  onus check p.onus --facts f.json --format json --format sarif --output r.json --output r.sarif
+  onus check p.onus --facts f.json --format text --format junit=junit.xml --format sarif=r.sarif";
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Policy files or directories (every .onus file below them).
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Facts: FILE, NAME=FILE (read as facts.NAME), or - for standard input;
+    /// a .jsonl file is a list of its lines, a .yaml or .yml file YAML.
+    #[arg(long, value_name = "[NAME=]FILE|-")]
+    facts: Vec<String>,
+    /// Report format: text, json, sarif, junit, github or markdown, with
+    /// `=FILE` to write it to a file; repeat for several reports (default text).
+    #[arg(long, value_name = "FORMAT[=FILE]")]
+    format: Vec<FormatSpec<CheckFormat>>,
+    /// Write the report to FILE; repeated, paired in order with the formats
+    /// given without `=FILE`.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Vec<PathBuf>,
+    /// Lowest severity that fails the run (info, low, medium, high, critical).
+    #[arg(long, value_name = "SEV", default_value = "info", value_parser = parse_severity)]
+    fail_on: Word,
+    /// Let `soft` controls fail the run too.
+    #[arg(long)]
+    strict: bool,
+    /// The date the run takes as today (YYYY-MM-DD); default: today in UTC.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    now: Option<jiff::civil::Date>,
+    /// After the text report, explain every failing or erroring control.
+    #[arg(long)]
+    explain: bool,
+    /// Do not let a control pass when its `for` selects no subjects: it is
+    /// reported as an error (nothing was checked), which fails the run.
+    #[arg(long)]
+    require_subjects: bool,
+    #[command(flatten)]
+    limits: Limits,
+}
+
+pub fn run(args: Args) -> i32 {
+    let Some(targets) = plan(&args.format, &args.output, CheckFormat::Text) else {
+        return 2;
+    };
+    let mut session = Session::new(options(args.now, &args.limits));
+    for p in &args.paths {
+        session.load_path(p);
+    }
+    session.check();
+    let mut facts_errors: Vec<Diagnostic> = Vec::new();
+    for spec in &args.facts {
+        if let Err(d) = session.load_facts_spec(spec) {
+            facts_errors.push(d);
+        }
+    }
+    let outcome = if session.has_errors() || !facts_errors.is_empty() {
+        None
+    } else {
+        match session.evaluate() {
+            Ok(mut o) => {
+                if args.require_subjects {
+                    o.require_subjects(&session.program);
+                }
+                Some(o)
+            }
+            Err(msg) => {
+                facts_errors.push(Diagnostic::error("F012", msg));
+                None
+            }
+        }
+    };
+    // Facts errors and an outcome never come together: either order holds.
+    let mut diagnostics = session.run_diagnostics(outcome.as_ref());
+    diagnostics.extend(facts_errors);
+    let run = Run {
+        program: &session.program,
+        outcome: outcome.as_ref(),
+        diagnostics: &diagnostics,
+        sources: &session.sources,
+    };
+    let gate = Gate {
+        fail_on: args.fail_on,
+        strict: args.strict,
+    };
+    // People read diagnostics on stderr beside a text report, or when every
+    // report goes to a file; the machine formats carry their own.
+    if targets
+        .iter()
+        .all(|t| t.format == CheckFormat::Text || t.destination != Destination::Stdout)
+    {
+        print_diagnostics(&diagnostics, &session);
+    }
+    let stdout_color = color_for(std::io::stdout().is_terminal());
+    let rendered = deliver(&targets, |format, to_stdout| {
+        let mut text = report::render(format, &run, gate, to_stdout && stdout_color);
+        if args.explain && format == CheckFormat::Text {
+            for (i, (_, r)) in run.controls().enumerate() {
+                if matches!(r.status, Status::Fail | Status::Error) {
+                    text.push('\n');
+                    text.push_str(&super::explain::text(&session, i, None, 20));
+                }
+            }
+        }
+        text
+    });
+    if let Err(code) = rendered {
+        return code;
+    }
+    let code = run.exit_code(gate);
+    // The process ends here: freeing the facts arena and the program piece by
+    // piece would only delay the exit (the OS reclaims it all at once).
+    std::mem::forget(outcome);
+    std::mem::forget(session);
+    code
+}

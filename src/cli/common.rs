@@ -1,0 +1,128 @@
+//! What several commands share: the limit flags, `--now`, loading policies,
+//! rendering diagnostics to stderr, and planning and delivering reports.
+
+use onus::Session;
+use onus::diagnostic::{self, Diagnostic};
+use onus::eval::Options;
+use onus::report::output::{self, FormatSpec, Target};
+use onus::value::{Word, WordClass};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(clap::Args)]
+pub struct Limits {
+    /// Evaluation steps each control may take (default scales with the facts).
+    #[arg(long, value_name = "N")]
+    pub max_steps: Option<u64>,
+    /// Stop evaluating after this many seconds.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub timeout: Option<Duration>,
+    /// Threads evaluating controls (default: one per core for large facts).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+pub fn parse_severity(s: &str) -> Result<Word, String> {
+    Word::parse(s)
+        .filter(|w| w.class() == WordClass::Severity)
+        .ok_or_else(|| "expected info, low, medium, high or critical".into())
+}
+
+/// A positive number of seconds: a value that would mean no limit at all
+/// (0, a negative number, NaN) is refused rather than silently ignored.
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|t| t.is_finite() && *t > 0.0)
+        .and_then(|t| Duration::try_from_secs_f64(t).ok())
+        .ok_or_else(|| format!("`{s}` is not a positive number of seconds"))
+}
+
+pub fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
+    s.parse()
+        .map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD)"))
+}
+
+fn today() -> jiff::civil::Date {
+    jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+}
+
+pub fn options(now: Option<jiff::civil::Date>, limits: &Limits) -> Options {
+    Options {
+        now: now.unwrap_or_else(today),
+        max_steps: limits.max_steps,
+        jobs: limits.jobs,
+        timeout: limits.timeout,
+    }
+}
+
+pub fn color_for(stream_is_terminal: bool) -> bool {
+    stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+pub fn write_out(text: &str) {
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`onus check | head`) is not an error worth reporting.
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+pub fn print_diagnostics(diagnostics: &[Diagnostic], session: &Session) {
+    if !diagnostics.is_empty() {
+        let rendered = diagnostic::render(
+            diagnostics,
+            &session.sources,
+            color_for(std::io::stderr().is_terminal()),
+        );
+        let _ = std::io::stderr().write_all(rendered.as_bytes());
+    }
+}
+
+/// Loads and checks policies, rendering diagnostics to stderr; the flag is
+/// false when they cannot be loaded.
+pub fn load(paths: &[PathBuf], options: Options) -> (Session, bool) {
+    let mut session = Session::new(options);
+    for p in paths {
+        session.load_path(p);
+    }
+    session.check();
+    print_diagnostics(&session.diagnostics, &session);
+    let ok = !session.has_errors();
+    (session, ok)
+}
+
+/// Pairs formats with destinations; None (after saying why) on a usage error.
+pub fn plan<F: Copy + std::fmt::Display>(
+    formats: &[FormatSpec<F>],
+    outputs: &[PathBuf],
+    default: F,
+) -> Option<Vec<Target<F>>> {
+    match output::plan(formats, outputs, default) {
+        Ok(targets) => Some(targets),
+        Err(message) => {
+            eprintln!("error: {message}");
+            None
+        }
+    }
+}
+
+/// Renders every target, writes the files and prints the rest; Err(2) when
+/// a file cannot be written.
+pub fn deliver<F: Copy>(
+    targets: &[Target<F>],
+    render: impl FnMut(F, bool) -> String,
+) -> Result<(), i32> {
+    match output::deliver(targets, render) {
+        Ok(stdout) => {
+            write_out(&stdout);
+            Ok(())
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            Err(2)
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! `onus matrix`: the responsibility matrix (layers × services), with
+//! control statuses when facts are given, in one or more formats.
+
+use super::common::{Limits, deliver, load, options, parse_date, plan, print_diagnostics};
+use onus::diagnostic::Diagnostic;
+use onus::report::matrix::{self, Matrix, MatrixFormat};
+use onus::report::output::FormatSpec;
+use std::path::PathBuf;
+
+pub const MATRIX_HELP: &str = "\
+Several formats in one run work as for `onus check`: repeat --format, and give
+each but one a file (--format FORMAT=FILE, or --output FILE paired in order).
+
+  onus matrix policies/ --format html --output matrix.html
+  onus matrix policies/ --facts f.json --format html=matrix.html --format mermaid=matrix.mmd
+  onus matrix policies/ --format json | jq '.cells[] | select(.decider == \"unassigned\")'";
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Policy files or directories (every .onus file below them).
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Facts to evaluate the controls against, so cells show their statuses:
+    /// FILE, NAME=FILE (read as facts.NAME), or - for standard input.
+    #[arg(long, value_name = "[NAME=]FILE|-")]
+    facts: Vec<String>,
+    /// Matrix format: text, markdown, mermaid, html or json, with `=FILE` to
+    /// write it to a file; repeat for several (default text).
+    #[arg(long, value_name = "FORMAT[=FILE]")]
+    format: Vec<FormatSpec<MatrixFormat>>,
+    /// Write the matrix to FILE; repeated, paired in order with the formats
+    /// given without `=FILE`.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Vec<PathBuf>,
+    /// The date the run takes as today (YYYY-MM-DD); default: today in UTC.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    now: Option<jiff::civil::Date>,
+    #[command(flatten)]
+    limits: Limits,
+}
+
+pub fn run(args: Args) -> i32 {
+    let Some(targets) = plan(&args.format, &args.output, MatrixFormat::Text) else {
+        return 2;
+    };
+    let (mut session, ok) = load(&args.paths, options(args.now, &args.limits));
+    if !ok {
+        return 2;
+    }
+    let facts_errors: Vec<Diagnostic> = args
+        .facts
+        .iter()
+        .filter_map(|spec| session.load_facts_spec(spec).err())
+        .collect();
+    if !facts_errors.is_empty() {
+        print_diagnostics(&facts_errors, &session);
+        return 2;
+    }
+    let evaluated = !session.facts.is_empty();
+    let outcome = if evaluated {
+        match session.evaluate() {
+            Ok(o) => Some(o),
+            Err(msg) => {
+                print_diagnostics(&[Diagnostic::error("F012", msg)], &session);
+                return 2;
+            }
+        }
+    } else {
+        None
+    };
+    if let Some(o) = &outcome {
+        print_diagnostics(&o.diagnostics, &session);
+    }
+    let view = Matrix::build(&session.program, outcome.as_ref(), evaluated);
+    match deliver(&targets, |format, _| matrix::render(&view, format)) {
+        Ok(()) => 0,
+        Err(code) => code,
+    }
+}

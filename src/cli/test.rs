@@ -1,0 +1,61 @@
+//! `onus test`: runs the `test` blocks; with `--coverage`, which checked
+//! controls they exercise. Exit 1 when a test fails or coverage is low.
+
+use super::common::{Limits, load, options, parse_date, write_out};
+use onus::report;
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Junit,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Policy files or directories (every .onus file below them).
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// List, per service and owner, which controls are checked and tested.
+    #[arg(long)]
+    coverage: bool,
+    /// Fail when fewer than PCT percent of checked controls are tested.
+    #[arg(long, value_name = "PCT")]
+    min_coverage: Option<f64>,
+    /// The date the run takes as today (YYYY-MM-DD); default: today in UTC.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    now: Option<jiff::civil::Date>,
+    #[command(flatten)]
+    limits: Limits,
+}
+
+pub fn run(args: Args) -> i32 {
+    let (session, ok) = load(&args.paths, options(args.now, &args.limits));
+    if !ok {
+        return 2;
+    }
+    let results = onus::testing::run(&session.program, &session.options);
+    let mut out = match args.format {
+        Format::Json => report::testing::json(&results, &session.sources),
+        Format::Junit => report::testing::junit(&results, &session.sources),
+        Format::Text => report::testing::text(&results, &session.sources),
+    };
+    let coverage = onus::testing::coverage(&session.program);
+    let percent = onus::testing::coverage_percent(&coverage);
+    if args.coverage && matches!(args.format, Format::Text) {
+        out.push('\n');
+        out.push_str(&report::testing::coverage_text(&session.program, &coverage));
+    }
+    write_out(&out);
+    let below = args.min_coverage.is_some_and(|min| percent < min);
+    if below {
+        eprintln!(
+            "coverage {percent:.1}% is below --min-coverage {}",
+            args.min_coverage.unwrap_or_default()
+        );
+    }
+    i32::from(below || results.iter().any(|r| !r.passed()))
+}
