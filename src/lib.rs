@@ -6,10 +6,13 @@
 pub mod ast;
 pub mod builtins;
 pub mod check;
+pub mod coverage;
+
 pub mod diagnostic;
 pub mod escape;
 pub mod eval;
 pub mod facts;
+pub mod framework;
 pub mod fmt;
 pub mod lexer;
 pub mod parser;

@@ -268,7 +268,10 @@ fn control_ownership(
             diags.push(d);
         }
     }
-    if !matches!(control.owner, Word::Provider | Word::None) && !control.checked() {
+    if !matches!(control.owner, Word::Provider | Word::None)
+        && !control.checked()
+        && !program.vouched_for(control)
+    {
         diags.push(
             Diagnostic::warning(
                 "O004",

@@ -3,6 +3,7 @@
 
 use super::common::{
     Limits, color_for, deliver, options, parse_date, parse_severity, plan, print_diagnostics,
+    started_at,
 };
 use onus::Session;
 use onus::check::program::Status;
@@ -57,6 +58,11 @@ pub struct Args {
     /// reported as an error (nothing was checked), which fails the run.
     #[arg(long)]
     require_subjects: bool,
+    /// Fail the run for a hard control that nothing verifies: an unverified
+    /// control (no check, no current attestation), or an inherited one
+    /// without current provider evidence.
+    #[arg(long)]
+    require_evidence: bool,
     #[command(flatten)]
     limits: Limits,
 }
@@ -66,6 +72,8 @@ pub fn run(args: Args) -> i32 {
         return 2;
     };
     let mut session = Session::new(options(args.now, &args.limits));
+    session.started_at = started_at();
+    session.strict = args.strict;
     for p in &args.paths {
         session.load_path(p);
     }
@@ -95,15 +103,18 @@ pub fn run(args: Args) -> i32 {
     // Facts errors and an outcome never come together: either order holds.
     let mut diagnostics = session.run_diagnostics(outcome.as_ref());
     diagnostics.extend(facts_errors);
+    let info = session.run_info();
     let run = Run {
         program: &session.program,
         outcome: outcome.as_ref(),
         diagnostics: &diagnostics,
         sources: &session.sources,
+        info: Some(&info),
     };
     let gate = Gate {
         fail_on: args.fail_on,
         strict: args.strict,
+        require_evidence: args.require_evidence,
     };
     // People read diagnostics on stderr beside a text report, or when every
     // report goes to a file; the machine formats carry their own.

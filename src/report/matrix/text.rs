@@ -17,6 +17,7 @@ fn mark(status: Status) -> &'static str {
         Status::Inherited => "↑",
         Status::Unverified => "?",
         Status::Unevaluated => "·",
+        Status::Attested => "✎",
     }
 }
 
@@ -89,9 +90,11 @@ pub fn render_text(m: &Matrix<'_>) -> String {
         "\nA→B: A decides, B operates · *: the service overrides its model · [N]: controls on the cell"
     );
     if m.evaluated {
+        let attested = m.cells.iter().any(|c| c.count(Status::Attested) > 0);
         let _ = writeln!(
             out,
-            "✓ pass  ✗ fail  ! error  ~ waived  ↑ inherited  ? unverified"
+            "✓ pass  ✗ fail  ! error  ~ waived  ↑ inherited  ? unverified{}",
+            if attested { "  ✎ attested" } else { "" }
         );
     } else {
         let _ = writeln!(out, "statuses: give --facts to evaluate the controls");
