@@ -103,13 +103,17 @@ pub fn run(args: Args) -> i32 {
     // Facts errors and an outcome never come together: either order holds.
     let mut diagnostics = session.run_diagnostics(outcome.as_ref());
     diagnostics.extend(facts_errors);
-    let info = session.run_info();
+    // Only the JSON report names the inputs; digesting large facts costs.
+    let info = targets
+        .iter()
+        .any(|t| t.format == CheckFormat::Json)
+        .then(|| session.run_info());
     let run = Run {
         program: &session.program,
         outcome: outcome.as_ref(),
         diagnostics: &diagnostics,
         sources: &session.sources,
-        info: Some(&info),
+        info: info.as_ref(),
     };
     let gate = Gate {
         fail_on: args.fail_on,

@@ -108,12 +108,16 @@ pub fn run(args: Args) -> i32 {
     {
         print_diagnostics(&diagnostics, &session);
     }
-    let info = session.run_info();
+    // Only the JSON report names the inputs; digesting large facts costs.
+    let info = targets
+        .iter()
+        .any(|t| t.format == CoverageFormat::Json)
+        .then(|| session.run_info());
     let run = CoverageRun {
         coverage: &coverage,
         diagnostics: &diagnostics,
         sources: &session.sources,
-        info: Some(&info),
+        info: info.as_ref(),
         min_coverage: args.min_coverage,
     };
     let stdout_color = color_for(std::io::stdout().is_terminal());

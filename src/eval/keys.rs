@@ -2,17 +2,19 @@
 //! in the container the `for` walked. Out: A007 when two subjects share a
 //! key (a waiver, an attestation or a `fails on` could not tell them
 //! apart), and A006 for each waiver or attestation key that names no
-//! subject of the run.
+//! subject of the run; A008 for an attestation that names a subject the
+//! facts show failing (it does not count: facts are not overruled).
 //!
 //! Invariant: keys borrowed from the facts are not copied; a subject's
 //! JSON pointer is built only for a key that turns out to be repeated.
 
-use crate::check::program::{Attestation, Control, Waiver};
+use crate::check::program::{Attestation, Control, Validity, Waiver};
 use crate::diagnostic::Diagnostic;
 use crate::value::{FactRef, Value};
 use std::borrow::Cow;
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::collections::hash_map::Entry;
+use std::sync::atomic::AtomicU32;
 
 /// The keys seen so far, each with the position of its first subject.
 pub(super) struct KeyIndex<'a> {
@@ -21,10 +23,13 @@ pub(super) struct KeyIndex<'a> {
     /// attestation needs them).
     pub with_pointers: bool,
     container: Option<FactRef<'a>>,
-    seen: HashMap<Cow<'a, str>, usize>,
+    seen: HashMap<Cow<'a, str>, u32>,
     repeated: usize,
     /// The first repeated key, with the positions of its two subjects.
     first_repeat: Option<(String, usize, usize)>,
+    /// Where `id`, `name` and `arn` were found last (subjects of one export
+    /// share their key order; see `Value::get_hinted`).
+    hints: [AtomicU32; 3],
 }
 
 impl<'a> KeyIndex<'a> {
@@ -32,10 +37,27 @@ impl<'a> KeyIndex<'a> {
         KeyIndex {
             with_pointers,
             container: None,
-            seen: HashMap::new(),
+            seen: HashMap::default(),
             repeated: 0,
             first_repeat: None,
+            hints: Default::default(),
         }
+    }
+
+    /// Makes room for the subjects of a `for` over `source`, so that the
+    /// index is not rebuilt as it grows.
+    pub fn reserve_for(&mut self, source: &Value<'_>) {
+        if source.is_list() || source.is_object() {
+            self.seen.reserve(source.len().unwrap_or(0));
+        }
+    }
+
+    /// The first of `id`, `name`, `arn` that is a string or a number.
+    pub fn default_own_key(&self, subject: &Value<'a>) -> Option<Cow<'a, str>> {
+        ["id", "name", "arn"]
+            .into_iter()
+            .zip(&self.hints)
+            .find_map(|(field, hint)| own_key(&subject.get_hinted(field, hint)?))
     }
 
     /// The container the subjects are elements of (their pointers are
@@ -49,11 +71,13 @@ impl<'a> KeyIndex<'a> {
             Entry::Occupied(first) => {
                 self.repeated += 1;
                 if self.first_repeat.is_none() {
-                    self.first_repeat = Some((first.key().to_string(), *first.get(), index));
+                    let first_index = *first.get() as usize;
+                    self.first_repeat = Some((first.key().to_string(), first_index, index));
                 }
             }
             Entry::Vacant(slot) => {
-                slot.insert(index);
+                // Facts hold fewer than 2^32 nodes, so an index fits.
+                slot.insert(index as u32);
             }
         }
     }
@@ -133,6 +157,43 @@ impl<'a> KeyIndex<'a> {
     }
 }
 
+/// A008: attestations that name subjects the facts show failing. They do
+/// not turn the failure into a pass; a failure is accepted with `waive`.
+pub(super) fn overruled(
+    c: &Control,
+    attestations: &[&Attestation],
+    violations: &[super::Violation],
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for a in attestations.iter().filter(|a| a.validity == Validity::Current) {
+        let Some(keys) = &a.keys else {
+            continue;
+        };
+        let failing: Vec<String> = keys
+            .iter()
+            .filter(|k| violations.iter().any(|v| &v.key == *k))
+            .map(|k| format!("\"{k}\""))
+            .collect();
+        if failing.is_empty() {
+            continue;
+        }
+        out.push(
+            Diagnostic::warning(
+                "A008",
+                format!(
+                    "attestation of `{}` for {} does not count: the facts show {} failing",
+                    c.id,
+                    failing.join(", "),
+                    if failing.len() == 1 { "it" } else { "them" }
+                ),
+            )
+            .with_label(a.span, "vouches for what the facts refute")
+            .with_help("an attestation covers what the facts cannot show; to accept a known failure, `waive` it with an end date, an owner and a reason"),
+        );
+    }
+    out
+}
+
 /// The key a subject is reported under, when it has one of its own: the
 /// value of the control's `key`, or its `id`, `name` or `arn`. None means
 /// the subject is known by its pointer.
@@ -143,11 +204,4 @@ pub(super) fn own_key<'a>(value: &Value<'a>) -> Option<Cow<'a, str>> {
         v if v.as_f64().is_some() => Some(Cow::Owned(v.display())),
         _ => None,
     }
-}
-
-/// The first of `id`, `name`, `arn` that is a string or a number.
-pub(super) fn default_own_key<'a>(subject: &Value<'a>) -> Option<Cow<'a, str>> {
-    ["id", "name", "arn"]
-        .into_iter()
-        .find_map(|field| own_key(&subject.get(field)?))
 }

@@ -487,7 +487,8 @@ fn run_control<'a>(
     } else {
         Status::Pass
     };
-    let notes = keys.diagnostics(c, waivers, attestations);
+    let mut notes = keys.diagnostics(c, waivers, attestations);
+    notes.extend(keys::overruled(c, attestations, &r.violations));
     (r, stopped, notes)
 }
 
@@ -506,10 +507,10 @@ fn select<'a>(
     visit: &mut Visit<'_, 'a>,
     observer: &mut impl Observer<'a>,
 ) -> Result<(), EvalError<'a>> {
-    let items = match m
-        .eval(&sel.source)
-        .and_then(|v| Items::new(v, sel.source.span))
-    {
+    let items = match m.eval(&sel.source).and_then(|v| {
+        visit.keys.reserve_for(&v);
+        Items::new(v, sel.source.span)
+    }) {
         Ok(items) => items,
         Err(e) if e.is_limit() => return Err(e),
         Err(e) => {
@@ -623,7 +624,7 @@ fn check_subject<'a>(
     // keys are found; a key that cannot be computed matters only where the
     // subject is reported (below, as an error).
     let own_key = match &c.key {
-        None => Ok(keys::default_own_key(&subject)),
+        None => Ok(visit.keys.default_own_key(&subject)),
         Some(k) => match m.eval(k) {
             Ok(v) => match keys::own_key(&v) {
                 Some(key) => Ok(Some(key)),
