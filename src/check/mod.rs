@@ -214,8 +214,8 @@ pub fn check(
         });
     }
     for (item, w) in &decls.waivers {
-        audit::waiver_honesty(w, &mut diags);
         if let Some(waiver) = controls::waiver(item, w, &env, &program, now, &mut diags) {
+            audit::waiver_honesty(w, &mut diags);
             program.waivers.push(waiver);
         }
     }
