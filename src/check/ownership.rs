@@ -56,7 +56,10 @@ pub(super) fn read_assignments(
             span: a.span,
         };
         if let Some(previous) = matrix.get(&layer) {
-            let (before, now) = (env.decider_name(previous.decider), env.decider_name(decider));
+            let (before, now) = (
+                env.decider_name(previous.decider),
+                env.decider_name(decider),
+            );
             if previous.decider != decider {
                 diags.push(
                     Diagnostic::error(
@@ -197,7 +200,9 @@ pub(super) fn analyze(
 
 /// What a service is built from, for messages: `model `m``, `host `h``.
 fn makers(program: &Program, service: &Service) -> String {
-    let model = service.model.map(|m| format!("model `{}`", program.models[m].id));
+    let model = service
+        .model
+        .map(|m| format!("model `{}`", program.models[m].id));
     let host = service
         .host
         .map(|h| format!("host `{}`", program.services[h].id));
@@ -216,8 +221,15 @@ fn unowned_std_layers(program: &Program, service: &Service, diags: &mut Vec<Diag
             continue;
         }
         let label = match (model, service.host) {
-            (Some(m), None) => format!("model `{}` neither assigns `{}` nor marks it `none`", m.id, layer.id),
-            _ => format!("{} assigns `{}` or marks it `none`", makers(program, service), layer.id),
+            (Some(m), None) => format!(
+                "model `{}` neither assigns `{}` nor marks it `none`",
+                m.id, layer.id
+            ),
+            _ => format!(
+                "{} assigns `{}` or marks it `none`",
+                makers(program, service),
+                layer.id
+            ),
         };
         let help = match (model, service.host) {
             // Only tenant models leave std layers out: they are meant to be
@@ -238,7 +250,10 @@ fn unowned_std_layers(program: &Program, service: &Service, diags: &mut Vec<Diag
         diags.push(
             Diagnostic::warning(
                 "O001",
-                format!("unowned layer: `{}` has no decider in service `{}`", layer.id, service.id),
+                format!(
+                    "unowned layer: `{}` has no decider in service `{}`",
+                    layer.id, service.id
+                ),
             )
             .with_label(service.span, label)
             .with_help(help),
@@ -281,7 +296,10 @@ fn control_ownership(
             if !program.layers[layer_idx].std {
                 let label = match (service.model, service.host) {
                     (Some(m), None) => {
-                        format!("model `{}` does not assign this layer", program.models[m].id)
+                        format!(
+                            "model `{}` does not assign this layer",
+                            program.models[m].id
+                        )
                     }
                     _ => format!("{} assigns this layer", makers(program, service)),
                 };
@@ -316,8 +334,9 @@ fn control_ownership(
             );
             continue;
         }
-        if let Some(d) = misattribution(program, control, layer, service, resolved, &from, layer_span)
-        {
+        if let Some(d) = misattribution(
+            program, control, layer, service, resolved, &from, layer_span,
+        ) {
             diags.push(d);
         }
     }
@@ -429,7 +448,10 @@ fn misattribution(
                 control.id, service.id
             ),
         )
-        .with_label(claim_span, format!("claims {}", program.decider_name(claim)))
+        .with_label(
+            claim_span,
+            format!("claims {}", program.decider_name(claim)),
+        )
         .with_label(layer_span, format!("{who} it ({from}){operated}")),
     )
 }

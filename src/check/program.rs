@@ -532,7 +532,9 @@ impl Program {
     }
 
     pub fn party_name(&self, party: PartyId) -> &str {
-        self.parties.get(party.index()).map_or("", |p| p.id.as_str())
+        self.parties
+            .get(party.index())
+            .map_or("", |p| p.id.as_str())
     }
 
     /// A party's name, or `shared` or `none`.

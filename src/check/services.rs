@@ -55,12 +55,7 @@ pub(super) fn services(
         .collect();
     let hosts: Vec<Option<Option<usize>>> = drafts
         .iter()
-        .map(|d| {
-            d.decl
-                .host
-                .as_ref()
-                .map(|h| host(h, &index, env, diags))
-        })
+        .map(|d| d.decl.host.as_ref().map(|h| host(h, &index, env, diags)))
         .collect();
     let built = buildable_chains(&drafts, &hosts, diags);
 
@@ -103,25 +98,28 @@ fn draft<'m>(
     diags: &mut Vec<Diagnostic>,
 ) -> Draft<'m> {
     let models = &program.models;
-    let model = s.model.as_ref().map(|name| match env.symbols.get(&name.text) {
-        Some(Symbol::Model(m)) => Some(*m),
-        Some(Symbol::Broken) => None,
-        _ => {
-            let d = Diagnostic::error("N007", format!("unknown model `{}`", name.text))
-                .with_label(name.span, "no model has this name");
-            let names = models.iter().map(|m| m.id.as_str());
-            let d = with_suggestion(d, &name.text, names);
-            let d = if models.iter().any(|m| m.std) || d.help.is_some() {
-                d
-            } else {
-                d.with_help(
+    let model = s
+        .model
+        .as_ref()
+        .map(|name| match env.symbols.get(&name.text) {
+            Some(Symbol::Model(m)) => Some(*m),
+            Some(Symbol::Broken) => None,
+            _ => {
+                let d = Diagnostic::error("N007", format!("unknown model `{}`", name.text))
+                    .with_label(name.span, "no model has this name");
+                let names = models.iter().map(|m| m.id.as_str());
+                let d = with_suggestion(d, &name.text, names);
+                let d = if models.iter().any(|m| m.std) || d.help.is_some() {
+                    d
+                } else {
+                    d.with_help(
                     "the standard models (iaas, paas, saas, managed_database, ...) need `use std`",
                 )
-            };
-            diags.push(d);
-            None
-        }
-    });
+                };
+                diags.push(d);
+                None
+            }
+        });
     if s.model.is_none() && s.host.is_none() {
         diags.push(
             Diagnostic::error(
@@ -147,13 +145,7 @@ fn draft<'m>(
         .flatten()
         .map(|m| models[m].matrix.clone())
         .unwrap_or_default();
-    own.extend(read_assignments(
-        &overrides,
-        &s.name.text,
-        true,
-        env,
-        diags,
-    ));
+    own.extend(read_assignments(&overrides, &s.name.text, true, env, diags));
     let (attrs, tenant) = attributes(s, env, diags);
     Draft {
         item,
@@ -233,7 +225,9 @@ fn tenant_party(e: &ast::Expr, env: &Env, diags: &mut Vec<Diagnostic>) -> Option
         diags.push(
             Diagnostic::error("T006", "`tenant` takes a party name")
                 .with_label(e.span, "not a party name")
-                .with_help("the tenant is the party that consumes the service: `tenant = payments`"),
+                .with_help(
+                    "the tenant is the party that consumes the service: `tenant = payments`",
+                ),
         );
         return None;
     };
@@ -243,14 +237,19 @@ fn tenant_party(e: &ast::Expr, env: &Env, diags: &mut Vec<Diagnostic>) -> Option
     if env.is_broken(n) {
         return None;
     }
+    if Word::parse(n).is_some() {
+        diags.push(
+            Diagnostic::error("T006", format!("`{n}` is not a party"))
+                .with_label(e.span, "not one party")
+                .with_help("the tenant is the one party that consumes the service: the customer, or a declared team or third party"),
+        );
+        return None;
+    }
     let d = Diagnostic::error("N006", format!("unknown party `{n}`"))
         .with_label(e.span, "not a declared party");
-    let d = match Word::parse(n) {
-        Some(_) => d.with_help("`shared` and `none` say who decides a layer; a tenant is one party"),
-        None => with_suggestion(d, n, env.party_names())
-            .or_help(format!("declare it: `party {n}: team`")),
-    };
-    diags.push(d);
+    diags.push(
+        with_suggestion(d, n, env.party_names()).or_help(format!("declare it: `party {n}: team`")),
+    );
     None
 }
 

@@ -101,6 +101,8 @@ pub fn run(args: Args) -> i32 {
 /// `--party NAME` names no party of the loaded policy.
 fn unknown_party(name: &str, program: &onus::check::program::Program) -> Diagnostic {
     let names: Vec<&str> = program.parties.iter().map(|p| p.id.as_str()).collect();
-    Diagnostic::error("N006", format!("unknown party `{name}`"))
-        .with_help(format!("the parties of this policy are {}", names.join(", ")))
+    Diagnostic::error("N006", format!("unknown party `{name}`")).with_help(format!(
+        "the parties of this policy are {}",
+        names.join(", ")
+    ))
 }

@@ -97,8 +97,14 @@ pub fn services(program: &Program) -> Value<'static> {
                     .map(|(l, r)| {
                         let v = object(vec![
                             ("decider", program.decider_value(r.decider())),
-                            ("operator", Value::string(program.decider_name(r.operator()))),
-                            ("accountable", Value::string(program.decider_name(r.accountable))),
+                            (
+                                "operator",
+                                Value::string(program.decider_name(r.operator())),
+                            ),
+                            (
+                                "accountable",
+                                Value::string(program.decider_name(r.accountable)),
+                            ),
                             ("override", Value::Bool(r.cell.is_override)),
                             ("tier", service_names(program, &program.tier(index, r))),
                         ]);

@@ -39,9 +39,7 @@ pub struct Ownership<'a> {
 
 impl<'a> Ownership<'a> {
     pub fn of(program: &'a Program, c: &Control) -> Ownership<'a> {
-        let decider = c
-            .decider
-            .map_or("unassigned", |d| program.decider_name(d));
+        let decider = c.decider.map_or("unassigned", |d| program.decider_name(d));
         let differs = |d: Option<Decider>| {
             d.map(|d| program.decider_name(d))
                 .filter(|name| *name != decider)

@@ -2,7 +2,8 @@
 //! with inline CSS only (no scripts, fonts or images from anywhere), whose
 //! matrix is a `<table>`: a colour per decider, a legend, failing cells
 //! outlined in red, and doc comments and descriptions as `title` tooltips;
-//! below it, every control with its owner and status.
+//! below it, every control with its owner and status. One party's view
+//! (`--party`) is a page with a table of its layers, coloured the same way.
 //!
 //! Invariants: every name, doc comment and description is escaped with
 //! `escape::xml` (text and attributes alike); the page is also well-formed
@@ -309,7 +310,9 @@ fn write_controls(out: &mut String, m: &Matrix<'_>, statuses: &BTreeMap<usize, S
             esc(&services.join(", ")),
             esc(layer),
             esc(m.program.decider_name(c.owner)),
-            esc(c.decider.map_or("unassigned", |d| m.program.decider_name(d))),
+            esc(c
+                .decider
+                .map_or("unassigned", |d| m.program.decider_name(d))),
             c.severity.name(),
             c.enforce.name()
         );

@@ -41,13 +41,23 @@ fn sides<'m, 'a>(m: &'m Matrix<'a>, col: usize) -> Vec<(Side, Vec<(usize, &'m Ma
         customer_side: class == DeciderClass::Customer,
     };
     let mut sides = vec![
-        (fixed(DeciderClass::Provider, "Provider decides"), DeciderClass::Provider),
+        (
+            fixed(DeciderClass::Provider, "Provider decides"),
+            DeciderClass::Provider,
+        ),
         (fixed(DeciderClass::Shared, "Shared"), DeciderClass::Shared),
-        (fixed(DeciderClass::Customer, "Customer decides"), DeciderClass::Customer),
+        (
+            fixed(DeciderClass::Customer, "Customer decides"),
+            DeciderClass::Customer,
+        ),
     ]
     .into_iter()
     .map(|(side, class)| {
-        let mine = cells.iter().filter(|(_, c)| c.class == class).copied().collect();
+        let mine = cells
+            .iter()
+            .filter(|(_, c)| c.class == class)
+            .copied()
+            .collect();
         (side, mine)
     })
     .collect::<Vec<_>>();
@@ -78,7 +88,11 @@ fn sides<'m, 'a>(m: &'m Matrix<'a>, col: usize) -> Vec<(Side, Vec<(usize, &'m Ma
         (DeciderClass::None, "Not applicable"),
         (DeciderClass::Unassigned, "Unassigned"),
     ] {
-        let mine = cells.iter().filter(|(_, c)| c.class == class).copied().collect();
+        let mine = cells
+            .iter()
+            .filter(|(_, c)| c.class == class)
+            .copied()
+            .collect();
         sides.push((fixed(class, heading), mine));
     }
     sides.retain(|(_, cells)| !cells.is_empty());

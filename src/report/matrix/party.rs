@@ -26,7 +26,11 @@ fn rows<'v, 'a>(
     })
 }
 
-fn control_ids(view: &PartyView<'_, '_>, cell: &MatrixCell<'_>, escape: fn(&str) -> String) -> String {
+fn control_ids(
+    view: &PartyView<'_, '_>,
+    cell: &MatrixCell<'_>,
+    escape: fn(&str) -> String,
+) -> String {
     let ids: Vec<String> = cell
         .controls
         .iter()
@@ -68,7 +72,13 @@ pub fn render_text(view: &PartyView<'_, '_>) -> String {
         ]);
     }
     let widths: Vec<usize> = (0..5)
-        .map(|i| table.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .map(|i| {
+            table
+                .iter()
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     out.push('\n');
     for line in &table {
@@ -110,6 +120,10 @@ pub fn render_markdown(view: &PartyView<'_, '_>) -> String {
     out
 }
 
+/// One box of the party flowchart: node suffix, heading, which entries it
+/// holds, and its class.
+type Group = (&'static str, &'static str, fn(Roles) -> bool, &'static str);
+
 /// A flowchart: the party, each service it has a role in, and per service
 /// the layers it decides, those it only operates, and those it only
 /// answers for.
@@ -143,9 +157,14 @@ pub fn render_mermaid(view: &PartyView<'_, '_>) -> String {
             mermaid(&m.made_of(col))
         );
         classes.push((service.clone(), "service"));
-        let groups: [(&str, &str, fn(Roles) -> bool, &str); 3] = [
+        let groups: [Group; 3] = [
             ("decides", "Decides", |r| r.decides, "customer"),
-            ("operates", "Operates only", |r| r.operates && !r.decides, "shared"),
+            (
+                "operates",
+                "Operates only",
+                |r| r.operates && !r.decides,
+                "shared",
+            ),
             (
                 "accountable",
                 "Accountable only",
@@ -160,7 +179,8 @@ pub fn render_mermaid(view: &PartyView<'_, '_>) -> String {
                 .filter(|(c, _, roles)| *c == col && wanted(*roles))
                 .filter_map(|(_, row, _)| {
                     let cell = m.cell(*row, col)?;
-                    let mut line = format!("{}: {}", mermaid(m.layer_id(*row)), mermaid(cell.decider));
+                    let mut line =
+                        format!("{}: {}", mermaid(m.layer_id(*row)), mermaid(cell.decider));
                     if let Some(op) = cell.operator {
                         let _ = write!(line, " → {}", mermaid(op));
                     }
