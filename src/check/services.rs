@@ -281,16 +281,33 @@ fn host(
     None
 }
 
+/// The longest `on` chain a service may sit on. Real tiers are a handful
+/// deep; the bound keeps tiers (listed per cell and per control) small
+/// whatever the input.
+pub const MAX_CHAIN: usize = 64;
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Visit {
     Pending,
     OnPath,
-    Done(bool),
+    /// Whether it can be built, and the length of its chain.
+    Done(bool, usize),
 }
 
-/// Which declarations can be built: buildable themselves, with a host
-/// that can be built. Each `on` cycle is reported once, with every span
-/// of it. Linear: each declaration is walked once.
+/// Where the walk up a chain of hosts stopped.
+enum Stop {
+    /// At a declaration already judged.
+    Judged(bool, usize),
+    /// At the last one walked: it has no host.
+    Root,
+    /// At the last one walked: it cannot be built, or its host is unknown.
+    Broken,
+    Cycle,
+}
+
+/// Which declarations can be built: buildable themselves, on a host that
+/// can be built, at most `MAX_CHAIN` deep. Each `on` cycle is reported
+/// once, with every span of it. Linear: each declaration is walked once.
 fn buildable_chains(
     drafts: &[Draft<'_>],
     hosts: &[Option<Option<usize>>],
@@ -300,33 +317,78 @@ fn buildable_chains(
     for start in 0..drafts.len() {
         let mut path = Vec::new();
         let mut at = start;
-        let result = loop {
+        let stop = loop {
             match visit[at] {
-                Visit::Done(ok) => break ok,
+                Visit::Done(ok, depth) => break Stop::Judged(ok, depth),
                 Visit::OnPath => {
                     let from = path.iter().position(|&p| p == at).unwrap_or(0);
                     diags.push(cycle(drafts, &path[from..]));
-                    break false;
+                    break Stop::Cycle;
                 }
                 Visit::Pending => {
                     visit[at] = Visit::OnPath;
                     path.push(at);
                     if !drafts[at].buildable {
-                        break false;
+                        break Stop::Broken;
                     }
                     match hosts[at] {
-                        None => break true,
-                        Some(None) => break false,
+                        None => break Stop::Root,
+                        Some(None) => break Stop::Broken,
                         Some(Some(h)) => at = h,
                     }
                 }
             }
         };
-        for p in path {
-            visit[p] = Visit::Done(result);
+        // Judge the path from its far end back to `start`.
+        let mut below = match stop {
+            Stop::Judged(ok, depth) => (ok, depth),
+            Stop::Root | Stop::Broken => {
+                let state = if matches!(stop, Stop::Root) {
+                    (true, 1)
+                } else {
+                    (false, 0)
+                };
+                if let Some(last) = path.pop() {
+                    visit[last] = Visit::Done(state.0, state.1);
+                }
+                state
+            }
+            Stop::Cycle => (false, 0),
+        };
+        for &p in path.iter().rev() {
+            below = match below {
+                (true, depth) if depth >= MAX_CHAIN => {
+                    diags.push(too_deep(drafts[p].decl));
+                    (false, 0)
+                }
+                (true, depth) => (true, depth + 1),
+                (false, _) => (false, 0),
+            };
+            visit[p] = Visit::Done(below.0, below.1);
         }
     }
-    visit.into_iter().map(|v| v == Visit::Done(true)).collect()
+    visit
+        .into_iter()
+        .map(|v| matches!(v, Visit::Done(true, _)))
+        .collect()
+}
+
+fn too_deep(decl: &ast::Service) -> Diagnostic {
+    let d = Diagnostic::error(
+        "L010",
+        format!(
+            "service `{}` is built on a chain of more than {MAX_CHAIN} services",
+            decl.name.text
+        ),
+    );
+    let d = match &decl.host {
+        Some(h) => d.with_label(
+            h.span,
+            format!("this host is already on a chain of {MAX_CHAIN}"),
+        ),
+        None => d,
+    };
+    d.with_help("build the service on a host nearer the provider")
 }
 
 /// N008 for the services of one `on` cycle, in the order the chain runs.
