@@ -480,3 +480,60 @@ fn accountable(cell: &Cell, parties: &[Party]) -> Decider {
     }
     cell.decider
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check::program::{Decider, PartyId, Program, Roles};
+    use crate::eval::Options;
+    use crate::session::Session;
+
+    fn program(src: &str) -> Program {
+        let mut s = Session::new(Options {
+            now: jiff::civil::date(2026, 11, 22),
+            max_steps: None,
+            timeout: None,
+            jobs: None,
+        });
+        s.load_source("policy.onus", src.into());
+        s.check();
+        assert!(!s.has_errors(), "{:?}", s.diagnostics);
+        s.program
+    }
+
+    /// The API the OSCAL export reads: per service and layer, who decides,
+    /// operates and answers for it, and the tier it was found through.
+    #[test]
+    fn the_resolved_matrix_names_every_role_and_tier() {
+        let p = program(
+            "use std\nparty platform: team\nparty payments: team\n\
+             party soc: third_party accountable_to payments\n\
+             service cluster: managed_kubernetes { guest_os: platform operated_by provider }\n\
+             service ns: kubernetes_namespace on cluster { tenant = payments  monitoring: payments operated_by soc }\n",
+        );
+        let (cluster, ns) = (p.service("cluster").unwrap(), p.service("ns").unwrap());
+        let party = |n: &str| p.party(n).unwrap();
+        let guest_os = p.resolved(ns, p.layer("guest_os").unwrap()).unwrap();
+        assert_eq!(guest_os.decider(), Decider::Party(party("platform")));
+        assert_eq!(guest_os.operator(), Decider::PROVIDER);
+        assert_eq!(guest_os.accountable, Decider::Party(party("platform")));
+        assert_eq!(p.tier(ns, guest_os), vec![ns, cluster]);
+        let monitoring = p.resolved(ns, p.layer("monitoring").unwrap()).unwrap();
+        assert_eq!(monitoring.operator(), Decider::Party(party("soc")));
+        assert_eq!(monitoring.accountable, Decider::Party(party("payments")));
+        assert_eq!(p.tier(ns, monitoring), vec![ns]);
+        assert_eq!(
+            p.roles(party("soc"), monitoring),
+            Roles {
+                decides: false,
+                operates: true,
+                accountable: false
+            }
+        );
+        assert_eq!(p.services[ns].tenant, party("payments"));
+        assert_eq!(p.services[cluster].tenant, PartyId::CUSTOMER);
+        // `shared` counts as a decision of both sides.
+        let runtime = p.resolved(ns, p.layer("runtime").unwrap()).unwrap();
+        assert!(p.roles(PartyId::PROVIDER, runtime).decides);
+        assert!(!p.roles(party("platform"), runtime).any());
+    }
+}
