@@ -235,7 +235,8 @@ pub fn matrix(program: &Program, services: &[usize]) -> String {
             None => "-".to_string(),
             Some((s, r)) => {
                 let mut text = terminal(program.decider_name(r.decider())).into_owned();
-                if r.cell.is_override {
+                // Only the service's own override: an inherited one is its host's.
+                if r.cell.is_override && r.source == s {
                     text.push('*');
                 }
                 if let Some(op) = r.cell.operated_by {
