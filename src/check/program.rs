@@ -335,8 +335,6 @@ pub struct Service {
     /// Every assigned layer: its own, else its host's (to any depth).
     pub matrix: ResolvedMatrix,
     pub span: Span,
-    /// Where `on HOST` names the host.
-    pub host_span: Option<Span>,
 }
 
 #[derive(Debug)]

@@ -5,7 +5,8 @@
 //! depth, with who is accountable for it.
 //!
 //! Reports unknown models and hosts, a service with neither (N011), `on`
-//! cycles with every span of the cycle (N008), and bad attributes. A service
+//! cycles with every span of the cycle (N008), chains longer than
+//! `MAX_CHAIN` (L010), and bad attributes and tenants. A service
 //! that cannot be built (unknown model or host, a cycle, a host that cannot
 //! be built) is left out, as an unknown model always was; the error says why.
 //! Invariant: the host chains of the returned services are acyclic and every
@@ -77,7 +78,6 @@ pub(super) fn services(
             own: d.own,
             matrix: ResolvedMatrix::new(),
             span: d.decl.name.span,
-            host_span: d.decl.host.as_ref().map(|h| h.span),
         });
     }
     for (i, host) in hosts.iter().enumerate() {
