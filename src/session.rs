@@ -496,8 +496,10 @@ impl Session {
 /// Codes produced by `check` (recomputed on every call), as opposed to
 /// load and syntax diagnostics (kept).
 fn is_check_code(code: &str) -> bool {
-    matches!(code.as_bytes().first(), Some(b'N' | b'T' | b'O' | b'W' | b'A'))
-        || crate::framework::CATALOG_CODES.contains(&code)
+    matches!(
+        code.as_bytes().first(),
+        Some(b'N' | b'T' | b'O' | b'W' | b'A')
+    ) || crate::framework::CATALOG_CODES.contains(&code)
 }
 
 /// Every `.onus` file below `dir`. Like Go's tools, the walk skips

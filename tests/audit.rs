@@ -49,11 +49,32 @@ fn onus(args: &[&str]) -> Result<Run, Failed> {
 /// `onus coverage` of each policy the tests look at, in `format`.
 fn coverages(format: &str) -> Result<Vec<(String, Run)>, Failed> {
     let runs = [
-        ("house rules", vec![AUDIT, "--framework", "rules", "--facts", AUDIT_FACTS]),
+        (
+            "house rules",
+            vec![AUDIT, "--framework", "rules", "--facts", AUDIT_FACTS],
+        ),
         ("house rules, static", vec![AUDIT, "--framework", "rules"]),
         ("hostile", vec![HOSTILE, "--framework", "hostile"]),
-        ("object storage", vec![STORAGE, "--framework", "nist_800_53", "--facts", STORAGE_FACTS]),
-        ("governance", vec![GOVERNANCE, "--framework", "cis_aws", "--facts", GOVERNANCE_FACTS]),
+        (
+            "object storage",
+            vec![
+                STORAGE,
+                "--framework",
+                "nist_800_53",
+                "--facts",
+                STORAGE_FACTS,
+            ],
+        ),
+        (
+            "governance",
+            vec![
+                GOVERNANCE,
+                "--framework",
+                "cis_aws",
+                "--facts",
+                GOVERNANCE_FACTS,
+            ],
+        ),
     ];
     let mut out = Vec::new();
     for (name, args) in runs {
@@ -88,7 +109,9 @@ impl jsonschema::Retrieve for Docs {
 }
 
 fn coverage_json_matches_its_schema() -> Result<(), Failed> {
-    let schema = json(&std::fs::read_to_string(root().join("docs/coverage.schema.json"))?)?;
+    let schema = json(&std::fs::read_to_string(
+        root().join("docs/coverage.schema.json"),
+    )?)?;
     let validator = jsonschema::options()
         .with_retriever(Docs)
         .build(&schema)
@@ -116,12 +139,24 @@ fn coverage_rows_follow_the_catalog() -> Result<(), Failed> {
         }
     }
     let mut expected = Vec::new();
-    for g in catalog["catalog"]["groups"].as_array().into_iter().flatten() {
+    for g in catalog["catalog"]["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
         ids(&g["controls"], &mut expected);
     }
     let run = onus(&[
-        "coverage", STORAGE, "--framework", "nist_800_53", "--facts", STORAGE_FACTS, "--now", NOW,
-        "--format", "json",
+        "coverage",
+        STORAGE,
+        "--framework",
+        "nist_800_53",
+        "--facts",
+        STORAGE_FACTS,
+        "--now",
+        NOW,
+        "--format",
+        "json",
     ])?;
     let doc = json(&run.stdout)?;
     let rows = doc["requirements"].as_array().ok_or("no requirements")?;
@@ -129,11 +164,19 @@ fn coverage_rows_follow_the_catalog() -> Result<(), Failed> {
     if got != expected || got.len() != 287 {
         return Err(format!("{} rows, not the catalog's {}", got.len(), expected.len()).into());
     }
-    let row = |id: &str| rows.iter().find(|r| r["id"] == id).cloned().unwrap_or_default();
+    let row = |id: &str| {
+        rows.iter()
+            .find(|r| r["id"] == id)
+            .cloned()
+            .unwrap_or_default()
+    };
     let ac3 = row("ac-3");
     let exposure = ac3["controls"]
         .as_array()
-        .and_then(|cs| cs.iter().find(|c| c["id"] == "private_buckets_block_public_access"))
+        .and_then(|cs| {
+            cs.iter()
+                .find(|c| c["id"] == "private_buckets_block_public_access")
+        })
         .ok_or("ac-3 does not list the bucket-exposure control")?;
     let expect = |what: &str, got: &Value, want: &str| {
         if got != want {
@@ -146,7 +189,11 @@ fn coverage_rows_follow_the_catalog() -> Result<(), Failed> {
     expect("its status", &exposure["status"], "fail")?;
     expect("ac-3", &ac3["status"], "fail")?;
     expect("pe-3 (provider only)", &row("pe-3")["status"], "inherited")?;
-    expect("ac-1 (nothing maps)", &row("ac-1")["status"], "not_addressed")?;
+    expect(
+        "ac-1 (nothing maps)",
+        &row("ac-1")["status"],
+        "not_addressed",
+    )?;
     Ok(())
 }
 
@@ -208,7 +255,9 @@ fn xml_text(text: &str) -> Result<String, Failed> {
             Ok(Event::Eof) => break,
             Ok(_) => {}
             Err(e) => {
-                return Err(format!("not well-formed at byte {}: {e}", reader.error_position()).into());
+                return Err(
+                    format!("not well-formed at byte {}: {e}", reader.error_position()).into(),
+                );
             }
         }
     }
@@ -256,8 +305,15 @@ fn coverage_html_renders_in_headless_chromium(browser: &Path) -> Result<(), Fail
         std::fs::write(&html, &run.stdout)?;
         let mut child = Command::new(browser)
             .args(["--headless", "--no-sandbox", "--disable-gpu"])
-            .args(["--disable-background-networking", "--disable-component-update"])
-            .args(["--disable-sync", "--no-first-run", "--window-size=1400,1000"])
+            .args([
+                "--disable-background-networking",
+                "--disable-component-update",
+            ])
+            .args([
+                "--disable-sync",
+                "--no-first-run",
+                "--window-size=1400,1000",
+            ])
             .arg(format!("--user-data-dir={}", profile.display()))
             .arg(format!("--screenshot={}", png.display()))
             .arg(format!("file://{}", html.display()))
@@ -296,20 +352,34 @@ fn sha256sum(file: &str) -> Option<String> {
 /// file has: policy files, facts and the framework catalog.
 fn run_digests_equal_sha256sum() -> Result<(), Failed> {
     let run = onus(&[
-        "check", GOVERNANCE, "--facts", GOVERNANCE_FACTS, "--now", NOW, "--format", "json",
+        "check",
+        GOVERNANCE,
+        "--facts",
+        GOVERNANCE_FACTS,
+        "--now",
+        NOW,
+        "--format",
+        "json",
     ])?;
     let doc = json(&run.stdout)?;
     let mut named = 0;
     for list in ["policy_files", "facts", "frameworks"] {
-        for input in doc["run"][list].as_array().ok_or(format!("no run.{list}"))? {
+        for input in doc["run"][list]
+            .as_array()
+            .ok_or(format!("no run.{list}"))?
+        {
             let path = input["path"].as_str().ok_or("no path")?;
             let want = sha256sum(path).ok_or(format!("sha256sum {path} did not run"))?;
             if input["sha256"] != want.as_str() {
-                return Err(format!("{path}: {} but sha256sum says {want}", input["sha256"]).into());
+                return Err(
+                    format!("{path}: {} but sha256sum says {want}", input["sha256"]).into(),
+                );
             }
             let bytes = std::fs::metadata(root().join(path))?.len();
             if input["bytes"] != bytes {
-                return Err(format!("{path}: {} bytes, the file has {bytes}", input["bytes"]).into());
+                return Err(
+                    format!("{path}: {} bytes, the file has {bytes}", input["bytes"]).into(),
+                );
             }
             named += 1;
         }
@@ -325,8 +395,14 @@ fn main() {
     let browser = chromium();
     let has_sha256sum = sha256sum("Cargo.toml").is_some();
     let mut trials = vec![
-        Trial::test("coverage_json_matches_its_schema", coverage_json_matches_its_schema),
-        Trial::test("coverage_rows_follow_the_catalog", coverage_rows_follow_the_catalog),
+        Trial::test(
+            "coverage_json_matches_its_schema",
+            coverage_json_matches_its_schema,
+        ),
+        Trial::test(
+            "coverage_rows_follow_the_catalog",
+            coverage_rows_follow_the_catalog,
+        ),
         Trial::test(
             "coverage_markdown_tables_are_well_formed",
             coverage_markdown_tables_are_well_formed,

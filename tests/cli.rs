@@ -51,5 +51,8 @@ fn facts_from_stdin_equal_facts_from_the_file() {
     let from_stdin = String::from_utf8(from_stdin.stdout).expect("UTF-8");
     let named = format!("\"path\": \"{facts}\"");
     assert!(from_file.contains(&named), "{from_file}");
-    assert_eq!(from_stdin, from_file.replace(&named, "\"path\": \"<stdin>\""));
+    assert_eq!(
+        from_stdin,
+        from_file.replace(&named, "\"path\": \"<stdin>\"")
+    );
 }

@@ -16,7 +16,6 @@ use crate::ast::{self, FrameworkSource};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::framework::{Catalog, Catalogs, Requirement};
 use crate::source::{FileId, SourceMap, Span};
-use crate::value::Word;
 use jiff::civil::Date;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -319,21 +318,21 @@ pub(super) fn attestation(
 /// provider-owned control carries the provider's evidence.
 pub(super) fn evidence(
     c: &ast::Control,
-    owner: Word,
+    owner: Decider,
+    owner_name: &str,
     now: Date,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Evidence> {
     let mut out = Vec::new();
     for e in &c.evidence {
         let ((from, from_span), (to, to_span)) = (e.from, e.to);
-        if owner != Word::Provider {
+        if owner != Decider::PROVIDER {
             diags.push(
                 Diagnostic::error(
                     "A003",
                     format!(
-                        "`evidence` is the provider's, but `{}` is owned by {}",
+                        "`evidence` is the provider's, but `{}` is owned by {owner_name}",
                         c.name.text,
-                        owner.name()
                     ),
                 )
                 .with_label(e.span, "provider evidence on a control the provider does not own")
@@ -343,9 +342,12 @@ pub(super) fn evidence(
         }
         if to < from {
             diags.push(
-                Diagnostic::error("T006", format!("evidence period ends ({to}) before it begins ({from})"))
-                    .with_label(to_span, "before the start of the period")
-                    .with_label(from_span, "the period starts here"),
+                Diagnostic::error(
+                    "T006",
+                    format!("evidence period ends ({to}) before it begins ({from})"),
+                )
+                .with_label(to_span, "before the start of the period")
+                .with_label(from_span, "the period starts here"),
             );
             continue;
         }

@@ -11,7 +11,7 @@
 //! addressed" (no status). Nothing here renders: `report::coverage` does,
 //! and the OSCAL export reads the same rows.
 
-use crate::check::program::{Control, Framework, Program, Status};
+use crate::check::program::{Control, Decider, Framework, Program, Status};
 use crate::eval::Outcome;
 use crate::framework::Requirement;
 use std::collections::BTreeMap;
@@ -43,25 +43,19 @@ pub fn is_passing(status: Status) -> bool {
     matches!(status, Status::Pass | Status::Attested)
 }
 
-/// A control mapped to a requirement, with its result.
+/// A control mapped to a requirement, with its result and, by name, who
+/// owns, decides, operates and answers for it.
 #[derive(Clone, Copy, Debug)]
 pub struct Mapped<'a> {
     /// The control's index in the program.
     pub index: usize,
     pub control: &'a Control,
     pub status: Status,
-}
-
-impl Mapped<'_> {
-    /// Who answers for the control.
-    pub fn owner(&self) -> &'static str {
-        self.control.owner.name()
-    }
-
-    /// Who decides its layer; None when nothing assigns it.
-    pub fn decider(&self) -> Option<&'static str> {
-        self.control.decider.map(|d| d.name())
-    }
+    pub owner: &'a str,
+    /// None when nothing assigns the layer.
+    pub decider: Option<&'a str>,
+    pub operator: Option<&'a str>,
+    pub accountable: Option<&'a str>,
 }
 
 #[derive(Debug)]
@@ -147,10 +141,15 @@ pub fn coverage<'a>(
             .iter()
             .filter(|r| r.framework == framework)
         {
+            let name = |d: Option<Decider>| d.map(|d| program.decider_name(d));
             by_requirement[r.requirement].push(Mapped {
                 index,
                 control,
                 status,
+                owner: program.decider_name(control.owner),
+                decider: name(control.decider),
+                operator: name(control.operator),
+                accountable: name(control.accountable),
             });
         }
     }
@@ -193,7 +192,7 @@ fn summarize(rows: &[Row<'_>]) -> Summary {
         *by_status.entry(rank(status)).or_default() += 1;
         let mut seen_here: Vec<&str> = Vec::new();
         for m in &row.controls {
-            let owner = m.owner();
+            let owner = m.owner;
             let at = match owners.iter().position(|(o, _, _)| *o == owner) {
                 Some(at) => at,
                 None => {

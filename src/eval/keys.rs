@@ -11,8 +11,8 @@
 use crate::check::program::{Attestation, Control, Validity, Waiver};
 use crate::diagnostic::Diagnostic;
 use crate::value::{FactRef, Value};
-use std::borrow::Cow;
 use foldhash::HashMap;
+use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::sync::atomic::AtomicU32;
 
@@ -165,7 +165,10 @@ pub(super) fn overruled(
     violations: &[super::Violation],
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for a in attestations.iter().filter(|a| a.validity == Validity::Current) {
+    for a in attestations
+        .iter()
+        .filter(|a| a.validity == Validity::Current)
+    {
         let Some(keys) = &a.keys else {
             continue;
         };

@@ -17,8 +17,8 @@ use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 use crate::value::Value;
 use error::{ErrorKind, EvalError};
-use keys::KeyIndex;
 use jiff::civil::Date;
+use keys::KeyIndex;
 pub use machine::{Items, Machine};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -650,7 +650,9 @@ fn check_subject<'a>(
         Err(e) => Err(e),
     };
     if let Ok(key) = &key {
-        visit.keys.add(std::borrow::Cow::Owned(key.clone()), location.index);
+        visit
+            .keys
+            .add(std::borrow::Cow::Owned(key.clone()), location.index);
     }
     if !reported {
         return Ok(());

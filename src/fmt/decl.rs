@@ -106,10 +106,20 @@ impl Printer<'_> {
                 self.word_at(keyword, "service");
                 self.space();
                 self.name(&service.name);
-                self.token_after(end(service.name.span), ":");
-                self.space();
-                self.name(&service.model);
-                let header_end = end(service.model.span);
+                let mut header_end = end(service.name.span);
+                if let Some(model) = &service.model {
+                    self.token_after(header_end, ":");
+                    self.space();
+                    self.name(model);
+                    header_end = end(model.span);
+                }
+                if let Some(host) = &service.host {
+                    self.space();
+                    self.token_after(header_end, "on");
+                    self.space();
+                    self.name(host);
+                    header_end = end(host.span);
+                }
                 self.body(header_end, close, &service.members, |p, m, slot| match m {
                     ServiceMember::Attr(name, value) => p.setting(name, value, slot.name_width),
                     ServiceMember::Override(a) => p.assignment(a),
@@ -289,7 +299,10 @@ impl Printer<'_> {
             ControlPart::Evidence(evidence) => {
                 self.word_at(start, "evidence");
                 self.space();
-                self.word_at(evidence.uri.span.start as usize, &quote(&evidence.uri.value));
+                self.word_at(
+                    evidence.uri.span.start as usize,
+                    &quote(&evidence.uri.value),
+                );
                 self.space();
                 self.token_after(end(evidence.uri.span), "period");
                 self.space();
@@ -362,7 +375,10 @@ impl Printer<'_> {
             self.word_at(span.start as usize, &date.to_string());
             last = end(*span);
         }
-        let texts = [("evidence", Some(&a.evidence)), ("because", a.because.as_ref())];
+        let texts = [
+            ("evidence", Some(&a.evidence)),
+            ("because", a.because.as_ref()),
+        ];
         for (keyword, text) in texts {
             if let Some(text) = text {
                 self.clause(last, text.span.start as usize, keyword);

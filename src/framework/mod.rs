@@ -62,7 +62,9 @@ impl Catalog {
                 repeated.push(r.id);
                 continue;
             }
-            catalog.index.insert(r.id.clone(), catalog.requirements.len());
+            catalog
+                .index
+                .insert(r.id.clone(), catalog.requirements.len());
             catalog.requirements.push(r);
         }
         (catalog, repeated)

@@ -190,18 +190,19 @@ fn declaration<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
     ));
     let service = just(Token::Service)
         .ignore_then(name.clone())
-        .then_ignore(just(Token::Colon))
-        .then(name.clone())
+        .then(just(Token::Colon).ignore_then(name.clone()).or_not())
+        .then(kw("on").ignore_then(name.clone()).or_not())
         .then(
             member
                 .repeated()
                 .collect::<Vec<_>>()
                 .delimited_by(just(Token::LBrace), just(Token::RBrace)),
         )
-        .map(|((name, model), members)| {
+        .map(|(((name, model), host), members)| {
             ItemKind::Service(Service {
                 name,
                 model,
+                host,
                 members,
             })
         });
@@ -354,17 +355,19 @@ fn declaration<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
         .then_ignore(kw("evidence"))
         .then(string.clone())
         .then(kw("because").ignore_then(string.clone()).or_not())
-        .map(|((((((control, keys), by), on), until), evidence), because)| {
-            ItemKind::Attest(Attestation {
-                control,
-                keys,
-                by,
-                on,
-                until,
-                evidence,
-                because,
-            })
-        });
+        .map(
+            |((((((control, keys), by), on), until), evidence), because)| {
+                ItemKind::Attest(Attestation {
+                    control,
+                    keys,
+                    by,
+                    on,
+                    until,
+                    evidence,
+                    because,
+                })
+            },
+        );
 
     // Commas between requirements are optional, as newlines are.
     let requirement = string

@@ -161,8 +161,8 @@ pub fn render(run: &CoverageRun<'_>) -> String {
                     esc(&c.id),
                     esc(run.service(c)),
                     esc(run.layer(c)),
-                    m.owner(),
-                    m.decider().unwrap_or("unassigned")
+                    m.owner,
+                    m.decider.unwrap_or("unassigned")
                 );
                 let notes = run
                     .attestations(m)

@@ -88,8 +88,8 @@ pub fn render(run: &CoverageRun<'_>) -> String {
                     c.id,
                     md(run.service(c)),
                     md(run.layer(c)),
-                    m.owner(),
-                    m.decider().unwrap_or("unassigned"),
+                    m.owner,
+                    m.decider.unwrap_or("unassigned"),
                     m.status.as_str()
                 );
                 let notes = run

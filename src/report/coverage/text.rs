@@ -60,14 +60,10 @@ pub fn render(run: &CoverageRun<'_>, style: Style) -> String {
             Some(status) => format!("{}  ", style.status(status)),
             None => style.dim("not addressed"),
         };
-        let _ = writeln!(
-            out,
-            "{id}  {status} {}",
-            terminal(&row.requirement.title)
-        );
+        let _ = writeln!(out, "{id}  {status} {}", terminal(&row.requirement.title));
         for m in &row.controls {
             let c = m.control;
-            let decider = m.decider().unwrap_or("unassigned");
+            let decider = m.decider.unwrap_or("unassigned");
             let _ = writeln!(
                 out,
                 "{indent}  {} {}  {}/{}  {}",
@@ -75,14 +71,19 @@ pub fn render(run: &CoverageRun<'_>, style: Style) -> String {
                 terminal(&c.id),
                 terminal(run.service(c)),
                 terminal(run.layer(c)),
-                style.dim(&format!("owner {}, decided by {decider}", m.owner()))
+                style.dim(&format!("owner {}, decided by {decider}", m.owner))
             );
             let notes = run
                 .attestations(m)
                 .map(attestation_note)
                 .chain(c.evidence.iter().map(evidence_note));
             for note in notes {
-                let _ = writeln!(out, "{indent}{}{}", " ".repeat(14), style.dim(&terminal(&note)));
+                let _ = writeln!(
+                    out,
+                    "{indent}{}{}",
+                    " ".repeat(14),
+                    style.dim(&terminal(&note))
+                );
             }
         }
     }
@@ -107,7 +108,9 @@ pub fn render(run: &CoverageRun<'_>, style: Style) -> String {
         let line = if run.below_minimum() {
             style.paint(
                 "1;31",
-                &format!("FAILED: {addressed} of requirements addressed, below --min-coverage {min}%"),
+                &format!(
+                    "FAILED: {addressed} of requirements addressed, below --min-coverage {min}%"
+                ),
             )
         } else {
             style.paint(
