@@ -157,6 +157,7 @@ fn evaluate(session: &Session, facts: &Facts) {
         outcome: Some(&outcome),
         diagnostics: &diagnostics,
         sources: &session.sources,
+        baseline: None,
     };
     let text = report::text::render(&run, Gate::default(), Style { color: false });
     assert!(

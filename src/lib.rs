@@ -7,6 +7,7 @@ pub mod ast;
 pub mod builtins;
 pub mod check;
 pub mod diagnostic;
+pub mod diff;
 pub mod escape;
 pub mod eval;
 pub mod facts;

@@ -38,6 +38,10 @@ enum Command {
     Repl(cli::repl::Args),
     /// Rewrite policies in the canonical layout (comments kept).
     Fmt(cli::fmt::Args),
+    /// Compare two `onus check --format json` reports: new, fixed and
+    /// still-failing findings, status changes, waivers and ownership drift,
+    /// grouped by owner.
+    Diff(cli::diff::Args),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
             Command::Explain(args) => cli::explain::run(args),
             Command::Repl(args) => cli::repl::run(args),
             Command::Fmt(args) => cli::fmt::run(args),
+            Command::Diff(args) => cli::diff::run(args),
         });
     let code = match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,

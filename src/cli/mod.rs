@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod common;
+pub mod diff;
 pub mod explain;
 pub mod fmt;
 pub mod matrix;

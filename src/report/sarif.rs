@@ -115,6 +115,9 @@ struct SarifResult<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<Location>,
     partial_fingerprints: BTreeMap<&'static str, String>,
+    /// With `--baseline`: `new` or `unchanged`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<Suppression>,
     properties: ResultProperties<'a>,
@@ -189,6 +192,11 @@ struct Notification {
 #[derive(Serialize)]
 struct Descriptor {
     id: &'static str,
+}
+
+/// SARIF's `baselineState` of a finding compared with a baseline.
+fn baseline_state(new: Option<bool>) -> Option<&'static str> {
+    new.map(|new| if new { "new" } else { "unchanged" })
 }
 
 /// SARIF level of a control's severity.
@@ -403,6 +411,7 @@ pub fn render(run: &Run<'_>) -> String {
                     "onusSubject/v1",
                     format!("{}/{}", c.id, v.key),
                 )]),
+                baseline_state: baseline_state(run.is_new(c, &v.key)),
                 suppressions: if v.waived {
                     vec![Suppression {
                         kind: "external",
@@ -445,6 +454,7 @@ pub fn render(run: &Run<'_>) -> String {
                     "onusSubject/v1",
                     format!("{}/{}", c.id, e.key),
                 )]),
+                baseline_state: baseline_state(run.is_new(c, &e.key)),
                 suppressions: Vec::new(),
                 properties: ResultProperties {
                     outcome: "error",
