@@ -78,6 +78,15 @@ fn committed_reports() -> Vec<(String, Vec<String>)> {
             format!("{ORDERS}/orders_ec2.json"),
             orders("orders_ec2", "2026-12-01"),
         ),
+        (
+            format!("{ORDERS}/unloadable.json"),
+            vec![
+                "check".into(),
+                format!("{ORDERS}/unloadable.onus"),
+                "--now".into(),
+                NOW.into(),
+            ],
+        ),
     ]
 }
 

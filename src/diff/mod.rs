@@ -299,12 +299,20 @@ fn control_change<'a>(
         _ => Vec::new(),
     };
     let waivers_of = |r: &'a Report| r.waivers.iter().filter(|w| w.control == id).collect();
+    // A control that was not run (no facts) has no findings to compare:
+    // against a run that had them, they would all look fixed, or new.
+    let evaluated = |c: Option<&Control>| c.is_none_or(|c| c.status != "unevaluated");
+    let subjects = if evaluated(old) && evaluated(new) {
+        subject_changes(old, new)
+    } else {
+        Vec::new()
+    };
     ControlChange {
         old,
         new,
         drift,
         waivers: waiver_changes(waivers_of(old_report), waivers_of(new_report)),
-        subjects: subject_changes(old, new),
+        subjects,
     }
 }
 
@@ -511,6 +519,45 @@ mod tests {
             .collect();
         assert_eq!(drift, ["owner", "decider", "operator"]);
         assert_eq!(set.summary().status_changes, 2);
+    }
+
+    #[test]
+    fn added_and_removed_controls_change_status_and_fix_their_findings() {
+        let old = doc(&[control("gone", "customer", "fail", &["k"])], "");
+        let new = doc(&[control("added", "shared", "pass", &[])], "");
+        let set = compare(&old, &new);
+        let owners: Vec<&str> = set.parties.iter().map(|p| p.owner).collect();
+        assert_eq!(owners, ["shared", "customer"]);
+        let added = &set.parties[0].controls[0];
+        assert_eq!(
+            (added.old_status(), added.new_status()),
+            (None, Some("pass"))
+        );
+        let gone = &set.parties[1].controls[0];
+        assert_eq!((gone.old_status(), gone.new_status()), (Some("fail"), None));
+        assert_eq!(gone.subjects[0].change(), Change::Fixed);
+        assert_eq!(set.summary().status_changes, 2);
+    }
+
+    #[test]
+    fn an_unevaluated_control_compares_its_status_not_its_subjects() {
+        let old = doc(&[control("a", "customer", "fail", &["k"])], "");
+        let new = doc(&[control("a", "customer", "unevaluated", &[])], "");
+        let set = compare(&old, &new);
+        let a = &set.parties[0].controls[0];
+        assert!(a.status_changed());
+        assert!(a.subjects.is_empty());
+    }
+
+    #[test]
+    fn a_key_listed_twice_pairs_in_order() {
+        let old = doc(&[control("a", "customer", "fail", &["k", "k"])], "");
+        let new = doc(&[control("a", "customer", "fail", &["k", "k", "k"])], "");
+        let s = compare(&old, &new).summary();
+        assert_eq!(
+            (s.still_failing, s.new_violations, s.fixed_violations),
+            (2, 1, 0)
+        );
     }
 
     #[test]

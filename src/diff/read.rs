@@ -28,6 +28,16 @@ pub struct Report {
     /// Absent when the policy has no waivers.
     #[serde(default)]
     pub waivers: Vec<Waiver>,
+    #[serde(default)]
+    pub diagnostics: Vec<ReportDiagnostic>,
+}
+
+/// A diagnostic of the run, as far as telling whether it loaded needs.
+#[derive(Debug, Deserialize)]
+pub struct ReportDiagnostic {
+    pub code: String,
+    pub severity: String,
+    pub message: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -183,6 +193,7 @@ pub fn parse(name: &str, text: &str) -> Result<Report, Diagnostic> {
         Some(v) if v.as_u64() == Some(VERSION) => {
             let report: Report = deserialize(name, text)?;
             check_identities(name, &report)?;
+            check_loaded(name, &report)?;
             Ok(report)
         }
         Some(serde_json::Value::Number(n)) => Err(Diagnostic::error(
@@ -316,6 +327,32 @@ fn check_identities(name: &str, report: &Report) -> Result<(), Diagnostic> {
     Ok(())
 }
 
+/// A run that did not load has no results (its `controls` are empty):
+/// compared, everything it lacks would look fixed, or new. Refused by the
+/// rule of `check`'s exit 2: an error diagnostic other than a limit's.
+#[allow(
+    clippy::result_large_err,
+    reason = "read once or twice per run; the error is rendered at once"
+)]
+fn check_loaded(name: &str, report: &Report) -> Result<(), Diagnostic> {
+    let fatal = report
+        .diagnostics
+        .iter()
+        .find(|d| d.severity == "error" && !d.code.starts_with('L'));
+    match fatal {
+        Some(d) => Err(Diagnostic::error(
+            "F034",
+            format!(
+                "{name} is the report of a run that did not load ({}: {}); it has no results to compare",
+                crate::escape::terminal(&d.code),
+                crate::escape::terminal(&d.message)
+            ),
+        )
+        .with_help("fix what its diagnostics say and run `onus check --format json` again")),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,6 +418,12 @@ mod tests {
         assert_eq!(refusal("[1, 2]").code, "F032");
         assert_eq!(refusal(r#"{"controls": []}"#).code, "F032");
         assert_eq!(refusal(r#"{"version": 1, "controls": []} x"#).code, "F031");
+        let not_loaded = r#"{"version": 1, "controls": [], "diagnostics": [
+            {"code": "L001", "severity": "error", "message": "budget"},
+            {"code": "P001", "severity": "error", "message": "expected `}`"}]}"#;
+        let d = refusal(not_loaded);
+        assert_eq!(d.code, "F034");
+        assert!(d.message.contains("P001: expected `}`"), "{}", d.message);
     }
 
     #[test]

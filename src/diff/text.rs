@@ -179,8 +179,10 @@ pub(super) fn notes(s: &SubjectChange<'_>) -> Vec<String> {
                 (false, true) => notes.push("now waived".to_string()),
                 (false, false) => {}
             }
-            if o.outcome != n.outcome {
-                notes.push(format!("was an {}", o.outcome.name()));
+            match (o.outcome, n.outcome) {
+                (Outcome::Violation, Outcome::Error) => notes.push("was a violation".into()),
+                (Outcome::Error, Outcome::Violation) => notes.push("was an error".into()),
+                _ => {}
             }
             if o.pointer != n.pointer {
                 notes.push(format!(

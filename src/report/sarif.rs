@@ -9,7 +9,8 @@
 //! follow severity (critical/high → error, medium/low → warning, info →
 //! note); waived violations carry an `external` suppression; diagnostics are
 //! tool-configuration notifications, not results; text from the facts in
-//! messages is terminal-escaped, and kept exact in `properties`.
+//! messages is terminal-escaped, and kept exact in `properties`; with a
+//! baseline, every result has a `baselineState` (`new` or `unchanged`).
 
 use super::{Position, Run, subject_label, waiver_note};
 use crate::check::program::Control;

@@ -1,5 +1,6 @@
 //! The human report: per control its status, owner and decider, each
-//! violation and error with key, pointer and message, then a summary line.
+//! violation and error with key, pointer and message (marked `new` when
+//! the run has a baseline that lacks it), then a summary line.
 //! Everything echoed from facts or policies is escaped for the terminal.
 
 use super::{Gate, Run};
