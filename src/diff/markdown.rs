@@ -10,7 +10,7 @@
 //! `escape::markdown_cell` and every heading through `escape::markdown`, so
 //! no value can add a cell, a link, HTML or a mention.
 
-use super::text::{message, note, notes};
+use super::text::{message, notes};
 use super::{Change, ChangeSet, ControlChange, Party, SubjectChange, WaiverChangeKind};
 use crate::escape::{markdown as md_inline, markdown_cell as md};
 use crate::report::Gate;
@@ -160,9 +160,9 @@ fn section(out: &mut String, party: &Party<'_>) {
                     .filter(|_| w.kind == WaiverChangeKind::Changed)
                     .map(|o| match (o.expired, w.new.is_some_and(|n| n.expired)) {
                         (true, false) => {
-                            format!("in force again (was expired: {}); now: ", note(o))
+                            format!("in force again (was expired: {}); now: ", o.note())
                         }
-                        _ => format!("was: {}; now: ", note(o)),
+                        _ => format!("was: {}; now: ", o.note()),
                     });
                 format!(
                     "| {} | {} | {} | {} |",
@@ -172,7 +172,7 @@ fn section(out: &mut String, party: &Party<'_>) {
                     md(&format!(
                         "{}{}",
                         before.unwrap_or_default(),
-                        note(w.current())
+                        w.current().note()
                     ))
                 )
             })

@@ -93,6 +93,25 @@ pub struct Waiver {
     pub expired: bool,
 }
 
+impl Waiver {
+    /// The waiver in one line, as `report::waiver_note` writes a policy's:
+    /// "waived until DATE by WHO: WHY", each part when the waiver has it.
+    pub fn note(&self) -> String {
+        let mut note = String::from("waived");
+        for (prefix, part) in [
+            (" until ", &self.until),
+            (" by ", &self.by),
+            (": ", &self.because),
+        ] {
+            if let Some(part) = part {
+                note.push_str(prefix);
+                note.push_str(part);
+            }
+        }
+        note
+    }
+}
+
 fn word<'de, D: Deserializer<'de>>(
     d: D,
     class: WordClass,

@@ -19,9 +19,9 @@ pub fn render(set: &ChangeSet<'_>, old: &str, new: &str, gate: Option<Gate>) -> 
     let s = set.summary();
     let _ = writeln!(out, "{}", findings(&s));
     let others = [
-        (s.status_changes, "status change"),
-        (s.ownership_drift, "ownership drift"),
-        (s.waiver_changes, "waiver change"),
+        (s.status_changes, "status change", "status changes"),
+        (s.ownership_drift, "ownership drift", "ownership drifts"),
+        (s.waiver_changes, "waiver change", "waiver changes"),
     ];
     let _ = writeln!(
         out,
@@ -55,24 +55,22 @@ pub fn render(set: &ChangeSet<'_>, old: &str, new: &str, gate: Option<Gate>) -> 
 
 fn findings(s: &Summary) -> String {
     let findings = [
-        (s.new_violations, "new violation"),
-        (s.new_errors, "new error"),
-        (s.fixed_violations, "fixed violation"),
-        (s.fixed_errors, "fixed error"),
-        (s.still_failing, "still failing"),
+        (s.new_violations, "new violation", "new violations"),
+        (s.new_errors, "new error", "new errors"),
+        (s.fixed_violations, "fixed violation", "fixed violations"),
+        (s.fixed_errors, "fixed error", "fixed errors"),
+        (s.still_failing, "still failing", "still failing"),
     ];
     counts(&findings, "no failing subjects in either run")
 }
 
-/// "1 new violation, 3 still failing": the non-zero counts, else `none`.
-fn counts(items: &[(usize, &str)], none: &str) -> String {
+/// "1 new violation, 3 still failing": the non-zero counts (each with its
+/// singular and plural noun), else `none`.
+fn counts(items: &[(usize, &str, &str)], none: &str) -> String {
     let parts: Vec<String> = items
         .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, what)| match what.strip_prefix("still ") {
-            Some(_) => format!("{n} {what}"),
-            None => format!("{n} {what}{}", plural(*n)),
-        })
+        .filter(|(n, ..)| *n > 0)
+        .map(|(n, one, many)| format!("{n} {}", if *n == 1 { one } else { many }))
         .collect();
     if parts.is_empty() {
         none.to_string()
@@ -227,21 +225,6 @@ fn waiver(change: &WaiverChange<'_>) -> String {
             line.push_str("; in force again");
         }
     }
-    let _ = write!(line, ": {}", terminal(&note(w)));
+    let _ = write!(line, ": {}", terminal(&w.note()));
     line
-}
-
-/// A waiver in one line, as `report::waiver_note` writes a policy's.
-pub(super) fn note(w: &super::read::Waiver) -> String {
-    let mut note = String::from("waived");
-    if let Some(until) = &w.until {
-        let _ = write!(note, " until {until}");
-    }
-    if let Some(by) = &w.by {
-        let _ = write!(note, " by {by}");
-    }
-    if let Some(because) = &w.because {
-        let _ = write!(note, ": {because}");
-    }
-    note
 }
