@@ -76,8 +76,9 @@ builtins! {
     CidrOverlaps "cidr_overlaps" (2, 2) [Str, Str] "whether two CIDRs share an address";
     IsPublicCidr "is_public_cidr" (1, 1) [Str] "whether an address or CIDR contains a globally routable address";
     Owner "owner" (2, 2) [Any, Any] "owner(service, layer): who decides the layer (the decider owns it)";
-    Decider "decider" (2, 2) [Any, Any] "decider(service, layer): provider, customer, shared or none";
+    Decider "decider" (2, 2) [Any, Any] "decider(service, layer): provider, customer, shared, none or a declared party";
     Operator "operator" (2, 2) [Any, Any] "operator(service, layer): who operates the layer";
+    Accountable "accountable" (2, 2) [Any, Any] "accountable(service, layer): who answers for the layer (a third party's accountable_to, else the decider)";
 }
 
 impl Builtin {

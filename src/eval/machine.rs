@@ -453,7 +453,9 @@ fn builtin_work(b: Builtin, args: &[Value<'_>]) -> u64 {
     use Builtin::*;
     match b {
         Len | Count | TypeOf | Has | Now | Date | DaysSince | Abs | StartsWith | EndsWith
-        | Owner | Decider | Operator | CidrContains | CidrOverlaps | IsPublicCidr => 0,
+        | Owner | Decider | Operator | Accountable | CidrContains | CidrOverlaps | IsPublicCidr => {
+            0
+        }
         _ => args.iter().map(size).sum(),
     }
 }

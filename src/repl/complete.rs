@@ -59,6 +59,8 @@ const KEYWORDS: &[&str] = &[
     "key",
     "extends",
     "operated_by",
+    "accountable_to",
+    "on",
     "given",
     "expect",
     "passes",
