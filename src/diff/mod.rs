@@ -1,8 +1,8 @@
 //! What changed between two `onus check` runs, and whose it is. In: two
 //! reports read back (`read::Report`, the old and the new). Out: a typed
 //! `ChangeSet`, grouped by the party that owns each control: per control its
-//! status before and after, ownership drift (owner, decider or operator
-//! changed), the waivers that appeared, expired, changed or were removed,
+//! status before and after, ownership drift (owner, decider, operator or
+//! accountable party changed), the waivers that appeared, expired, changed or were removed,
 //! and per subject whether its violation or error is new, fixed or still
 //! failing. Invariant: a subject is its control id and key (the pointer is
 //! shown, never compared), and every finding of either report lands in
@@ -50,7 +50,7 @@ pub struct ControlChange<'a> {
 
 /// One ownership field whose value changed.
 pub struct Drift<'a> {
-    /// `owner`, `decider` or `operator`.
+    /// `owner`, `decider`, `operator` or `accountable`.
     pub field: &'static str,
     pub old: Option<&'a str>,
     pub new: Option<&'a str>,
@@ -317,12 +317,20 @@ fn control_change<'a>(
 }
 
 fn drift<'a>(old: &'a Control, new: &'a Control) -> Vec<Drift<'a>> {
+    // `accountable` only when both reports carry it: one written before
+    // parties existed has no such field, which is no change.
+    let accountable = (old.accountable.is_some() && new.accountable.is_some()).then_some((
+        "accountable",
+        old.accountable.as_ref(),
+        new.accountable.as_ref(),
+    ));
     [
         ("owner", Some(&old.owner), Some(&new.owner)),
         ("decider", old.decider.as_ref(), new.decider.as_ref()),
         ("operator", old.operator.as_ref(), new.operator.as_ref()),
     ]
     .into_iter()
+    .chain(accountable)
     .filter(|(_, o, n)| o != n)
     .map(|(field, o, n)| Drift {
         field,
@@ -547,6 +555,29 @@ mod tests {
         let a = &set.parties[0].controls[0];
         assert!(a.status_changed());
         assert!(a.subjects.is_empty());
+    }
+
+    #[test]
+    fn accountable_drifts_only_between_reports_that_both_name_it() {
+        let with = |accountable: &str| {
+            control("a", "customer", "pass", &[]).replace(
+                r#""severity""#,
+                &format!(r#""accountable": "{accountable}", "severity""#),
+            )
+        };
+        let fields = |old: &str, new: &str| -> Vec<&'static str> {
+            let (old, new) = (doc(&[old.to_string()], ""), doc(&[new.to_string()], ""));
+            let set = compare(&old, &new);
+            set.controls()
+                .flat_map(|c| c.drift.iter().map(|d| d.field))
+                .collect()
+        };
+        let without = control("a", "customer", "pass", &[]);
+        assert!(fields(&without, &with("payments")).is_empty());
+        assert_eq!(
+            fields(&with("customer"), &with("payments")),
+            ["accountable"]
+        );
     }
 
     #[test]

@@ -48,6 +48,8 @@ pub struct Control {
     pub owner: String,
     pub decider: Option<String>,
     pub operator: Option<String>,
+    /// Who answers for the layer; absent from reports before parties.
+    pub accountable: Option<String>,
     #[serde(deserialize_with = "severity")]
     pub severity: Word,
     #[serde(deserialize_with = "enforcement")]
@@ -224,10 +226,20 @@ pub fn parse(name: &str, text: &str) -> Result<Report, Diagnostic> {
             "F032",
             format!(
                 "{name} is not an onus check report: at /version: expected the number {VERSION}, found {}",
-                crate::escape::terminal(&other.to_string())
+                crate::escape::terminal(&described(&other))
             ),
         )
         .with_help(HELP)),
+    }
+}
+
+/// A JSON value in a message: short scalars as written, the rest by kind.
+fn described(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Array(_) => "an array".into(),
+        serde_json::Value::Object(_) => "an object".into(),
+        serde_json::Value::String(s) if s.chars().count() > 40 => "a long string".into(),
+        scalar => scalar.to_string(),
     }
 }
 
