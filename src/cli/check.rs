@@ -60,7 +60,8 @@ pub struct Args {
     #[arg(long)]
     require_subjects: bool,
     /// An earlier `--format json` report: each violation and error is
-    /// marked new or not (same control id and key), in every report.
+    /// marked new or not (same control id and key) in the JSON, SARIF and
+    /// text reports.
     #[arg(long, value_name = "OLD.json")]
     baseline: Option<PathBuf>,
     /// Only findings the --baseline does not have fail the run.

@@ -20,8 +20,10 @@ enum Format {
 #[derive(clap::Args)]
 pub struct Args {
     /// The earlier report (`onus check --format json`).
+    #[arg(value_name = "OLD.json")]
     old: PathBuf,
     /// The later report.
+    #[arg(value_name = "NEW.json")]
     new: PathBuf,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
