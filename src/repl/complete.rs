@@ -29,7 +29,9 @@ impl Candidate {
 /// Where the replaced word starts, and the candidates.
 pub type Completion = (usize, Vec<Candidate>);
 
-const KEYWORDS: &[&str] = &[
+/// Every keyword, contextual ones included (the language server and the
+/// editors' grammar complete and highlight the same words).
+pub const KEYWORDS: &[&str] = &[
     "use",
     "party",
     "layer",
@@ -67,6 +69,11 @@ const KEYWORDS: &[&str] = &[
     "until",
     "by",
     "because",
+    "accountable_to",
+    "on",
+    "is",
+    "file",
+    "assertion",
 ];
 
 /// The lists every expression can read (SPEC §3).
