@@ -5,9 +5,7 @@
 //! facts, through `for` variables as well (`db.` after `for db in
 //! facts.databases` offers the keys of the databases).
 
-use super::index::{Index, Target};
 use super::workspace::Analysis;
-use crate::ast::{ItemKind, Module};
 use crate::builtins::Builtin;
 use crate::source::FileId;
 use crate::value::{Value, Word};
@@ -49,12 +47,12 @@ pub fn complete(
         return Vec::new();
     }
     let candidates = match word.rsplit_once('.') {
-        Some((head, _)) => dotted(analysis, file, text, start, head),
+        Some((head, _)) => dotted(analysis, &before[..start], head),
         None => names(analysis, file, offset),
     };
     let mut items: Vec<CompletionItem> = candidates
         .into_iter()
-        .filter(|c| c.label.starts_with(word) || word.ends_with('.') && c.label.starts_with(word))
+        .filter(|c| c.label.starts_with(word))
         .map(|c| CompletionItem {
             filter_text: Some(c.label.clone()),
             text_edit: Some(CompletionTextEdit::Edit(TextEdit::new(range, c.label.clone()))),
@@ -155,28 +153,18 @@ fn names(analysis: &Analysis, file: Option<FileId>, offset: usize) -> Vec<Candid
 }
 
 /// After a dot: fact keys along a path from `facts` (directly or through
-/// a `for` variable), else the layers whose dotted names go on from here.
-fn dotted(
-    analysis: &Analysis,
-    file: Option<FileId>,
-    text: &str,
-    start: usize,
-    head: &str,
-) -> Vec<Candidate> {
-    let mut path: Vec<&str> = head.split('.').collect();
-    if path.first() != Some(&"facts")
-        && let Some(source) = file.and_then(|f| loop_source(analysis, f, start, path[0]))
-    {
+/// a loop variable), else the dotted layer names.
+fn dotted(analysis: &Analysis, before: &str, head: &str) -> Vec<Candidate> {
+    let path: Vec<&str> = head.split('.').collect();
+    if path[0] == "facts" {
+        return fact_keys(analysis, &path, head);
+    }
+    if let Some(source) = loop_source(before, path[0]) {
         let mut expanded: Vec<&str> = source.split('.').collect();
         expanded.push("[]");
         expanded.extend(&path[1..]);
         return fact_keys(analysis, &expanded, head);
     }
-    if path.first() == Some(&"facts") {
-        path.truncate(path.len());
-        return fact_keys(analysis, &path, head);
-    }
-    let _ = text;
     analysis
         .session
         .program
@@ -190,45 +178,17 @@ fn dotted(
         .collect()
 }
 
-/// The dotted facts path a `for` variable iterates over, when the
-/// variable's binding at `offset` is `for name in facts.a.b` (or a
-/// quantifier or comprehension over such a path).
-fn loop_source(analysis: &Analysis, file: FileId, offset: usize, name: &str) -> Option<String> {
-    let binding = visible_binding(&analysis.index, file, offset, name)?;
-    let module = analysis
-        .session
-        .modules
-        .iter()
-        .find(|m| m.file == file)
-        .map(|m| &m.module)?;
-    selection_source(module, binding)
-}
-
-fn visible_binding(index: &Index, file: FileId, offset: usize, name: &str) -> Option<crate::source::Span> {
-    index
-        .occurrences
-        .iter()
-        .filter(|o| o.definition && o.span.file == file && (o.span.end as usize) <= offset)
-        .filter_map(|o| match &o.target {
-            Target::Local(n, span) if n == name => Some(*span),
-            _ => None,
-        })
-        .last()
-}
-
-/// The source of the control selection that binds `binding`, as dotted text.
-fn selection_source(module: &Module, binding: crate::source::Span) -> Option<String> {
-    module.items.iter().find_map(|item| match &item.kind {
-        ItemKind::Control(c) => {
-            let sel = c.selection.as_ref()?;
-            sel.vars
-                .iter()
-                .any(|v| v.span == binding)
-                .then(|| sel.source.as_dotted())
-                .flatten()
-        }
-        _ => None,
-    })
+/// The facts path the nearest binding of `name` before the cursor runs
+/// over: `for name in facts.a.b` (or `all`/`any`/`none`, or `k, name`).
+/// Read from the text, since the declaration being typed rarely parses.
+fn loop_source(before: &str, name: &str) -> Option<String> {
+    let pattern = format!(
+        r"\b(?:for|all|any|none)\s+(?:[A-Za-z_][A-Za-z0-9_]*\s*,\s*)?{}\s+in\s+(facts(?:\.[A-Za-z_][A-Za-z0-9_]*)*)",
+        regex::escape(name)
+    );
+    let re = regex::Regex::new(&pattern).ok()?;
+    let found = re.captures_iter(before).last()?;
+    Some(found.get(1)?.as_str().to_string())
 }
 
 /// The keys after `path` in the configured facts; `[]` steps into every
