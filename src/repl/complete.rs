@@ -123,7 +123,12 @@ fn complete_command(session: &Session, before: &str, colon: usize) -> Completion
             program.services.iter().map(|s| s.id.clone()).collect()
         }
         (Name::Owner, 1) => program.layers.iter().map(|l| l.id.clone()).collect(),
-        (Name::Help, 0) => Name::ALL.iter().map(|n| n.as_str().to_string()).collect(),
+        (Name::Help, 0) => Name::ALL
+            .iter()
+            .map(|n| n.as_str().to_string())
+            .chain(Builtin::ALL.iter().map(|b| b.name().to_string()))
+            .chain(["builtins".to_string()])
+            .collect(),
         _ => Vec::new(),
     };
     (argument_start, matching(names, partial))
