@@ -9,7 +9,9 @@ use std::fmt::Write as _;
 pub fn signature(b: Builtin) -> String {
     let (min, max) = b.arity();
     let names = ["x", "y", "z"];
-    let mut params: Vec<String> = (0..min).map(|i| names.get(i).unwrap_or(&"arg").to_string()).collect();
+    let mut params: Vec<String> = (0..min)
+        .map(|i| names.get(i).unwrap_or(&"arg").to_string())
+        .collect();
     if max > min {
         params.push("...".into());
     }

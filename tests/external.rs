@@ -82,7 +82,10 @@ fn main() {
             move || textmate(node.as_deref().unwrap_or(Path::new("node")))
         })
         .with_ignored_flag(!textmate_ready),
-        Trial::test("textmate_grammar_lists_every_keyword_and_builtin", grammar_words),
+        Trial::test(
+            "textmate_grammar_lists_every_keyword_and_builtin",
+            grammar_words,
+        ),
         Trial::test("matrix_html_renders_in_headless_chromium", {
             let chromium = chromium.clone();
             move || matrix_in_chromium(chromium.as_deref().unwrap_or(Path::new("chromium")))
@@ -98,7 +101,9 @@ fn main() {
         );
     }
     if chromium.is_none() {
-        eprintln!("note: Chromium is not installed (apt-get install chromium): its test is ignored");
+        eprintln!(
+            "note: Chromium is not installed (apt-get install chromium): its test is ignored"
+        );
     }
     libtest_mimic::run(&args, trials).exit();
 }
@@ -115,7 +120,10 @@ fn neovim(nvim: &Path) -> Result<(), Failed> {
     let output = run(
         Command::new(nvim)
             .args(["--headless", "-u", "NONE", "-i", "NONE", "-n", "-c"])
-            .arg(format!("luafile {}", root().join("tests/external/neovim.lua").display()))
+            .arg(format!(
+                "luafile {}",
+                root().join("tests/external/neovim.lua").display()
+            ))
             .env("ONUS_BIN", env!("CARGO_BIN_EXE_onus"))
             .env("ONUS_CONFIG", root().join("editors/neovim/onus.lua"))
             .env("ONUS_FILE", &claim)
@@ -137,7 +145,10 @@ fn neovim(nvim: &Path) -> Result<(), Failed> {
     let _ = std::fs::remove_dir_all(&home);
     let result: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     check(result["filetype"] == "onus", format!("filetype: {result}"))?;
-    let diagnostics = result["diagnostics"].as_array().cloned().unwrap_or_default();
+    let diagnostics = result["diagnostics"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let source = std::fs::read_to_string(&claim).map_err(|e| e.to_string())?;
     // The lines of `owner = provider`, 0-based as Neovim counts them.
     let owner_lines: Vec<usize> = source
@@ -148,7 +159,10 @@ fn neovim(nvim: &Path) -> Result<(), Failed> {
         .collect();
     check(owner_lines.len() == 4, format!("{owner_lines:?}"))?;
     let o003: Vec<&Value> = diagnostics.iter().filter(|d| d["code"] == "O003").collect();
-    check(o003.len() == 4, format!("four O003 diagnostics: {diagnostics:?}"))?;
+    check(
+        o003.len() == 4,
+        format!("four O003 diagnostics: {diagnostics:?}"),
+    )?;
     for (d, line) in o003.iter().zip(&owner_lines) {
         check(d["line"] == *line, format!("line {line}: {d}"))?;
         check(d["severity"] == 1, format!("an error: {d}"))?;
@@ -157,7 +171,10 @@ fn neovim(nvim: &Path) -> Result<(), Failed> {
         check(message.starts_with("misattribution:"), message.to_string())?;
     }
     let hover = result["hover"].as_str().unwrap_or_default();
-    check(hover.contains("decides: **customer**"), format!("hover: {hover}"))?;
+    check(
+        hover.contains("decides: **customer**"),
+        format!("hover: {hover}"),
+    )?;
     check(
         hover.contains("identity: customer operated_by provider"),
         format!("hover: {hover}"),
@@ -168,8 +185,14 @@ fn neovim(nvim: &Path) -> Result<(), Failed> {
         format!("definition: {definition}"),
     )?;
     let line = definition["line"].as_str().unwrap_or_default();
-    check(line.starts_with("layer identity "), format!("std line: {line}"))?;
-    check(definition["modifiable"] == false, "std is read-only".to_string())
+    check(
+        line.starts_with("layer identity "),
+        format!("std line: {line}"),
+    )?;
+    check(
+        definition["modifiable"] == false,
+        "std is read-only".to_string(),
+    )
 }
 
 fn check(ok: bool, message: String) -> Result<(), Failed> {
@@ -227,8 +250,17 @@ impl Class {
 
 /// Words that act as keywords where they stand (SPEC's contextual words).
 const CONTEXTUAL: &[&str] = &[
-    "require", "extends", "operated_by", "accountable_to", "given", "expect", "passes", "fails",
-    "until", "by", "because",
+    "require",
+    "extends",
+    "operated_by",
+    "accountable_to",
+    "given",
+    "expect",
+    "passes",
+    "fails",
+    "until",
+    "by",
+    "because",
 ];
 
 /// The expected classes of one file's pieces, from onus's own lexer: byte
@@ -256,12 +288,20 @@ fn expectations(src: &str) -> Vec<(usize, String, Class)> {
                 Some(Class::Constant)
             }
             Token::None if !after_dot && !is_key => {
-                let quantifier = match (tokens.get(i + 1), tokens.get(i + 2), tokens.get(i + 4)) {
-                    (Some((Token::Ident(_), _)), Some((Token::In, _)), _) => true,
-                    (Some((Token::Ident(_), _)), Some((Token::Comma, _)), Some((Token::In, _))) => true,
-                    _ => false,
-                };
-                Some(if quantifier { Class::Keyword } else { Class::EnumWord })
+                let quantifier = matches!(
+                    (tokens.get(i + 1), tokens.get(i + 2), tokens.get(i + 4)),
+                    (Some((Token::Ident(_), _)), Some((Token::In, _)), _)
+                        | (
+                            Some((Token::Ident(_), _)),
+                            Some((Token::Comma, _)),
+                            Some((Token::In, _))
+                        )
+                );
+                Some(if quantifier {
+                    Class::Keyword
+                } else {
+                    Class::EnumWord
+                })
             }
             Token::Ident(word) if CONTEXTUAL.contains(word) && !after_dot && !is_key => {
                 Some(Class::Keyword)
@@ -302,9 +342,14 @@ fn textmate(node: &Path) -> Result<(), Failed> {
         Duration::from_secs(120),
     )?;
     if !output.status.success() {
-        return Err(format!("tokenize.js failed: {}", String::from_utf8_lossy(&output.stderr)).into());
+        return Err(format!(
+            "tokenize.js failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+        .into());
     }
-    let tokenized: Vec<Value> = serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())?;
+    let tokenized: Vec<Value> =
+        serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())?;
     let mut wrong = Vec::new();
     let mut seen = std::collections::BTreeMap::new();
     for (file, result) in files.iter().zip(&tokenized) {
@@ -313,7 +358,10 @@ fn textmate(node: &Path) -> Result<(), Failed> {
         for (offset, text, class) in expectations(&src) {
             let line = src[..offset].matches('\n').count();
             let line_start = src[..offset].rfind('\n').map_or(0, |i| i + 1);
-            let column: u64 = src[line_start..offset].chars().map(|c| c.len_utf16() as u64).sum();
+            let column: u64 = src[line_start..offset]
+                .chars()
+                .map(|c| c.len_utf16() as u64)
+                .sum();
             let scopes: Vec<String> = lines
                 .get(line)
                 .and_then(Value::as_array)
@@ -324,12 +372,24 @@ fn textmate(node: &Path) -> Result<(), Failed> {
                     })
                 })
                 .and_then(|t| t["scopes"].as_array())
-                .map(|s| s.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                .map(|s| {
+                    s.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default();
             *seen.entry(class).or_insert(0usize) += 1;
             if !class.accepts(&scopes) {
-                let name = file.strip_prefix(root()).unwrap_or(file).display().to_string();
-                wrong.push(format!("{name}:{}:{}: {text:?} should be {class:?}, got {scopes:?}", line + 1, column + 1));
+                let name = file
+                    .strip_prefix(root())
+                    .unwrap_or(file)
+                    .display()
+                    .to_string();
+                wrong.push(format!(
+                    "{name}:{}:{}: {text:?} should be {class:?}, got {scopes:?}",
+                    line + 1,
+                    column + 1
+                ));
             }
         }
     }
@@ -348,7 +408,10 @@ fn textmate(node: &Path) -> Result<(), Failed> {
         Class::Date,
         Class::Duration,
     ] {
-        check(seen.get(&class).copied().unwrap_or(0) > 0, format!("no {class:?} in the examples"))?;
+        check(
+            seen.get(&class).copied().unwrap_or(0) > 0,
+            format!("no {class:?} in the examples"),
+        )?;
     }
     Ok(())
 }
@@ -358,8 +421,9 @@ fn textmate(node: &Path) -> Result<(), Failed> {
 /// without its highlighting fails here.
 fn grammar_words() -> Result<(), Failed> {
     let path = root().join("editors/vscode/syntaxes/onus.tmLanguage.json");
-    let grammar: Value = serde_json::from_str(&std::fs::read_to_string(&path).map_err(|e| e.to_string())?)
-        .map_err(|e| e.to_string())?;
+    let grammar: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
     let repo = &grammar["repository"];
     // A rule's words: the alternation of plain words in its pattern.
     let alternation = regex::Regex::new(r"\((?:\?:)?((?:[a-z_]+(?:\(\?=[^)]*\)[^|)]*)?\|?)+)\)")
@@ -390,7 +454,10 @@ fn grammar_words() -> Result<(), Failed> {
     .collect();
     keywords.sort();
     for k in onus::repl::KEYWORDS {
-        check(keywords.iter().any(|w| w == k), format!("keyword `{k}` is not in the grammar"))?;
+        check(
+            keywords.iter().any(|w| w == k),
+            format!("keyword `{k}` is not in the grammar"),
+        )?;
     }
     let builtins = listed("builtins");
     for b in onus::builtins::Builtin::ALL {
@@ -401,7 +468,10 @@ fn grammar_words() -> Result<(), Failed> {
     }
     let words = listed("enum-words");
     for w in onus::value::Word::ALL {
-        check(words.iter().any(|x| x == w.name()), format!("enum word `{}` missing", w.name()))?;
+        check(
+            words.iter().any(|x| x == w.name()),
+            format!("enum word `{}` missing", w.name()),
+        )?;
     }
     Ok(())
 }
@@ -422,15 +492,34 @@ fn matrix_in_chromium(browser: &Path) -> Result<(), Failed> {
         let png = dir.join(format!("{name}.png"));
         let page = run(
             Command::new(env!("CARGO_BIN_EXE_onus"))
-                .args(["matrix", &policy, "--facts", &facts, "--now", "2026-11-22", "--format", "html"])
+                .args([
+                    "matrix",
+                    &policy,
+                    "--facts",
+                    &facts,
+                    "--now",
+                    "2026-11-22",
+                    "--format",
+                    "html",
+                ])
                 .current_dir(root()),
             Duration::from_secs(60),
         )?;
         std::fs::write(&html, &page.stdout).map_err(|e| e.to_string())?;
         run(
             Command::new(browser)
-                .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-                .args(["--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,1000"])
+                .args([
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                ])
+                .args([
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    "--window-size=1400,1000",
+                ])
                 .arg(format!("--user-data-dir={}", profile.display()))
                 .arg(format!("--screenshot={}", png.display()))
                 .arg(format!("file://{}", html.display())),
@@ -449,7 +538,11 @@ fn matrix_in_chromium(browser: &Path) -> Result<(), Failed> {
 /// Each example's first `onus check` line: name, policy, facts.
 fn examples() -> Vec<(String, String, String)> {
     let mut found = Vec::new();
-    for dir in std::fs::read_dir(root().join("examples")).into_iter().flatten().flatten() {
+    for dir in std::fs::read_dir(root().join("examples"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
         let commands = std::fs::read_to_string(dir.path().join("commands")).unwrap_or_default();
         let Some(line) = commands.lines().find(|l| l.starts_with("onus check ")) else {
             continue;

@@ -29,7 +29,10 @@ fn text(out: &Output) -> String {
 fn version_names_the_git_revision_when_built_from_git() {
     let out = onus(&["--version"], &root());
     let version = text(&out);
-    assert!(version.starts_with(&format!("onus {}", env!("CARGO_PKG_VERSION"))), "{version}");
+    assert!(
+        version.starts_with(&format!("onus {}", env!("CARGO_PKG_VERSION"))),
+        "{version}"
+    );
     let git = Command::new("git")
         .args(["rev-parse", "--short=12", "HEAD"])
         .current_dir(root())
@@ -37,7 +40,10 @@ fn version_names_the_git_revision_when_built_from_git() {
     match git {
         Ok(g) if g.status.success() => {
             let revision = String::from_utf8_lossy(&g.stdout).trim().to_string();
-            assert!(version.contains(&format!("(git {revision})")), "{version} vs {revision}");
+            assert!(
+                version.contains(&format!("(git {revision})")),
+                "{version} vs {revision}"
+            );
         }
         _ => assert!(!version.contains("git"), "no git, no revision: {version}"),
     }
@@ -55,13 +61,22 @@ fn completions_for_every_shell_and_a_manual_page() {
         assert!(out.status.success(), "{shell}");
         let script = text(&out);
         assert!(script.contains(marker), "{shell}: {script:.200}");
-        assert!(script.contains("lsp") && script.contains("--facts"), "{shell}");
+        assert!(
+            script.contains("lsp") && script.contains("--facts"),
+            "{shell}"
+        );
     }
     let out = onus(&["completions", "tcsh"], &root());
     assert_eq!(out.status.code(), Some(2));
     let man = text(&onus(&["man"], &root()));
-    assert!(man.starts_with(".ie") || man.contains(".TH onus 1"), "{man:.200}");
-    assert!(man.contains("onus\\-check") || man.contains("check"), "{man:.400}");
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH onus 1"),
+        "{man:.200}"
+    );
+    assert!(
+        man.contains("onus\\-check") || man.contains("check"),
+        "{man:.400}"
+    );
     let dir = std::env::temp_dir().join(format!("onus-man-{}", std::process::id()));
     let out = onus(&["man", "--dir", &dir.display().to_string()], &root());
     assert!(out.status.success());
@@ -78,7 +93,10 @@ fn help_documents_every_builtin() {
         assert!(listing.contains(&onus::help::builtin(*b)), "{}", b.name());
     }
     let one = text(&onus(&["help", "cidr_contains"], &root()));
-    assert_eq!(one, onus::help::builtin(onus::builtins::Builtin::CidrContains));
+    assert_eq!(
+        one,
+        onus::help::builtin(onus::builtins::Builtin::CidrContains)
+    );
     assert!(text(&onus(&["help", "check"], &root())).contains("--facts"));
     let unknown = onus(&["help", "frobnicate"], &root());
     assert_eq!(unknown.status.code(), Some(2));
@@ -90,14 +108,30 @@ fn init_writes_a_starter_that_checks_and_tests_and_is_not_overwritten() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     let out = onus(&["init", "starter"], &dir);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let starter = dir.join("starter");
     let check = onus(&["check", ".", "--facts", "facts.json"], &starter);
-    assert!(check.status.success(), "{}{}", text(&check), String::from_utf8_lossy(&check.stderr));
+    assert!(
+        check.status.success(),
+        "{}{}",
+        text(&check),
+        String::from_utf8_lossy(&check.stderr)
+    );
     let report = text(&check);
-    assert!(report.contains("PASS        buckets_not_public"), "{report}");
+    assert!(
+        report.contains("PASS        buckets_not_public"),
+        "{report}"
+    );
     assert!(report.contains("0 fail"), "{report}");
-    assert!(check.stderr.is_empty(), "no diagnostics: {}", String::from_utf8_lossy(&check.stderr));
+    assert!(
+        check.stderr.is_empty(),
+        "no diagnostics: {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
     let test = onus(&["test", "."], &starter);
     assert!(test.status.success(), "{}", text(&test));
     assert!(text(&test).contains("1 passed, 0 failed"));
@@ -131,16 +165,34 @@ fn pre_commit_hooks_and_the_action_name_real_commands() {
         let mut args = words.clone();
         args.push("policy.onus");
         let out = onus(&args, &fixture);
-        assert_eq!(out.status.code(), Some(0), "{entry}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{entry}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let action = std::fs::read_to_string(root().join("action.yml")).expect("action");
     let action = YamlLoader::load_from_str(&action).expect("YAML");
-    let steps = action[0]["runs"]["steps"].as_vec().cloned().unwrap_or_default();
+    let steps = action[0]["runs"]["steps"]
+        .as_vec()
+        .cloned()
+        .unwrap_or_default();
     let runs: Vec<String> = steps
         .iter()
         .filter_map(|s| s["run"].as_str().map(str::to_string))
         .collect();
-    assert!(runs.iter().any(|r| r.contains("cargo install --locked --path")));
-    assert!(runs.iter().any(|r| r.contains("check $PATHS") && r.contains("sarif=$SARIF")));
-    assert!(steps.iter().any(|s| s["uses"].as_str().is_some_and(|u| u.contains("upload-sarif"))));
+    assert!(
+        runs.iter()
+            .any(|r| r.contains("cargo install --locked --path"))
+    );
+    assert!(
+        runs.iter()
+            .any(|r| r.contains("check $PATHS") && r.contains("sarif=$SARIF"))
+    );
+    assert!(steps.iter().any(|s| {
+        s["uses"]
+            .as_str()
+            .is_some_and(|u| u.contains("upload-sarif"))
+    }));
 }

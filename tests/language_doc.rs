@@ -45,7 +45,8 @@ fn every_builtin_has_a_documented_row_with_an_example() {
             b.name()
         );
         assert!(
-            rows.iter().any(|(names, _, _)| names.iter().any(|n| n == b.name())),
+            rows.iter()
+                .any(|(names, _, _)| names.iter().any(|n| n == b.name())),
             "docs/language.md has no row for `{}`",
             b.name()
         );
@@ -70,9 +71,9 @@ fn every_documented_example_evaluates_to_its_value() {
     for (names, example, value) in rows() {
         let both = format!("({example}) == ({value})");
         let result = session.eval_expr("<example>", &both, |v| v.display());
-        let messages = result.as_ref().map_err(|ds| {
-            ds.iter().map(|d| d.message.clone()).collect::<Vec<_>>()
-        });
+        let messages = result
+            .as_ref()
+            .map_err(|ds| ds.iter().map(|d| d.message.clone()).collect::<Vec<_>>());
         assert_eq!(
             messages,
             Ok(&"true".to_string()),

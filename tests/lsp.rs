@@ -87,11 +87,20 @@ fn diagnostics_on_open_are_the_clis() {
         let lsp_message = d["message"].as_str().unwrap_or_default();
         assert!(lsp_message.starts_with(message.as_str()), "{lsp_message}");
         assert!(lsp_message.contains("help: the customer"), "{lsp_message}");
-        let related = d["relatedInformation"].as_array().cloned().unwrap_or_default();
-        let messages: Vec<&str> = related.iter().filter_map(|r| r["message"].as_str()).collect();
+        let related = d["relatedInformation"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let messages: Vec<&str> = related
+            .iter()
+            .filter_map(|r| r["message"].as_str())
+            .collect();
         assert_eq!(messages.len(), 2, "{related:?}");
         assert_eq!(messages[0], "\"the provider handles it\"");
-        assert!(messages[1].contains("(model `managed_database`)"), "{messages:?}");
+        assert!(
+            messages[1].contains("(model `managed_database`)"),
+            "{messages:?}"
+        );
     }
     assert!(client.shutdown().success());
 }
@@ -110,7 +119,10 @@ fn hover_on_a_layer_says_who_decides_and_quotes_the_model_line() {
         at(&claim_uri, position(&text, "= identity", 0, 4)),
     );
     let value = hover["contents"]["value"].as_str().unwrap_or_default();
-    assert!(value.contains("In service `regulated_databases`"), "{value}");
+    assert!(
+        value.contains("In service `regulated_databases`"),
+        "{value}"
+    );
     assert!(value.contains("decides: **customer**"), "{value}");
     assert!(value.contains("operates: provider"), "{value}");
     assert!(
@@ -121,7 +133,10 @@ fn hover_on_a_layer_says_who_decides_and_quotes_the_model_line() {
     // Over the control's name: its owner as claimed, and the decider.
     let hover = client.request(
         "textDocument/hover",
-        at(&claim_uri, position(&text, "provider_handles_database_access", 0, 3)),
+        at(
+            &claim_uri,
+            position(&text, "provider_handles_database_access", 0, 3),
+        ),
     );
     let value = hover["contents"]["value"].as_str().unwrap_or_default();
     assert!(value.contains("owner: **provider** (claimed)"), "{value}");
@@ -136,7 +151,10 @@ fn hover_on_a_layer_says_who_decides_and_quotes_the_model_line() {
         at(&policy_uri, position(&policy_text, "len(", 0, 1)),
     );
     let value = hover["contents"]["value"].as_str().unwrap_or_default();
-    assert!(value.contains("len(") && value.contains("number of elements"), "{value}");
+    assert!(
+        value.contains("len(") && value.contains("number of elements"),
+        "{value}"
+    );
     assert!(client.shutdown().success());
 }
 
@@ -160,10 +178,15 @@ fn definitions_and_references_across_files_and_into_std() {
         at(&policy_uri, position(&text, "managed_database", 0, 2)),
     );
     assert_eq!(found["uri"], "onus-std:///models.onus", "{found}");
-    let source = client.request("onus/stdSource", json!({ "uri": "onus-std:///models.onus" }));
+    let source = client.request(
+        "onus/stdSource",
+        json!({ "uri": "onus-std:///models.onus" }),
+    );
     let std_text = source["text"].as_str().unwrap_or_default();
     let line = found["range"]["start"]["line"].as_u64().unwrap_or_default() as usize;
-    let character = found["range"]["start"]["character"].as_u64().unwrap_or_default() as usize;
+    let character = found["range"]["start"]["character"]
+        .as_u64()
+        .unwrap_or_default() as usize;
     let line_text = std_text.lines().nth(line).unwrap_or_default();
     assert_eq!(line_text.trim_end(), "model managed_database {");
     assert_eq!(&line_text[character..character + 16], "managed_database");
@@ -171,14 +194,20 @@ fn definitions_and_references_across_files_and_into_std() {
     // Inside the std document: hover works there too, and it is not formatted.
     let hover = client.request(
         "textDocument/hover",
-        at("onus-std:///models.onus", json!({ "line": line, "character": character + 1 })),
+        at(
+            "onus-std:///models.onus",
+            json!({ "line": line, "character": character + 1 }),
+        ),
     );
     let value = hover["contents"]["value"].as_str().unwrap_or_default();
     assert!(value.contains("**model** `managed_database`"), "{value}");
 
     let found = client.request(
         "textDocument/definition",
-        at(&claim_uri, position(&claim_text, "regulated_databases", 0, 1)),
+        at(
+            &claim_uri,
+            position(&claim_text, "regulated_databases", 0, 1),
+        ),
     );
     assert_eq!(found["uri"], policy_uri.as_str());
     assert_eq!(
@@ -197,10 +226,20 @@ fn definitions_and_references_across_files_and_into_std() {
                 "context": { "includeDeclaration": true } }),
     );
     let refs = refs.as_array().cloned().unwrap_or_default();
-    let in_claim = refs.iter().filter(|r| r["uri"] == claim_uri.as_str()).count();
-    let in_policy = refs.iter().filter(|r| r["uri"] == policy_uri.as_str()).count();
+    let in_claim = refs
+        .iter()
+        .filter(|r| r["uri"] == claim_uri.as_str())
+        .count();
+    let in_policy = refs
+        .iter()
+        .filter(|r| r["uri"] == policy_uri.as_str())
+        .count();
     assert_eq!(in_claim, 4, "{refs:?}");
-    assert_eq!(in_policy, text.matches("regulated_databases").count(), "{refs:?}");
+    assert_eq!(
+        in_policy,
+        text.matches("regulated_databases").count(),
+        "{refs:?}"
+    );
 
     // A local variable: its `for` binding.
     let subject = position(&text, "db.DBInstanceIdentifier", 0, 0);
@@ -208,7 +247,9 @@ fn definitions_and_references_across_files_and_into_std() {
     let binding = found["range"]["start"].clone();
     let line = binding["line"].as_u64().unwrap_or_default() as usize;
     assert!(
-        text.lines().nth(line).is_some_and(|l| l.contains("for db in")),
+        text.lines()
+            .nth(line)
+            .is_some_and(|l| l.contains("for db in")),
         "{found}"
     );
     assert!(client.shutdown().success());
@@ -222,8 +263,11 @@ fn diagnostics_follow_changes_across_used_files() {
     let shared = dir.join("shared.onus");
     let main = dir.join("main.onus");
     std::fs::write(&shared, "use std\nservice web: iaas {}\n").expect("write");
-    std::fs::write(&main, "use \"shared.onus\"\ncontrol c { service = web  layer = exposure }\n")
-        .expect("write");
+    std::fs::write(
+        &main,
+        "use \"shared.onus\"\ncontrol c { service = web  layer = exposure }\n",
+    )
+    .expect("write");
     let mut client = Client::start(None, &dir);
     let main_uri = uri(&main);
     let shared_uri = uri(&shared);
@@ -245,8 +289,14 @@ fn diagnostics_follow_changes_across_used_files() {
     client.change(&main_uri, 2, "use \"shared.onus\"\nlet s = \"𝄞\" + nope\n");
     let now = client.diagnostics(&main_uri);
     let unknown = now.iter().find(|d| d["code"] == "N001").expect("N001");
-    assert_eq!(unknown["range"]["start"], json!({ "line": 1, "character": 15 }));
-    assert_eq!(unknown["range"]["end"], json!({ "line": 1, "character": 19 }));
+    assert_eq!(
+        unknown["range"]["start"],
+        json!({ "line": 1, "character": 15 })
+    );
+    assert_eq!(
+        unknown["range"]["end"],
+        json!({ "line": 1, "character": 19 })
+    );
 
     client.change(&main_uri, 3, "use \"shared.onus\"\n");
     assert_eq!(client.diagnostics(&main_uri), Vec::<Value>::new());
@@ -271,7 +321,10 @@ fn formatting_is_onus_fmt() {
     );
     let edits = edits.as_array().cloned().unwrap_or_default();
     assert_eq!(edits.len(), 1, "{edits:?}");
-    assert_eq!(edits[0]["range"]["start"], json!({ "line": 0, "character": 0 }));
+    assert_eq!(
+        edits[0]["range"]["start"],
+        json!({ "line": 0, "character": 0 })
+    );
     let formatted = edits[0]["newText"].as_str().unwrap_or_default();
     let mut cli = Command::new(env!("CARGO_BIN_EXE_onus"))
         .args(["fmt", "-"])
@@ -329,7 +382,10 @@ fn completion_offers_names_layers_and_fact_paths() {
             .collect()
     };
     assert_eq!(labels(&mut client, "network.v", 9), ["network.virtual"]);
-    assert_eq!(labels(&mut client, "facts.\n", 6), ["facts.databases", "facts.dns"]);
+    assert_eq!(
+        labels(&mut client, "facts.\n", 6),
+        ["facts.databases", "facts.dns"]
+    );
     assert_eq!(
         labels(&mut client, "db.\n", 3),
         ["db.id", "db.public", "db.tags"],
@@ -339,10 +395,17 @@ fn completion_offers_names_layers_and_fact_paths() {
     assert_eq!(found, ["orders_db"]);
     let found = labels(&mut client, "managed_database", 3);
     assert!(found.contains(&"managed_database".to_string()), "{found:?}");
-    assert!(found.contains(&"managed_kubernetes".to_string()), "{found:?}");
+    assert!(
+        found.contains(&"managed_kubernetes".to_string()),
+        "{found:?}"
+    );
 
     // Keywords, built-ins and enum words on an empty line in the body.
-    client.change(&file_uri, 2, &text.replace("  require db.\n", "  require le\n  severity = hi\n"));
+    client.change(
+        &file_uri,
+        2,
+        &text.replace("  require db.\n", "  require le\n  severity = hi\n"),
+    );
     let changed = text.replace("  require db.\n", "  require le\n  severity = hi\n");
     let found = client.request(
         "textDocument/completion",
@@ -351,14 +414,23 @@ fn completion_offers_names_layers_and_fact_paths() {
     let items = found.as_array().cloned().unwrap_or_default();
     let len = items.iter().find(|i| i["label"] == "len").expect("len");
     assert_eq!(len["kind"], 3, "a function");
-    assert!(len["detail"].as_str().is_some_and(|d| d.starts_with("len(")));
+    assert!(
+        len["detail"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("len("))
+    );
     assert!(items.iter().any(|i| i["label"] == "let" && i["kind"] == 14));
     let found = client.request(
         "textDocument/completion",
         at(&file_uri, position(&changed, "= hi", 0, 4)),
     );
     let items = found.as_array().cloned().unwrap_or_default();
-    assert!(items.iter().any(|i| i["label"] == "high" && i["kind"] == 20), "{items:?}");
+    assert!(
+        items
+            .iter()
+            .any(|i| i["label"] == "high" && i["kind"] == 20),
+        "{items:?}"
+    );
     assert!(client.shutdown().success());
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -385,7 +457,11 @@ fn quick_fix_symbols_and_control_status() {
     assert_eq!(actions.len(), 1, "{actions:?}");
     let action = &actions[0];
     assert_eq!(action["kind"], "quickfix");
-    assert!(action["title"].as_str().is_some_and(|t| t.contains("owner = customer")));
+    assert!(
+        action["title"]
+            .as_str()
+            .is_some_and(|t| t.contains("owner = customer"))
+    );
     let edits = &action["edit"]["changes"][claim_uri.as_str()];
     assert_eq!(edits[0]["newText"], "customer");
     assert_eq!(edits[0]["range"]["start"], owner);
@@ -421,7 +497,14 @@ fn quick_fix_symbols_and_control_status() {
     let policy_uri = uri(&policy);
     client.open(&policy_uri, &policy_text);
     let report = Command::new(env!("CARGO_BIN_EXE_onus"))
-        .args(["check", "--format", "json", "--now", "2026-11-22", "--facts"])
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--now",
+            "2026-11-22",
+            "--facts",
+        ])
         .arg(&facts)
         .arg(&policy)
         .output()
@@ -431,7 +514,10 @@ fn quick_fix_symbols_and_control_status() {
     let id = first["id"].as_str().unwrap_or_default();
     let hover = client.request(
         "textDocument/hover",
-        at(&policy_uri, position(&policy_text, &format!("control {id}"), 0, 9)),
+        at(
+            &policy_uri,
+            position(&policy_text, &format!("control {id}"), 0, 9),
+        ),
     );
     let value = hover["contents"]["value"].as_str().unwrap_or_default();
     let status = first["status"].as_str().unwrap_or_default();

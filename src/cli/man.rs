@@ -20,9 +20,8 @@ pub fn run(args: Args, command: clap::Command) -> i32 {
         super::common::write_out(&String::from_utf8_lossy(&out));
         return 0;
     };
-    let pages = std::fs::create_dir_all(&dir).and_then(|()| {
-        clap_mangen::generate_to(command, &dir)
-    });
+    let pages =
+        std::fs::create_dir_all(&dir).and_then(|()| clap_mangen::generate_to(command, &dir));
     match pages {
         Ok(()) => 0,
         Err(e) => {

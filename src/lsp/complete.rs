@@ -55,7 +55,10 @@ pub fn complete(
         .filter(|c| c.label.starts_with(word))
         .map(|c| CompletionItem {
             filter_text: Some(c.label.clone()),
-            text_edit: Some(CompletionTextEdit::Edit(TextEdit::new(range, c.label.clone()))),
+            text_edit: Some(CompletionTextEdit::Edit(TextEdit::new(
+                range,
+                c.label.clone(),
+            ))),
             label: c.label,
             kind: Some(c.kind),
             detail: c.detail,
@@ -123,13 +126,41 @@ fn names(analysis: &Analysis, file: Option<FileId>, offset: usize) -> Vec<Candid
         doc: Some(b.doc().to_string()),
     }));
     let declared: [(Vec<&str>, CompletionItemKind, &str); 7] = [
-        (p.parties.iter().map(|x| x.id.as_str()).collect(), CompletionItemKind::CONSTANT, "party"),
-        (p.models.iter().map(|x| x.id.as_str()).collect(), CompletionItemKind::CLASS, "model"),
-        (p.services.iter().map(|x| x.id.as_str()).collect(), CompletionItemKind::MODULE, "service"),
-        (p.controls.iter().map(|x| x.id.as_str()).collect(), CompletionItemKind::EVENT, "control"),
-        (p.globals.iter().map(|x| x.name.as_str()).collect(), CompletionItemKind::VARIABLE, "let"),
-        (p.functions.iter().map(|x| x.name.as_str()).collect(), CompletionItemKind::FUNCTION, "fn"),
-        (p.layers.iter().map(|x| x.id.as_str()).collect(), CompletionItemKind::FIELD, "layer"),
+        (
+            p.parties.iter().map(|x| x.id.as_str()).collect(),
+            CompletionItemKind::CONSTANT,
+            "party",
+        ),
+        (
+            p.models.iter().map(|x| x.id.as_str()).collect(),
+            CompletionItemKind::CLASS,
+            "model",
+        ),
+        (
+            p.services.iter().map(|x| x.id.as_str()).collect(),
+            CompletionItemKind::MODULE,
+            "service",
+        ),
+        (
+            p.controls.iter().map(|x| x.id.as_str()).collect(),
+            CompletionItemKind::EVENT,
+            "control",
+        ),
+        (
+            p.globals.iter().map(|x| x.name.as_str()).collect(),
+            CompletionItemKind::VARIABLE,
+            "let",
+        ),
+        (
+            p.functions.iter().map(|x| x.name.as_str()).collect(),
+            CompletionItemKind::FUNCTION,
+            "fn",
+        ),
+        (
+            p.layers.iter().map(|x| x.id.as_str()).collect(),
+            CompletionItemKind::FIELD,
+            "layer",
+        ),
     ];
     for (list, kind, what) in declared {
         out.extend(list.into_iter().map(|name| Candidate {
@@ -207,7 +238,12 @@ fn fact_keys(analysis: &Analysis, path: &[&str], head: &str) -> Vec<Candidate> {
                 next.push(inner);
             } else if v.is_list() {
                 // A path through a list reads its elements' keys.
-                next.extend(v.elements().into_iter().flatten().filter_map(|e| e.get(step)));
+                next.extend(
+                    v.elements()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|e| e.get(step)),
+                );
             }
         }
         values = next;

@@ -28,7 +28,12 @@ pub fn format(text: &str) -> Option<Vec<TextEdit>> {
 pub fn owner_fixes(analysis: &Analysis, file: FileId, uri: &Uri, wanted: Range) -> Vec<CodeAction> {
     let program = &analysis.session.program;
     let mut actions = Vec::new();
-    for d in analysis.session.diagnostics.iter().filter(|d| d.code == "O003") {
+    for d in analysis
+        .session
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "O003")
+    {
         let Some(span) = d.primary_span().filter(|s| s.file == file) else {
             continue;
         };
@@ -74,7 +79,10 @@ pub fn owner_fixes(analysis: &Analysis, file: FileId, uri: &Uri, wanted: Range) 
 }
 
 /// The declarations of one file, in source order.
-#[allow(deprecated, reason = "DocumentSymbol's `deprecated` field must still be written")]
+#[allow(
+    deprecated,
+    reason = "DocumentSymbol's `deprecated` field must still be written"
+)]
 pub fn symbols(analysis: &Analysis, file: FileId) -> Vec<DocumentSymbol> {
     let Some(module) = analysis.session.modules.iter().find(|m| m.file == file) else {
         return Vec::new();
@@ -82,16 +90,51 @@ pub fn symbols(analysis: &Analysis, file: FileId) -> Vec<DocumentSymbol> {
     let mut out = Vec::new();
     for item in &module.module.items {
         let (name, span, kind, detail): (String, Span, SymbolKind, &str) = match &item.kind {
-            ItemKind::Party(p) => (p.name.text.clone(), p.name.span, SymbolKind::CONSTANT, "party"),
+            ItemKind::Party(p) => (
+                p.name.text.clone(),
+                p.name.span,
+                SymbolKind::CONSTANT,
+                "party",
+            ),
             ItemKind::Layer(l) => (l.name.text.clone(), l.name.span, SymbolKind::FIELD, "layer"),
             ItemKind::Model(m) => (m.name.text.clone(), m.name.span, SymbolKind::CLASS, "model"),
-            ItemKind::Service(s) => (s.name.text.clone(), s.name.span, SymbolKind::MODULE, "service"),
-            ItemKind::Let(l) => (l.name.text.clone(), l.name.span, SymbolKind::VARIABLE, "let"),
+            ItemKind::Service(s) => (
+                s.name.text.clone(),
+                s.name.span,
+                SymbolKind::MODULE,
+                "service",
+            ),
+            ItemKind::Let(l) => (
+                l.name.text.clone(),
+                l.name.span,
+                SymbolKind::VARIABLE,
+                "let",
+            ),
             ItemKind::Fn(f) => (f.name.text.clone(), f.name.span, SymbolKind::FUNCTION, "fn"),
-            ItemKind::Control(c) => (c.name.text.clone(), c.name.span, SymbolKind::EVENT, "control"),
-            ItemKind::Assert(a) => (a.name.value.clone(), a.name.span, SymbolKind::BOOLEAN, "assert"),
-            ItemKind::Waive(w) => (w.control.text.clone(), w.control.span, SymbolKind::KEY, "waive"),
-            ItemKind::Test(t) => (t.name.value.clone(), t.name.span, SymbolKind::METHOD, "test"),
+            ItemKind::Control(c) => (
+                c.name.text.clone(),
+                c.name.span,
+                SymbolKind::EVENT,
+                "control",
+            ),
+            ItemKind::Assert(a) => (
+                a.name.value.clone(),
+                a.name.span,
+                SymbolKind::BOOLEAN,
+                "assert",
+            ),
+            ItemKind::Waive(w) => (
+                w.control.text.clone(),
+                w.control.span,
+                SymbolKind::KEY,
+                "waive",
+            ),
+            ItemKind::Test(t) => (
+                t.name.value.clone(),
+                t.name.span,
+                SymbolKind::METHOD,
+                "test",
+            ),
             ItemKind::Use(_) | ItemKind::Broken(_) => continue,
         };
         out.push(DocumentSymbol {

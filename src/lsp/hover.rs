@@ -56,7 +56,12 @@ pub fn hover(analysis: &Analysis, occurrence: &Occurrence) -> String {
 
 /// The documentation of a built-in, as `onus help builtins` prints it.
 fn builtin_hover(b: Builtin, out: &mut String) {
-    let _ = write!(out, "```onus\n{}\n```\n{}", crate::help::signature(b), b.doc());
+    let _ = write!(
+        out,
+        "```onus\n{}\n```\n{}",
+        crate::help::signature(b),
+        b.doc()
+    );
 }
 
 fn doc(doc: &Option<String>, out: &mut String) {
@@ -143,7 +148,12 @@ fn service_hover(analysis: &Analysis, name: &str, out: &mut String) {
     if !overrides.is_empty() {
         out.push_str("\n\nOverrides:");
         for (layer, c) in overrides {
-            let _ = write!(out, "\n- `{}`: {}", program.layers[*layer].id, assignment(c));
+            let _ = write!(
+                out,
+                "\n- `{}`: {}",
+                program.layers[*layer].id,
+                assignment(c)
+            );
         }
     }
     if !s.attrs.is_empty() {
@@ -190,7 +200,12 @@ fn control_hover(analysis: &Analysis, name: &str, out: &mut String) {
         .map(|s| program.services[*s].id.as_str())
         .collect();
     if let Some(layer) = c.layer {
-        let _ = write!(out, " on `{}/{}`", services.join(", "), program.layers[layer].id);
+        let _ = write!(
+            out,
+            " on `{}/{}`",
+            services.join(", "),
+            program.layers[layer].id
+        );
     }
     let _ = write!(out, "\n- owner: **{}**", c.owner.name());
     if c.explicit_owner.is_some() {
@@ -207,7 +222,11 @@ fn control_hover(analysis: &Analysis, name: &str, out: &mut String) {
         "\n- {} {}, {}",
         c.severity.name(),
         c.enforce.name(),
-        if c.checked() { "checked" } else { "not checked" }
+        if c.checked() {
+            "checked"
+        } else {
+            "not checked"
+        }
     );
     if let Some(status) = analysis.statuses().get(&c.id) {
         let _ = write!(out, "\n- last status: **{}**", status.as_str());

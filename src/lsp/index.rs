@@ -124,13 +124,32 @@ impl Index {
 fn global_names(session: &Session) -> HashMap<String, Target> {
     let p = &session.program;
     let mut names = HashMap::new();
-    let kinds: [(Vec<&str>, fn(String) -> Target); 6] = [
-        (p.parties.iter().map(|x| x.id.as_str()).collect(), Target::Party),
-        (p.models.iter().map(|x| x.id.as_str()).collect(), Target::Model),
-        (p.services.iter().map(|x| x.id.as_str()).collect(), Target::Service),
-        (p.controls.iter().map(|x| x.id.as_str()).collect(), Target::Control),
-        (p.globals.iter().map(|x| x.name.as_str()).collect(), Target::Let),
-        (p.functions.iter().map(|x| x.name.as_str()).collect(), Target::Fn),
+    type Kind<'p> = (Vec<&'p str>, fn(String) -> Target);
+    let kinds: [Kind<'_>; 6] = [
+        (
+            p.parties.iter().map(|x| x.id.as_str()).collect(),
+            Target::Party,
+        ),
+        (
+            p.models.iter().map(|x| x.id.as_str()).collect(),
+            Target::Model,
+        ),
+        (
+            p.services.iter().map(|x| x.id.as_str()).collect(),
+            Target::Service,
+        ),
+        (
+            p.controls.iter().map(|x| x.id.as_str()).collect(),
+            Target::Control,
+        ),
+        (
+            p.globals.iter().map(|x| x.name.as_str()).collect(),
+            Target::Let,
+        ),
+        (
+            p.functions.iter().map(|x| x.name.as_str()).collect(),
+            Target::Fn,
+        ),
     ];
     for (list, make) in kinds {
         for name in list {
@@ -186,11 +205,7 @@ impl Walker<'_> {
     }
 
     fn bind(&mut self, name: &ast::Name) {
-        self.push(
-            name.span,
-            Target::Local(name.text.clone(), name.span),
-            true,
-        );
+        self.push(name.span, Target::Local(name.text.clone(), name.span), true);
         self.scopes.push((name.text.clone(), name.span));
     }
 

@@ -286,7 +286,11 @@ impl<'c> Server<'c> {
         Ok(())
     }
 
-    fn send_diagnostics(&self, address: &Address, list: Vec<lsp_types::Diagnostic>) -> Result<(), Error> {
+    fn send_diagnostics(
+        &self,
+        address: &Address,
+        list: Vec<lsp_types::Diagnostic>,
+    ) -> Result<(), Error> {
         let Some(uri) = address.uri() else {
             return Ok(());
         };
@@ -333,9 +337,11 @@ impl<'c> Server<'c> {
         let tdp = p.text_document_position_params;
         let at = self.at(&tdp.text_document.uri, tdp.position)?;
         let offset = at.offset as u32;
-        if let Some((_, used)) = at.analysis.index.uses.iter().find(|(span, _)| {
-            span.file == at.file && span.start <= offset && offset <= span.end
-        }) {
+        if let Some((_, used)) =
+            at.analysis.index.uses.iter().find(|(span, _)| {
+                span.file == at.file && span.start <= offset && offset <= span.end
+            })
+        {
             let uri = at.analysis.address(*used)?.uri()?;
             let start = Position::new(0, 0);
             return Some(GotoDefinitionResponse::Scalar(Location::new(
@@ -377,7 +383,10 @@ impl<'c> Server<'c> {
         Some(CompletionResponse::Array(items))
     }
 
-    fn formatting(&self, p: lsp_types::DocumentFormattingParams) -> Option<Vec<lsp_types::TextEdit>> {
+    fn formatting(
+        &self,
+        p: lsp_types::DocumentFormattingParams,
+    ) -> Option<Vec<lsp_types::TextEdit>> {
         let address = Address::from_uri(&p.text_document.uri)?;
         if matches!(address, Address::Std(_)) {
             return None;
@@ -389,10 +398,15 @@ impl<'c> Server<'c> {
         let address = Address::from_uri(&p.text_document.uri)?;
         let analysis = self.workspace.analysis(&address)?;
         let file = analysis.file(&address)?;
-        Some(DocumentSymbolResponse::Nested(edits::symbols(analysis, file)))
+        Some(DocumentSymbolResponse::Nested(edits::symbols(
+            analysis, file,
+        )))
     }
 
-    fn code_actions(&self, p: lsp_types::CodeActionParams) -> Option<lsp_types::CodeActionResponse> {
+    fn code_actions(
+        &self,
+        p: lsp_types::CodeActionParams,
+    ) -> Option<lsp_types::CodeActionResponse> {
         let address = Address::from_uri(&p.text_document.uri)?;
         let analysis = self.workspace.analysis(&address)?;
         let file = analysis.file(&address)?;

@@ -148,7 +148,11 @@ mod tests {
         let x = text.find('x').unwrap_or_default();
         assert_eq!(index.position(x), Position::new(1, 3));
         assert_eq!(index.offset(Position::new(1, 3)), x);
-        assert_eq!(index.offset(Position::new(0, 99)), 2, "end of line, before CR");
+        assert_eq!(
+            index.offset(Position::new(0, 99)),
+            2,
+            "end of line, before CR"
+        );
         assert_eq!(index.offset(Position::new(9, 0)), text.len());
         // Inside the clef (a surrogate pair) moves back to its start.
         let clef = text.find('𝄞').unwrap_or_default();

@@ -65,22 +65,30 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    fn load(root: &Root, document: &Path, base: &Settings, overlays: &HashMap<PathBuf, String>) -> Analysis {
+    fn load(
+        root: &Root,
+        document: &Path,
+        base: &Settings,
+        overlays: &HashMap<PathBuf, String>,
+    ) -> Analysis {
         let (dir, settings, mut problems) = match root {
             Root::Project(dir) => match Settings::read(dir) {
                 Ok(s) => (dir.clone(), s, Vec::new()),
-                Err(m) => (dir.clone(), Settings::default(), vec![Diagnostic::error("F013", m)]),
+                Err(m) => (
+                    dir.clone(),
+                    Settings::default(),
+                    vec![Diagnostic::error("F013", m)],
+                ),
             },
-            Root::File(_) => (
-                base_dir(document),
-                base.clone(),
-                Vec::new(),
-            ),
+            Root::File(_) => (base_dir(document), base.clone(), Vec::new()),
         };
         let now = match settings.now.as_deref().map(str::parse::<jiff::civil::Date>) {
             Some(Ok(date)) => date,
             Some(Err(_)) => {
-                problems.push(Diagnostic::error("F013", "`now` in the settings is not a date (YYYY-MM-DD)"));
+                problems.push(Diagnostic::error(
+                    "F013",
+                    "`now` in the settings is not a date (YYYY-MM-DD)",
+                ));
                 today()
             }
             None => today(),
@@ -196,7 +204,9 @@ impl Analysis {
 }
 
 fn today() -> jiff::civil::Date {
-    jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()
+    jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
 }
 
 fn base_dir(document: &Path) -> PathBuf {
@@ -258,7 +268,9 @@ impl Workspace {
         let mut needed: BTreeMap<Root, PathBuf> = BTreeMap::new();
         for address in self.documents.keys() {
             if let Address::File(p) = address {
-                needed.entry(Workspace::root_of(p)).or_insert_with(|| p.clone());
+                needed
+                    .entry(Workspace::root_of(p))
+                    .or_insert_with(|| p.clone());
             }
         }
         self.analyses.retain(|root, _| needed.contains_key(root));

@@ -410,6 +410,9 @@ mod tests {
             parse(":help contr"),
             Ok(Command::Help(Some(Topic::Command(Name::Controls))))
         );
-        assert_eq!(parse(":help nothing"), Err("unknown command `:nothing`".into()));
+        assert_eq!(
+            parse(":help nothing"),
+            Err("unknown command `:nothing`".into())
+        );
     }
 }

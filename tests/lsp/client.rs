@@ -127,7 +127,10 @@ impl Client {
                 n["method"] == "textDocument/publishDiagnostics" && n["params"]["uri"] == uri
             }) {
                 let n = self.notifications.remove(i);
-                return n["params"]["diagnostics"].as_array().cloned().unwrap_or_default();
+                return n["params"]["diagnostics"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
             }
             let m = self.receive(until);
             self.notifications.push(m);
