@@ -527,3 +527,57 @@ fn quick_fix_symbols_and_control_status() {
     );
     assert!(client.shutdown().success());
 }
+
+/// Positions past the end, unknown documents, malformed parameters and
+/// requests the server does not answer get null or an error reply, and
+/// the server goes on.
+#[test]
+fn odd_requests_do_not_stop_the_server() {
+    let dir = scratch("odd");
+    let file = dir.join("p.onus");
+    let text = "use std\nlet é𝄞 = 1\n";
+    std::fs::write(&file, text).expect("write");
+    let mut client = Client::start(None, &dir);
+    let file_uri = uri(&file);
+    client.open(&file_uri, text);
+    for position in [
+        json!({ "line": 0, "character": 999 }),
+        json!({ "line": 99, "character": 0 }),
+        json!({ "line": 1, "character": 6 }),
+    ] {
+        for method in [
+            "textDocument/hover",
+            "textDocument/definition",
+            "textDocument/completion",
+        ] {
+            let _ = client.request(method, at(&file_uri, position.clone()));
+        }
+    }
+    let unknown = "file:///nowhere/at/all.onus";
+    assert_eq!(
+        client.request(
+            "textDocument/hover",
+            at(unknown, json!({ "line": 0, "character": 0 }))
+        ),
+        Value::Null
+    );
+    assert_eq!(
+        client.request(
+            "onus/stdSource",
+            json!({ "uri": "onus-std:///missing.onus" })
+        ),
+        Value::Null
+    );
+    let reply = client.raw_request("textDocument/hover", json!({ "nonsense": true }));
+    assert!(reply.get("error").is_some(), "{reply}");
+    let reply = client.raw_request("textDocument/rename", json!({}));
+    assert_eq!(reply["error"]["code"], -32601, "method not found: {reply}");
+    // Still answering.
+    let hover = client.request(
+        "textDocument/hover",
+        at(&file_uri, position(text, "std", 0, 1)),
+    );
+    assert_eq!(hover, Value::Null);
+    assert!(client.shutdown().success());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -105,6 +105,13 @@ impl Client {
 
     /// Sends a request and returns its result (panics on an error reply).
     pub fn request(&mut self, method: &str, params: Value) -> Value {
+        let reply = self.raw_request(method, params);
+        assert!(reply.get("error").is_none(), "{method}: {reply}");
+        reply["result"].clone()
+    }
+
+    /// Sends a request and returns the whole reply, error or result.
+    pub fn raw_request(&mut self, method: &str, params: Value) -> Value {
         let id = self.next_id;
         self.next_id += 1;
         self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
@@ -112,8 +119,7 @@ impl Client {
         loop {
             let m = self.receive(until);
             if m.get("id") == Some(&json!(id)) {
-                assert!(m.get("error").is_none(), "{method}: {m}");
-                return m["result"].clone();
+                return m;
             }
             self.notifications.push(m);
         }
@@ -137,7 +143,7 @@ impl Client {
         }
     }
 
-    /// Whether diagnostics for `uri` are waiting, without blocking.
+    /// Keeps what arrives in the next moments, without waiting longer.
     pub fn drain(&mut self) {
         while let Ok(m) = self.incoming.recv_timeout(Duration::from_millis(300)) {
             self.notifications.push(m);
