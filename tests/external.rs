@@ -86,6 +86,10 @@ fn main() {
             "textmate_grammar_lists_every_keyword_and_builtin",
             grammar_words,
         ),
+        Trial::test(
+            "vscode_extension_manifest_names_real_files",
+            vscode_manifest,
+        ),
         Trial::test("matrix_html_renders_in_headless_chromium", {
             let chromium = chromium.clone();
             move || matrix_in_chromium(chromium.as_deref().unwrap_or(Path::new("chromium")))
@@ -350,6 +354,17 @@ fn textmate(node: &Path) -> Result<(), Failed> {
     }
     let tokenized: Vec<Value> =
         serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())?;
+    // The extension's script is valid JavaScript (it needs VS Code to run).
+    let syntax = run(
+        Command::new(node)
+            .arg("--check")
+            .arg(root().join("editors/vscode/extension.js")),
+        Duration::from_secs(30),
+    )?;
+    check(
+        syntax.status.success(),
+        format!("extension.js: {}", String::from_utf8_lossy(&syntax.stderr)),
+    )?;
     let mut wrong = Vec::new();
     let mut seen = std::collections::BTreeMap::new();
     for (file, result) in files.iter().zip(&tokenized) {
@@ -474,6 +489,38 @@ fn grammar_words() -> Result<(), Failed> {
         )?;
     }
     Ok(())
+}
+
+/// The VS Code extension's manifest points at files that exist and parse:
+/// the grammar, the language configuration and the entry script.
+fn vscode_manifest() -> Result<(), Failed> {
+    let dir = root().join("editors/vscode");
+    let read = |name: &str| -> Result<Value, Failed> {
+        let text = std::fs::read_to_string(dir.join(name)).map_err(|e| format!("{name}: {e}"))?;
+        Ok(serde_json::from_str(&text).map_err(|e| format!("{name}: {e}"))?)
+    };
+    let manifest = read("package.json")?;
+    let language = &manifest["contributes"]["languages"][0];
+    check(language["id"] == "onus", format!("{language}"))?;
+    check(language["extensions"][0] == ".onus", format!("{language}"))?;
+    let configuration = language["configuration"].as_str().unwrap_or_default();
+    let config = read(configuration)?;
+    check(
+        config["comments"]["lineComment"] == "//",
+        format!("{config}"),
+    )?;
+    let grammar = &manifest["contributes"]["grammars"][0];
+    let scope = read(grammar["path"].as_str().unwrap_or_default())?["scopeName"].clone();
+    check(
+        grammar["scopeName"] == scope,
+        format!("{grammar} vs {scope}"),
+    )?;
+    let main = manifest["main"].as_str().unwrap_or_default();
+    let script = std::fs::read_to_string(dir.join(main)).map_err(|e| format!("{main}: {e}"))?;
+    check(
+        script.contains("\"lsp\"") && script.contains("onus/stdSource"),
+        main.to_string(),
+    )
 }
 
 /// The examples' matrix pages render in headless Chromium.
