@@ -17,6 +17,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+/// How long the controls' statuses may take to evaluate.
+const EVALUATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The project file a language server looks for above each document.
 pub const PROJECT_FILE: &str = "onus.toml";
 
@@ -96,7 +99,8 @@ impl Analysis {
         let mut session = Session::new(Options {
             now,
             max_steps: None,
-            timeout: None,
+            // A hover must not wait on a slow evaluation for long.
+            timeout: Some(EVALUATION_TIMEOUT),
             jobs: None,
         });
         session.overlays = overlays.clone();
