@@ -5,28 +5,24 @@
 use crate::builtins::Builtin;
 use std::fmt::Write as _;
 
-/// How a built-in is called, e.g. `len(x)`.
-pub fn signature(b: Builtin) -> String {
-    let (min, max) = b.arity();
-    let names = ["x", "y", "z"];
-    let mut params: Vec<String> = (0..min)
-        .map(|i| names.get(i).unwrap_or(&"arg").to_string())
-        .collect();
-    if max > min {
-        params.push("...".into());
-    }
-    format!("{}({})", b.name(), params.join(", "))
-}
-
-/// One built-in: its signature, then its documentation.
+/// One built-in: its signature, its documentation, and an example with its
+/// value.
 pub fn builtin(b: Builtin) -> String {
-    format!("{}\n  {}\n", signature(b), b.doc())
+    let (example, value) = b.example();
+    format!(
+        "{}\n  {}\n  example: {example}  =>  {value}\n",
+        b.signature(),
+        b.doc()
+    )
 }
 
-/// Every built-in, in the table's order.
+/// Every built-in, in the table's order, a blank line between them.
 pub fn builtins() -> String {
     let mut out = String::new();
-    for b in Builtin::ALL {
+    for (i, b) in Builtin::ALL.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
         let _ = write!(out, "{}", builtin(*b));
     }
     out

@@ -122,7 +122,7 @@ fn names(analysis: &Analysis, file: Option<FileId>, offset: usize) -> Vec<Candid
     out.extend(Builtin::ALL.iter().map(|b| Candidate {
         label: b.name().to_string(),
         kind: CompletionItemKind::FUNCTION,
-        detail: Some(crate::help::signature(*b)),
+        detail: Some(b.signature().to_string()),
         doc: Some(b.doc().to_string()),
     }));
     let declared: [(Vec<&str>, CompletionItemKind, &str); 7] = [

@@ -56,10 +56,11 @@ pub fn hover(analysis: &Analysis, occurrence: &Occurrence) -> String {
 
 /// The documentation of a built-in, as `onus help builtins` prints it.
 fn builtin_hover(b: Builtin, out: &mut String) {
+    let (example, value) = b.example();
     let _ = write!(
         out,
-        "```onus\n{}\n```\n{}",
-        crate::help::signature(b),
+        "```onus\n{}\n```\n{}\n\nExample: `{example}` gives `{value}`",
+        b.signature(),
         b.doc()
     );
 }

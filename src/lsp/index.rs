@@ -415,6 +415,29 @@ impl Walker<'_> {
                     work.push(Work::Bind(vars));
                     work.push(Work::Visit(source));
                 }
+                ExprKind::ObjectComprehension {
+                    key,
+                    value,
+                    vars,
+                    source,
+                    filter,
+                } => {
+                    work.push(Work::Unbind(self.scopes.len()));
+                    work.push(Work::Visit(value));
+                    work.push(Work::Visit(key));
+                    if let Some(f) = filter {
+                        work.push(Work::Visit(f));
+                    }
+                    work.push(Work::Bind(vars));
+                    work.push(Work::Visit(source));
+                }
+                ExprKind::With { name, value, body } => {
+                    // `with n = v: body`: `n` is bound in the body only.
+                    work.push(Work::Unbind(self.scopes.len()));
+                    work.push(Work::Visit(body));
+                    work.push(Work::Bind(std::slice::from_ref(name)));
+                    work.push(Work::Visit(value));
+                }
                 _ => {
                     let mut children = Vec::new();
                     e.for_each_child(|c| children.push(c));

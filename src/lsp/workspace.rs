@@ -102,6 +102,7 @@ impl Analysis {
             // A hover must not wait on a slow evaluation for long.
             timeout: Some(EVALUATION_TIMEOUT),
             jobs: None,
+            show_passed: false,
         });
         session.overlays = overlays.clone();
         let paths = if settings.paths.is_empty() && matches!(root, Root::Project(_)) {
@@ -146,6 +147,7 @@ impl Analysis {
             max_steps: None,
             timeout: None,
             jobs: None,
+            show_passed: false,
         });
         session.load_source("<std-only>", "use std\n".into());
         session.check();

@@ -74,6 +74,7 @@ pub const KEYWORDS: &[&str] = &[
     "is",
     "file",
     "assertion",
+    "with",
 ];
 
 /// The lists every expression can read (SPEC §3).
@@ -298,6 +299,7 @@ mod tests {
             max_steps: None,
             timeout: None,
             jobs: None,
+            show_passed: false,
         });
         s.load_source(
             "<test>",
