@@ -54,13 +54,14 @@ pub fn owner_fixes(analysis: &Analysis, file: FileId, uri: &Uri, wanted: Range) 
         let layer = control
             .layer
             .map_or("the layer", |l| program.layers[l].id.as_str());
-        let edit = TextEdit::new(at, decider.name().to_string());
+        let decider = program.decider_name(decider);
+        let edit = TextEdit::new(at, decider.to_string());
         let diagnostic = super::diagnostics::collect_one(d, analysis);
         actions.push(CodeAction {
             title: format!(
                 "write `owner = {}`: the {} decides `{layer}`",
-                decider.name(),
-                match decider.name() {
+                decider,
+                match decider {
                     "shared" => "customer and the provider share what",
                     other => other,
                 }

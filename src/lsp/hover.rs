@@ -7,7 +7,7 @@
 use super::index::{Occurrence, Target, Within};
 use super::workspace::Analysis;
 use crate::builtins::Builtin;
-use crate::check::program::{Cell, Program};
+use crate::check::program::{Cell, Decider, Program};
 use crate::source::Span;
 use std::fmt::Write as _;
 
@@ -22,14 +22,14 @@ pub fn hover(analysis: &Analysis, occurrence: &Occurrence) -> String {
         Target::Party(name) => {
             if let Some(p) = program.parties.iter().find(|p| &p.id == name) {
                 let _ = write!(out, "**party** `{}`", p.id);
-                match (&p.span, p.kind.as_str()) {
+                match (&p.span, p.kind.name()) {
                     (None, _) => out.push_str(" (built in)"),
                     (Some(_), kind) => {
                         let _ = write!(out, ": {kind}");
                     }
                 }
-                if let Some(to) = &p.accountable_to {
-                    let _ = write!(out, ", accountable to `{to}`");
+                if let Some(to) = p.accountable_to {
+                    let _ = write!(out, ", accountable to `{}`", program.party_name(to));
                 }
                 doc(&p.doc, &mut out);
             }
@@ -79,14 +79,19 @@ fn quote(analysis: &Analysis, span: Span, out: &mut String) {
     let _ = write!(out, "\n\n`{}:{line}`\n```onus\n{text}\n```", file.name);
 }
 
-/// Who decides and operates one cell, and the line that says so.
-fn cell(analysis: &Analysis, cell: &Cell, out: &mut String) {
+/// Who decides, operates and (in a service) is accountable for one cell,
+/// and the line that says so.
+fn cell(analysis: &Analysis, cell: &Cell, accountable: Option<Decider>, out: &mut String) {
+    let program = &analysis.session.program;
     let _ = write!(
         out,
         "\n- decides: **{}**\n- operates: {}",
-        cell.decider.name(),
-        cell.operator()
+        program.decider_name(cell.decider),
+        program.decider_name(cell.operator())
     );
+    if let Some(a) = accountable {
+        let _ = write!(out, "\n- accountable: {}", program.decider_name(a));
+    }
     let said = if cell.is_override {
         format!("overridden by service `{}`", cell.origin)
     } else {
@@ -117,7 +122,7 @@ fn layer_hover(analysis: &Analysis, layer: &str, within: &Within, out: &mut Stri
                 && let Some(c) = model.matrix.get(&index)
             {
                 let _ = write!(out, "\n\nIn model `{m}`:");
-                cell(analysis, c, out);
+                cell(analysis, c, None, out);
             }
             Vec::new()
         }
@@ -125,10 +130,18 @@ fn layer_hover(analysis: &Analysis, layer: &str, within: &Within, out: &mut Stri
     };
     for s in services {
         let service = &program.services[s];
-        let model = &program.models[service.model].id;
-        let _ = write!(out, "\n\nIn service `{}` (model `{model}`):", service.id);
+        let _ = write!(out, "\n\nIn service `{}`", service.id);
+        if let Some(m) = service.model {
+            let _ = write!(out, " (model `{}`)", program.models[m].id);
+        }
+        out.push(':');
         match service.matrix.get(&index) {
-            Some(c) => cell(analysis, c, out),
+            Some(r) => {
+                if r.source != s {
+                    let _ = write!(out, "\n- from its host `{}`", program.services[r.source].id);
+                }
+                cell(analysis, &r.cell, Some(r.accountable), out);
+            }
             None => out.push_str("\n- no model assigns it (O001)"),
         }
     }
@@ -140,12 +153,17 @@ fn service_hover(analysis: &Analysis, name: &str, out: &mut String) {
     let Some(s) = program.service(name).map(|i| &program.services[i]) else {
         return;
     };
-    let model = &program.models[s.model];
-    let _ = write!(out, "**service** `{}`: model `{}`", s.id, model.id);
-    if let Some(parent) = model.parent {
-        let _ = write!(out, " (extends `{}`)", program.models[parent].id);
+    let _ = write!(out, "**service** `{}`", s.id);
+    if let Some(model) = s.model.map(|m| &program.models[m]) {
+        let _ = write!(out, ": model `{}`", model.id);
+        if let Some(parent) = model.parent {
+            let _ = write!(out, " (extends `{}`)", program.models[parent].id);
+        }
     }
-    let overrides: Vec<(&usize, &Cell)> = s.matrix.iter().filter(|(_, c)| c.is_override).collect();
+    if let Some(host) = s.host {
+        let _ = write!(out, " on `{}`", program.services[host].id);
+    }
+    let overrides: Vec<(&usize, &Cell)> = s.own.iter().filter(|(_, c)| c.is_override).collect();
     if !overrides.is_empty() {
         out.push_str("\n\nOverrides:");
         for (layer, c) in overrides {
@@ -153,7 +171,7 @@ fn service_hover(analysis: &Analysis, name: &str, out: &mut String) {
                 out,
                 "\n- `{}`: {}",
                 program.layers[*layer].id,
-                assignment(c)
+                assignment(program, c)
             );
         }
     }
@@ -166,10 +184,11 @@ fn service_hover(analysis: &Analysis, name: &str, out: &mut String) {
     doc(&s.doc, out);
 }
 
-fn assignment(c: &Cell) -> String {
-    match &c.operated_by {
-        Some(op) => format!("{} operated_by {op}", c.decider.name()),
-        None => c.decider.name().to_string(),
+fn assignment(program: &Program, c: &Cell) -> String {
+    let decider = program.decider_name(c.decider);
+    match c.operated_by {
+        Some(op) => format!("{decider} operated_by {}", program.party_name(op)),
+        None => decider.to_string(),
     }
 }
 
@@ -208,15 +227,18 @@ fn control_hover(analysis: &Analysis, name: &str, out: &mut String) {
             program.layers[layer].id
         );
     }
-    let _ = write!(out, "\n- owner: **{}**", c.owner.name());
+    let _ = write!(out, "\n- owner: **{}**", program.decider_name(c.owner));
     if c.explicit_owner.is_some() {
         out.push_str(" (claimed)");
     }
     if let Some(d) = c.decider {
-        let _ = write!(out, "\n- decided by: {}", d.name());
+        let _ = write!(out, "\n- decided by: {}", program.decider_name(d));
     }
-    if let Some(op) = &c.operator {
-        let _ = write!(out, "\n- operated by: {op}");
+    if let Some(op) = c.operator {
+        let _ = write!(out, "\n- operated by: {}", program.decider_name(op));
+    }
+    if let Some(a) = c.accountable {
+        let _ = write!(out, "\n- accountable: {}", program.decider_name(a));
     }
     let _ = write!(
         out,

@@ -261,7 +261,9 @@ impl Walker<'_> {
             ItemKind::Service(s) => {
                 self.within = Within::Service(s.name.text.clone());
                 self.define(&s.name, Target::Service(s.name.text.clone()));
-                self.global(&s.model);
+                for on in s.model.iter().chain(&s.host) {
+                    self.global(on);
+                }
                 for member in &s.members {
                     match member {
                         ServiceMember::Attr(_, value) => self.expr(value),

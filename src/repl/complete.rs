@@ -61,6 +61,8 @@ pub const KEYWORDS: &[&str] = &[
     "key",
     "extends",
     "operated_by",
+    "accountable_to",
+    "on",
     "given",
     "expect",
     "passes",

@@ -44,9 +44,11 @@ struct Control<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     services: Option<Vec<&'a str>>,
     layer: &'a str,
-    owner: &'static str,
-    decider: Option<&'static str>,
+    owner: &'a str,
+    decider: Option<&'a str>,
     operator: Option<&'a str>,
+    accountable: Option<&'a str>,
+    tier: Vec<&'a str>,
     severity: &'static str,
     enforce: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -106,9 +108,15 @@ pub fn render(run: &Run<'_>) -> String {
                     .collect()
             }),
             layer: run.layer_name(c),
-            owner: c.owner.name(),
-            decider: c.decider.map(|d| d.name()),
-            operator: c.operator.as_deref(),
+            owner: run.program.decider_name(c.owner),
+            decider: c.decider.map(|d| run.program.decider_name(d)),
+            operator: c.operator.map(|d| run.program.decider_name(d)),
+            accountable: c.accountable.map(|d| run.program.decider_name(d)),
+            tier: c
+                .tier
+                .iter()
+                .map(|s| run.program.services[*s].id.as_str())
+                .collect(),
             severity: c.severity.name(),
             enforce: c.enforce.name(),
             team: c.team.as_deref(),

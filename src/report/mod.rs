@@ -13,13 +13,66 @@ pub mod sarif;
 pub mod testing;
 pub mod text;
 
-use crate::check::program::{Control, Program, Status, Waiver};
+use crate::check::program::{Control, Decider, Program, Status, Waiver};
 use crate::diagnostic::Diagnostic;
 use crate::eval::{ControlResult, Outcome};
 use crate::source::{SourceMap, Span};
 use crate::value::Word;
 use std::fmt;
 use std::str::FromStr;
+
+/// A control's ownership by name, as the human reports print it: what
+/// is the same as the decider is left out, so a two-party policy reads as
+/// it always did.
+pub struct Ownership<'a> {
+    pub owner: &'a str,
+    /// `unassigned` when nothing assigns the layer.
+    pub decider: &'a str,
+    /// Who operates the layer, when that is not the decider.
+    pub operator: Option<&'a str>,
+    /// Who answers for the layer, when that is not the decider.
+    pub accountable: Option<&'a str>,
+    /// The service the layer was inherited from (the end of its tier),
+    /// when that is not the control's own.
+    pub inherited_from: Option<&'a str>,
+}
+
+impl<'a> Ownership<'a> {
+    pub fn of(program: &'a Program, c: &Control) -> Ownership<'a> {
+        let decider = c.decider.map_or("unassigned", |d| program.decider_name(d));
+        let differs = |d: Option<Decider>| {
+            d.map(|d| program.decider_name(d))
+                .filter(|name| *name != decider)
+        };
+        Ownership {
+            owner: program.decider_name(c.owner),
+            decider,
+            operator: differs(c.operator),
+            accountable: differs(c.accountable),
+            inherited_from: c
+                .tier
+                .last()
+                .filter(|_| c.tier.len() > 1)
+                .map(|s| program.services[*s].id.as_str()),
+        }
+    }
+
+    /// `, operated by O, accountable A, inherited from S`, each part
+    /// when present, with names passed through `name`.
+    pub fn details(&self, name: impl Fn(&str) -> String) -> String {
+        let mut s = String::new();
+        if let Some(op) = self.operator {
+            s.push_str(&format!(", operated by {}", name(op)));
+        }
+        if let Some(a) = self.accountable {
+            s.push_str(&format!(", accountable {}", name(a)));
+        }
+        if let Some(from) = self.inherited_from {
+            s.push_str(&format!(", inherited from {}", name(from)));
+        }
+        s
+    }
+}
 
 /// The formats of `onus check --format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,6 +257,10 @@ impl<'a> Run<'a> {
 
     pub fn layer_name(&self, c: &Control) -> &'a str {
         c.layer.map_or("", |l| self.program.layers[l].id.as_str())
+    }
+
+    pub fn ownership(&self, c: &Control) -> Ownership<'a> {
+        Ownership::of(self.program, c)
     }
 
     /// Every service the control covers, by name.

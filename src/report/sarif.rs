@@ -90,10 +90,14 @@ struct RuleProperties<'a> {
     #[serde(rename = "security-severity", skip_serializing_if = "Option::is_none")]
     security_severity: Option<&'static str>,
     enforce: &'static str,
-    owner: &'static str,
-    decider: &'static str,
+    owner: &'a str,
+    decider: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     operator: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    accountable: Option<&'a str>,
+    #[serde(rename = "inheritedFrom", skip_serializing_if = "Option::is_none")]
+    inherited_from: Option<&'a str>,
     service: &'a str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     services: Vec<&'a str>,
@@ -167,7 +171,7 @@ struct ResultProperties<'a> {
     waived: bool,
     service: &'a str,
     layer: &'a str,
-    owner: &'static str,
+    owner: &'a str,
 }
 
 #[derive(Serialize)]
@@ -263,8 +267,9 @@ fn short_description(c: &Control) -> String {
 }
 
 fn rule<'a>(run: &Run<'a>, c: &'a Control) -> Rule<'a> {
-    let decider = c.decider.map_or("unassigned", Word::name);
-    let operator = c.operator.as_deref().filter(|op| *op != decider);
+    let o = run.ownership(c);
+    let decider = o.decider;
+    let operator = o.operator;
     let service = run.service_name(c);
     let layer = run.layer_name(c);
     let short = short_description(c);
@@ -272,11 +277,11 @@ fn rule<'a>(run: &Run<'a>, c: &'a Control) -> Rule<'a> {
         .doc
         .as_deref()
         .map(|d| escape::terminal_block(d).into_owned());
-    let mut ownership = format!("{} (decided by {decider}", c.owner.name());
-    if let Some(op) = operator {
-        ownership.push_str(&format!(", operated by {}", terminal(op)));
-    }
-    ownership.push(')');
+    let ownership = format!(
+        "{} (decided by {decider}{})",
+        o.owner,
+        o.details(|n| terminal(n).into_owned())
+    );
     let mut facts = vec![
         ("Service", run.service_names(c).join(", ")),
         ("Layer", layer.to_string()),
@@ -315,15 +320,17 @@ fn rule<'a>(run: &Run<'a>, c: &'a Control) -> Rule<'a> {
         properties: RuleProperties {
             tags: vec![
                 "security".into(),
-                format!("owner:{}", c.owner.name()),
+                format!("owner:{}", o.owner),
                 format!("layer:{layer}"),
             ],
             severity: c.severity.name(),
             security_severity: security_severity(c.severity),
             enforce: c.enforce.name(),
-            owner: c.owner.name(),
+            owner: o.owner,
             decider,
             operator,
+            accountable: o.accountable,
+            inherited_from: o.inherited_from,
             service,
             services: if services.len() > 1 {
                 services
@@ -422,7 +429,7 @@ pub fn render(run: &Run<'_>) -> String {
                     waived: v.waived,
                     service,
                     layer,
-                    owner: c.owner.name(),
+                    owner: run.program.decider_name(c.owner),
                 },
             });
         }
@@ -453,7 +460,7 @@ pub fn render(run: &Run<'_>) -> String {
                     waived: false,
                     service,
                     layer,
-                    owner: c.owner.name(),
+                    owner: run.program.decider_name(c.owner),
                 },
             });
         }

@@ -121,11 +121,13 @@ pub fn render_control(
     r: &ControlResult,
     style: Style,
 ) {
-    let decider = c.decider.map_or("unassigned", |d| d.name());
-    let mut ownership = format!("owner {}, decided by {decider}", c.owner.name());
-    if let Some(op) = c.operator.as_deref().filter(|op| *op != decider) {
-        let _ = write!(ownership, ", operated by {}", terminal(op));
-    }
+    let o = run.ownership(c);
+    let ownership = format!(
+        "owner {}, decided by {}{}",
+        terminal(o.owner),
+        terminal(o.decider),
+        o.details(|n| terminal(n).into_owned())
+    );
     let _ = writeln!(
         out,
         "{} {}  {}/{}  {} {}  {}",
