@@ -191,7 +191,7 @@ builtins! {
         ("group_by([{ t: \"a\", n: 1 }, { t: \"b\", n: 2 }, { t: \"a\", n: 3 }], \"t\").a", "[{\"t\":\"a\",\"n\":1},{\"t\":\"a\",\"n\":3}]");
     Accountable "accountable" (2, 2) [Any, Any] "accountable(service, layer)"
         "Who answers for the layer of the service: a third party's `accountable_to` party, else the decider."
-        ("accountable(orders_db, identity)", "customer");
+        ("accountable(orders_db, identity)", "\"customer\"");
 }
 
 impl Builtin {

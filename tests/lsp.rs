@@ -125,6 +125,7 @@ fn hover_on_a_layer_says_who_decides_and_quotes_the_model_line() {
     );
     assert!(value.contains("decides: **customer**"), "{value}");
     assert!(value.contains("operates: provider"), "{value}");
+    assert!(value.contains("accountable: customer"), "{value}");
     assert!(
         value.contains("identity: customer operated_by provider"),
         "the model line: {value}"

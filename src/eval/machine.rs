@@ -567,7 +567,9 @@ fn builtin_work(b: Builtin, args: &[Value<'_>]) -> u64 {
     use Builtin::*;
     match b {
         Len | Count | TypeOf | Has | Now | Date | DaysSince | Abs | StartsWith | EndsWith
-        | Owner | Decider | Operator | Accountable | CidrContains | CidrOverlaps | IsPublicCidr => 0,
+        | Owner | Decider | Operator | Accountable | CidrContains | CidrOverlaps | IsPublicCidr => {
+            0
+        }
         // A list by the size of its elements, as the rest.
         GroupBy => args.iter().map(size).sum::<u64>() * 2,
         _ => args.iter().map(size).sum(),
