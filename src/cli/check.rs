@@ -67,6 +67,10 @@ pub struct Args {
     /// Only findings the --baseline does not have fail the run.
     #[arg(long, requires = "baseline")]
     fail_on_new: bool,
+    /// List the subjects that passed too: per control in the text report,
+    /// and as `passed` (key and pointer) in the JSON report.
+    #[arg(long)]
+    show_passed: bool,
     #[command(flatten)]
     limits: Limits,
 }
@@ -83,7 +87,10 @@ pub fn run(args: Args) -> i32 {
             return 2;
         }
     };
-    let mut session = Session::new(options(args.now, &args.limits));
+    let mut session = Session::new(onus::eval::Options {
+        show_passed: args.show_passed,
+        ..options(args.now, &args.limits)
+    });
     for p in &args.paths {
         session.load_path(p);
     }
