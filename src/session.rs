@@ -83,6 +83,9 @@ pub struct Session {
     pub catalogs: Catalogs,
     /// Size and SHA-256 of each policy file read from disk.
     digests: HashMap<FileId, FileDigest>,
+    /// Texts that stand in for files on disk, by canonical path: the
+    /// language server's unsaved editor buffers.
+    pub overlays: HashMap<PathBuf, String>,
     std_loaded: bool,
 }
 
@@ -99,6 +102,7 @@ impl Session {
             started_at: jiff::Timestamp::now(),
             catalogs: Catalogs::default(),
             digests: HashMap::new(),
+            overlays: HashMap::new(),
             std_loaded: false,
         }
     }
@@ -141,7 +145,11 @@ impl Session {
         if let Some(id) = self.loaded_file(&origin) {
             return Some(id);
         }
-        let bytes = match std::fs::read(path) {
+        let read = match self.overlays.get(&canonical) {
+            Some(text) => Ok(text.clone().into_bytes()),
+            None => std::fs::read(path),
+        };
+        let bytes = match read {
             Ok(b) => b,
             Err(e) => {
                 let mut d = Diagnostic::error(
@@ -365,7 +373,7 @@ impl Session {
             entries.retain(|(k, _)| &**k != name);
             entries.push((Arc::from(name), Value::from_node(&f.facts, f.facts.root())));
         }
-        Ok(Some(Value::Object(entries.into())))
+        Ok(Some(Value::object(entries)))
     }
 
     pub fn fact_nodes(&self) -> usize {
@@ -615,6 +623,7 @@ mod tests {
             max_steps: None,
             timeout: None,
             jobs: None,
+            show_passed: false,
         })
     }
 

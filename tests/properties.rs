@@ -164,6 +164,7 @@ fn options(jobs: usize) -> Options {
         max_steps: None,
         timeout: None,
         jobs: Some(jobs),
+        show_passed: false,
     }
 }
 
@@ -301,6 +302,7 @@ fn reports(policy: &Path, facts: &str, jobs: usize) -> Vec<String> {
         diagnostics: &diagnostics,
         sources: &session.sources,
         info: None,
+        baseline: None,
     };
     let mut out = vec![
         report::text::render(&run, Gate::default(), Style { color: false }),

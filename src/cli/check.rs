@@ -3,11 +3,12 @@
 
 use super::common::{
     Limits, color_for, deliver, options, parse_date, parse_severity, plan, print_diagnostics,
-    started_at,
+    print_sourceless, started_at,
 };
 use onus::Session;
 use onus::check::program::Status;
 use onus::diagnostic::Diagnostic;
+use onus::diff::Baseline;
 use onus::report::output::{Destination, FormatSpec};
 use onus::report::{self, CheckFormat, Gate, Run};
 use onus::value::Word;
@@ -63,6 +64,18 @@ pub struct Args {
     /// without current provider evidence.
     #[arg(long)]
     require_evidence: bool,
+    /// An earlier `--format json` report: each violation and error is
+    /// marked new or not (same control id and key) in the JSON, SARIF and
+    /// text reports.
+    #[arg(long, value_name = "OLD.json")]
+    baseline: Option<PathBuf>,
+    /// Only findings the --baseline does not have fail the run.
+    #[arg(long, requires = "baseline")]
+    fail_on_new: bool,
+    /// List the subjects that passed too: per control in the text report,
+    /// and as `passed` (key and pointer) in the JSON report.
+    #[arg(long)]
+    show_passed: bool,
     #[command(flatten)]
     limits: Limits,
 }
@@ -71,7 +84,18 @@ pub fn run(args: Args) -> i32 {
     let Some(targets) = plan(&args.format, &args.output, CheckFormat::Text) else {
         return 2;
     };
-    let mut session = Session::new(options(args.now, &args.limits));
+    let baseline = match args.baseline.as_deref().map(onus::diff::read::load) {
+        None => None,
+        Some(Ok(report)) => Some(Baseline::new(&report)),
+        Some(Err(d)) => {
+            print_sourceless(&[d]);
+            return 2;
+        }
+    };
+    let mut session = Session::new(onus::eval::Options {
+        show_passed: args.show_passed,
+        ..options(args.now, &args.limits)
+    });
     session.started_at = started_at();
     session.strict = args.strict;
     for p in &args.paths {
@@ -114,11 +138,13 @@ pub fn run(args: Args) -> i32 {
         diagnostics: &diagnostics,
         sources: &session.sources,
         info: info.as_ref(),
+        baseline: baseline.as_ref(),
     };
     let gate = Gate {
         fail_on: args.fail_on,
         strict: args.strict,
         require_evidence: args.require_evidence,
+        fail_on_new: args.fail_on_new,
     };
     // People read diagnostics on stderr beside a text report, or when every
     // report goes to a file; the machine formats carry their own.

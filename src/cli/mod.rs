@@ -5,9 +5,15 @@
 
 pub mod check;
 pub mod common;
+pub mod completions;
 pub mod coverage;
+pub mod diff;
 pub mod explain;
 pub mod fmt;
+pub mod help;
+pub mod init;
+pub mod lsp;
+pub mod man;
 pub mod matrix;
 pub mod repl;
 pub mod test;

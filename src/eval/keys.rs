@@ -16,8 +16,13 @@ use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::sync::atomic::AtomicU32;
 
+/// `get_hinted` scans a subject for its `id`, `name` or `arn` whatever
+/// its size: the machine's shared object index is not at hand here, and
+/// one scan per subject costs no more than building one.
+const SCAN_ALL: usize = usize::MAX / 2;
+
 /// The keys seen so far, each with the position of its first subject.
-pub(super) struct KeyIndex<'a> {
+pub(super) struct SubjectKeys<'a> {
     /// Also index keys that fall back to the subject's JSON pointer (they
     /// are unique by construction, so only a key named by a waiver or an
     /// attestation needs them).
@@ -32,9 +37,9 @@ pub(super) struct KeyIndex<'a> {
     hints: [AtomicU32; 3],
 }
 
-impl<'a> KeyIndex<'a> {
+impl<'a> SubjectKeys<'a> {
     pub fn new(with_pointers: bool) -> Self {
-        KeyIndex {
+        SubjectKeys {
             with_pointers,
             container: None,
             seen: HashMap::default(),
@@ -57,7 +62,7 @@ impl<'a> KeyIndex<'a> {
         ["id", "name", "arn"]
             .into_iter()
             .zip(&self.hints)
-            .find_map(|(field, hint)| own_key(&subject.get_hinted(field, hint)?))
+            .find_map(|(field, hint)| own_key(&subject.get_hinted(field, hint, SCAN_ALL)??))
     }
 
     /// The container the subjects are elements of (their pointers are

@@ -3,11 +3,14 @@
 //! subject `error`, never `pass`; limits stop the control with a diagnostic.
 
 mod builtins;
+mod calls;
 pub mod cidr;
 pub mod error;
+mod index;
 mod keys;
 mod machine;
 mod ops;
+mod patterns;
 pub mod policy;
 
 use crate::check::program::{
@@ -18,7 +21,7 @@ use crate::source::Span;
 use crate::value::Value;
 use error::{ErrorKind, EvalError};
 use jiff::civil::Date;
-use keys::KeyIndex;
+use keys::SubjectKeys;
 pub use machine::{Items, Machine};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -39,6 +42,9 @@ pub struct Options {
     pub timeout: Option<Duration>,
     /// Threads evaluating controls; None: one per core for large facts.
     pub jobs: Option<usize>,
+    /// Record the key and pointer of every passing subject too
+    /// (`--show-passed`).
+    pub show_passed: bool,
 }
 
 pub struct Evaluator<'a> {
@@ -48,12 +54,17 @@ pub struct Evaluator<'a> {
     pub now: Date,
     pub max_steps: u64,
     pub deadline: Option<Instant>,
+    pub show_passed: bool,
     globals: Vec<OnceLock<Result<Value<'a>, EvalError<'a>>>>,
     /// The introspection lists, built on first use (most policies never
     /// read them, and a large policy makes them large).
     lists: [OnceLock<Value<'static>>; 4],
     /// Control statuses for `controls[].status`, once they are known.
     statuses: Option<Vec<Status>>,
+    /// Hash indexes of large facts objects, built once per run.
+    indexes: index::SharedIndexes<'a>,
+    /// Compiled patterns, once per run.
+    patterns: patterns::SharedPatterns,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -77,6 +88,13 @@ pub struct SubjectError {
     pub attested: bool,
 }
 
+/// A subject that met every `require` (kept with `--show-passed`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Passed {
+    pub key: String,
+    pub pointer: Option<String>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct ControlResult {
     pub status: Status,
@@ -86,6 +104,8 @@ pub struct ControlResult {
     pub filtered: usize,
     pub violations: Vec<Violation>,
     pub errors: Vec<SubjectError>,
+    /// The passing subjects, in order; None unless `Options::show_passed`.
+    pub passed: Option<Vec<Passed>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -122,9 +142,12 @@ impl<'a> Evaluator<'a> {
                 BASE_STEPS.saturating_add(STEPS_PER_NODE.saturating_mul(fact_nodes as u64)),
             ),
             deadline: options.timeout.map(|t| Instant::now() + t),
+            show_passed: options.show_passed,
             globals: program.globals.iter().map(|_| OnceLock::new()).collect(),
             lists: Default::default(),
             statuses: None,
+            indexes: Default::default(),
+            patterns: Default::default(),
         }
     }
 
@@ -307,6 +330,7 @@ impl ControlResult {
             filtered: 0,
             violations: Vec::new(),
             errors: Vec::new(),
+            passed: None,
         }
     }
 }
@@ -430,14 +454,18 @@ fn run_control<'a>(
     observer: &mut impl Observer<'a>,
 ) -> (ControlResult, Option<EvalError<'a>>, Vec<Diagnostic>) {
     let (waivers, attestations) = (&exceptions.waivers, &exceptions.attestations);
-    let mut keys = KeyIndex::new(exceptions.keyed());
+    let mut keys = SubjectKeys::new(exceptions.keyed());
+    let recorded = |mut r: ControlResult| {
+        r.passed = ev.show_passed.then(Vec::new);
+        r
+    };
     if !c.checked() {
         let notes = keys.diagnostics(c, waivers, attestations);
         let status = exceptions.unchecked_status(c);
-        return (ControlResult::empty(status), None, notes);
+        return (recorded(ControlResult::empty(status)), None, notes);
     }
     let mut m = Machine::new(ev, c.slots);
-    let mut r = ControlResult::empty(Status::Pass);
+    let mut r = recorded(ControlResult::empty(Status::Pass));
     let outcome = match &c.selection {
         None => {
             r.subjects = 1;
@@ -495,7 +523,7 @@ fn run_control<'a>(
 /// What a control's run accumulates while it visits its subjects.
 struct Visit<'r, 'a> {
     waivers: &'r [&'r Waiver],
-    keys: &'r mut KeyIndex<'a>,
+    keys: &'r mut SubjectKeys<'a>,
     result: &'r mut ControlResult,
 }
 
@@ -619,7 +647,10 @@ fn check_subject<'a>(
             },
         }
     }
-    let reported = failed.is_some() || error.is_some() || observer.wants_passing();
+    let reported = failed.is_some()
+        || error.is_some()
+        || observer.wants_passing()
+        || visit.result.passed.is_some();
     // The subject's own key, computed for every subject so that repeated
     // keys are found; a key that cannot be computed matters only where the
     // subject is reported (below, as an error).
@@ -702,7 +733,11 @@ fn check_subject<'a>(
             span: e.span,
             attested: false,
         }),
-        (None, None) => {}
+        (None, None) => {
+            if let Some(passed) = &mut visit.result.passed {
+                passed.push(Passed { key, pointer });
+            }
+        }
     }
     Ok(())
 }

@@ -422,6 +422,7 @@ impl SessionRepl {
             diagnostics: &diagnostics,
             sources: &self.session.sources,
             info: None,
+            baseline: None,
         };
         let style = Style { color: self.color };
         if selected.is_empty() {
@@ -531,6 +532,7 @@ mod tests {
             max_steps: None,
             timeout: None,
             jobs: None,
+            show_passed: false,
         };
         let (repl, startup) = SessionRepl::start(
             Config {

@@ -164,9 +164,12 @@ pub struct Run<'a> {
     pub sources: &'a SourceMap,
     /// Where the run came from (the JSON report's `run`).
     pub info: Option<&'a crate::session::RunInfo>,
+    /// `--baseline`: the earlier run each finding is compared with.
+    pub baseline: Option<&'a crate::diff::Baseline>,
 }
 
-/// What fails the gate: `--fail-on`, `--strict` and `--require-evidence`.
+/// What fails the gate: `--fail-on`, `--strict`, `--require-evidence` and
+/// `--fail-on-new`.
 #[derive(Clone, Copy, Debug)]
 pub struct Gate {
     pub fail_on: Word,
@@ -174,6 +177,8 @@ pub struct Gate {
     /// An unverified control, or an inherited one without current
     /// evidence, fails like a failing check.
     pub require_evidence: bool,
+    /// Only findings the baseline does not have fail the gate.
+    pub fail_on_new: bool,
 }
 
 impl Default for Gate {
@@ -182,6 +187,7 @@ impl Default for Gate {
             fail_on: Word::Info,
             strict: false,
             require_evidence: false,
+            fail_on_new: false,
         }
     }
 }
@@ -198,6 +204,8 @@ pub struct Summary {
     pub unevaluated: usize,
     pub attested: usize,
     pub assertions_failed: usize,
+    /// With a baseline: violations and error subjects it does not have.
+    pub new: Option<usize>,
 }
 
 impl<'a> Run<'a> {
@@ -257,7 +265,22 @@ impl<'a> Run<'a> {
                 .filter(|a| a.status == Status::Fail)
                 .count()
         });
+        s.new = self.baseline.map(|_| {
+            self.controls()
+                .map(|(c, r)| {
+                    let keys = r.violations.iter().map(|v| &v.key);
+                    let keys = keys.chain(r.errors.iter().map(|e| &e.key));
+                    keys.filter(|k| self.is_new(c, k) == Some(true)).count()
+                })
+                .sum()
+        });
         s
+    }
+
+    /// With a baseline, whether a finding of control `c` for `key` is new
+    /// (the baseline had no violation or error for that subject).
+    pub fn is_new(&self, c: &Control, key: &str) -> Option<bool> {
+        self.baseline.map(|b| b.is_new(&c.id, key))
     }
 
     pub fn service_name(&self, c: &Control) -> &'a str {
@@ -290,7 +313,8 @@ impl<'a> Run<'a> {
             _ => false,
         };
         let failing = match r.status {
-            Status::Fail | Status::Error => true,
+            Status::Fail | Status::Error => !gate.fail_on_new || self.has_new_finding(c, r),
+            // Missing evidence is not a finding a baseline can have seen.
             _ => gate.require_evidence && lacks_evidence(c, r.status),
         };
         counts && c.severity >= gate.fail_on && failing
@@ -299,6 +323,19 @@ impl<'a> Run<'a> {
     /// The attestations of control `control`, in declaration order.
     pub fn attestations(&self, control: usize) -> impl Iterator<Item = &'a Attestation> {
         self.program.attestations_of(control)
+    }
+
+    /// Whether a finding fails the gate: its control does, and under
+    /// `--fail-on-new` the finding is new.
+    pub fn finding_gates(&self, c: &Control, r: &ControlResult, gate: Gate, key: &str) -> bool {
+        self.gates(c, r, gate) && (!gate.fail_on_new || self.is_new(c, key) != Some(false))
+    }
+
+    fn has_new_finding(&self, c: &Control, r: &ControlResult) -> bool {
+        let violations = r.violations.iter().filter(|v| !v.waived).map(|v| &v.key);
+        let errors = r.errors.iter().filter(|e| !e.attested).map(|e| &e.key);
+        let mut keys = violations.chain(errors);
+        keys.any(|k| self.is_new(c, k) != Some(false))
     }
 
     /// SPEC §5: 2 when loading failed, 1 when the gate fails, else 0.
@@ -313,9 +350,15 @@ impl<'a> Run<'a> {
         }
         let control_fails = self.controls().any(|(c, r)| self.gates(c, r, gate));
         let assertion_fails = self.outcome.is_some_and(|o| {
-            o.assertions
+            self.program
+                .assertions
                 .iter()
-                .any(|a| matches!(a.status, Status::Fail | Status::Error))
+                .zip(&o.assertions)
+                .any(|(a, r)| {
+                    matches!(r.status, Status::Fail | Status::Error)
+                        && !(gate.fail_on_new
+                            && self.baseline.is_some_and(|b| b.assertion_failed(&a.name)))
+                })
         });
         i32::from(control_fails || assertion_fails)
     }
