@@ -363,7 +363,8 @@ impl Session {
             .map_err(|m| vec![Diagnostic::error("F012", m)])?;
         let ev = eval::Evaluator::new(&self.program, root, self.fact_nodes(), &self.options);
         let mut machine = eval::Machine::new(&ev, slots);
-        match machine.eval(&ir) {
+        // Shown as it is: a shared list shows which of its elements failed.
+        match machine.eval_shared(&ir) {
             Ok(v) => Ok(show(&v)),
             Err(e) => Err(vec![
                 Diagnostic::error("E001", e.message()).with_label(e.span, "while evaluating this"),

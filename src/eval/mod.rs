@@ -2,6 +2,7 @@
 //! and per assertion out (SPEC §5). Missing facts and type errors make the
 //! subject `error`, never `pass`; limits stop the control with a diagnostic.
 
+mod build;
 mod builtins;
 mod calls;
 pub mod cidr;
@@ -16,9 +17,10 @@ use crate::check::program::{Control, PolicyList, Program, Status, Step, Waiver};
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 use crate::value::Value;
+pub use build::Items;
 use error::{ErrorKind, EvalError};
 use jiff::civil::Date;
-pub use machine::{Items, Machine};
+pub use machine::Machine;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -147,7 +149,14 @@ impl<'a> Evaluator<'a> {
     fn global(&self, i: usize, m: &mut Machine<'a, '_>) -> Result<Value<'a>, EvalError<'a>> {
         let g = &self.program.globals[i];
         self.globals[i]
-            .get_or_init(|| m.in_frame(g.slots, Vec::new(), &g.value))
+            .get_or_init(|| {
+                // Shared by every control: an element that fails is kept,
+                // for the subjects that read it (`eval::build`).
+                let tolerant = std::mem::replace(&mut m.tolerant, true);
+                let value = m.in_frame(g.slots, Vec::new(), &g.value);
+                m.tolerant = tolerant;
+                value
+            })
             .clone()
     }
 
@@ -479,7 +488,7 @@ fn select<'a>(
     observer: &mut impl Observer<'a>,
 ) -> Result<(), EvalError<'a>> {
     let items = match m
-        .eval(&sel.source)
+        .eval_shared(&sel.source)
         .and_then(|v| Items::new(v, sel.source.span))
     {
         Ok(items) => items,
@@ -496,40 +505,45 @@ fn select<'a>(
     };
     let container = items.container();
     for (index, (k, v)) in items.enumerate() {
-        m.bind(sel.binding, k, v.clone());
         let location = Location { container, index };
-        if let Some(filter) = &sel.filter {
-            match m.eval_bool(filter, "`where`") {
-                Ok(true) => {}
-                Ok(false) => {
-                    r.filtered += 1;
-                    continue;
-                }
-                Err(e) if e.is_limit() => return Err(e),
-                Err(e) => {
-                    r.subjects += 1;
-                    let pointer = location.pointer(&v);
-                    let error = SubjectError {
-                        key: default_key(&v, &pointer, index),
-                        pointer,
-                        message: e.message(),
-                        span: e.span,
-                    };
-                    observer.subject(
-                        m,
-                        c,
-                        &Seen {
-                            key: error.key.clone(),
-                            pointer: error.pointer.clone(),
-                            verdict: Verdict::Error {
-                                step: None,
-                                message: error.message.clone(),
-                            },
+        // An element of a shared list that failed errors as its subject.
+        let selected = build::element(v.clone()).and_then(|v| {
+            m.bind(sel.binding, k, v);
+            match &sel.filter {
+                Some(filter) => m.eval_bool(filter, "`where`"),
+                None => Ok(true),
+            }
+        });
+        match selected {
+            Ok(true) => {}
+            Ok(false) => {
+                r.filtered += 1;
+                continue;
+            }
+            Err(e) if e.is_limit() => return Err(e),
+            Err(e) => {
+                r.subjects += 1;
+                let pointer = location.pointer(&v);
+                let error = SubjectError {
+                    key: default_key(&v, &pointer, index),
+                    pointer,
+                    message: e.message(),
+                    span: e.span,
+                };
+                observer.subject(
+                    m,
+                    c,
+                    &Seen {
+                        key: error.key.clone(),
+                        pointer: error.pointer.clone(),
+                        verdict: Verdict::Error {
+                            step: None,
+                            message: error.message.clone(),
                         },
-                    );
-                    r.errors.push(error);
-                    continue;
-                }
+                    },
+                );
+                r.errors.push(error);
+                continue;
             }
         }
         r.subjects += 1;
@@ -552,7 +566,7 @@ fn check_subject<'a>(
     let mut error: Option<(usize, EvalError<'a>)> = None;
     for (i, step) in c.steps.iter().enumerate() {
         match step {
-            Step::Let(slot, value) => match m.eval(value) {
+            Step::Let(slot, value) => match m.eval_shared(value) {
                 Ok(v) => m.set(*slot, v),
                 Err(e) if e.is_limit() => return Err(e),
                 Err(e) => {
