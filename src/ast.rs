@@ -84,10 +84,15 @@ pub enum ServiceMember {
     Override(Assignment),
 }
 
+/// `service NAME[: MODEL] [on HOST] { ... }`: at least one of the model and
+/// the host (the checker says so when both are missing).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Service {
     pub name: Name,
-    pub model: Name,
+    pub model: Option<Name>,
+    /// The service this one is built on: layers that neither its overrides
+    /// nor its model assign resolve from the host.
+    pub host: Option<Name>,
     pub members: Vec<ServiceMember>,
 }
 

@@ -457,7 +457,7 @@ impl<'e> Lowerer<'e> {
                 }
                 _ => IrKind::Call(builtin, lowered),
             },
-            Builtin::Owner | Builtin::Decider | Builtin::Operator => {
+            Builtin::Owner | Builtin::Decider | Builtin::Operator | Builtin::Accountable => {
                 self.check_service_layer(&lowered);
                 IrKind::Call(builtin, lowered)
             }

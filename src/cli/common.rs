@@ -82,6 +82,17 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic], session: &Session) {
     }
 }
 
+/// Renders diagnostics that quote no policy source (unreadable inputs) to
+/// stderr.
+pub fn print_sourceless(diagnostics: &[Diagnostic]) {
+    let rendered = diagnostic::render(
+        diagnostics,
+        &onus::source::SourceMap::default(),
+        color_for(std::io::stderr().is_terminal()),
+    );
+    let _ = std::io::stderr().write_all(rendered.as_bytes());
+}
+
 /// Loads and checks policies, rendering diagnostics to stderr; the flag is
 /// false when they cannot be loaded.
 pub fn load(paths: &[PathBuf], options: Options) -> (Session, bool) {

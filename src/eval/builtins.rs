@@ -155,7 +155,7 @@ pub fn call<'a>(
         Builtin::IsPublicCidr => Value::Bool(
             cidr::is_public(str_arg(0)?).map_err(|e| EvalError::invalid(arg_span(0), e))?,
         ),
-        Builtin::Owner | Builtin::Decider | Builtin::Operator => {
+        Builtin::Owner | Builtin::Decider | Builtin::Operator | Builtin::Accountable => {
             let service = args[0]
                 .as_name()
                 .ok_or_else(|| want(0, "a service name", &args[0]))?;
@@ -169,10 +169,15 @@ pub fn call<'a>(
             let l = program.layer(layer).ok_or_else(|| {
                 EvalError::invalid(arg_span(1), format!("unknown layer `{layer}`"))
             })?;
-            match program.services[s].matrix.get(&l) {
+            match program.resolved(s, l) {
                 None => Value::Null,
-                Some(cell) if b == Builtin::Operator => Value::string(cell.operator()),
-                Some(cell) => Value::Word(cell.decider),
+                Some(r) if b == Builtin::Operator => {
+                    Value::string(program.decider_name(r.operator()))
+                }
+                Some(r) if b == Builtin::Accountable => {
+                    Value::string(program.decider_name(r.accountable))
+                }
+                Some(r) => program.decider_value(r.decider()),
             }
         }
         Builtin::RegexEscape => Value::string(regex::escape(str_arg(0)?)),

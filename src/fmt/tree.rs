@@ -40,7 +40,8 @@ fn erase_item(kind: &mut ItemKind) {
         }
         ItemKind::Service(service) => {
             erase_name(&mut service.name);
-            erase_name(&mut service.model);
+            service.model.iter_mut().for_each(erase_name);
+            service.host.iter_mut().for_each(erase_name);
             for member in &mut service.members {
                 match member {
                     ServiceMember::Attr(name, value) => {
