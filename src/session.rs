@@ -456,14 +456,13 @@ impl Session {
             })?;
             (display_name(Path::new(file)), bytes)
         };
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let (line, column) =
-                crate::source::byte_position(e.as_bytes(), e.utf8_error().valid_up_to());
-            Diagnostic::error("F011", format!("invalid facts {source}: not valid UTF-8")).at(
-                source.clone(),
-                line,
-                column,
-            )
+        let text = crate::facts::encoding::decode(bytes, &source).map_err(|e| {
+            let d = Diagnostic::error("F011", format!("invalid facts {source}: {}", e.message))
+                .at(source.clone(), e.line, e.column);
+            match e.help {
+                Some(help) => d.with_help(help),
+                None => d,
+            }
         })?;
         if text.trim().is_empty() {
             return Err(Diagnostic::error(
