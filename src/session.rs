@@ -167,6 +167,27 @@ impl Session {
         }
     }
 
+    /// Loads `use std.NAME` once per load; an unknown NAME is an error at
+    /// the `use`.
+    fn load_std_module(&mut self, module: &str, span: Span) {
+        let Some((_, name, text)) = stdlib::MODULES.iter().find(|(m, ..)| *m == module) else {
+            let known: Vec<String> = stdlib::MODULES.iter().map(|(m, ..)| format!("std.{m}")).collect();
+            self.diagnostics.push(
+                Diagnostic::error("F005", format!("no standard library module `std.{module}`"))
+                    .with_label(span, "not in the standard library")
+                    .with_help(format!("the standard library has `std` and {}", known.join(", "))),
+            );
+            return;
+        };
+        if self.loaded_file(&Origin::Std(name)).is_some() {
+            return;
+        }
+        let file = self
+            .sources
+            .add(Origin::Std(name), name.to_string(), text.to_string());
+        self.parse_and_follow(file, true);
+    }
+
     /// Parses a file, keeps its module, and loads what it `use`s.
     fn parse_and_follow(&mut self, file: FileId, std: bool) {
         let parsed = parser::parse_module(&self.sources.get(file).text, file);
@@ -189,6 +210,7 @@ impl Session {
         for u in uses {
             match u {
                 UseTarget::Std(_) => self.load_std(),
+                UseTarget::StdModule(module, span) => self.load_std_module(&module, span),
                 UseTarget::Path(p, span) => {
                     let target = dir.clone().unwrap_or_default().join(&p);
                     if target.extension().and_then(|e| e.to_str()) != Some("onus") {
