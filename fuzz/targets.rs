@@ -23,6 +23,7 @@ fn options(max_steps: Option<u64>) -> Options {
         max_steps,
         timeout: None,
         jobs: Some(1),
+        show_passed: false,
     }
 }
 

@@ -164,6 +164,7 @@ fn options(jobs: usize) -> Options {
         max_steps: None,
         timeout: None,
         jobs: Some(jobs),
+        show_passed: false,
     }
 }
 

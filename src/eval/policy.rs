@@ -7,12 +7,11 @@ use crate::value::Value;
 use std::sync::Arc;
 
 fn object(entries: Vec<(&str, Value<'static>)>) -> Value<'static> {
-    Value::Object(
+    Value::object(
         entries
             .into_iter()
             .map(|(k, v)| (Arc::<str>::from(k), v))
-            .collect::<Vec<_>>()
-            .into(),
+            .collect(),
     )
 }
 
@@ -72,7 +71,7 @@ pub fn services(program: &Program) -> Value<'static> {
         .services
         .iter()
         .map(|s| {
-            let layers = Value::Object(
+            let layers = Value::object(
                 s.matrix
                     .iter()
                     .map(|(l, cell)| {
@@ -83,8 +82,7 @@ pub fn services(program: &Program) -> Value<'static> {
                         ]);
                         (Arc::<str>::from(program.layers[*l].id.as_str()), v)
                     })
-                    .collect::<Vec<_>>()
-                    .into(),
+                    .collect(),
             );
             let mut entries = vec![
                 ("id", Value::string(s.id.as_str())),
