@@ -171,11 +171,17 @@ impl Session {
     /// the `use`.
     fn load_std_module(&mut self, module: &str, span: Span) {
         let Some((_, name, text)) = stdlib::MODULES.iter().find(|(m, ..)| *m == module) else {
-            let known: Vec<String> = stdlib::MODULES.iter().map(|(m, ..)| format!("std.{m}")).collect();
+            let known: Vec<String> = stdlib::MODULES
+                .iter()
+                .map(|(m, ..)| format!("std.{m}"))
+                .collect();
             self.diagnostics.push(
                 Diagnostic::error("F005", format!("no standard library module `std.{module}`"))
                     .with_label(span, "not in the standard library")
-                    .with_help(format!("the standard library has `std` and {}", known.join(", "))),
+                    .with_help(format!(
+                        "the standard library has `std` and {}",
+                        known.join(", ")
+                    )),
             );
             return;
         };
@@ -478,14 +484,15 @@ impl Session {
             })?;
             (display_name(Path::new(file)), bytes)
         };
-        let text = crate::facts::encoding::decode(bytes, &source).map_err(|e| {
-            let d = Diagnostic::error("F011", format!("invalid facts {source}: {}", e.message))
-                .at(source.clone(), e.line, e.column);
-            match e.help {
-                Some(help) => d.with_help(help),
-                None => d,
-            }
-        })?;
+        let text =
+            crate::facts::encoding::decode(bytes, &source).map_err(|e| {
+                let d = Diagnostic::error("F011", format!("invalid facts {source}: {}", e.message))
+                    .at(source.clone(), e.line, e.column);
+                match e.help {
+                    Some(help) => d.with_help(help),
+                    None => d,
+                }
+            })?;
         if text.trim().is_empty() {
             return Err(Diagnostic::error(
                 "F011",

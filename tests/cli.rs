@@ -65,7 +65,11 @@ fn wide_encodings_read_like_their_utf8_conversion() {
             .args(["--now", "2026-11-22", "--facts", &format!("{dir}/{facts}")])
             .output()
             .expect("onus runs");
-        assert!(o.stderr.is_empty(), "{facts}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.stderr.is_empty(),
+            "{facts}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         (o.status.code(), o.stdout)
     };
     for (wide, utf8) in pairs {
@@ -89,7 +93,12 @@ fn terraform_verdicts_do_not_depend_on_module_depth() {
     let dir = "tests/cases/std_terraform";
     let verdicts = |depth: usize| -> Result<Vec<(String, String, String)>, String> {
         let o = onus()
-            .args(["check", &format!("{dir}/lib_nested.onus"), "--format", "json"])
+            .args([
+                "check",
+                &format!("{dir}/lib_nested.onus"),
+                "--format",
+                "json",
+            ])
             .args(["--show-passed", "--now", "2026-11-22"])
             .args(["--facts", &format!("{dir}/nested_{depth}.json")])
             .output()
@@ -98,13 +107,21 @@ fn terraform_verdicts_do_not_depend_on_module_depth() {
         if let Some(d) = report["diagnostics"].as_array().and_then(|d| d.first()) {
             return Err(d["message"].as_str().unwrap_or_default().to_string());
         }
-        let prefix = (1..=depth).map(|i| format!("module.l{i}.")).collect::<String>();
+        let prefix = (1..=depth)
+            .map(|i| format!("module.l{i}."))
+            .collect::<String>();
         let mut out = Vec::new();
         for c in report["controls"].as_array().expect("controls") {
-            for (list, verdict) in [("passed", "pass"), ("violations", "fail"), ("errors", "error")] {
+            for (list, verdict) in [
+                ("passed", "pass"),
+                ("violations", "fail"),
+                ("errors", "error"),
+            ] {
                 for s in c[list].as_array().into_iter().flatten() {
                     let key = s["key"].as_str().expect("a key");
-                    let local = key.strip_prefix(&prefix).expect("every resource is at the plan's depth");
+                    let local = key
+                        .strip_prefix(&prefix)
+                        .expect("every resource is at the plan's depth");
                     out.push((c["id"].to_string(), local.to_string(), verdict.to_string()));
                 }
             }
@@ -113,11 +130,18 @@ fn terraform_verdicts_do_not_depend_on_module_depth() {
         Ok(out)
     };
     let shallow = verdicts(1).expect("depth 1 is read");
-    assert_eq!(shallow.len(), 8, "two controls over four buckets: {shallow:?}");
+    assert_eq!(
+        shallow.len(),
+        8,
+        "two controls over four buckets: {shallow:?}"
+    );
     assert!(shallow.iter().any(|v| v.2 == "fail") && shallow.iter().any(|v| v.2 == "pass"));
     assert_eq!(verdicts(5), Ok(shallow.clone()), "depth 5");
     match verdicts(40) {
         Ok(deep) => assert_eq!(deep, shallow, "depth 40"),
-        Err(message) => assert!(message.contains("nest more than 127 levels"), "depth 40: {message}"),
+        Err(message) => assert!(
+            message.contains("nest more than 127 levels"),
+            "depth 40: {message}"
+        ),
     }
 }

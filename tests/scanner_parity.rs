@@ -30,8 +30,15 @@ fn read_json(path: &Path) -> Value {
 fn check_id(control: &str) -> Option<String> {
     let parts: Vec<&str> = control.splitn(4, '_').collect();
     match parts.as_slice() {
-        [scanner, provider, number, ..] if scanner.starts_with("ckv") && number.chars().all(|c| c.is_ascii_digit()) => {
-            Some(format!("{}_{}_{}", scanner.to_uppercase(), provider.to_uppercase(), number))
+        [scanner, provider, number, ..]
+            if scanner.starts_with("ckv") && number.chars().all(|c| c.is_ascii_digit()) =>
+        {
+            Some(format!(
+                "{}_{}_{}",
+                scanner.to_uppercase(),
+                provider.to_uppercase(),
+                number
+            ))
         }
         _ => None,
     }
@@ -48,9 +55,16 @@ fn onus_verdicts(plan: &Path) -> Result<Verdicts, Failed> {
         .args(["--format", "json", "--show-passed", "--now", "2026-11-22"])
         .output()
         .map_err(|e| format!("onus did not run: {e}"))?;
-    let report: Value = serde_json::from_slice(&out.stdout)
-        .map_err(|e| format!("no JSON report ({e}); stderr: {}", String::from_utf8_lossy(&out.stderr)))?;
-    if !report["diagnostics"].as_array().is_some_and(|d| d.iter().all(|d| d["severity"] != "error")) {
+    let report: Value = serde_json::from_slice(&out.stdout).map_err(|e| {
+        format!(
+            "no JSON report ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })?;
+    if !report["diagnostics"]
+        .as_array()
+        .is_some_and(|d| d.iter().all(|d| d["severity"] != "error"))
+    {
         return Err(format!("the policy did not load: {}", report["diagnostics"]).into());
     }
     let mut verdicts = Verdicts::new();
@@ -59,7 +73,11 @@ fn onus_verdicts(plan: &Path) -> Result<Verdicts, Failed> {
             continue;
         };
         let per_resource = verdicts.entry(id).or_default();
-        for (list, verdict) in [("passed", "pass"), ("errors", "error"), ("violations", "fail")] {
+        for (list, verdict) in [
+            ("passed", "pass"),
+            ("errors", "error"),
+            ("violations", "fail"),
+        ] {
             for subject in control[list].as_array().into_iter().flatten() {
                 let key = subject["key"].as_str().unwrap_or_default().to_string();
                 per_resource.insert(key, verdict.to_string());
@@ -84,14 +102,21 @@ fn listed(plan: &str) -> BTreeMap<(String, String), (String, String)> {
         .filter(|d| d["plan"] == plan)
         .map(|d| {
             let s = |k: &str| d[k].as_str().unwrap_or_default().to_string();
-            assert!(!s("cause").is_empty(), "a listed disagreement names its cause: {d}");
+            assert!(
+                !s("cause").is_empty(),
+                "a listed disagreement names its cause: {d}"
+            );
             ((s("check"), s("address")), (s("checkov"), s("onus")))
         })
         .collect()
 }
 
 fn compare(plan: &Path) -> Result<(), Failed> {
-    let name = plan.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+    let name = plan
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_string();
     let ours = onus_verdicts(plan)?;
     let theirs = golden_verdicts(&name);
     let expected = listed(&name);
@@ -102,8 +127,12 @@ fn compare(plan: &Path) -> Result<(), Failed> {
         let (a, b) = (ours.get(check), theirs.get(check));
         let addresses: BTreeSet<&String> = a.into_iter().chain(b).flat_map(|m| m.keys()).collect();
         for address in addresses {
-            let onus = a.and_then(|m| m.get(address)).map_or("none", String::as_str);
-            let checkov = b.and_then(|m| m.get(address)).map_or("none", String::as_str);
+            let onus = a
+                .and_then(|m| m.get(address))
+                .map_or("none", String::as_str);
+            let checkov = b
+                .and_then(|m| m.get(address))
+                .map_or("none", String::as_str);
             if onus == checkov {
                 continue;
             }
@@ -112,13 +141,18 @@ fn compare(plan: &Path) -> Result<(), Failed> {
                 Some((c, o)) if c == checkov && o == onus => {
                     seen.insert(key);
                 }
-                _ => problems.push(format!("{check} {address}: checkov {checkov}, onus {onus} (not in disagreements.json)")),
+                _ => problems.push(format!(
+                    "{check} {address}: checkov {checkov}, onus {onus} (not in disagreements.json)"
+                )),
             }
         }
     }
     for (key, (c, o)) in &expected {
         if !seen.contains(key) {
-            problems.push(format!("{} {}: listed as checkov {c}, onus {o}, but it does not occur", key.0, key.1));
+            problems.push(format!(
+                "{} {}: listed as checkov {c}, onus {o}, but it does not occur",
+                key.0, key.1
+            ));
         }
     }
     if problems.is_empty() {
@@ -131,26 +165,46 @@ fn compare(plan: &Path) -> Result<(), Failed> {
 fn main() {
     let args = Arguments::from_args();
     let mut plans: Vec<PathBuf> = std::fs::read_dir(example().join("plans"))
-        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .collect()
+        })
         .unwrap_or_default();
     plans.sort();
     let golden = read_json(&example().join("checkov-verdicts.json"));
     let mut trials: Vec<Trial> = plans
         .into_iter()
         .map(|plan| {
-            let name = plan.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+            let name = plan
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string();
             Trial::test(format!("parity::{name}"), move || compare(&plan))
         })
         .collect();
     // Every plan checkov judged is here, and none is judged by onus alone.
-    let names: BTreeSet<String> = golden.as_object().into_iter().flatten().map(|(k, _)| k.clone()).collect();
-    let listed_plans: BTreeSet<String> = trials.iter().map(|t| t.name().trim_start_matches("parity::").to_string()).collect();
-    trials.push(Trial::test("parity::every_plan_has_golden_verdicts", move || {
-        if names == listed_plans && names.len() >= 20 {
-            Ok(())
-        } else {
-            Err(format!("plans {listed_plans:?} against golden {names:?}").into())
-        }
-    }));
+    let names: BTreeSet<String> = golden
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, _)| k.clone())
+        .collect();
+    let listed_plans: BTreeSet<String> = trials
+        .iter()
+        .map(|t| t.name().trim_start_matches("parity::").to_string())
+        .collect();
+    trials.push(Trial::test(
+        "parity::every_plan_has_golden_verdicts",
+        move || {
+            if names == listed_plans && names.len() >= 20 {
+                Ok(())
+            } else {
+                Err(format!("plans {listed_plans:?} against golden {names:?}").into())
+            }
+        },
+    ));
     libtest_mimic::run(&args, trials).exit();
 }

@@ -189,9 +189,16 @@ mod tests {
 
     fn utf16(text: &str, little: bool, mark: bool) -> Vec<u8> {
         let mut out = Vec::new();
-        let units = mark.then_some(0xFEFF).into_iter().chain(text.encode_utf16());
+        let units = mark
+            .then_some(0xFEFF)
+            .into_iter()
+            .chain(text.encode_utf16());
         for u in units {
-            out.extend(if little { u.to_le_bytes() } else { u.to_be_bytes() });
+            out.extend(if little {
+                u.to_le_bytes()
+            } else {
+                u.to_be_bytes()
+            });
         }
         out
     }
@@ -200,7 +207,11 @@ mod tests {
         let mut out = Vec::new();
         for c in std::iter::once('\u{feff}').chain(text.chars()) {
             let c = c as u32;
-            out.extend(if little { c.to_le_bytes() } else { c.to_be_bytes() });
+            out.extend(if little {
+                c.to_le_bytes()
+            } else {
+                c.to_be_bytes()
+            });
         }
         out
     }
@@ -225,7 +236,10 @@ mod tests {
         let mut bytes = utf16("{\n\"a\": 1}", true, true);
         bytes.extend([0x00, 0xD8, b'x', 0]);
         let e = decode(bytes.clone(), "f").unwrap_err();
-        assert_eq!((e.line, e.column, e.message.contains("UTF-16LE")), (2, 8, true));
+        assert_eq!(
+            (e.line, e.column, e.message.contains("UTF-16LE")),
+            (2, 8, true)
+        );
         bytes.truncate(bytes.len() - 3);
         assert_eq!(decode(bytes, "f").unwrap_err().column, 8);
         let mut wide = utf32("ab", false);
@@ -238,7 +252,11 @@ mod tests {
         let e = decode(utf16(TEXT, true, false), "plan.json").unwrap_err();
         assert!(e.message.contains("UTF-16LE"), "{}", e.message);
         assert_eq!((e.line, e.column), (1, 2));
-        assert!(e.help.unwrap().contains("iconv -f UTF-16LE -t UTF-8 plan.json"));
+        assert!(
+            e.help
+                .unwrap()
+                .contains("iconv -f UTF-16LE -t UTF-8 plan.json")
+        );
         let e = decode(utf16(TEXT, false, false), "f").unwrap_err();
         assert!(e.message.contains("UTF-16BE"), "{}", e.message);
         let mut wide = utf32(TEXT, true);
@@ -249,8 +267,14 @@ mod tests {
     #[test]
     fn invalid_utf8_keeps_its_error_and_a_stray_nul_is_left_to_the_parser() {
         let e = decode(b"{\"a\": \"caf\xe9\"}".to_vec(), "f").unwrap_err();
-        assert_eq!((e.message.as_str(), e.column, e.help), ("not valid UTF-8", 11, None));
-        assert_eq!(decode(b"{\"a\": \"\0\"}".to_vec(), "f").as_deref(), Ok("{\"a\": \"\0\"}"));
+        assert_eq!(
+            (e.message.as_str(), e.column, e.help),
+            ("not valid UTF-8", 11, None)
+        );
+        assert_eq!(
+            decode(b"{\"a\": \"\0\"}".to_vec(), "f").as_deref(),
+            Ok("{\"a\": \"\0\"}")
+        );
         assert!(decode(vec![0xFF], "f").is_err());
     }
 }
