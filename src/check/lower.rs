@@ -269,18 +269,25 @@ impl<'e> Lowerer<'e> {
 
     /// Binds `x` or `k, v`.
     pub fn binding(&mut self, vars: &[Name]) -> Binding {
+        let span = match (vars.first(), vars.last()) {
+            (Some(first), Some(last)) => first.span.join(last.span),
+            _ => Span::default(),
+        };
         match vars {
             [key, value] => Binding {
                 key: Some(self.bind(key)),
                 value: self.bind(value),
+                span,
             },
             [value, ..] => Binding {
                 key: None,
                 value: self.bind(value),
+                span,
             },
             [] => Binding {
                 key: None,
                 value: 0,
+                span,
             },
         }
     }

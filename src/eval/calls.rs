@@ -4,7 +4,7 @@
 //! `has` paths and slices. Evaluated arguments in, a value or an error out.
 
 use super::error::EvalError;
-use super::machine::{Machine, R, size};
+use super::machine::{Machine, R, deep_size, size};
 use super::patterns::{Glob, Kind, compile_steps};
 use crate::builtins::Builtin;
 use crate::check::program::{Ir, IrKind};
@@ -31,9 +31,9 @@ pub(super) fn needs_machine(b: Builtin) -> bool {
     )
 }
 
-/// Bytes a value of `n` elements takes in a list.
+/// Bytes `n` elements take in a list.
 fn list_bytes(n: usize) -> usize {
-    n.saturating_mul(std::mem::size_of::<Value<'_>>())
+    n.saturating_mul(super::machine::ELEMENT_BYTES)
 }
 
 impl<'a> Machine<'a, '_> {
@@ -58,8 +58,18 @@ impl<'a> Machine<'a, '_> {
                 .as_str()
                 .ok_or_else(|| want(i, "a string", &args[i]))
         };
-        // Reading the arguments once: strings by length, lists by elements.
-        self.charge(args.iter().take(irs.len()).map(size).sum::<u64>(), span)?;
+        // Reading the arguments once: strings by length, lists by elements
+        // (printed or compared whole by `join` and `contains`).
+        let cap = self.remaining();
+        let given = &args[..irs.len().min(args.len())];
+        let read: u64 = match b {
+            Builtin::Join => given.iter().map(|a| deep_size(a, cap)).sum(),
+            Builtin::Contains if args[0].is_list() => given.iter().map(|a| deep_size(a, cap)).sum(),
+            // An object's key is looked up, not searched for.
+            Builtin::Contains if args[0].is_object() => 0,
+            _ => given.iter().map(size).sum(),
+        };
+        self.charge(read, span)?;
         match b {
             Builtin::Matches => {
                 let re = self.regex(text(1)?, arg_span(1))?;

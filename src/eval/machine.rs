@@ -19,8 +19,13 @@ use std::time::Instant;
 
 pub type R<'a> = Result<Value<'a>, EvalError<'a>>;
 
-/// Bytes of built data per budget step (see `Machine::charge_bytes`).
-pub const BYTES_PER_STEP: usize = 32;
+/// Bytes of built data per budget step (see `Machine::charge_bytes`): the
+/// default budget of 50 million steps lets a control build 800 MB.
+pub const BYTES_PER_STEP: usize = 16;
+/// What a list element, an object and an object entry take, roughly.
+pub const ELEMENT_BYTES: usize = std::mem::size_of::<Value<'static>>();
+const OBJECT_BYTES: usize = 64;
+const ENTRY_BYTES: usize = ELEMENT_BYTES + 16;
 
 /// How often (in steps) the wall clock is read for `--timeout`.
 const CLOCK_INTERVAL: u64 = 1 << 16;
@@ -145,6 +150,11 @@ impl<'a, 'e> Machine<'a, 'e> {
     /// Counts `work` steps against the budget, and reads the clock at the
     /// first step (a control that starts after the deadline stops at once)
     /// and each time the count passes another multiple of `CLOCK_INTERVAL`.
+    /// Steps left before the budget is spent.
+    pub(super) fn remaining(&self) -> u64 {
+        self.limit.saturating_sub(self.steps).saturating_add(1)
+    }
+
     pub(super) fn charge(&mut self, work: u64, span: Span) -> Result<(), EvalError<'a>> {
         let before = self.steps;
         self.steps = self.steps.saturating_add(work);
@@ -225,6 +235,7 @@ impl<'a, 'e> Machine<'a, 'e> {
             IrKind::Now => Ok(Value::Date(self.ev.now)),
             IrKind::Policy(list) => Ok(self.ev.policy_list(*list)),
             IrKind::List(items) => {
+                self.charge_bytes(ELEMENT_BYTES * items.len(), ir.span)?;
                 let values = items
                     .iter()
                     .map(|i| self.eval(i))
@@ -232,6 +243,7 @@ impl<'a, 'e> Machine<'a, 'e> {
                 Ok(Value::list(values))
             }
             IrKind::Object(entries) => {
+                self.charge_bytes(OBJECT_BYTES + ENTRY_BYTES * entries.len(), ir.span)?;
                 let mut out = Vec::with_capacity(entries.len());
                 for (k, v) in entries {
                     out.push((k.clone(), self.eval(v)?));
@@ -243,10 +255,11 @@ impl<'a, 'e> Machine<'a, 'e> {
                 let mut s = String::new();
                 for p in parts {
                     let v = self.eval(p)?;
-                    self.charge(size(&v), p.span)?;
-                    let text = v.display();
-                    self.charge_bytes(text.len(), p.span)?;
-                    s.push_str(&text);
+                    // Charged whole before it is printed: a value may hold
+                    // the same list many times over.
+                    let whole = deep_size(&v, self.remaining());
+                    self.charge(whole, p.span)?;
+                    s.push_str(&v.display());
                 }
                 Ok(Value::string(s))
             }
@@ -308,12 +321,16 @@ impl<'a, 'e> Machine<'a, 'e> {
                     }
                     return self.call_with_machine(*b, argv, args, ir.span);
                 }
-                let work = builtin_work(*b, &self.args[base..]);
+                let work = builtin_work(*b, &self.args[base..], self.remaining());
                 let out = self
                     .charge(work, ir.span)
                     .and_then(|()| builtins::call(self.ev, *b, &self.args[base..], args, ir.span));
                 self.args.truncate(base);
-                out
+                // What a built-in makes is at most a small multiple of what
+                // it read (charged above), so it is charged once made.
+                let out = out?;
+                self.charge_bytes(built_bytes(&out), ir.span)?;
+                Ok(out)
             }
             IrKind::Matches(subject, re) => match self.eval(subject)? {
                 v if v.as_str().is_some() => {
@@ -375,7 +392,9 @@ impl<'a, 'e> Machine<'a, 'e> {
                     {
                         continue;
                     }
-                    out.push(self.eval(elem)?);
+                    let v = self.eval(elem)?;
+                    self.charge_bytes(ELEMENT_BYTES, elem.span)?;
+                    out.push(v);
                 }
                 Ok(Value::list(out))
             }
@@ -407,6 +426,7 @@ impl<'a, 'e> Machine<'a, 'e> {
                         }
                     };
                     let v = self.eval(value)?;
+                    self.charge_bytes(ENTRY_BYTES + name.len(), value.span)?;
                     out.insert(name, v);
                 }
                 Ok(Value::Object(Arc::new(out.finish())))
@@ -531,9 +551,11 @@ impl<'a, 'e> Machine<'a, 'e> {
                 )),
             };
         }
+        let cap = self.remaining();
         let work = match op {
+            BinaryOp::In if b.is_list() => deep_size(&b, cap),
             BinaryOp::In => size(&b),
-            BinaryOp::Eq | BinaryOp::Ne => size(&a).min(size(&b)),
+            BinaryOp::Eq | BinaryOp::Ne => deep_size(&a, cap).min(deep_size(&b, cap)),
             BinaryOp::Add => size(&a) + size(&b),
             _ => 0,
         };
@@ -560,18 +582,73 @@ pub(super) fn size(v: &Value<'_>) -> u64 {
     n as u64
 }
 
+/// The bytes a value newly built by a built-in holds at its top level
+/// (strings and containers borrowed from the facts or shared cost none).
+fn built_bytes(v: &Value<'_>) -> usize {
+    match v {
+        Value::String(s) => s.len(),
+        Value::List(l) => ELEMENT_BYTES * l.len(),
+        Value::Object(o) => OBJECT_BYTES + ENTRY_BYTES * o.len(),
+        _ => 0,
+    }
+}
+
 /// The work of a built-in call beyond its one step: none for those that
 /// look at a fixed part of their arguments, the size of every argument for
 /// the others.
-fn builtin_work(b: Builtin, args: &[Value<'_>]) -> u64 {
+fn builtin_work(b: Builtin, args: &[Value<'_>], cap: u64) -> u64 {
     use Builtin::*;
     match b {
         Len | Count | TypeOf | Has | Now | Date | DaysSince | Abs | StartsWith | EndsWith
         | Owner | Decider | Operator | CidrContains | CidrOverlaps | IsPublicCidr => 0,
         // A list by the size of its elements, as the rest.
         GroupBy => args.iter().map(size).sum::<u64>() * 2,
+        // Printed or compared whole.
+        ToString | Unique => args.iter().map(|a| deep_size(a, cap)).sum(),
+        // Its output is every inner element: counted (and its bytes)
+        // before it is built.
+        Flatten => {
+            let inner: u64 = args[0]
+                .elements()
+                .into_iter()
+                .flatten()
+                .map(|v| 1 + size(&v))
+                .sum();
+            inner + inner * (ELEMENT_BYTES / BYTES_PER_STEP) as u64
+        }
         _ => args.iter().map(size).sum(),
     }
+}
+
+/// The work of reading a value whole (printing or comparing it): a step
+/// per value inside it and per `BYTES_PER_STEP` bytes of its strings,
+/// counted up to `cap` only, in time proportional to the count. A value
+/// that holds one list many times over counts it each time, as printing
+/// it does.
+pub(super) fn deep_size(v: &Value<'_>, cap: u64) -> u64 {
+    fn own(v: &Value<'_>) -> u64 {
+        1 + v.as_str().map_or(0, |s| (s.len() / BYTES_PER_STEP) as u64)
+    }
+    if !(v.is_list() || v.is_object()) {
+        return own(v);
+    }
+    let mut total = 0u64;
+    let mut stack = vec![v.clone()];
+    while let Some(v) = stack.pop() {
+        total += own(&v);
+        if total > cap {
+            return total;
+        }
+        if let Some(items) = v.elements() {
+            stack.extend(items);
+        } else if let Some(entries) = v.entries() {
+            for (k, v) in entries {
+                total += own(&k);
+                stack.push(v);
+            }
+        }
+    }
+    total
 }
 
 /// The facts container a value reads from, for error pointers.
