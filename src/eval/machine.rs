@@ -460,7 +460,7 @@ impl<'a, 'e> Machine<'a, 'e> {
         let a = self.eval(l)?;
         // An object's keys are known even where some of its values failed.
         let b = match self.eval_shared(r)? {
-            Value::Poisoned(p) if p.value.is_object() => p.value.clone(),
+            Value::Poisoned(p) if op == BinaryOp::In && p.value.is_object() => p.value.clone(),
             Value::Poisoned(p) => return Err((*p.first).clone()),
             v => v,
         };
