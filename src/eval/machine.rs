@@ -28,7 +28,8 @@ pub const ELEMENT_BYTES: usize = std::mem::size_of::<Value<'static>>();
 pub const OBJECT_BYTES: usize = 64;
 pub const ENTRY_BYTES: usize = ELEMENT_BYTES + 16;
 
-/// How often (in steps) the wall clock is read for `--timeout`.
+/// How often (in steps) the wall clock is read for `--timeout` (a power of
+/// two: `tick` masks with it).
 const CLOCK_INTERVAL: u64 = 1 << 16;
 
 /// Stack enough for one frame's body: an expression nested to the parser's
@@ -87,7 +88,7 @@ impl<'a, 'e> Machine<'a, 'e> {
         // Every node pays this: the common case (within the budget, no
         // clock to read) skips `charge`. A wrapped count is 0 and goes on.
         let next = self.steps.wrapping_add(1);
-        if self.steps != 0 && next <= self.limit && next % CLOCK_INTERVAL != 0 {
+        if self.steps != 0 && next <= self.limit && next & (CLOCK_INTERVAL - 1) != 0 {
             self.steps = next;
             return Ok(());
         }
