@@ -176,7 +176,7 @@ fn evaluate(session: &Session, facts: &Facts) {
                 nodes,
                 &options,
                 i,
-                None,
+                onus::explain::Which::Failing,
                 3,
             );
             let text = report::explain::text(&session.program, &e, &session.sources);

@@ -46,6 +46,9 @@ pub enum ItemKind {
 #[derive(Clone, Debug, PartialEq)]
 pub enum UseTarget {
     Std(Span),
+    /// `use std.NAME`: one optional module of the standard library; the
+    /// span covers `std.NAME`.
+    StdModule(String, Span),
     Path(String, Span),
 }
 

@@ -220,6 +220,33 @@ impl Session {
         }
     }
 
+    /// Loads `use std.NAME` once per load; an unknown NAME is an error at
+    /// the `use`.
+    fn load_std_module(&mut self, module: &str, span: Span) {
+        let Some((_, name, text)) = stdlib::MODULES.iter().find(|(m, ..)| *m == module) else {
+            let known: Vec<String> = stdlib::MODULES
+                .iter()
+                .map(|(m, ..)| format!("std.{m}"))
+                .collect();
+            self.diagnostics.push(
+                Diagnostic::error("F006", format!("no standard library module `std.{module}`"))
+                    .with_label(span, "not in the standard library")
+                    .with_help(format!(
+                        "the standard library has `std` and {}",
+                        known.join(", ")
+                    )),
+            );
+            return;
+        };
+        if self.loaded_file(&Origin::Std(name)).is_some() {
+            return;
+        }
+        let file = self
+            .sources
+            .add(Origin::Std(name), name.to_string(), text.to_string());
+        self.parse_and_follow(file, true);
+    }
+
     /// Parses a file, keeps its module, and loads what it `use`s.
     fn parse_and_follow(&mut self, file: FileId, std: bool) {
         let parsed = parser::parse_module(&self.sources.get(file).text, file);
@@ -250,6 +277,7 @@ impl Session {
         for u in uses {
             match u {
                 UseTarget::Std(_) => self.load_std(),
+                UseTarget::StdModule(module, span) => self.load_std_module(&module, span),
                 UseTarget::Path(p, span) => {
                     let target = dir.clone().unwrap_or_default().join(&p);
                     if target.extension().and_then(|e| e.to_str()) != Some("onus") {
@@ -492,7 +520,8 @@ impl Session {
             .map_err(|m| vec![Diagnostic::error("F012", m)])?;
         let ev = eval::Evaluator::new(&self.program, root, self.fact_nodes(), &self.options);
         let mut machine = eval::Machine::new(&ev, slots);
-        match machine.eval(&ir) {
+        // Shown as it is: a shared list shows which of its elements failed.
+        match machine.eval_shared(&ir) {
             Ok(v) => Ok(show(&v)),
             Err(e) => Err(vec![
                 Diagnostic::error("E001", e.message()).with_label(e.span, "while evaluating this"),
@@ -588,15 +617,15 @@ impl Session {
             })?;
             (display_name(Path::new(file)), bytes)
         };
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let (line, column) =
-                crate::source::byte_position(e.as_bytes(), e.utf8_error().valid_up_to());
-            Diagnostic::error("F011", format!("invalid facts {source}: not valid UTF-8")).at(
-                source.clone(),
-                line,
-                column,
-            )
-        })?;
+        let text =
+            crate::facts::encoding::decode(bytes, &source).map_err(|e| {
+                let d = Diagnostic::error("F011", format!("invalid facts {source}: {}", e.message))
+                    .at(source.clone(), e.line, e.column);
+                match e.help {
+                    Some(help) => d.with_help(help),
+                    None => d,
+                }
+            })?;
         if text.trim().is_empty() {
             return Err(Diagnostic::error(
                 "F011",

@@ -319,7 +319,7 @@ fn reports(policy: &Path, facts: &str, jobs: usize) -> Vec<String> {
                 session.fact_nodes(),
                 &session.options,
                 i,
-                None,
+                onus::explain::Which::Failing,
                 5,
             );
             out.push(report::explain::text(

@@ -111,6 +111,8 @@ pub enum IrKind {
 pub struct Binding {
     pub key: Option<u32>,
     pub value: u32,
+    /// The variables as written (`x`, `k, v`), for `explain`.
+    pub span: Span,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

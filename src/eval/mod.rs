@@ -2,6 +2,7 @@
 //! and per assertion out (SPEC §5). Missing facts and type errors make the
 //! subject `error`, never `pass`; limits stop the control with a diagnostic.
 
+mod build;
 mod builtins;
 mod calls;
 pub mod cidr;
@@ -19,10 +20,11 @@ use crate::check::program::{
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 use crate::value::Value;
+pub use build::Items;
 use error::{ErrorKind, EvalError};
 use jiff::civil::Date;
 use keys::SubjectKeys;
-pub use machine::{Items, Machine};
+pub use machine::Machine;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -154,7 +156,14 @@ impl<'a> Evaluator<'a> {
     fn global(&self, i: usize, m: &mut Machine<'a, '_>) -> Result<Value<'a>, EvalError<'a>> {
         let g = &self.program.globals[i];
         self.globals[i]
-            .get_or_init(|| m.in_frame(g.slots, Vec::new(), &g.value))
+            .get_or_init(|| {
+                // Shared by every control: an element that fails is kept,
+                // for the subjects that read it (`eval::build`).
+                let tolerant = std::mem::replace(&mut m.tolerant, true);
+                let value = m.in_frame(g.slots, Vec::new(), &g.value);
+                m.tolerant = tolerant;
+                value
+            })
             .clone()
     }
 
@@ -186,6 +195,13 @@ impl<'a> Evaluator<'a> {
 /// Below this many facts nodes, starting threads costs more than it saves.
 const PARALLEL_FROM_NODES: usize = 200_000;
 
+/// The stack each worker thread starts with: address space, not memory,
+/// until used. Larger than `machine::FRAME_STACK`, so that a function call
+/// on a worker finds the room it needs where it is: with the default 2 MiB
+/// every call took a fresh stack segment (an `mmap` and a `munmap`), and
+/// `--jobs 2` ran four times slower than `--jobs 1` on a policy of `fn`s.
+const WORKER_STACK: usize = 64 << 20;
+
 /// `f(0..n)` on up to `jobs` threads, each taking the next index as it goes;
 /// results come back in index order, so output never depends on scheduling.
 fn in_parallel<T: Send>(n: usize, jobs: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
@@ -193,28 +209,39 @@ fn in_parallel<T: Send>(n: usize, jobs: usize, f: impl Fn(usize) -> T + Sync) ->
         return (0..n).map(f).collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut mine = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if i >= n {
+                return mine;
+            }
+            mine.push((i, f(i)));
+        }
+    };
     let mut done: Vec<(usize, T)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..jobs.min(n))
             .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if i >= n {
-                            return mine;
-                        }
-                        mine.push((i, f(i)));
-                    }
-                })
+                std::thread::Builder::new()
+                    .stack_size(WORKER_STACK)
+                    .spawn_scoped(scope, work)
             })
             .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| {
+        // A worker that could not be started leaves its share to the others
+        // (or to this thread, when none started).
+        let mut done: Vec<(usize, T)> = Vec::new();
+        let mut started = 0;
+        for w in workers.into_iter().flatten() {
+            started += 1;
+            done.extend(
                 w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        if started == 0 {
+            done.extend(work());
+        }
+        done
     });
     done.sort_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, t)| t).collect()
@@ -535,7 +562,7 @@ fn select<'a>(
     visit: &mut Visit<'_, 'a>,
     observer: &mut impl Observer<'a>,
 ) -> Result<(), EvalError<'a>> {
-    let items = match m.eval(&sel.source).and_then(|v| {
+    let items = match m.eval_shared(&sel.source).and_then(|v| {
         visit.keys.reserve_for(&v);
         Items::new(v, sel.source.span)
     }) {
@@ -555,41 +582,46 @@ fn select<'a>(
     let container = items.container();
     visit.keys.set_container(container);
     for (index, (k, v)) in items.enumerate() {
-        m.bind(sel.binding, k, v.clone());
         let location = Location { container, index };
-        if let Some(filter) = &sel.filter {
-            match m.eval_bool(filter, "`where`") {
-                Ok(true) => {}
-                Ok(false) => {
-                    visit.result.filtered += 1;
-                    continue;
-                }
-                Err(e) if e.is_limit() => return Err(e),
-                Err(e) => {
-                    visit.result.subjects += 1;
-                    let pointer = location.pointer(&v);
-                    let error = SubjectError {
-                        key: default_key(&v, &pointer, index),
-                        pointer,
-                        message: e.message(),
-                        span: e.span,
-                        attested: false,
-                    };
-                    observer.subject(
-                        m,
-                        c,
-                        &Seen {
-                            key: error.key.clone(),
-                            pointer: error.pointer.clone(),
-                            verdict: Verdict::Error {
-                                step: None,
-                                message: error.message.clone(),
-                            },
+        // An element of a shared list that failed errors as its subject.
+        let selected = build::element(v.clone()).and_then(|v| {
+            m.bind(sel.binding, k, v);
+            match &sel.filter {
+                Some(filter) => m.eval_bool(filter, "`where`"),
+                None => Ok(true),
+            }
+        });
+        match selected {
+            Ok(true) => {}
+            Ok(false) => {
+                visit.result.filtered += 1;
+                continue;
+            }
+            Err(e) if e.is_limit() => return Err(e),
+            Err(e) => {
+                visit.result.subjects += 1;
+                let pointer = location.pointer(&v);
+                let error = SubjectError {
+                    key: default_key(&v, &pointer, index),
+                    pointer,
+                    message: e.message(),
+                    span: e.span,
+                    attested: false,
+                };
+                observer.subject(
+                    m,
+                    c,
+                    &Seen {
+                        key: error.key.clone(),
+                        pointer: error.pointer.clone(),
+                        verdict: Verdict::Error {
+                            step: None,
+                            message: error.message.clone(),
                         },
-                    );
-                    visit.result.errors.push(error);
-                    continue;
-                }
+                    },
+                );
+                visit.result.errors.push(error);
+                continue;
             }
         }
         visit.result.subjects += 1;
@@ -611,7 +643,7 @@ fn check_subject<'a>(
     let mut error: Option<(usize, EvalError<'a>)> = None;
     for (i, step) in c.steps.iter().enumerate() {
         match step {
-            Step::Let(slot, value) => match m.eval(value) {
+            Step::Let(slot, value) => match m.eval_shared(value) {
                 Ok(v) => m.set(*slot, v),
                 Err(e) if e.is_limit() => return Err(e),
                 Err(e) => {

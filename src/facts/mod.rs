@@ -8,6 +8,7 @@
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
+pub mod encoding;
 mod yaml;
 
 /// How a facts file is written; `of_path` picks it by extension.

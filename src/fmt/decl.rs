@@ -59,6 +59,9 @@ impl Printer<'_> {
                 self.space();
                 match target {
                     UseTarget::Std(span) => self.word_at(span.start as usize, "std"),
+                    UseTarget::StdModule(module, span) => {
+                        self.word_at(span.start as usize, &format!("std.{module}"))
+                    }
                     UseTarget::Path(path, span) => self.word_at(span.start as usize, &quote(path)),
                 }
             }

@@ -26,7 +26,9 @@ pub fn erase_module(module: &mut Module) {
 
 fn erase_item(kind: &mut ItemKind) {
     match kind {
-        ItemKind::Use(UseTarget::Std(span) | UseTarget::Path(_, span)) => *span = Span::default(),
+        ItemKind::Use(
+            UseTarget::Std(span) | UseTarget::StdModule(_, span) | UseTarget::Path(_, span),
+        ) => *span = Span::default(),
         ItemKind::Party(party) => {
             erase_name(&mut party.name);
             erase_name(&mut party.kind);

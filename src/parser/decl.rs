@@ -118,7 +118,19 @@ fn declaration<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
 
     let use_ = just(Token::Use)
         .ignore_then(choice((
-            just(Token::Ident("std")).map_with(move |_, e| UseTarget::Std(to_span(file, e.span()))),
+            just(Token::Ident("std"))
+                .ignore_then(
+                    just(Token::Dot)
+                        .ignore_then(select! { Token::Ident(module) => module.to_string() })
+                        .or_not(),
+                )
+                .map_with(move |module, e| {
+                    let span = to_span(file, e.span());
+                    match module {
+                        None => UseTarget::Std(span),
+                        Some(module) => UseTarget::StdModule(module, span),
+                    }
+                }),
             string.clone().map(|s| UseTarget::Path(s.value, s.span)),
         )))
         .map(ItemKind::Use);

@@ -231,7 +231,11 @@ pub fn render_control(
         };
         let mark = style.paint(if v.waived { "33" } else { "31" }, mark);
         let subject = subject(&v.key, v.pointer.as_deref(), style);
-        let _ = writeln!(out, "{indent}{mark} {subject}  {}", terminal(&v.message));
+        let _ = writeln!(
+            out,
+            "{indent}{mark} {subject}  {}",
+            lines(&v.message, &indent)
+        );
         if let Some(w) = index
             .filter(|_| v.waived)
             .and_then(|i| run.waiver(i, &v.key))
@@ -250,12 +254,27 @@ pub fn render_control(
             (false, true) => style.paint("35", "! new"),
             (false, false) => style.paint("35", "!"),
         };
-        let _ = writeln!(out, "{indent}{mark} {subject}  {}", terminal(&e.message));
+        let _ = writeln!(
+            out,
+            "{indent}{mark} {subject}  {}",
+            lines(&e.message, &indent)
+        );
     }
     for p in r.passed.iter().flatten() {
         let subject = subject(&p.key, p.pointer.as_deref(), style);
         let _ = writeln!(out, "{indent}{} {subject}", style.paint("32", "✓"));
     }
+}
+
+/// A message that may hold line breaks (a policy's `else "…\n…"`, text
+/// from the facts): each line made safe for the terminal, the lines after
+/// the first indented below it, instead of a `\u{a}` in one long line.
+fn lines(message: &str, indent: &str) -> String {
+    message
+        .lines()
+        .map(|l| terminal(l).into_owned())
+        .collect::<Vec<_>>()
+        .join(&format!("\n{indent}    "))
 }
 
 fn plural(n: usize) -> &'static str {
