@@ -11,8 +11,15 @@ use crate::parser;
 use crate::source::{FileId, Origin, SourceMap, Span};
 use crate::stdlib;
 use crate::value::Value;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// The largest policy file read by default (`--max-policy-bytes`). Parsing
+/// holds about 200 bytes per byte of the densest text (a token per byte:
+/// the token, its span and its tree node), so this keeps a policy under
+/// a gigabyte; hand-written policies are a thousand times smaller.
+pub const MAX_POLICY_BYTES: u64 = 4 << 20;
 
 #[derive(Clone)]
 pub struct LoadedModule {
@@ -44,7 +51,12 @@ pub struct Session {
     pub program: Program,
     pub facts: Vec<FactsInput>,
     pub options: Options,
+    /// Policy files larger than this are refused (F001) before parsing.
+    pub max_policy_bytes: u64,
     std_loaded: bool,
+    /// The file of each loaded module read from disk, by canonical path,
+    /// so that a file `use`d or named again is found at once.
+    loaded_paths: HashMap<PathBuf, FileId>,
 }
 
 impl Session {
@@ -56,17 +68,22 @@ impl Session {
             program: Program::default(),
             facts: Vec::new(),
             options,
+            max_policy_bytes: MAX_POLICY_BYTES,
             std_loaded: false,
+            loaded_paths: HashMap::new(),
         }
     }
 
-    /// Loads a policy file, or every `.onus` file below a directory.
+    /// Loads a policy file, or every `.onus` file below a directory. What
+    /// the walk cannot read (a directory, a `.onus` name that is not a
+    /// regular file) is an F001 error: never skipped silently.
     pub fn load_path(&mut self, path: &Path) {
         if path.is_dir() {
             let mut files = Vec::new();
-            collect_onus_files(path, &mut files);
+            let unreadable = self.diagnostics.len();
+            collect_onus_files(path, &mut files, &mut self.diagnostics);
             files.sort();
-            if files.is_empty() {
+            if files.is_empty() && self.diagnostics.len() == unreadable {
                 self.diagnostics.push(
                     Diagnostic::error(
                         "F002",
@@ -94,21 +111,20 @@ impl Session {
 
     fn load_file(&mut self, path: &Path, used_at: Option<Span>) -> Option<FileId> {
         let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-        let origin = Origin::Path(canonical.clone());
-        if let Some(id) = self.loaded_file(&origin) {
+        if let Some(&id) = self.loaded_paths.get(&canonical) {
             return Some(id);
         }
-        let bytes = match std::fs::read(path) {
+        let origin = Origin::Path(canonical.clone());
+        let bytes = match read_policy(path, self.max_policy_bytes) {
             Ok(b) => b,
-            Err(e) => {
+            Err(reason) => {
                 let mut d = Diagnostic::error(
                     "F001",
-                    format!(
-                        "cannot read policy {}: {}",
-                        display_name(path),
-                        io_reason(&e)
-                    ),
+                    format!("cannot read policy {}: {reason}", display_name(path)),
                 );
+                if reason.contains("--max-policy-bytes") {
+                    d = d.with_help("policies are read whole into memory; raise the limit with --max-policy-bytes N if this file is meant to be this large");
+                }
                 if let Some(span) = used_at {
                     d = d.with_label(span, "used here");
                 }
@@ -134,7 +150,7 @@ impl Session {
                     .with_help("onus reads policies as UTF-8 text"),
             );
             // An empty module marks the file as loaded, so it is read once.
-            self.modules.push(LoadedModule {
+            self.push_module(LoadedModule {
                 file,
                 module: Module { items: Vec::new() },
                 std: false,
@@ -145,13 +161,12 @@ impl Session {
         Some(file)
     }
 
-    /// The file of a loaded module that came from `origin`. A file whose
-    /// module was taken out again (`rollback`) counts as not loaded.
-    fn loaded_file(&self, origin: &Origin) -> Option<FileId> {
-        self.modules
-            .iter()
-            .map(|m| m.file)
-            .find(|&f| &self.sources.get(f).origin == origin)
+    /// Keeps a module, indexing its path when it came from disk.
+    fn push_module(&mut self, module: LoadedModule) {
+        if let Origin::Path(path) = &self.sources.get(module.file).origin {
+            self.loaded_paths.insert(path.clone(), module.file);
+        }
+        self.modules.push(module);
     }
 
     fn load_std(&mut self) {
@@ -181,7 +196,7 @@ impl Session {
             })
             .collect();
         let dir = self.sources.get(file).dir().map(Path::to_path_buf);
-        self.modules.push(LoadedModule {
+        self.push_module(LoadedModule {
             file,
             module: parsed.module,
             std,
@@ -241,6 +256,16 @@ impl Session {
         self.modules = to.modules;
         self.diagnostics = to.diagnostics;
         self.std_loaded = to.std_loaded;
+        // A file whose module was taken out counts as not loaded.
+        let sources = &self.sources;
+        self.loaded_paths = self
+            .modules
+            .iter()
+            .filter_map(|m| match &sources.get(m.file).origin {
+                Origin::Path(path) => Some((path.clone(), m.file)),
+                _ => None,
+            })
+            .collect();
         self.check();
     }
 
@@ -378,26 +403,137 @@ fn is_check_code(code: &str) -> bool {
     matches!(code.as_bytes().first(), Some(b'N' | b'T' | b'O' | b'W'))
 }
 
-/// Every `.onus` file below `dir`. Like Go's tools, the walk skips
-/// directories whose names start with `.` or `_` (hidden, or set aside on
-/// purpose) and `target` (build output); it does not follow symbolic links
-/// to directories, so it cannot loop.
-pub(crate) fn collect_onus_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
+/// Every `.onus` file below `dir`, in `out`; an F001 error in `problems`
+/// for each directory that cannot be read and each `.onus` name that is
+/// not a regular file (or a link to one): a FIFO would block the read
+/// forever, and a policy onus did not read must never make a run look
+/// clean. Like Go's tools, the walk skips directories whose names start
+/// with `.` or `_` (hidden, or set aside on purpose) and `target` (build
+/// output); it does not follow symbolic links to directories, so it
+/// cannot loop.
+pub(crate) fn collect_onus_files(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let unreadable = |e: &std::io::Error| {
+        Diagnostic::error(
+            "F001",
+            format!(
+                "cannot read directory {}: {}",
+                display_name(dir),
+                io_reason(e)
+            ),
+        )
+        .with_help("onus does not skip policies it cannot read: make the directory readable, or rename it to start with `_` to set it aside")
     };
-    for entry in entries.flatten() {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => return problems.push(unreadable(&e)),
+    };
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                problems.push(unreadable(&e));
+                continue;
+            }
+        };
         let path = entry.path();
-        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-        if is_dir {
+        let file_type = match entry.file_type() {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(unreadable(&e));
+                continue;
+            }
+        };
+        if file_type.is_dir() {
             let name = entry.file_name();
             let name = name.to_string_lossy();
             if !(name.starts_with('.') || name.starts_with('_') || name == "target") {
-                collect_onus_files(&path, out);
+                collect_onus_files(&path, out, problems);
             }
         } else if path.extension().and_then(|e| e.to_str()) == Some("onus") {
-            out.push(path);
+            // A link is judged by its target; a broken one is reported
+            // when it is read.
+            match std::fs::metadata(&path) {
+                Ok(meta) if !meta.is_file() => problems.push(
+                    Diagnostic::error(
+                        "F001",
+                        format!(
+                            "cannot read policy {}: {}, not a regular file",
+                            display_name(&path),
+                            file_kind(&meta.file_type())
+                        ),
+                    )
+                    .with_help("a policy directory holds policy files; move this one out, or give it another name"),
+                ),
+                _ => out.push(path),
+            }
         }
+    }
+}
+
+/// What a file that is not a regular one is, for messages.
+pub(crate) fn file_kind(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "a special file"
+    }
+}
+
+/// The bytes of a policy file, or why not: a file longer than `limit`
+/// (checked before reading where the size is known, and while reading
+/// where it is not) is refused.
+pub(crate) fn read_policy(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let too_large = |size: String| {
+        format!(
+            "{size} is over the limit of {} for a policy file (--max-policy-bytes)",
+            bytes(limit)
+        )
+    };
+    let file = std::fs::File::open(path).map_err(|e| io_reason(&e))?;
+    let meta = file.metadata().map_err(|e| io_reason(&e))?;
+    if meta.is_dir() {
+        return Err("is a directory".into());
+    }
+    if meta.is_file() && meta.len() > limit {
+        return Err(too_large(bytes(meta.len())));
+    }
+    let mut content = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut content)
+        .map_err(|e| io_reason(&e))?;
+    if content.len() as u64 > limit {
+        return Err(too_large(format!("more than {}", bytes(limit))));
+    }
+    Ok(content)
+}
+
+/// A size as people read it: `25.0 MiB`, `4 MiB`, `512 bytes`.
+fn bytes(n: u64) -> String {
+    const MIB: u64 = 1 << 20;
+    if n >= MIB && n % MIB == 0 {
+        format!("{} MiB", n / MIB)
+    } else if n >= MIB {
+        format!("{:.1} MiB", n as f64 / MIB as f64)
+    } else {
+        format!("{n} bytes")
     }
 }
 
@@ -535,7 +671,9 @@ mod tests {
         let _ = std::os::unix::fs::symlink(&dir, dir.join("sub/up"));
         let _ = std::os::unix::fs::symlink(dir.join("sub"), dir.join("again"));
         let mut files = Vec::new();
-        collect_onus_files(&dir, &mut files);
+        let mut problems = Vec::new();
+        collect_onus_files(&dir, &mut files, &mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
         files.sort();
         let names: Vec<String> = files
             .iter()

@@ -49,3 +49,8 @@ fn fmt() {
 fn facts() {
     replay("facts", targets::facts);
 }
+
+#[test]
+fn eval() {
+    replay("eval", targets::eval);
+}

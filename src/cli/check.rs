@@ -2,9 +2,9 @@
 //! one or more reports, and the gate's exit code.
 
 use super::common::{
-    Limits, color_for, deliver, options, parse_date, parse_severity, plan, print_diagnostics,
+    Limits, PolicyLimit, color_for, deliver, options, parse_date, parse_severity, plan,
+    print_diagnostics, session,
 };
-use onus::Session;
 use onus::check::program::Status;
 use onus::diagnostic::Diagnostic;
 use onus::report::output::{Destination, FormatSpec};
@@ -59,13 +59,15 @@ pub struct Args {
     require_subjects: bool,
     #[command(flatten)]
     limits: Limits,
+    #[command(flatten)]
+    policy: PolicyLimit,
 }
 
 pub fn run(args: Args) -> i32 {
     let Some(targets) = plan(&args.format, &args.output, CheckFormat::Text) else {
         return 2;
     };
-    let mut session = Session::new(options(args.now, &args.limits));
+    let mut session = session(options(args.now, &args.limits), &args.policy);
     for p in &args.paths {
         session.load_path(p);
     }

@@ -158,33 +158,37 @@ const PARALLEL_FROM_NODES: usize = 200_000;
 
 /// `f(0..n)` on up to `jobs` threads, each taking the next index as it goes;
 /// results come back in index order, so output never depends on scheduling.
+/// Threads the system refuses (a thread or memory limit below `--jobs`)
+/// are done without: the work goes to those that started, or to this one.
 fn in_parallel<T: Send>(n: usize, jobs: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     if jobs <= 1 || n <= 1 {
         return (0..n).map(f).collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut mine = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if i >= n {
+                return mine;
+            }
+            mine.push((i, f(i)));
+        }
+    };
     let mut done: Vec<(usize, T)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..jobs.min(n))
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if i >= n {
-                            return mine;
-                        }
-                        mine.push((i, f(i)));
-                    }
-                })
-            })
+        // This thread is one of the `jobs`.
+        let workers: Vec<_> = (1..jobs.min(n))
+            .map_while(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
             .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| {
+        // It works too, and alone when no thread could be started.
+        let mut done = work();
+        for w in workers {
+            done.extend(
                 w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        done
     });
     done.sort_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, t)| t).collect()
