@@ -204,9 +204,7 @@ fn evaluate(session: &Session, facts: &Facts, max_steps: Option<u64>) {
 /// comprehensions. Every choice reads one byte; past the end of the input
 /// each reads 0, the shortest choice, so generation always ends.
 pub fn eval(data: &[u8]) {
-    let mut g = Gen { data, at: 0 };
-    let facts_text = g.facts();
-    let policy = g.policy();
+    let (facts_text, policy) = eval_program(data);
     let Ok(facts) = Facts::parse(facts_text, None, FactsFormat::Json) else {
         return;
     };
@@ -217,6 +215,20 @@ pub fn eval(data: &[u8]) {
     if !session.has_errors() {
         evaluate(&session, &facts, Some(EVAL_STEPS));
     }
+}
+
+/// The facts (JSON text) and the policy the `eval` target generates from
+/// `data`: to read what a crashing input ran. The policy reads its
+/// choices from the start of the input and the facts from the end
+/// backwards, so both grow with the input and mutate independently.
+pub fn eval_program(data: &[u8]) -> (String, String) {
+    let reversed: Vec<u8> = data.iter().rev().copied().collect();
+    let facts = Gen {
+        data: &reversed,
+        at: 0,
+    }
+    .facts();
+    (facts, Gen { data, at: 0 }.policy())
 }
 
 /// The step budget of the `eval` target: enough for every built-in over
@@ -349,9 +361,11 @@ impl Gen<'_> {
     fn json_object(&mut self, depth: u32) -> String {
         let mut entries = Vec::new();
         for i in 0..self.pick(6) {
-            // Mostly distinct keys (a repeated one refuses the facts).
-            let key = match self.pick(4) {
-                0 => self.json_string(),
+            // Distinct keys but for one choice in 16 (a repeated key
+            // refuses the facts, which `facts` fuzzes already).
+            let key = match self.pick(16) {
+                15 => "\"k\"".to_string(),
+                1..=4 => serde_json::Value::String(format!("{}{i}", self.raw())).to_string(),
                 _ => format!(
                     "\"{}\"",
                     ["k", "s", "a", "Effect", "\u{202e}", "x.y"][i % 6]

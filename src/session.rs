@@ -117,13 +117,13 @@ impl Session {
         let origin = Origin::Path(canonical.clone());
         let bytes = match read_policy(path, self.max_policy_bytes) {
             Ok(b) => b,
-            Err(reason) => {
+            Err(e) => {
                 let mut d = Diagnostic::error(
                     "F001",
-                    format!("cannot read policy {}: {reason}", display_name(path)),
+                    format!("cannot read policy {}: {e}", display_name(path)),
                 );
-                if reason.contains("--max-policy-bytes") {
-                    d = d.with_help("policies are read whole into memory; raise the limit with --max-policy-bytes N if this file is meant to be this large");
+                if matches!(e, PolicyReadError::TooLarge { .. }) {
+                    d = d.with_help("raise the limit with --max-policy-bytes N if this file is meant to be this large");
                 }
                 if let Some(span) = used_at {
                     d = d.with_label(span, "used here");
@@ -496,45 +496,73 @@ pub(crate) fn file_kind(t: &std::fs::FileType) -> &'static str {
     }
 }
 
+/// Why a policy file was not read.
+#[derive(Debug)]
+pub(crate) enum PolicyReadError {
+    Io(std::io::Error),
+    /// Longer than the limit; the size when it was known before reading.
+    TooLarge {
+        size: Option<u64>,
+        limit: u64,
+    },
+}
+
+impl std::fmt::Display for PolicyReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PolicyReadError::Io(e) => f.write_str(&io_reason(e)),
+            PolicyReadError::TooLarge { size, limit } => {
+                match size {
+                    Some(size) => write!(f, "{}", bytes(*size))?,
+                    None => write!(f, "more than {}", bytes(*limit))?,
+                }
+                write!(
+                    f,
+                    " is over the limit of {} for a policy file",
+                    bytes(*limit)
+                )
+            }
+        }
+    }
+}
+
 /// The bytes of a policy file, or why not: a file longer than `limit`
 /// (checked before reading where the size is known, and while reading
 /// where it is not) is refused.
-pub(crate) fn read_policy(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+pub(crate) fn read_policy(path: &Path, limit: u64) -> Result<Vec<u8>, PolicyReadError> {
     use std::io::Read;
-    let too_large = |size: String| {
-        format!(
-            "{size} is over the limit of {} for a policy file (--max-policy-bytes)",
-            bytes(limit)
-        )
-    };
-    let file = std::fs::File::open(path).map_err(|e| io_reason(&e))?;
-    let meta = file.metadata().map_err(|e| io_reason(&e))?;
+    let file = std::fs::File::open(path).map_err(PolicyReadError::Io)?;
+    let meta = file.metadata().map_err(PolicyReadError::Io)?;
     if meta.is_dir() {
-        return Err("is a directory".into());
+        return Err(PolicyReadError::Io(std::io::ErrorKind::IsADirectory.into()));
     }
     if meta.is_file() && meta.len() > limit {
-        return Err(too_large(bytes(meta.len())));
+        return Err(PolicyReadError::TooLarge {
+            size: Some(meta.len()),
+            limit,
+        });
     }
     let mut content = Vec::new();
     file.take(limit.saturating_add(1))
         .read_to_end(&mut content)
-        .map_err(|e| io_reason(&e))?;
+        .map_err(PolicyReadError::Io)?;
     if content.len() as u64 > limit {
-        return Err(too_large(format!("more than {}", bytes(limit))));
+        return Err(PolicyReadError::TooLarge { size: None, limit });
     }
     Ok(content)
 }
 
-/// A size as people read it: `25.0 MiB`, `4 MiB`, `512 bytes`.
+/// A size as people read it: `4 MiB`, `23.8 MiB`, `97.7 KiB`, `512 bytes`.
 fn bytes(n: u64) -> String {
-    const MIB: u64 = 1 << 20;
-    if n >= MIB && n % MIB == 0 {
-        format!("{} MiB", n / MIB)
-    } else if n >= MIB {
-        format!("{:.1} MiB", n as f64 / MIB as f64)
-    } else {
-        format!("{n} bytes")
+    for (unit, size) in [("MiB", 1u64 << 20), ("KiB", 1 << 10)] {
+        if n >= size && n % size == 0 {
+            return format!("{} {unit}", n / size);
+        }
+        if n >= size {
+            return format!("{:.1} {unit}", n as f64 / size as f64);
+        }
     }
+    format!("{n} bytes")
 }
 
 /// A path as the user would write it: relative to the working directory

@@ -71,6 +71,12 @@ fn membership(a: &Value<'_>, b: &Value<'_>, span: Span) -> Result<bool, EvalErro
 fn arithmetic<'a>(op: BinaryOp, a: Value<'a>, b: Value<'a>, span: Span) -> R<'a> {
     use BinaryOp::*;
     let overflow = || EvalError::invalid(span, "integer overflow");
+    let duration_overflow = || {
+        EvalError::invalid(
+            span,
+            "duration overflow: the result is beyond 64 bits of seconds",
+        )
+    };
     match (&a, &b) {
         (Value::Int(x), Value::Int(y)) => match op {
             Add => x.checked_add(*y).map(Value::Int).ok_or_else(overflow),
@@ -120,13 +126,14 @@ fn arithmetic<'a>(op: BinaryOp, a: Value<'a>, b: Value<'a>, span: Span) -> R<'a>
             } else {
                 x.checked_sub(*y)
             };
-            r.map(Value::Duration).ok_or_else(overflow)
+            r.map(Value::Duration).ok_or_else(duration_overflow)
         }
-        (Value::Duration(d), Value::Int(n)) | (Value::Int(n), Value::Duration(d)) if op == Mul => {
-            d.checked_mul(*n).map(Value::Duration).ok_or_else(overflow)
-        }
+        (Value::Duration(d), Value::Int(n)) | (Value::Int(n), Value::Duration(d)) if op == Mul => d
+            .checked_mul(*n)
+            .map(Value::Duration)
+            .ok_or_else(duration_overflow),
         (Value::Duration(d), n) | (n, Value::Duration(d)) if op == Mul && n.as_f64().is_some() => {
-            seconds(*d as f64 * n.as_f64().unwrap_or(0.0)).ok_or_else(overflow)
+            seconds(*d as f64 * n.as_f64().unwrap_or(0.0)).ok_or_else(duration_overflow)
         }
         (Value::Date(d), Value::Duration(s)) if matches!(op, Add | Sub) => {
             let secs = if op == Add { *s } else { -*s };

@@ -89,8 +89,8 @@ fn format_file(path: &Path, options: Options, streams: &mut Streams<'_>) -> Stat
     let name = display_name(path);
     let text = match read_policy(path, MAX_POLICY_BYTES) {
         Ok(bytes) => bytes,
-        Err(reason) => {
-            let message = format!("cannot read policy {name}: {reason}");
+        Err(e) => {
+            let message = format!("cannot read policy {name}: {e}");
             return fail(Diagnostic::error("F001", message), options, streams);
         }
     };
