@@ -175,7 +175,14 @@ pub fn render_control(
             let _ = writeln!(out, "{indent}{}", style.dim(&counts));
         }
     }
-    let index = run.program.controls.iter().position(|x| std::ptr::eq(x, c));
+    // Searched only for a waived violation: once per control, the search
+    // made a report of many controls quadratic.
+    let index = r
+        .violations
+        .iter()
+        .any(|v| v.waived)
+        .then(|| run.program.controls.iter().position(|x| std::ptr::eq(x, c)))
+        .flatten();
     for v in &r.violations {
         let mark = if v.waived { "~ waived" } else { "✗" };
         let mark = style.paint(if v.waived { "33" } else { "31" }, mark);
