@@ -555,7 +555,7 @@ pub(crate) fn read_policy(path: &Path, limit: u64) -> Result<Vec<u8>, PolicyRead
 /// A size as people read it: `4 MiB`, `23.8 MiB`, `97.7 KiB`, `512 bytes`.
 fn bytes(n: u64) -> String {
     for (unit, size) in [("MiB", 1u64 << 20), ("KiB", 1 << 10)] {
-        if n >= size && n % size == 0 {
+        if n >= size && n.is_multiple_of(size) {
             return format!("{} {unit}", n / size);
         }
         if n >= size {

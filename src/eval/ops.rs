@@ -178,7 +178,7 @@ fn seconds(x: f64) -> Option<Value<'static>> {
     // 2^63 is exactly representable; every float below it in magnitude fits.
     const LIMIT: f64 = 9_223_372_036_854_775_808.0;
     let x = x.trunc();
-    (x.is_finite() && x.abs() < LIMIT).then(|| Value::Duration(x as i64))
+    (x.is_finite() && x.abs() < LIMIT).then_some(Value::Duration(x as i64))
 }
 
 /// A date moved by whole days (durations shorter than a day round down).
