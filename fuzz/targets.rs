@@ -398,9 +398,11 @@ impl Gen<'_> {
         format!("{{\"xs\":[{}]}}", subjects.join(","))
     }
 
-    /// One or two controls over `facts.xs` and an assertion.
+    /// One or two controls over `facts.xs` and an assertion. The layer,
+    /// model and service are declared here: without `use std`, no input
+    /// pays for loading the standard library (`check` and `facts` cover it).
     fn policy(&mut self) -> String {
-        let mut p = String::from("use std\nservice s: iaas {}\n");
+        let mut p = String::from("layer config\nmodel m { config: customer }\nservice s: m {}\n");
         for c in 0..1 + self.pick(2) {
             let _ = write!(
                 p,
