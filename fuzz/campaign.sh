@@ -8,17 +8,20 @@ cd "$(dirname "$0")"
 seconds=${1:-3600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(parse check fmt facts eval)
+[ ${#targets[@]} -gt 0 ] || targets=(parse check fmt facts eval report)
 export RUSTC_BOOTSTRAP=1
 cargo fuzz build -s none -a
 
 # Seed corpora (README: Seed corpora); existing inputs are kept.
-mkdir -p corpus/parse corpus/check corpus/fmt corpus/facts corpus/eval logs
+mkdir -p corpus/parse corpus/check corpus/fmt corpus/facts corpus/eval corpus/report logs
 for f in $(find ../tests/cases ../examples ../stdlib ../bench ../grammar -name '*.onus'); do
   for t in parse check fmt; do cp -n "$f" "corpus/$t/$(echo "${f#../}" | tr / _)"; done
 done
 for f in $(find ../tests ../examples \( -name '*.json' -o -name '*.jsonl' \) -size -200k); do
   cp -n "$f" "corpus/facts/$(echo "${f#../}" | tr / _)"
+done
+for f in ../examples/*/report*.json ../tests/cases/diff/lib/*.json; do
+  cp -n "$f" "corpus/report/$(echo "${f#../}" | tr / _)"
 done
 
 commit=$(git rev-parse --short HEAD)
@@ -27,6 +30,7 @@ for t in "${targets[@]}"; do
   case $t in
     facts) flags=(-dict=facts.dict -max_len=16384) ;;
     eval) flags=(-dict=facts.dict -max_len=4096) ;;
+    report) flags=(-dict=facts.dict -max_len=16384) ;;
     *) flags=(-dict=onus.dict -max_len=8192) ;;
   esac
   before=$(ls "artifacts/$t" 2>/dev/null | wc -l)

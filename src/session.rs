@@ -53,6 +53,9 @@ pub struct Session {
     pub options: Options,
     /// Policy files larger than this are refused (F001) before parsing.
     pub max_policy_bytes: u64,
+    /// Texts that stand in for files on disk, by canonical path: the
+    /// language server's unsaved editor buffers.
+    pub overlays: HashMap<PathBuf, String>,
     std_loaded: bool,
     /// The file of each loaded module read from disk, by canonical path,
     /// so that a file `use`d or named again is found at once.
@@ -69,6 +72,7 @@ impl Session {
             facts: Vec::new(),
             options,
             max_policy_bytes: MAX_POLICY_BYTES,
+            overlays: HashMap::new(),
             std_loaded: false,
             loaded_paths: HashMap::new(),
         }
@@ -115,7 +119,11 @@ impl Session {
             return Some(id);
         }
         let origin = Origin::Path(canonical.clone());
-        let bytes = match read_policy(path, self.max_policy_bytes) {
+        let read = match self.overlays.get(&canonical) {
+            Some(text) => Ok(text.clone().into_bytes()),
+            None => read_policy(path, self.max_policy_bytes),
+        };
+        let bytes = match read {
             Ok(b) => b,
             Err(e) => {
                 let mut d = Diagnostic::error(
@@ -327,7 +335,7 @@ impl Session {
             entries.retain(|(k, _)| &**k != name);
             entries.push((Arc::from(name), Value::from_node(&f.facts, f.facts.root())));
         }
-        Ok(Some(Value::Object(entries.into())))
+        Ok(Some(Value::object(entries)))
     }
 
     pub fn fact_nodes(&self) -> usize {
@@ -655,6 +663,7 @@ mod tests {
             max_steps: None,
             timeout: None,
             jobs: None,
+            show_passed: false,
         })
     }
 

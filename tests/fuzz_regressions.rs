@@ -54,3 +54,8 @@ fn facts() {
 fn eval() {
     replay("eval", targets::eval);
 }
+
+#[test]
+fn report() {
+    replay("report", targets::report);
+}
