@@ -170,6 +170,7 @@ fn evaluate(session: &Session, facts: &Facts, max_steps: Option<u64>) {
         outcome: Some(&outcome),
         diagnostics: &diagnostics,
         sources: &session.sources,
+        info: None,
         baseline: None,
     };
     let text = report::text::render(&run, Gate::default(), Style { color: false });

@@ -2,18 +2,19 @@
 //! checks them, loads facts and evaluates. The CLI, the REPL and the tests
 //! all drive onus through it; it never prints.
 
-use crate::ast::{ItemKind, Module, UseTarget};
+use crate::ast::{FrameworkSource, ItemKind, Module, UseTarget};
 use crate::check::{self, program::Program};
 use crate::diagnostic::{self, Diagnostic};
 use crate::eval::{self, Options, Outcome};
 use crate::facts::{Facts, FactsError, FactsFormat};
+use crate::framework::{Catalogs, FileDigest};
 use crate::parser;
 use crate::source::{FileId, Origin, SourceMap, Span};
 use crate::stdlib;
 use crate::value::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The largest policy file read by default (`--max-policy-bytes`). Parsing
 /// holds about 200 bytes per byte of the densest text (a token per byte:
@@ -33,6 +34,35 @@ pub struct FactsInput {
     /// Where they came from (path, or `-` for standard input).
     pub source: String,
     pub facts: Facts,
+    /// The input began with a byte order mark, which parsing drops.
+    bom: bool,
+    /// Computed the first time a report asks: most runs never do, and
+    /// large facts would pay for it on every run.
+    digest: OnceLock<FileDigest>,
+}
+
+impl FactsInput {
+    /// Path, size and SHA-256 of the bytes as they were read.
+    pub fn digest(&self) -> &FileDigest {
+        self.digest.get_or_init(|| {
+            let bom: &[u8] = if self.bom { "\u{feff}".as_bytes() } else { &[] };
+            FileDigest::of(self.source.clone(), &[bom, self.facts.text().as_bytes()])
+        })
+    }
+}
+
+/// Where a run came from, so that a report filed as evidence can be traced
+/// to its exact inputs.
+#[derive(Clone, Debug)]
+pub struct RunInfo {
+    pub onus_version: &'static str,
+    pub now: jiff::civil::Date,
+    pub started_at: jiff::Timestamp,
+    /// Policy files read from disk, in load order (std is part of the version).
+    pub policy_files: Vec<FileDigest>,
+    pub facts: Vec<FileDigest>,
+    /// Framework catalogs read from disk.
+    pub frameworks: Vec<FileDigest>,
 }
 
 /// The load as it was at one moment (`Session::checkpoint`), to return to
@@ -53,6 +83,14 @@ pub struct Session {
     pub options: Options,
     /// Policy files larger than this are refused (F001) before parsing.
     pub max_policy_bytes: u64,
+    /// `--strict`: diagnostics that are warnings by default become errors.
+    pub strict: bool,
+    /// When the run started; reports print it (`RunInfo`).
+    pub started_at: jiff::Timestamp,
+    /// Framework catalogs, read once per path for the session's life.
+    pub catalogs: Catalogs,
+    /// Size and SHA-256 of each policy file read from disk.
+    digests: HashMap<FileId, FileDigest>,
     /// Texts that stand in for files on disk, by canonical path: the
     /// language server's unsaved editor buffers.
     pub overlays: HashMap<PathBuf, String>,
@@ -72,6 +110,10 @@ impl Session {
             facts: Vec::new(),
             options,
             max_policy_bytes: MAX_POLICY_BYTES,
+            strict: false,
+            started_at: jiff::Timestamp::now(),
+            catalogs: Catalogs::default(),
+            digests: HashMap::new(),
             overlays: HashMap::new(),
             std_loaded: false,
             loaded_paths: HashMap::new(),
@@ -140,6 +182,7 @@ impl Session {
                 return None;
             }
         };
+        let digest = FileDigest::of(display_name(path), &[&bytes]);
         let (text, invalid_at) = match String::from_utf8(bytes) {
             Ok(t) => (t, None),
             Err(e) => {
@@ -148,6 +191,7 @@ impl Session {
             }
         };
         let file = self.sources.add(origin, display_name(path), text);
+        self.digests.insert(file, digest);
         if let Some(at) = invalid_at {
             self.diagnostics.push(
                 Diagnostic::error("F003", "policy file is not valid UTF-8")
@@ -204,6 +248,14 @@ impl Session {
             })
             .collect();
         let dir = self.sources.get(file).dir().map(Path::to_path_buf);
+        for item in &parsed.module.items {
+            if let ItemKind::Framework(f) = &item.kind
+                && let FrameworkSource::Catalog(path) = &f.source
+            {
+                let base = dir.clone().unwrap_or_default();
+                self.catalogs.load(&base, &path.value, display_name);
+            }
+        }
         self.push_module(LoadedModule {
             file,
             module: parsed.module,
@@ -242,7 +294,11 @@ impl Session {
                 std: m.std,
             })
             .collect();
-        let (program, diags) = check::check(&inputs, &self.sources, self.options.now);
+        let (program, mut diags) =
+            check::check(&inputs, &self.sources, self.options.now, &self.catalogs);
+        if self.strict {
+            check::apply_strict(&mut diags);
+        }
         self.program = program;
         self.diagnostics.retain(|d| !is_check_code(d.code));
         self.diagnostics.extend(diags);
@@ -289,8 +345,14 @@ impl Session {
         text: String,
         format: FactsFormat,
     ) -> Result<(), FactsError> {
+        let bom = text.starts_with('\u{feff}');
         let facts = Facts::parse(text, name, format)?;
-        self.facts.push(FactsInput { source, facts });
+        self.facts.push(FactsInput {
+            source,
+            facts,
+            bom,
+            digest: OnceLock::new(),
+        });
         Ok(())
     }
 
@@ -364,6 +426,64 @@ impl Session {
         diagnostics
     }
 
+    /// The coverage of framework `name` by the loaded controls, with their
+    /// statuses from `outcome` (see `coverage`); an N015 error when no
+    /// framework has that name.
+    #[allow(
+        clippy::result_large_err,
+        reason = "called once per command; the error is rendered at once"
+    )]
+    pub fn coverage<'s>(
+        &'s self,
+        name: &str,
+        outcome: &'s Outcome,
+    ) -> Result<crate::coverage::Coverage<'s>, Diagnostic> {
+        let names = self.program.frameworks.iter().map(|f| f.id.as_str());
+        let Some(framework) = self.program.framework(name) else {
+            let d = Diagnostic::error("N015", format!("unknown framework `{name}`"));
+            // `nist` for `nist_800_53`: a prefix says more than a spelling.
+            let d = match names.clone().find(|n| n.starts_with(name)) {
+                Some(longer) => d.with_help(format!("did you mean `{longer}`?")),
+                None => check::with_suggestion(d, name, names.clone()),
+            };
+            let declared: Vec<&str> = names.collect();
+            return Err(d.or_help(if declared.is_empty() {
+                "declare one in the policy: `framework NAME from \"catalog.json\"` (OSCAL) or `framework NAME \"title\" { \"ID\": \"text\" }`".to_string()
+            } else {
+                format!("the policy declares {}", declared.join(", "))
+            }));
+        };
+        Ok(crate::coverage::coverage(
+            &self.program,
+            outcome,
+            framework,
+            !self.facts.is_empty(),
+        ))
+    }
+
+    /// The run's provenance: version, dates, and every input with its digest.
+    pub fn run_info(&self) -> RunInfo {
+        let policy_files = self
+            .modules
+            .iter()
+            .filter_map(|m| self.digests.get(&m.file).cloned())
+            .collect();
+        let frameworks = self
+            .program
+            .frameworks
+            .iter()
+            .filter_map(|f| f.digest.clone())
+            .collect();
+        RunInfo {
+            onus_version: env!("CARGO_PKG_VERSION"),
+            now: self.options.now,
+            started_at: self.started_at,
+            policy_files,
+            facts: self.facts.iter().map(|f| f.digest().clone()).collect(),
+            frameworks,
+        }
+    }
+
     pub fn file_name(&self, id: FileId) -> &str {
         &self.sources.get(id).name
     }
@@ -408,7 +528,10 @@ impl Session {
 /// Codes produced by `check` (recomputed on every call), as opposed to
 /// load and syntax diagnostics (kept).
 fn is_check_code(code: &str) -> bool {
-    matches!(code.as_bytes().first(), Some(b'N' | b'T' | b'O' | b'W'))
+    matches!(
+        code.as_bytes().first(),
+        Some(b'N' | b'T' | b'O' | b'W' | b'A')
+    ) || crate::framework::CATALOG_CODES.contains(&code)
 }
 
 /// Every `.onus` file below `dir`, in `out`; an F001 error in `problems`

@@ -691,7 +691,7 @@ fn w_class(w: Word) -> &'static str {
 }
 
 /// Adds "did you mean" help naming the closest candidate, if one is close.
-pub(super) fn with_suggestion<'a>(
+pub(crate) fn with_suggestion<'a>(
     d: Diagnostic,
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,

@@ -7,17 +7,21 @@ mod calls;
 pub mod cidr;
 pub mod error;
 mod index;
+mod keys;
 mod machine;
 mod ops;
 mod patterns;
 pub mod policy;
 
-use crate::check::program::{Control, PolicyList, Program, Status, Step, Waiver};
+use crate::check::program::{
+    Attestation, Control, PolicyList, Program, Status, Step, Validity, Waiver,
+};
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 use crate::value::Value;
 use error::{ErrorKind, EvalError};
 use jiff::civil::Date;
+use keys::SubjectKeys;
 pub use machine::{Items, Machine};
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
@@ -80,6 +84,9 @@ pub struct SubjectError {
     pub pointer: Option<String>,
     pub message: String,
     pub span: Span,
+    /// A current attestation vouches for this subject: what the facts
+    /// could not show, a person checked.
+    pub attested: bool,
 }
 
 /// A subject that met every `require` (kept with `--show-passed`).
@@ -238,21 +245,22 @@ pub fn evaluate<'a>(
     let one = |i: usize| {
         let c = &program.controls[i];
         if static_only && c.checked() {
-            return (ControlResult::empty(Status::Unevaluated), None);
+            return (ControlResult::empty(Status::Unevaluated), Vec::new());
         }
-        let waivers: Vec<&Waiver> = program.waivers.iter().filter(|w| w.control == i).collect();
-        let (result, stopped) = run_control(&ev, c, &waivers, &mut NoObserver);
+        let exceptions = Exceptions::of(program, i);
+        let (result, stopped, mut notes) = run_control(&ev, c, &exceptions, &mut NoObserver);
         let limit = stopped.map(|limit| {
             Diagnostic::error("L001", format!("control `{}` stopped: {}", c.id, limit.message()))
                 .with_label(limit.span, "stopped while evaluating this")
                 .with_help("raise the limit with --max-steps N or --timeout SECONDS if this much work is expected")
         });
-        (result, limit)
+        notes.extend(limit);
+        (result, notes)
     };
     let mut controls = Vec::with_capacity(program.controls.len());
-    for (result, limit) in in_parallel(program.controls.len(), jobs, one) {
+    for (result, notes) in in_parallel(program.controls.len(), jobs, one) {
         controls.push(result);
-        diagnostics.extend(limit);
+        diagnostics.extend(notes);
     }
     let statuses: Vec<Status> = controls.iter().map(|r| r.status).collect();
     ev.set_statuses(&statuses);
@@ -313,6 +321,7 @@ impl Outcome {
                     "the `for` selected no subjects{left_out}; --require-subjects asks for at least one"
                 ),
                 span: selection.source.span,
+                attested: false,
             });
         }
     }
@@ -399,27 +408,66 @@ pub fn observe_control<'a>(
     observer: &mut impl Observer<'a>,
 ) -> ControlResult {
     let ev = Evaluator::new(program, facts, fact_nodes, options);
-    let waivers: Vec<&Waiver> = program
-        .waivers
-        .iter()
-        .filter(|w| w.control == control)
-        .collect();
-    run_control(&ev, &program.controls[control], &waivers, observer).0
+    let exceptions = Exceptions::of(program, control);
+    run_control(&ev, &program.controls[control], &exceptions, observer).0
 }
 
-/// One control's result, and the limit that stopped it early, if any.
+/// The waivers and attestations of one control.
+struct Exceptions<'p> {
+    waivers: Vec<&'p Waiver>,
+    attestations: Vec<&'p Attestation>,
+}
+
+impl<'p> Exceptions<'p> {
+    fn of(program: &'p Program, control: usize) -> Self {
+        Exceptions {
+            waivers: program
+                .waivers
+                .iter()
+                .filter(|w| w.control == control)
+                .collect(),
+            attestations: program.attestations_of(control).collect(),
+        }
+    }
+
+    /// Whether some waiver or attestation names subjects by key.
+    fn keyed(&self) -> bool {
+        self.waivers.iter().any(|w| w.keys.is_some())
+            || self.attestations.iter().any(|a| a.keys.is_some())
+    }
+
+    /// The status of a control without checks: attested while a control-wide
+    /// attestation is current, unverified once the last one expired.
+    fn unchecked_status(&self, c: &Control) -> Status {
+        let whole = || self.attestations.iter().filter(|a| a.keys.is_none());
+        if whole().any(|a| a.validity == Validity::Current) {
+            Status::Attested
+        } else if whole().any(|a| a.validity == Validity::Expired) {
+            Status::Unverified
+        } else {
+            c.unchecked_status()
+        }
+    }
+}
+
+/// One control's result, the limit that stopped it early if any, and the
+/// warnings about its subject keys.
 fn run_control<'a>(
     ev: &Evaluator<'a>,
     c: &'a Control,
-    waivers: &[&Waiver],
+    exceptions: &Exceptions<'_>,
     observer: &mut impl Observer<'a>,
-) -> (ControlResult, Option<EvalError<'a>>) {
+) -> (ControlResult, Option<EvalError<'a>>, Vec<Diagnostic>) {
+    let (waivers, attestations) = (&exceptions.waivers, &exceptions.attestations);
+    let mut keys = SubjectKeys::new(exceptions.keyed());
     let recorded = |mut r: ControlResult| {
         r.passed = ev.show_passed.then(Vec::new);
         r
     };
     if !c.checked() {
-        return (recorded(ControlResult::empty(c.unchecked_status())), None);
+        let notes = keys.diagnostics(c, waivers, attestations);
+        let status = exceptions.unchecked_status(c);
+        return (recorded(ControlResult::empty(status)), None, notes);
     }
     let mut m = Machine::new(ev, c.slots);
     let mut r = recorded(ControlResult::empty(Status::Pass));
@@ -431,9 +479,21 @@ fn run_control<'a>(
                 container: None,
                 index: 0,
             };
-            check_subject(&mut m, c, root, &location, waivers, &mut r, observer)
+            let mut visit = Visit {
+                waivers,
+                keys: &mut keys,
+                result: &mut r,
+            };
+            check_subject(&mut m, c, root, &location, &mut visit, observer)
         }
-        Some(sel) => select(&mut m, c, sel, waivers, &mut r, observer),
+        Some(sel) => {
+            let mut visit = Visit {
+                waivers,
+                keys: &mut keys,
+                result: &mut r,
+            };
+            select(&mut m, c, sel, &mut visit, observer)
+        }
     };
     let stopped = outcome.err();
     unwaive_shared_keys(&mut r, waivers);
@@ -443,18 +503,34 @@ fn run_control<'a>(
             pointer: None,
             message: limit.message(),
             span: limit.span,
+            attested: false,
         });
+    }
+    for e in &mut r.errors {
+        // A limit is not something a person can vouch for.
+        e.attested = stopped.is_none() && attestations.iter().any(|a| a.covers(&e.key));
     }
     r.status = if r.violations.iter().any(|v| !v.waived) {
         Status::Fail
-    } else if !r.errors.is_empty() {
+    } else if r.errors.iter().any(|e| !e.attested) {
         Status::Error
     } else if !r.violations.is_empty() {
         Status::Waived
+    } else if !r.errors.is_empty() {
+        Status::Attested
     } else {
         Status::Pass
     };
-    (r, stopped)
+    let mut notes = keys.diagnostics(c, waivers, attestations);
+    notes.extend(keys::overruled(c, attestations, &r.violations));
+    (r, stopped, notes)
+}
+
+/// What a control's run accumulates while it visits its subjects.
+struct Visit<'r, 'a> {
+    waivers: &'r [&'r Waiver],
+    keys: &'r mut SubjectKeys<'a>,
+    result: &'r mut ControlResult,
 }
 
 /// A waiver that names keys cannot tell apart subjects that share one
@@ -497,6 +573,7 @@ fn unwaive_shared_keys(r: &mut ControlResult, waivers: &[&Waiver]) {
             key,
             pointer: None,
             span,
+            attested: false,
         });
     }
 }
@@ -506,27 +583,28 @@ fn select<'a>(
     m: &mut Machine<'a, '_>,
     c: &'a Control,
     sel: &'a crate::check::program::Selection,
-    waivers: &[&Waiver],
-    r: &mut ControlResult,
+    visit: &mut Visit<'_, 'a>,
     observer: &mut impl Observer<'a>,
 ) -> Result<(), EvalError<'a>> {
-    let items = match m
-        .eval(&sel.source)
-        .and_then(|v| Items::new(v, sel.source.span))
-    {
+    let items = match m.eval(&sel.source).and_then(|v| {
+        visit.keys.reserve_for(&v);
+        Items::new(v, sel.source.span)
+    }) {
         Ok(items) => items,
         Err(e) if e.is_limit() => return Err(e),
         Err(e) => {
-            r.errors.push(SubjectError {
+            visit.result.errors.push(SubjectError {
                 key: "(for)".into(),
                 pointer: e.pointer(),
                 message: e.message(),
                 span: e.span,
+                attested: false,
             });
             return Ok(());
         }
     };
     let container = items.container();
+    visit.keys.set_container(container);
     for (index, (k, v)) in items.enumerate() {
         m.bind(sel.binding, k, v.clone());
         let location = Location { container, index };
@@ -534,18 +612,19 @@ fn select<'a>(
             match m.eval_bool(filter, "`where`") {
                 Ok(true) => {}
                 Ok(false) => {
-                    r.filtered += 1;
+                    visit.result.filtered += 1;
                     continue;
                 }
                 Err(e) if e.is_limit() => return Err(e),
                 Err(e) => {
-                    r.subjects += 1;
+                    visit.result.subjects += 1;
                     let pointer = location.pointer(&v);
                     let error = SubjectError {
                         key: default_key(&v, &pointer, index),
                         pointer,
                         message: e.message(),
                         span: e.span,
+                        attested: false,
                     };
                     observer.subject(
                         m,
@@ -559,13 +638,13 @@ fn select<'a>(
                             },
                         },
                     );
-                    r.errors.push(error);
+                    visit.result.errors.push(error);
                     continue;
                 }
             }
         }
-        r.subjects += 1;
-        check_subject(m, c, v, &location, waivers, r, observer)?;
+        visit.result.subjects += 1;
+        check_subject(m, c, v, &location, visit, observer)?;
     }
     Ok(())
 }
@@ -576,8 +655,7 @@ fn check_subject<'a>(
     c: &'a Control,
     subject: Value<'a>,
     location: &Location<'a>,
-    waivers: &[&Waiver],
-    r: &mut ControlResult,
+    visit: &mut Visit<'_, 'a>,
     observer: &mut impl Observer<'a>,
 ) -> Result<(), EvalError<'a>> {
     let mut failed: Option<(usize, String, Span)> = None;
@@ -620,22 +698,47 @@ fn check_subject<'a>(
             },
         }
     }
-    if failed.is_none() && error.is_none() && !observer.wants_passing() && r.passed.is_none() {
-        return Ok(());
-    }
-    let pointer = location.pointer(&subject);
-    let key = match &c.key {
-        None => Ok(default_key(&subject, &pointer, location.index)),
+    let reported = failed.is_some()
+        || error.is_some()
+        || observer.wants_passing()
+        || visit.result.passed.is_some();
+    // The subject's own key, computed for every subject so that repeated
+    // keys are found; a key that cannot be computed matters only where the
+    // subject is reported (below, as an error).
+    let own_key = match &c.key {
+        None => Ok(visit.keys.default_own_key(&subject)),
         Some(k) => match m.eval(k) {
-            Ok(v) if v.as_str().is_some() || v.as_f64().is_some() => Ok(v.display()),
-            Ok(v) => Err(EvalError::type_error(
-                k.span,
-                format!("`key` must be a string or a number, got {}", v.type_name()),
-            )),
+            Ok(v) => match keys::own_key(&v) {
+                Some(key) => Ok(Some(key)),
+                None => Err(EvalError::type_error(
+                    k.span,
+                    format!("`key` must be a string or a number, got {}", v.type_name()),
+                )),
+            },
             Err(e) if e.is_limit() => return Err(e),
             Err(e) => Err(e),
         },
     };
+    if !reported && !visit.keys.with_pointers {
+        if let Ok(Some(key)) = own_key {
+            visit.keys.add(key, location.index);
+        }
+        return Ok(());
+    }
+    let pointer = location.pointer(&subject);
+    let key = match own_key {
+        Ok(Some(key)) => Ok(key.into_owned()),
+        Ok(None) => Ok(default_key(&subject, &pointer, location.index)),
+        Err(e) => Err(e),
+    };
+    if let Ok(key) = &key {
+        visit
+            .keys
+            .add(std::borrow::Cow::Owned(key.clone()), location.index);
+    }
+    if !reported {
+        return Ok(());
+    }
     let (key, failed, error) = match key {
         Ok(key) => (key, failed, error),
         Err(e) => (
@@ -644,7 +747,7 @@ fn check_subject<'a>(
             Some((usize::MAX, e)),
         ),
     };
-    let waived = failed.is_some() && waivers.iter().any(|w| w.covers(&key));
+    let waived = failed.is_some() && visit.waivers.iter().any(|w| w.covers(&key));
     let verdict = match (&failed, &error) {
         (Some((step, message, _)), _) => Verdict::Fail {
             step: *step,
@@ -667,21 +770,22 @@ fn check_subject<'a>(
         },
     );
     match (failed, error) {
-        (Some((_, message, span)), _) => r.violations.push(Violation {
+        (Some((_, message, span)), _) => visit.result.violations.push(Violation {
             waived,
             key,
             pointer,
             message,
             span,
         }),
-        (None, Some((_, e))) => r.errors.push(SubjectError {
+        (None, Some((_, e))) => visit.result.errors.push(SubjectError {
             key,
             pointer,
             message: e.message(),
             span: e.span,
+            attested: false,
         }),
         (None, None) => {
-            if let Some(passed) = &mut r.passed {
+            if let Some(passed) = &mut visit.result.passed {
                 passed.push(Passed { key, pointer });
             }
         }

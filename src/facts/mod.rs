@@ -160,6 +160,11 @@ impl Facts {
         Ok(facts)
     }
 
+    /// The text as parsed: the input without a leading byte order mark.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
     pub fn mount(&self) -> Option<&str> {
         self.mount.as_deref()
     }

@@ -92,6 +92,31 @@ fn erase_item(kind: &mut ItemKind) {
                 }
             }
         }
+        ItemKind::Framework(framework) => {
+            erase_name(&mut framework.name);
+            match &mut framework.source {
+                FrameworkSource::Catalog(path) => erase_str(path),
+                FrameworkSource::Inline {
+                    title,
+                    requirements,
+                } => {
+                    erase_str(title);
+                    for (id, text) in requirements {
+                        erase_str(id);
+                        erase_str(text);
+                    }
+                }
+            }
+        }
+        ItemKind::Attest(attestation) => {
+            erase_name(&mut attestation.control);
+            attestation.keys.iter_mut().for_each(erase_expr);
+            erase_str(&mut attestation.by);
+            attestation.on.1 = Span::default();
+            attestation.until.1 = Span::default();
+            erase_str(&mut attestation.evidence);
+            attestation.because.iter_mut().for_each(erase_str);
+        }
         ItemKind::Broken(name) => name.iter_mut().for_each(erase_name),
     }
 }
@@ -109,6 +134,12 @@ fn erase_control(control: &mut Control) {
         selection.filter.iter_mut().for_each(erase_expr);
     }
     control.key.iter_mut().for_each(erase_expr);
+    for evidence in &mut control.evidence {
+        evidence.span = Span::default();
+        erase_str(&mut evidence.uri);
+        evidence.from.1 = Span::default();
+        evidence.to.1 = Span::default();
+    }
     for step in &mut control.steps {
         match step {
             Step::Let(binding) => erase_let(binding),

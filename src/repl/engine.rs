@@ -421,6 +421,7 @@ impl SessionRepl {
             outcome: Some(&outcome),
             diagnostics: &diagnostics,
             sources: &self.session.sources,
+            info: None,
             baseline: None,
         };
         let style = Style { color: self.color };
