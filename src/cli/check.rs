@@ -2,10 +2,9 @@
 //! one or more reports, and the gate's exit code.
 
 use super::common::{
-    Limits, color_for, deliver, options, parse_date, parse_severity, plan, print_diagnostics,
-    print_sourceless, started_at,
+    Limits, PolicyLimit, color_for, deliver, options, parse_date, parse_severity, plan,
+    print_diagnostics, print_sourceless, session, started_at,
 };
-use onus::Session;
 use onus::check::program::Status;
 use onus::diagnostic::Diagnostic;
 use onus::diff::Baseline;
@@ -78,6 +77,8 @@ pub struct Args {
     show_passed: bool,
     #[command(flatten)]
     limits: Limits,
+    #[command(flatten)]
+    policy: PolicyLimit,
 }
 
 pub fn run(args: Args) -> i32 {
@@ -92,10 +93,13 @@ pub fn run(args: Args) -> i32 {
             return 2;
         }
     };
-    let mut session = Session::new(onus::eval::Options {
-        show_passed: args.show_passed,
-        ..options(args.now, &args.limits)
-    });
+    let mut session = session(
+        onus::eval::Options {
+            show_passed: args.show_passed,
+            ..options(args.now, &args.limits)
+        },
+        &args.policy,
+    );
     session.started_at = started_at();
     session.strict = args.strict;
     for p in &args.paths {

@@ -2,7 +2,9 @@
 //! control statuses when facts are given, in one or more formats; with
 //! `--party NAME`, only what that party decides, operates or answers for.
 
-use super::common::{Limits, deliver, load, options, parse_date, plan, print_diagnostics};
+use super::common::{
+    Limits, PolicyLimit, deliver, load, options, parse_date, plan, print_diagnostics,
+};
 use onus::diagnostic::Diagnostic;
 use onus::report::matrix::{self, Matrix, MatrixFormat, PartyView};
 use onus::report::output::FormatSpec;
@@ -43,13 +45,15 @@ pub struct Args {
     now: Option<jiff::civil::Date>,
     #[command(flatten)]
     limits: Limits,
+    #[command(flatten)]
+    policy: PolicyLimit,
 }
 
 pub fn run(args: Args) -> i32 {
     let Some(targets) = plan(&args.format, &args.output, MatrixFormat::Text) else {
         return 2;
     };
-    let (mut session, ok) = load(&args.paths, options(args.now, &args.limits));
+    let (mut session, ok) = load(&args.paths, options(args.now, &args.limits), &args.policy);
     if !ok {
         return 2;
     }
