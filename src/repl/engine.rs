@@ -433,9 +433,9 @@ impl SessionRepl {
             return Ok(out);
         }
         let mut statuses: Vec<&str> = Vec::new();
-        for (i, (c, r)) in run.controls().enumerate() {
+        for (i, (_, r)) in run.controls().enumerate() {
             if selected.contains(&i) {
-                text::render_control(&mut out, &run, c, r, style);
+                text::render_control(&mut out, &run, i, r, style);
                 statuses.push(r.status.as_str());
             }
         }
