@@ -548,6 +548,7 @@ impl SessionRepl {
             outcome: Some(&outcome),
             diagnostics: &diagnostics,
             sources: &self.session.sources,
+            baseline: None,
         };
         let style = Style { color: self.color };
         if selected.is_empty() {
@@ -657,6 +658,7 @@ mod tests {
             max_steps: None,
             timeout: None,
             jobs: None,
+            show_passed: false,
         };
         let (repl, startup) = SessionRepl::start(
             Config {
