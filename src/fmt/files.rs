@@ -1,10 +1,11 @@
 //! The `onus fmt` command over files: paths (`-` for standard input) in;
 //! files rewritten in place, or with `check` the names of those that would
-//! change; an exit status out. A file is replaced atomically (a temporary
-//! file beside it with the same mode, owner and group, then a rename) and
-//! never touched when it does not parse; a file with several hard links is
-//! rewritten in place instead, so that every link sees the new text. A
-//! directory that cannot be read is an error, never an empty success.
+//! change, or with `diff` a unified diff of each; an exit status out. A
+//! file is replaced atomically (a temporary file beside it with the same
+//! mode, owner and group, then a rename) and never touched when it does not
+//! parse; a file with several hard links is rewritten in place instead, so
+//! that every link sees the new text. A directory that cannot be read is an
+//! error, never an empty success.
 
 use super::format_source;
 use crate::diagnostic::{self, Diagnostic};
@@ -23,6 +24,8 @@ const STDIN_NAME: &str = "<stdin>";
 pub struct Options {
     /// Write nothing; list the files that would change.
     pub check: bool,
+    /// Write nothing; print a unified diff of each file that would change.
+    pub diff: bool,
     /// Colour the rendered diagnostics.
     pub color: bool,
 }
@@ -32,7 +35,7 @@ pub struct Options {
 pub enum Status {
     /// Everything is formatted (now, or already).
     Clean,
-    /// With `check`: some file would change.
+    /// With `check` or `diff`: some file would change.
     WouldChange,
     /// Some file could not be read, parsed or written.
     Failed,
@@ -108,9 +111,8 @@ fn format_file(path: &Path, options: Options, streams: &mut Streams<'_>) -> Stat
     if formatted == *text {
         return Status::Clean;
     }
-    if options.check {
-        // A closed pipe is not worth an error; the exit code still tells.
-        let _ = writeln!(streams.stdout, "{name}");
+    if options.check || options.diff {
+        would_change(&name, text, &formatted, options, streams);
         return Status::WouldChange;
     }
     match write_atomically(path, &formatted) {
@@ -140,11 +142,11 @@ fn format_stdin(options: Options, streams: &mut Streams<'_>) -> Status {
     let text = &sources.get(file).text;
     match format_source(text, file) {
         Err(diagnostics) => report(&diagnostics, &sources, options, streams),
-        Ok(formatted) if options.check => {
+        Ok(formatted) if options.check || options.diff => {
             if formatted == *text {
                 Status::Clean
             } else {
-                let _ = writeln!(streams.stdout, "{STDIN_NAME}");
+                would_change(STDIN_NAME, text, &formatted, options, streams);
                 Status::WouldChange
             }
         }
@@ -152,6 +154,29 @@ fn format_stdin(options: Options, streams: &mut Streams<'_>) -> Status {
             let _ = streams.stdout.write_all(formatted.as_bytes());
             Status::Clean
         }
+    }
+}
+
+/// Says that `name` would change: its name, or with `diff` a unified diff
+/// from its text to the formatted one (three lines of context).
+fn would_change(
+    name: &str,
+    text: &str,
+    formatted: &str,
+    options: Options,
+    streams: &mut Streams<'_>,
+) {
+    // A closed pipe is not worth an error; the exit code still tells.
+    if options.diff {
+        let diff = similar::TextDiff::from_lines(text, formatted);
+        let unified = diff
+            .unified_diff()
+            .context_radius(3)
+            .header(name, name)
+            .to_string();
+        let _ = streams.stdout.write_all(unified.as_bytes());
+    } else {
+        let _ = writeln!(streams.stdout, "{name}");
     }
 }
 
