@@ -215,6 +215,14 @@ pub enum Given {
     File(StrLit),
 }
 
+/// One `given` of a test: its facts, bound to `facts` or, when named, to
+/// `facts.NAME` (as `--facts NAME=FILE` does).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GivenFacts {
+    pub name: Option<Name>,
+    pub source: Given,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expectation {
     Passes,
@@ -239,7 +247,7 @@ pub struct Expect {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Test {
     pub name: StrLit,
-    pub given: Option<Given>,
+    pub givens: Vec<GivenFacts>,
     pub expects: Vec<Expect>,
 }
 
@@ -673,8 +681,10 @@ impl Item {
             ItemKind::Attest(a) => a.keys.iter_mut().collect(),
             ItemKind::Test(t) => {
                 let mut out = Vec::new();
-                if let Some(Given::Inline(e)) = &mut t.given {
-                    out.push(e);
+                for given in &mut t.givens {
+                    if let Given::Inline(e) = &mut given.source {
+                        out.push(e);
+                    }
                 }
                 for x in &mut t.expects {
                     if let Expectation::Fails(Some(e)) = &mut x.expectation {

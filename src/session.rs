@@ -404,45 +404,7 @@ impl Session {
     /// The facts root: the single unnamed document, with each named one
     /// added under its name. An error when two unnamed documents are given.
     pub fn facts_root(&self) -> Result<Option<Value<'_>>, String> {
-        let unnamed: Vec<&FactsInput> = self
-            .facts
-            .iter()
-            .filter(|f| f.facts.mount().is_none())
-            .collect();
-        let named: Vec<&FactsInput> = self
-            .facts
-            .iter()
-            .filter(|f| f.facts.mount().is_some())
-            .collect();
-        if unnamed.len() > 1 {
-            return Err(
-                "only one unnamed --facts may be given; name the others with NAME=FILE".into(),
-            );
-        }
-        let root = unnamed
-            .first()
-            .map(|f| Value::from_node(&f.facts, f.facts.root()));
-        if named.is_empty() {
-            return Ok(root);
-        }
-        let mut entries: Vec<(Arc<str>, Value<'_>)> = Vec::new();
-        if let Some(root) = root {
-            let Some(items) = root.entries() else {
-                return Err(
-                    "the unnamed facts must be a JSON object when named facts are added to it"
-                        .into(),
-                );
-            };
-            for (k, v) in items {
-                entries.push((Arc::from(k.as_str().unwrap_or_default()), v));
-            }
-        }
-        for f in named {
-            let name = f.facts.mount().unwrap_or_default();
-            entries.retain(|(k, _)| &**k != name);
-            entries.push((Arc::from(name), Value::from_node(&f.facts, f.facts.root())));
-        }
-        Ok(Some(Value::object(entries)))
+        combine_facts(self.facts.iter().map(|f| &f.facts))
     }
 
     pub fn fact_nodes(&self) -> usize {
@@ -820,6 +782,41 @@ impl Session {
                     .at(source, e.line, e.column)
             })
     }
+}
+
+/// The facts root of several documents, as `--facts` builds it (and a test's
+/// `given`s): the single unnamed document, with each named one added under
+/// its name, replacing a key of the same name. An error when two unnamed
+/// documents are given, or named ones over an unnamed non-object.
+pub fn combine_facts<'a>(
+    documents: impl Iterator<Item = &'a Facts> + Clone,
+) -> Result<Option<Value<'a>>, String> {
+    let mut unnamed = documents.clone().filter(|f| f.mount().is_none());
+    let root = unnamed.next().map(|f| Value::from_node(f, f.root()));
+    if unnamed.next().is_some() {
+        return Err("only one unnamed --facts may be given; name the others with NAME=FILE".into());
+    }
+    let mut named = documents.filter(|f| f.mount().is_some()).peekable();
+    if named.peek().is_none() {
+        return Ok(root);
+    }
+    let mut entries: Vec<(Arc<str>, Value<'a>)> = Vec::new();
+    if let Some(root) = root {
+        let Some(items) = root.entries() else {
+            return Err(
+                "the unnamed facts must be a JSON object when named facts are added to it".into(),
+            );
+        };
+        for (k, v) in items {
+            entries.push((Arc::from(k.as_str().unwrap_or_default()), v));
+        }
+    }
+    for f in named {
+        let name = f.mount().unwrap_or_default();
+        entries.retain(|(k, _)| &**k != name);
+        entries.push((Arc::from(name), Value::from_node(f, f.root())));
+    }
+    Ok(Some(Value::object(entries)))
 }
 
 #[cfg(test)]

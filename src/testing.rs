@@ -56,16 +56,15 @@ pub fn run(program: &Program, options: &Options) -> Vec<TestResult> {
         .collect()
 }
 
-/// The test's facts as text in its format: its `given` literal (JSON) or
-/// file (by extension, as for `--facts`), or `{}`.
+/// One `given`'s facts as text in its format: its literal (JSON) or its
+/// file (by extension, as for `--facts`).
 fn given_text(
     program: &Program,
-    test: &Test,
+    source: &Given,
     options: &Options,
 ) -> Result<(String, FactsFormat), String> {
-    match &test.given {
-        None => Ok(("{}".into(), FactsFormat::Json)),
-        Some(Given::File(path, _)) => std::fs::read_to_string(path)
+    match source {
+        Given::File(path, _) => std::fs::read_to_string(path)
             .map(|text| (text, FactsFormat::of_path(&path.to_string_lossy())))
             .map_err(|e| {
                 format!(
@@ -74,7 +73,7 @@ fn given_text(
                     crate::session::io_reason(&e)
                 )
             }),
-        Some(Given::Inline(ir, slots)) => {
+        Given::Inline(ir, slots) => {
             let ev = eval::Evaluator::new(program, None, 0, options);
             let mut m = Machine::new(&ev, *slots);
             m.eval(ir)
@@ -84,6 +83,25 @@ fn given_text(
     }
 }
 
+/// Every `given` of the test parsed, each named one mounted under its name;
+/// `{}` when the test gives nothing.
+fn given_facts(program: &Program, test: &Test, options: &Options) -> Result<Vec<Facts>, String> {
+    if test.givens.is_empty() {
+        let empty = Facts::parse("{}".into(), None, FactsFormat::Json);
+        return empty.map(|f| vec![f]).map_err(|e| e.to_string());
+    }
+    test.givens
+        .iter()
+        .map(|g| {
+            let (text, format) = given_text(program, &g.source, options)?;
+            Facts::parse(text, g.name.clone(), format).map_err(|e| match &g.name {
+                Some(name) => format!("invalid given facts `{name}`: {e}"),
+                None => format!("invalid given facts: {e}"),
+            })
+        })
+        .collect()
+}
+
 fn run_one(program: &Program, test: &Test, options: &Options) -> TestResult {
     let mut result = TestResult {
         name: test.name.clone(),
@@ -91,18 +109,22 @@ fn run_one(program: &Program, test: &Test, options: &Options) -> TestResult {
         error: None,
         expects: Vec::new(),
     };
-    let facts = given_text(program, test, options).and_then(|(text, format)| {
-        Facts::parse(text, None, format).map_err(|e| format!("invalid given facts: {e}"))
-    });
-    let facts = match facts {
-        Ok(f) => f,
+    let documents = match given_facts(program, test, options) {
+        Ok(d) => d,
         Err(e) => {
             result.error = Some(e);
             return result;
         }
     };
-    let root = eval::Evaluator::root(&facts);
-    let outcome = eval::evaluate(program, Some(root), facts.node_count(), options);
+    let root = match crate::session::combine_facts(documents.iter()) {
+        Ok(root) => root,
+        Err(e) => {
+            result.error = Some(format!("cannot combine the given facts: {e}"));
+            return result;
+        }
+    };
+    let nodes = documents.iter().map(Facts::node_count).sum();
+    let outcome = eval::evaluate(program, root, nodes, options);
     result.expects = test
         .expects
         .iter()

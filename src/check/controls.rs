@@ -380,22 +380,48 @@ pub(super) fn test(
     sources: &SourceMap,
     diags: &mut Vec<Diagnostic>,
 ) -> Test {
-    let given = t.given.as_ref().map(|g| match g {
-        ast::Given::Inline(e) => {
-            let mut lw = Lowerer::new(env);
-            let ir = lw.lower(e);
-            diags.append(&mut lw.diags);
-            Given::Inline(ir, lw.max_slots)
+    let mut givens = Vec::new();
+    let mut bound: Vec<(Option<&str>, Span)> = Vec::new();
+    for g in &t.givens {
+        let name = g.name.as_ref().map(|n| n.text.as_str());
+        let span = g
+            .name
+            .as_ref()
+            .map_or_else(|| given_span(&g.source), |n| n.span);
+        if let Some((_, first)) = bound.iter().find(|(b, _)| *b == name) {
+            let what = name.map_or("the unnamed facts".to_string(), |n| format!("`{n}`"));
+            diags.push(
+                Diagnostic::error("N002", format!("this test gives {what} twice"))
+                    .with_label(span, "given again here")
+                    .with_label(*first, "first given here")
+                    .with_help(
+                        "name each document: `given NAME = file \"…\"` reads it as `facts.NAME`",
+                    ),
+            );
+            continue;
         }
-        ast::Given::File(path) => {
-            let dir = sources
-                .get(file)
-                .dir()
-                .map(|d| d.to_path_buf())
-                .unwrap_or_default();
-            Given::File(dir.join(&path.value), path.span)
-        }
-    });
+        bound.push((name, span));
+        let source = match &g.source {
+            ast::Given::Inline(e) => {
+                let mut lw = Lowerer::new(env);
+                let ir = lw.lower(e);
+                diags.append(&mut lw.diags);
+                Given::Inline(ir, lw.max_slots)
+            }
+            ast::Given::File(path) => {
+                let dir = sources
+                    .get(file)
+                    .dir()
+                    .map(|d| d.to_path_buf())
+                    .unwrap_or_default();
+                Given::File(dir.join(&path.value), path.span)
+            }
+        };
+        givens.push(GivenFacts {
+            name: name.map(str::to_string),
+            source,
+        });
+    }
     let mut expects = Vec::new();
     for x in &t.expects {
         let target = match &x.target {
@@ -467,8 +493,15 @@ pub(super) fn test(
     }
     Test {
         name: t.name.value.clone(),
-        given,
+        givens,
         expects,
         span: item.span,
+    }
+}
+
+fn given_span(source: &ast::Given) -> Span {
+    match source {
+        ast::Given::Inline(e) => e.span,
+        ast::Given::File(path) => path.span,
     }
 }

@@ -587,6 +587,13 @@ pub enum Given {
     File(PathBuf, Span),
 }
 
+/// One `given` of a test, bound to `facts` (no name) or `facts.NAME`.
+#[derive(Debug)]
+pub struct GivenFacts {
+    pub name: Option<String>,
+    pub source: Given,
+}
+
 #[derive(Debug)]
 pub enum ExpectTarget {
     Control(usize),
@@ -611,7 +618,7 @@ pub struct Expect {
 #[derive(Debug)]
 pub struct Test {
     pub name: String,
-    pub given: Option<Given>,
+    pub givens: Vec<GivenFacts>,
     pub expects: Vec<Expect>,
     pub span: Span,
 }

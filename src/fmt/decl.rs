@@ -33,7 +33,7 @@ impl ControlPart<'_> {
 
 /// One line of a test body, in source order.
 enum TestPart<'a> {
-    Given(&'a Given),
+    Given(&'a GivenFacts),
     Expect(&'a Expect),
 }
 
@@ -425,7 +425,7 @@ impl Printer<'_> {
         self.space();
         self.word_at(test.name.span.start as usize, &quote(&test.name.value));
         let parts: Vec<TestPart<'_>> = test
-            .given
+            .givens
             .iter()
             .map(TestPart::Given)
             .chain(test.expects.iter().map(TestPart::Expect))
@@ -441,13 +441,20 @@ impl Printer<'_> {
         );
     }
 
-    fn given(&mut self, given: &Given, start: usize) {
+    fn given(&mut self, given: &GivenFacts, start: usize) {
         self.word_at(start, "given");
         self.space();
-        match given {
+        let mut after = start + "given".len();
+        if let Some(name) = &given.name {
+            self.name(name);
+            self.space();
+            after = self.token_after(end(name.span), "=");
+            self.space();
+        }
+        match &given.source {
             Given::Inline(value) => self.expr(value),
             Given::File(path) => {
-                self.token_after(start + "given".len(), "file");
+                self.token_after(after, "file");
                 self.space();
                 self.word_at(path.span.start as usize, &quote(&path.value));
             }
@@ -578,8 +585,10 @@ impl BodyPart for ControlPart<'_> {
 impl BodyPart for TestPart<'_> {
     fn end(&self) -> usize {
         match self {
-            TestPart::Given(Given::Inline(value)) => end(value.span),
-            TestPart::Given(Given::File(path)) => end(path.span),
+            TestPart::Given(given) => match &given.source {
+                Given::Inline(value) => end(value.span),
+                Given::File(path) => end(path.span),
+            },
             TestPart::Expect(expect) => end(expect.span),
         }
     }

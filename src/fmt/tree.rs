@@ -76,10 +76,12 @@ fn erase_item(kind: &mut ItemKind) {
         }
         ItemKind::Test(test) => {
             erase_str(&mut test.name);
-            match &mut test.given {
-                Some(Given::Inline(value)) => erase_expr(value),
-                Some(Given::File(path)) => erase_str(path),
-                None => {}
+            for given in &mut test.givens {
+                given.name.iter_mut().for_each(erase_name);
+                match &mut given.source {
+                    Given::Inline(value) => erase_expr(value),
+                    Given::File(path) => erase_str(path),
+                }
             }
             for expect in &mut test.expects {
                 expect.span = Span::default();

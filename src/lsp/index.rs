@@ -298,8 +298,10 @@ impl Walker<'_> {
                 }
             }
             ItemKind::Test(t) => {
-                if let Some(Given::Inline(e)) = &t.given {
-                    self.expr(e);
+                for given in &t.givens {
+                    if let Given::Inline(e) = &given.source {
+                        self.expr(e);
+                    }
                 }
                 for x in &t.expects {
                     if let ExpectTarget::Control(name) = &x.target {

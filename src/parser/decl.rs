@@ -408,10 +408,13 @@ fn declaration<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
         )))
         .map(|(name, source)| ItemKind::Framework(FrameworkDecl { name, source }));
 
-    let given = kw("given").ignore_then(choice((
-        kw("file").ignore_then(string.clone()).map(Given::File),
-        expr.clone().map(Given::Inline),
-    )));
+    let given = kw("given")
+        .ignore_then(name.clone().then_ignore(just(Token::Assign)).or_not())
+        .then(choice((
+            kw("file").ignore_then(string.clone()).map(Given::File),
+            expr.clone().map(Given::Inline),
+        )))
+        .map(|(name, source)| GivenFacts { name, source });
     let expectation = choice((
         kw("passes").to(Expectation::Passes),
         kw("fails")
@@ -437,14 +440,15 @@ fn declaration<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
         .ignore_then(string)
         .then(
             given
-                .or_not()
+                .repeated()
+                .collect::<Vec<_>>()
                 .then(expect.repeated().collect::<Vec<_>>())
                 .delimited_by(just(Token::LBrace), just(Token::RBrace)),
         )
-        .map(|(name, (given, expects))| {
+        .map(|(name, (givens, expects))| {
             ItemKind::Test(Test {
                 name,
-                given,
+                givens,
                 expects,
             })
         });
