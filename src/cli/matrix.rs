@@ -1,7 +1,9 @@
 //! `onus matrix`: the responsibility matrix (layers × services), with
 //! control statuses when facts are given, in one or more formats.
 
-use super::common::{Limits, deliver, load, options, parse_date, plan, print_diagnostics};
+use super::common::{
+    FactsLimit, Limits, deliver, load, options, parse_date, plan, print_diagnostics,
+};
 use onus::diagnostic::Diagnostic;
 use onus::report::matrix::{self, Matrix, MatrixFormat};
 use onus::report::output::FormatSpec;
@@ -37,6 +39,8 @@ pub struct Args {
     now: Option<jiff::civil::Date>,
     #[command(flatten)]
     limits: Limits,
+    #[command(flatten)]
+    facts_limit: FactsLimit,
 }
 
 pub fn run(args: Args) -> i32 {
@@ -44,6 +48,7 @@ pub fn run(args: Args) -> i32 {
         return 2;
     };
     let (mut session, ok) = load(&args.paths, options(args.now, &args.limits));
+    session.facts_limits = args.facts_limit.limits(&args.limits);
     if !ok {
         return 2;
     }
