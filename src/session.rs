@@ -456,12 +456,7 @@ impl Session {
                 return Err(cannot("is a directory".into()));
             }
             let source = display_name(Path::new(file));
-            let read = Facts::read(
-                std::io::BufReader::with_capacity(0, f),
-                name,
-                format,
-                &limits,
-            );
+            let read = Facts::read_file(f, metadata.len(), name, format, &limits);
             (source, read.map_err(|e| (e, Some(metadata.len()))))
         };
         let facts = read.map_err(|(e, size)| facts_error(file, &source, e, size, &limits))?;

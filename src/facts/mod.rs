@@ -11,6 +11,7 @@ mod arena;
 mod input;
 mod json;
 mod limits;
+mod split;
 mod yaml;
 
 pub use arena::{Node, StrRef};
@@ -135,6 +136,33 @@ impl Facts {
         Facts::read(text.as_bytes(), mount, format, &Limits::default())
     }
 
+    /// Reads one facts file, on several threads when it is large (see
+    /// `split`).
+    pub fn read_file(
+        file: std::fs::File,
+        size: u64,
+        mount: Option<String>,
+        format: FactsFormat,
+        limits: &Limits,
+    ) -> Result<Facts, FactsError> {
+        let lines = format == FactsFormat::JsonLines;
+        if format != FactsFormat::Yaml
+            && let Some(read) = split::read(&file, size, split::PARALLEL_FROM, lines, limits)
+        {
+            let (mut builder, root) = read?;
+            let parts = builder
+                .finish()
+                .map_err(|m| FactsError::unpositioned(ErrorKind::Syntax, m.into()))?;
+            return Ok(Facts::assemble(mount, parts, builder, root));
+        }
+        Facts::read(
+            std::io::BufReader::with_capacity(0, file),
+            mount,
+            format,
+            limits,
+        )
+    }
+
     /// Reads one facts document from a stream, within the limits.
     pub fn read(
         reader: impl Read,
@@ -148,10 +176,10 @@ impl Facts {
             }
             FactsFormat::Yaml => yaml::read(reader, limits)?,
         };
-        let part = builder
+        let parts = builder
             .finish()
             .map_err(|m| FactsError::unpositioned(ErrorKind::Syntax, m.into()))?;
-        Ok(Facts::assemble(mount, vec![part], builder, root))
+        Ok(Facts::assemble(mount, parts, builder, root))
     }
 
     fn assemble(
