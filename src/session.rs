@@ -46,6 +46,12 @@ pub struct Session {
     pub options: Options,
     /// How much one facts input may take, and how many threads read it.
     pub facts_limits: crate::facts::Limits,
+    /// Read JSON-lines facts a batch at a time where the policy allows it
+    /// (`onus check`; see `streaming`): they are opened when loaded, and
+    /// read by `evaluate_streaming`.
+    pub stream_json_lines: bool,
+    /// JSON-lines facts opened, not yet read.
+    pub(crate) streams: Vec<crate::streaming::Deferred>,
     std_loaded: bool,
 }
 
@@ -59,6 +65,8 @@ impl Session {
             facts: Vec::new(),
             options,
             facts_limits: crate::facts::Limits::default(),
+            stream_json_lines: false,
+            streams: Vec::new(),
             std_loaded: false,
         }
     }
@@ -442,6 +450,9 @@ impl Session {
         };
         let format = FactsFormat::of_path(file);
         let limits = self.facts_limits;
+        if self.stream_json_lines && format == FactsFormat::JsonLines {
+            return self.defer_stream(name, file);
+        }
         let (source, read) = if file == "-" {
             let source = "<stdin>".to_string();
             let read = Facts::read(std::io::stdin().lock(), name, format, &limits);
@@ -468,7 +479,7 @@ impl Session {
 /// The diagnostic for facts that could not be read: F010 when the input
 /// could not be read, F011 when it is not facts, F013 when it is too large
 /// for the limit or for memory.
-fn facts_error(
+pub(crate) fn facts_error(
     file: &str,
     source: &str,
     e: FactsError,

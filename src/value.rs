@@ -90,7 +90,7 @@ pub struct FactRef<'a> {
 
 impl<'a> FactRef<'a> {
     /// Elements of an array, or entries of an object.
-    pub fn len(self) -> usize {
+    pub(crate) fn len(self) -> usize {
         self.facts.len(self.block)
     }
 

@@ -491,8 +491,9 @@ fn facts_larger_than_memory_are_an_error_not_an_abort() {
     write(&dir, "b.onus", BUCKETS);
     // 100 MB of small numbers: eight bytes of arena for every two of text.
     let mut text = String::with_capacity(100 << 20);
-    text.push_str("{\"buckets\": [], \"n\": [");
-    while text.len() < (100 << 20) - 2 {
+    // Exactly 100 MiB: an odd start, pairs, then three bytes.
+    text.push_str("{\"buckets\": [], \"n\": [ ");
+    while text.len() < (100 << 20) - 3 {
         text.push_str("0,");
     }
     text.push_str("0]}");

@@ -277,3 +277,105 @@ fn the_benchmark_checks_agree_with_the_peers_on_gen_facts_output() {
         .collect();
     assert_eq!(reference, expected);
 }
+
+/// A policy over a JSON-lines stream (`facts.events`) and other facts: a
+/// `where`, a `key`, a waiver, errors for records without a field, a
+/// top-level `let` that does not read the stream, and an assertion.
+const STREAM_POLICY: &str = r#"use std
+service logs: saas {}
+let threshold = 5
+control severe {
+  service = logs
+  layer   = logging
+  for e in facts.events where e.kind != "noise"
+  key e.id
+  require e.severity < threshold else "event {e.id} has severity {e.severity}"
+}
+control named {
+  service = logs
+  layer   = logging
+  for e in facts.events
+  require e.user.name != "root"
+}
+control accounts {
+  service = logs
+  layer   = monitoring
+  for a in facts.accounts
+  require a.ok
+}
+waive severe for "ev-00007" until 2030-01-01 by "sec" because "a known test event"
+assert "no account fails": all c in controls: c.id != "accounts" or c.status == "pass"
+"#;
+
+fn stream_report(dir: &Path, streaming: bool, batch: usize, jobs: usize) -> String {
+    let options = Options {
+        now: jiff::civil::date(2026, 11, 22),
+        max_steps: None,
+        timeout: None,
+        jobs: Some(jobs),
+    };
+    let mut session = Session::new(options);
+    session.facts_limits.batch = batch;
+    session.stream_json_lines = streaming;
+    session.load_path(&dir.join("p.onus"));
+    session.check();
+    assert!(!session.has_errors(), "{:?}", session.diagnostics);
+    for spec in ["events=events.jsonl", "accounts=accounts.json"] {
+        let (name, file) = spec.split_once('=').unwrap_or_default();
+        let path = dir.join(file);
+        session
+            .load_facts_spec(&format!("{name}={}", path.display()))
+            .expect("facts load");
+    }
+    let outcome = session.evaluate_streaming().expect("evaluates");
+    let run = Run {
+        program: &session.program,
+        outcome: Some(&outcome),
+        diagnostics: &session.diagnostics,
+        sources: &session.sources,
+    };
+    json::render(&run)
+}
+
+/// Read a batch at a time on several threads, a stream gives the report
+/// of reading it whole: the same violations, keys, pointers, errors,
+/// waivers and summary, byte for byte.
+#[test]
+fn a_stream_read_in_batches_reports_as_the_whole_list_does() {
+    let dir = std::env::temp_dir().join(format!("onus-stream-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let mut r = Rng(42);
+    let mut events = String::new();
+    for i in 0..20_000 {
+        if r.chance(3) {
+            events.push_str("  \n");
+        }
+        let kind = if r.chance(20) { "noise" } else { "login" };
+        let user = match r.below(10) {
+            0 => String::new(),
+            1 => r#", "user": {"name": "root"}"#.to_string(),
+            _ => format!(r#", "user": {{"name": "u{}"}}"#, r.below(50)),
+        };
+        events.push_str(&format!(
+            "{{\"id\": \"ev-{i:05}\", \"kind\": \"{kind}\", \"severity\": {}{user}}}\n",
+            r.below(8)
+        ));
+    }
+    std::fs::write(dir.join("events.jsonl"), &events).expect("events written");
+    std::fs::write(
+        dir.join("accounts.json"),
+        r#"[{"ok": true}, {"ok": false}]"#,
+    )
+    .expect("accounts written");
+    std::fs::write(dir.join("p.onus"), STREAM_POLICY).expect("policy written");
+    let whole = stream_report(&dir, false, 1 << 20, 1);
+    assert!(whole.contains("/events/"), "{whole}");
+    for (batch, jobs) in [(4096, 2), (100_000, 3), (1 << 24, 1)] {
+        assert_eq!(
+            stream_report(&dir, true, batch, jobs),
+            whole,
+            "batches of {batch} on {jobs} threads"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -74,6 +74,7 @@ pub fn run(args: Args) -> i32 {
         session.load_path(p);
     }
     session.check();
+    session.stream_json_lines = true;
     let mut facts_errors: Vec<Diagnostic> = Vec::new();
     for spec in &args.facts {
         if let Err(d) = session.load_facts_spec(spec) {
@@ -81,17 +82,18 @@ pub fn run(args: Args) -> i32 {
         }
     }
     let outcome = if session.has_errors() || !facts_errors.is_empty() {
+        facts_errors.extend(session.check_streams());
         None
     } else {
-        match session.evaluate() {
+        match session.evaluate_streaming() {
             Ok(mut o) => {
                 if args.require_subjects {
                     o.require_subjects(&session.program);
                 }
                 Some(o)
             }
-            Err(msg) => {
-                facts_errors.push(Diagnostic::error("F012", msg));
+            Err(d) => {
+                facts_errors.push(d);
                 None
             }
         }

@@ -42,6 +42,7 @@ impl FactsLimit {
                 .jobs
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
                 .max(1),
+            ..onus::facts::Limits::default()
         }
     }
 }

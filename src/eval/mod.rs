@@ -8,6 +8,7 @@ pub mod error;
 mod machine;
 mod ops;
 pub mod policy;
+pub mod stream;
 
 use crate::check::program::{Control, PolicyList, Program, Status, Step, Waiver};
 use crate::diagnostic::Diagnostic;
@@ -190,6 +191,18 @@ fn in_parallel<T: Send>(n: usize, jobs: usize, f: impl Fn(usize) -> T + Sync) ->
     done.into_iter().map(|(_, t)| t).collect()
 }
 
+/// Threads for the controls: `--jobs`, else one per core once the facts
+/// are large enough to pay for them.
+fn jobs(options: &Options, fact_nodes: usize) -> usize {
+    match options.jobs {
+        Some(n) => n.max(1),
+        None if fact_nodes >= PARALLEL_FROM_NODES => {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        }
+        None => 1,
+    }
+}
+
 /// Evaluates every control, then every assertion.
 pub fn evaluate<'a>(
     program: &'a Program,
@@ -199,40 +212,63 @@ pub fn evaluate<'a>(
 ) -> Outcome {
     let mut ev = Evaluator::new(program, facts, fact_nodes, options);
     let static_only = ev.facts.is_none();
-    let mut diagnostics = Vec::new();
-    let jobs = match options.jobs {
-        Some(n) => n.max(1),
-        None if fact_nodes >= PARALLEL_FROM_NODES => {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
-        }
-        None => 1,
-    };
-    let one = |i: usize| {
-        let c = &program.controls[i];
-        if static_only && c.checked() {
-            return (ControlResult::empty(Status::Unevaluated), None);
-        }
-        let waivers: Vec<&Waiver> = program.waivers.iter().filter(|w| w.control == i).collect();
-        let (result, stopped) = run_control(&ev, c, &waivers, &mut NoObserver);
-        let limit = stopped.map(|limit| {
-            Diagnostic::error("L001", format!("control `{}` stopped: {}", c.id, limit.message()))
-                .with_label(limit.span, "stopped while evaluating this")
-                .with_help("raise the limit with --max-steps N or --timeout SECONDS if this much work is expected")
-        });
-        (result, limit)
-    };
+    let jobs = jobs(options, fact_nodes);
     let mut controls = Vec::with_capacity(program.controls.len());
+    let mut diagnostics = Vec::new();
+    let one = |i| control_outcome(&ev, i, static_only);
     for (result, limit) in in_parallel(program.controls.len(), jobs, one) {
         controls.push(result);
         diagnostics.extend(limit);
     }
+    let assertions = assertions(&mut ev, &controls);
+    Outcome {
+        controls,
+        assertions,
+        diagnostics,
+    }
+}
+
+/// Control `i`'s result, and the L001 diagnostic of a limit that stopped it.
+fn control_outcome(
+    ev: &Evaluator<'_>,
+    i: usize,
+    static_only: bool,
+) -> (ControlResult, Option<Diagnostic>) {
+    let c = &ev.program.controls[i];
+    if static_only && c.checked() {
+        return (ControlResult::empty(Status::Unevaluated), None);
+    }
+    let waivers: Vec<&Waiver> = ev
+        .program
+        .waivers
+        .iter()
+        .filter(|w| w.control == i)
+        .collect();
+    let (result, stopped) = run_control(ev, c, &waivers, &mut NoObserver);
+    (result, stopped.map(|limit| limit_diagnostic(c, &limit)))
+}
+
+fn limit_diagnostic(c: &Control, limit: &EvalError<'_>) -> Diagnostic {
+    Diagnostic::error(
+        "L001",
+        format!("control `{}` stopped: {}", c.id, limit.message()),
+    )
+    .with_label(limit.span, "stopped while evaluating this")
+    .with_help(
+        "raise the limit with --max-steps N or --timeout SECONDS if this much work is expected",
+    )
+}
+
+/// Every assertion, once the controls' statuses are known.
+fn assertions(ev: &mut Evaluator<'_>, controls: &[ControlResult]) -> Vec<AssertionResult> {
     let statuses: Vec<Status> = controls.iter().map(|r| r.status).collect();
     ev.set_statuses(&statuses);
-    let assertions = program
+    let ev = &*ev;
+    ev.program
         .assertions
         .iter()
         .map(|a| {
-            let mut m = Machine::new(&ev, a.slots);
+            let mut m = Machine::new(ev, a.slots);
             match m.eval_bool(&a.cond, "an assertion") {
                 Ok(true) => AssertionResult {
                     status: Status::Pass,
@@ -252,12 +288,7 @@ pub fn evaluate<'a>(
                 },
             }
         })
-        .collect();
-    Outcome {
-        controls,
-        assertions,
-        diagnostics,
-    }
+        .collect()
 }
 
 impl Outcome {
@@ -411,7 +442,13 @@ fn run_control<'a>(
             span: limit.span,
         });
     }
-    r.status = if r.violations.iter().any(|v| !v.waived) {
+    r.status = status_of(&r);
+    (r, stopped)
+}
+
+/// A checked control's status from its violations and errors.
+fn status_of(r: &ControlResult) -> Status {
+    if r.violations.iter().any(|v| !v.waived) {
         Status::Fail
     } else if !r.errors.is_empty() {
         Status::Error
@@ -419,8 +456,7 @@ fn run_control<'a>(
         Status::Waived
     } else {
         Status::Pass
-    };
-    (r, stopped)
+    }
 }
 
 /// Runs the `for` selection; `Err` only for a limit.

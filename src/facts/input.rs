@@ -71,6 +71,13 @@ impl<R: Read> Input<R> {
         self
     }
 
+    /// The same input, its first byte on line `line + 1` (a batch of a
+    /// stream's lines).
+    pub(super) fn at_line(mut self, line: u64) -> Input<R> {
+        self.lines = line;
+        self
+    }
+
     /// The same input, read only up to `len` bytes from where it starts
     /// (one thread's part of a file).
     pub(super) fn ending(mut self, len: u64) -> Input<R> {

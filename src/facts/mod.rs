@@ -12,10 +12,12 @@ mod input;
 mod json;
 mod limits;
 mod split;
+mod stream;
 mod yaml;
 
 pub use arena::{Node, StrRef};
 pub use limits::{DEFAULT_MAX_SIZE, Limits, parse_size};
+pub use stream::{BATCH, Batch, Batches};
 
 use arena::{Keys, NONE, Packed, Part, Shapes};
 use std::fmt;

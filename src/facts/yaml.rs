@@ -77,8 +77,7 @@ pub(super) fn build(builder: &mut Builder, text: &str) -> Result<(), FactsError>
                     // JSON keys are strings: `1:` or `true:` keys keep their text.
                     Node::Str(builder.string(&value).map_err(|m| error(m.into(), &at))?)
                 } else {
-                    scalar(builder, &value, style, tag.as_ref())
-                        .map_err(|m| error(m.into(), &at))?
+                    scalar(builder, &value, style, tag.as_ref()).map_err(|m| error(m, &at))?
                 };
                 remember(&mut anchors, anchor, node);
                 builder.push(node).map_err(|m| error(m.into(), &at))?;
