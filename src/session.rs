@@ -11,6 +11,7 @@ use crate::parser;
 use crate::source::{FileId, Origin, SourceMap, Span};
 use crate::stdlib;
 use crate::value::Value;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -52,6 +53,9 @@ pub struct Session {
     pub stream_json_lines: bool,
     /// JSON-lines facts opened, not yet read.
     pub(crate) streams: Vec<crate::streaming::Deferred>,
+    /// Texts that stand in for files on disk, by canonical path: the
+    /// language server's unsaved editor buffers.
+    pub overlays: HashMap<PathBuf, String>,
     std_loaded: bool,
 }
 
@@ -67,6 +71,7 @@ impl Session {
             facts_limits: crate::facts::Limits::default(),
             stream_json_lines: false,
             streams: Vec::new(),
+            overlays: HashMap::new(),
             std_loaded: false,
         }
     }
@@ -109,7 +114,11 @@ impl Session {
         if let Some(id) = self.loaded_file(&origin) {
             return Some(id);
         }
-        let bytes = match std::fs::read(path) {
+        let read = match self.overlays.get(&canonical) {
+            Some(text) => Ok(text.clone().into_bytes()),
+            None => std::fs::read(path),
+        };
+        let bytes = match read {
             Ok(b) => b,
             Err(e) => {
                 let mut d = Diagnostic::error(
@@ -313,7 +322,7 @@ impl Session {
             entries.retain(|(k, _)| &**k != name);
             entries.push((Arc::from(name), Value::from_node(&f.facts, f.facts.root())));
         }
-        Ok(Some(Value::Object(entries.into())))
+        Ok(Some(Value::object(entries)))
     }
 
     pub fn fact_nodes(&self) -> usize {
@@ -530,6 +539,7 @@ mod tests {
             max_steps: None,
             timeout: None,
             jobs: None,
+            show_passed: false,
         })
     }
 

@@ -174,6 +174,7 @@ fn run_checks(facts_text: &str, jobs: usize) -> String {
         max_steps: None,
         timeout: None,
         jobs: Some(jobs),
+        show_passed: false,
     };
     let mut session = Session::new(options);
     session.load_path(&Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/checks.onus"));
@@ -193,6 +194,7 @@ fn run_checks(facts_text: &str, jobs: usize) -> String {
         outcome: Some(&outcome),
         diagnostics: &session.diagnostics,
         sources: &session.sources,
+        baseline: None,
     };
     json::render(&run)
 }
@@ -313,6 +315,7 @@ fn stream_report(dir: &Path, streaming: bool, batch: usize, jobs: usize) -> Stri
         max_steps: None,
         timeout: None,
         jobs: Some(jobs),
+        show_passed: true,
     };
     let mut session = Session::new(options);
     session.facts_limits.batch = batch;
@@ -333,13 +336,14 @@ fn stream_report(dir: &Path, streaming: bool, batch: usize, jobs: usize) -> Stri
         outcome: Some(&outcome),
         diagnostics: &session.diagnostics,
         sources: &session.sources,
+        baseline: None,
     };
     json::render(&run)
 }
 
 /// Read a batch at a time on several threads, a stream gives the report
-/// of reading it whole: the same violations, keys, pointers, errors,
-/// waivers and summary, byte for byte.
+/// of reading it whole: the same violations, passing subjects, keys,
+/// pointers, errors, waivers and summary, byte for byte.
 #[test]
 fn a_stream_read_in_batches_reports_as_the_whole_list_does() {
     let dir = std::env::temp_dir().join(format!("onus-stream-{}", std::process::id()));
@@ -369,7 +373,10 @@ fn a_stream_read_in_batches_reports_as_the_whole_list_does() {
     .expect("accounts written");
     std::fs::write(dir.join("p.onus"), STREAM_POLICY).expect("policy written");
     let whole = stream_report(&dir, false, 1 << 20, 1);
-    assert!(whole.contains("/events/"), "{whole}");
+    assert!(
+        whole.contains("/events/") && whole.contains("\"passed\""),
+        "{whole}"
+    );
     for (batch, jobs) in [(4096, 2), (100_000, 3), (1 << 24, 1)] {
         assert_eq!(
             stream_report(&dir, true, batch, jobs),

@@ -108,6 +108,7 @@ fn shipped_policies_are_formatted() {
         "stdlib",
         "examples",
         "examples/regulated_db/_claim",
+        "examples/shared_cluster/_claim",
         "grammar",
         "bench",
     ]);

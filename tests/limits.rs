@@ -14,6 +14,7 @@ fn options(max_steps: Option<u64>) -> Options {
         max_steps,
         timeout: None,
         jobs: Some(1),
+        show_passed: false,
     }
 }
 

@@ -24,15 +24,17 @@ pub(super) fn control(
     let fields = ControlFields::read(c, env, program, diags);
     let layer_span = fields.layer.map_or(c.name.span, |(_, s)| s);
     let layer = fields.layer.map(|(l, _)| l);
-    let first_cell = |s: &usize| layer.and_then(|l| program.services.get(*s)?.matrix.get(&l));
-    let cell = fields.services.first().and_then(first_cell);
-    let decider = cell.map(|c| c.decider);
-    // An unassigned layer falls to the customer: someone must answer for it.
+    let first = fields.services.first().copied();
+    let resolved = first.zip(layer).and_then(|(s, l)| program.resolved(s, l));
+    let decider = resolved.map(|r| r.decider());
+    // An unassigned layer falls to the service's tenant (the customer,
+    // unless it says otherwise): someone must answer for it.
+    let tenant = first.map_or(PartyId::CUSTOMER, |s| program.services[s].tenant);
     let owner = fields
         .owner
         .map(|(w, _)| w)
         .or(decider)
-        .unwrap_or(Word::Customer);
+        .unwrap_or(Decider::Party(tenant));
     let mut lw = Lowerer::new(env);
     let selection = c.selection.as_ref().map(|sel| {
         let source = lw.lower(&sel.source);
@@ -80,7 +82,12 @@ pub(super) fn control(
         owner,
         explicit_owner: fields.owner,
         decider,
-        operator: cell.map(|c| c.operator().to_string()),
+        operator: resolved.map(Resolved::operator),
+        accountable: resolved.map(|r| r.accountable),
+        tier: match (first, resolved) {
+            (Some(s), Some(r)) => program.tier(s, r),
+            _ => Vec::new(),
+        },
         severity: fields.severity.unwrap_or(Word::Medium),
         enforce: fields.enforce.unwrap_or(Word::Hard),
         team: fields.team,
@@ -97,7 +104,7 @@ pub(super) fn control(
 struct ControlFields {
     services: Vec<usize>,
     layer: Option<(usize, Span)>,
-    owner: Option<(Word, Span)>,
+    owner: Option<(Decider, Span)>,
     severity: Option<Word>,
     enforce: Option<Word>,
     team: Option<String>,
@@ -202,12 +209,12 @@ impl ControlFields {
                         )),
                     }
                 }
-                "owner" => match word(value, WordClass::Ownership) {
-                    Some(Word::None) | None => diags.push(field_error(
+                "owner" => match owner(value, env) {
+                    Some(d) => f.owner = Some((d, value.span)),
+                    None => diags.push(field_error(
                         value.span,
-                        "`owner` is provider, customer or shared",
+                        "`owner` is provider, customer, shared or a declared party",
                     )),
-                    Some(w) => f.owner = Some((w, value.span)),
                 },
                 "severity" => match word(value, WordClass::Severity) {
                     Some(w) => f.severity = Some(w),
@@ -278,6 +285,16 @@ impl ast::Expr {
 
 fn word(e: &ast::Expr, class: WordClass) -> Option<Word> {
     Word::parse(e.kind_name()?).filter(|w| w.class() == class)
+}
+
+/// An `owner = ...` claim: provider, customer, shared, or a declared party.
+fn owner(e: &ast::Expr, env: &Env) -> Option<Decider> {
+    let name = e.kind_name()?;
+    match Word::parse(name) {
+        Some(Word::None) => None,
+        Some(w) => Decider::from_word(w),
+        None => env.party(name).map(Decider::Party),
+    }
 }
 
 fn field_error(span: Span, message: &str) -> Diagnostic {

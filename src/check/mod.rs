@@ -7,11 +7,11 @@ mod controls;
 mod lower;
 mod ownership;
 pub mod program;
+mod services;
 
-use crate::ast::{self, ItemKind, Name, ServiceMember};
+use crate::ast::{self, ItemKind, Name};
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
-use crate::value::Value;
 use jiff::civil::Date;
 use lower::{Dep, Lowerer, reserved_reason, with_suggestion};
 use petgraph::algo::kosaraju_scc;
@@ -44,11 +44,35 @@ pub(crate) struct Env {
     pub symbols: HashMap<String, Symbol>,
     pub layers: HashMap<String, usize>,
     pub function_params: Vec<usize>,
+    /// Party names by `PartyId`.
+    pub parties: Vec<String>,
 }
 
 impl Env {
     fn is_broken(&self, name: &str) -> bool {
         self.symbols.get(name) == Some(&Symbol::Broken)
+    }
+
+    /// The party a name declares (`provider` and `customer` included).
+    fn party(&self, name: &str) -> Option<PartyId> {
+        match self.symbols.get(name) {
+            Some(Symbol::Party(i)) => Some(PartyId(*i as u32)),
+            _ => None,
+        }
+    }
+
+    /// Every party name, for "did you mean" help.
+    fn party_names(&self) -> impl Iterator<Item = &str> {
+        self.parties.iter().map(String::as_str)
+    }
+
+    /// A party's name, or `shared` or `none`.
+    fn decider_name(&self, decider: Decider) -> &str {
+        match decider {
+            Decider::Party(p) => self.parties.get(p.index()).map_or("", String::as_str),
+            Decider::Shared => "shared",
+            Decider::None => "none",
+        }
     }
 
     /// The names of an already checked program (REPL input is lowered
@@ -100,6 +124,7 @@ impl Env {
                 .map(|(i, l)| (l.id.clone(), i))
                 .collect(),
             function_params: p.functions.iter().map(|f| f.params as usize).collect(),
+            parties: p.parties.iter().map(|x| x.id.clone()).collect(),
         }
     }
 }
@@ -133,11 +158,9 @@ pub fn check(inputs: &[Input<'_>], sources: &SourceMap, now: Date) -> (Program, 
     let mut program = Program::default();
     let (env, decls) = collect(inputs, &mut program, &mut diags);
 
-    let party_names: Vec<String> = program.parties.iter().map(|p| p.id.clone()).collect();
-    let party_names: Vec<&str> = party_names.iter().map(String::as_str).collect();
-    check_parties(&decls, &party_names, &mut diags);
-    program.models = ownership::build_models(&decls.models, &env, &party_names, &mut diags);
-    program.services = services(&decls, &env, &program.models, &party_names, &mut diags);
+    check_parties(&decls, &env, &mut program, &mut diags);
+    program.models = ownership::build_models(&decls.models, &env, &mut diags);
+    program.services = services::services(&decls.services, &env, &program, &mut diags);
 
     let mut deps: DepGraph = HashMap::new();
     for (i, l) in decls.lets.iter().enumerate() {
@@ -208,6 +231,7 @@ fn collect<'m>(
         symbols: HashMap::new(),
         layers: HashMap::new(),
         function_params: Vec::new(),
+        parties: Vec::new(),
     };
     let mut decls = Decls {
         parties: Vec::new(),
@@ -226,7 +250,11 @@ fn collect<'m>(
             .insert(builtin.into(), Symbol::Party(program.parties.len()));
         program.parties.push(Party {
             id: builtin.into(),
-            kind: builtin.into(),
+            kind: if builtin == "provider" {
+                PartyKind::Provider
+            } else {
+                PartyKind::Customer
+            },
             accountable_to: None,
             doc: None,
             span: None,
@@ -295,8 +323,14 @@ fn collect<'m>(
                     ) {
                         program.parties.push(Party {
                             id: p.name.text.clone(),
-                            kind: p.kind.text.clone(),
-                            accountable_to: p.accountable_to.as_ref().map(|n| n.text.clone()),
+                            // An unknown kind is reported by `check_parties`.
+                            kind: if p.kind.text == "third_party" {
+                                PartyKind::ThirdParty
+                            } else {
+                                PartyKind::Team
+                            },
+                            // Resolved by `check_parties`, once every party is known.
+                            accountable_to: None,
                             doc: item.doc.clone(),
                             span: Some(p.name.span),
                         });
@@ -363,6 +397,7 @@ fn collect<'m>(
             }
         }
     }
+    env.parties = program.parties.iter().map(|p| p.id.clone()).collect();
     (env, decls)
 }
 
@@ -375,7 +410,8 @@ fn duplicate_string(what: &str, name: &ast::StrLit, first: Span) -> Diagnostic {
     .with_label(first, "first declared here")
 }
 
-fn check_parties(decls: &Decls<'_>, parties: &[&str], diags: &mut Vec<Diagnostic>) {
+/// Party kinds, and each `accountable_to` resolved to a party.
+fn check_parties(decls: &Decls<'_>, env: &Env, program: &mut Program, diags: &mut Vec<Diagnostic>) {
     for (_, p) in &decls.parties {
         if !PARTY_KINDS.contains(&p.kind.text.as_str()) {
             diags.push(
@@ -384,101 +420,24 @@ fn check_parties(decls: &Decls<'_>, parties: &[&str], diags: &mut Vec<Diagnostic
                     .with_help("a party is a `team` (inside the customer) or a `third_party`"),
             );
         }
-        if let Some(to) = &p.accountable_to
-            && !parties.contains(&to.text.as_str())
-        {
-            let d = Diagnostic::error("N006", format!("unknown party `{}`", to.text))
-                .with_label(to.span, "not a declared party");
-            diags.push(with_suggestion(d, &to.text, parties.iter().copied()));
-        }
-    }
-}
-
-fn services(
-    decls: &Decls<'_>,
-    env: &Env,
-    models: &[Model],
-    parties: &[&str],
-    diags: &mut Vec<Diagnostic>,
-) -> Vec<Service> {
-    let mut out = Vec::new();
-    for (item, s) in &decls.services {
-        let model = match env.symbols.get(&s.model.text) {
-            Some(Symbol::Model(m)) => Some(*m),
-            Some(Symbol::Broken) => None,
-            _ => {
-                let d = Diagnostic::error("N007", format!("unknown model `{}`", s.model.text))
-                    .with_label(s.model.span, "no model has this name");
-                let names = models.iter().map(|m| m.id.as_str());
-                let d = with_suggestion(d, &s.model.text, names);
-                let d = if models.iter().any(|m| m.std) || d.help.is_some() {
-                    d
-                } else {
-                    d.with_help("the standard models (iaas, paas, saas, managed_database, ...) need `use std`")
-                };
-                diags.push(d);
-                None
-            }
+        let Some(to) = &p.accountable_to else {
+            continue;
         };
-        let overrides: Vec<&ast::Assignment> = s
-            .members
-            .iter()
-            .filter_map(|m| match m {
-                ServiceMember::Override(a) => Some(a),
-                ServiceMember::Attr(..) => None,
-            })
-            .collect();
-        let own = ownership::read_assignments(&overrides, &s.name.text, true, env, parties, diags);
-        let mut matrix = model.map(|m| models[m].matrix.clone()).unwrap_or_default();
-        matrix.extend(own);
-        let mut attrs: Vec<(String, Value<'static>)> = Vec::new();
-        for m in &s.members {
-            if let ServiceMember::Attr(name, e) = m {
-                if matches!(name.text.as_str(), "id" | "model" | "doc" | "layers") {
-                    diags.push(
-                        Diagnostic::error(
-                            "N003",
-                            format!("`{}` cannot be a service attribute", name.text),
-                        )
-                        .with_label(name.span, "reserved: `services` lists it already"),
-                    );
-                    continue;
-                }
-                if attrs.iter().any(|(n, _)| *n == name.text) {
-                    diags.push(
-                        Diagnostic::error(
-                            "N002",
-                            format!("attribute `{}` is set twice", name.text),
-                        )
-                        .with_label(name.span, "set again here"),
-                    );
-                    continue;
-                }
-                let mut lw = Lowerer::new(env);
-                let value = lw.lower(e);
-                diags.append(&mut lw.diags);
-                match value.kind {
-                    IrKind::Const(v) => attrs.push((name.text.clone(), v)),
-                    _ => diags.push(
-                        Diagnostic::error("T007", format!("service attribute `{}` is not a constant", name.text))
-                            .with_label(e.span, "computed from facts or variables")
-                            .with_help("attributes describe the service; compute values from facts in controls"),
-                    ),
+        match env.party(&to.text) {
+            Some(target) => {
+                if let Some(Symbol::Party(i)) = env.symbols.get(&p.name.text)
+                    && let Some(party) = program.parties.get_mut(*i)
+                {
+                    party.accountable_to = Some(target);
                 }
             }
-        }
-        if let Some(model) = model {
-            out.push(Service {
-                id: s.name.text.clone(),
-                doc: item.doc.clone(),
-                model,
-                attrs,
-                matrix,
-                span: s.name.span,
-            });
+            None => {
+                let d = Diagnostic::error("N006", format!("unknown party `{}`", to.text))
+                    .with_label(to.span, "not a declared party");
+                diags.push(with_suggestion(d, &to.text, env.party_names()));
+            }
         }
     }
-    out
 }
 
 /// Each `let` and `fn`: what it uses (with where), and where it is declared.

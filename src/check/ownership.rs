@@ -4,11 +4,11 @@
 
 use super::Env;
 use super::lower::with_suggestion;
-use super::program::{Cell, Control, Matrix, Model, Program, Service};
+use super::program::{Cell, Control, Decider, Matrix, Model, PartyId, Program, Resolved, Service};
 use crate::ast::{self, Assignment};
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
-use crate::value::{Word, WordClass};
+use crate::value::Word;
 use std::collections::HashMap;
 
 /// One assignment list (a model's entries or a service's overrides) read
@@ -19,7 +19,6 @@ pub(super) fn read_assignments(
     origin: &str,
     is_override: bool,
     env: &Env,
-    parties: &[&str],
     diags: &mut Vec<Diagnostic>,
 ) -> Matrix {
     let mut matrix = Matrix::new();
@@ -32,45 +31,46 @@ pub(super) fn read_assignments(
             ));
             continue;
         };
-        let decider = match Word::parse(&a.decider.text) {
-            Some(w) if w.class() == WordClass::Ownership => w,
-            _ => {
-                diags.push(
-                    Diagnostic::error("T006", format!("`{}` is not a decider", a.decider.text))
-                        .with_label(a.decider.span, "expected provider, customer, shared or none")
-                        .with_help("the decider is who can decide and change the layer; name who runs it with `operated_by PARTY`"),
-                );
-                continue;
-            }
+        let Some(decider) = decider(&a.decider, env) else {
+            diags.push(
+                Diagnostic::error("T006", format!("`{}` is not a decider", a.decider.text))
+                    .with_label(a.decider.span, "expected provider, customer, shared, none or a declared party")
+                    .with_help("the decider is who can decide and change the layer; name who runs it with `operated_by PARTY`"),
+            );
+            continue;
         };
-        if let Some(op) = &a.operated_by
-            && !parties.contains(&op.text.as_str())
-        {
-            let d = Diagnostic::error("N006", format!("unknown party `{}`", op.text))
-                .with_label(op.span, "not a declared party");
-            diags.push(with_suggestion(d, &op.text, parties.iter().copied()));
-        }
+        let operated_by = a.operated_by.as_ref().and_then(|op| {
+            let party = env.party(&op.text);
+            if party.is_none() {
+                let d = Diagnostic::error("N006", format!("unknown party `{}`", op.text))
+                    .with_label(op.span, "not a declared party");
+                diags.push(with_suggestion(d, &op.text, env.party_names()));
+            }
+            party
+        });
         let cell = Cell {
             decider,
-            operated_by: a.operated_by.as_ref().map(|p| p.text.clone()),
+            operated_by,
             origin: origin.to_string(),
             is_override,
             span: a.span,
         };
         if let Some(previous) = matrix.get(&layer) {
+            let (before, now) = (
+                env.decider_name(previous.decider),
+                env.decider_name(decider),
+            );
             if previous.decider != decider {
                 diags.push(
                     Diagnostic::error(
                         "O002",
                         format!(
-                            "conflicting ownership: `{origin}` assigns layer `{}` twice, to {} and to {}",
+                            "conflicting ownership: `{origin}` assigns layer `{}` twice, to {before} and to {now}",
                             a.layer.text,
-                            previous.decider.name(),
-                            decider.name()
                         ),
                     )
-                    .with_label(a.span, format!("assigned to {} here", decider.name()))
-                    .with_label(previous.span, format!("already assigned to {} here", previous.decider.name()))
+                    .with_label(a.span, format!("assigned to {now} here"))
+                    .with_label(previous.span, format!("already assigned to {before} here"))
                     .with_help("a layer has one decider; use `shared` when both decide"),
                 );
             } else {
@@ -90,12 +90,19 @@ pub(super) fn read_assignments(
     matrix
 }
 
+/// A decider as written: an ownership word, or a declared party.
+fn decider(name: &ast::Name, env: &Env) -> Option<Decider> {
+    match Word::parse(&name.text) {
+        Some(w) => Decider::from_word(w),
+        None => env.party(&name.text).map(Decider::Party),
+    }
+}
+
 /// Resolves `extends` (refusing unknown parents and cycles) and computes
 /// each model's matrix: the parent's entries, then its own.
 pub(super) fn build_models(
     decls: &[(&ast::Item, &ast::Model, bool)],
     env: &Env,
-    parties: &[&str],
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Model> {
     let index: HashMap<&str, usize> = decls
@@ -107,7 +114,7 @@ pub(super) fn build_models(
         .iter()
         .map(|(_, m, _)| {
             let entries: Vec<&Assignment> = m.entries.iter().collect();
-            read_assignments(&entries, &m.name.text, false, env, parties, diags)
+            read_assignments(&entries, &m.name.text, false, env, diags)
         })
         .collect();
     let parents: Vec<Option<usize>> = decls
@@ -160,7 +167,8 @@ pub(super) fn build_models(
     models
 }
 
-/// The diagnostics of SPEC §4 that concern services, controls and waivers.
+/// The diagnostics of SPEC §4 that concern services, controls and waivers,
+/// judged on the resolved matrices (after `on` chains).
 pub(super) fn analyze(
     program: &Program,
     control_layer_spans: &[Span],
@@ -190,22 +198,85 @@ pub(super) fn analyze(
     }
 }
 
+/// What a service is built from, for messages: `model `m``, `host `h``.
+fn makers(program: &Program, service: &Service) -> String {
+    let model = service
+        .model
+        .map(|m| format!("model `{}`", program.models[m].id));
+    let host = service
+        .host
+        .map(|h| format!("host `{}`", program.services[h].id));
+    match (model, host) {
+        (Some(m), Some(h)) => format!("neither its {m} nor its {h}"),
+        (Some(m), None) => m,
+        (None, Some(h)) => h,
+        (None, None) => "nothing".into(),
+    }
+}
+
 fn unowned_std_layers(program: &Program, service: &Service, diags: &mut Vec<Diagnostic>) {
-    let model = &program.models[service.model];
+    let model = service.model.map(|m| &program.models[m]);
     for (i, layer) in program.layers.iter().enumerate() {
-        if layer.std && !service.matrix.contains_key(&i) {
-            diags.push(
-                Diagnostic::warning(
-                    "O001",
-                    format!("unowned layer: `{}` has no decider in service `{}`", layer.id, service.id),
-                )
-                .with_label(service.span, format!("model `{}` neither assigns `{}` nor marks it `none`", model.id, layer.id))
-                .with_help(format!(
-                    "add `{}: customer` (or provider, shared, none) to model `{}`, or override it in this service",
-                    layer.id, model.id
-                )),
-            );
+        if !layer.std || service.matrix.contains_key(&i) {
+            continue;
         }
+        let label = match (model, service.host) {
+            (Some(m), None) => format!(
+                "model `{}` neither assigns `{}` nor marks it `none`",
+                m.id, layer.id
+            ),
+            _ => format!(
+                "{} assigns `{}` or marks it `none`",
+                makers(program, service),
+                layer.id
+            ),
+        };
+        let help = match (model, service.host) {
+            // Only tenant models leave std layers out: they are meant to be
+            // built on a host.
+            (Some(m), None) if m.std => format!(
+                "`{0}` is a tenant model: it leaves the layers of the service it runs on unassigned; build this one on it: `service {1}: {0} on HOST`",
+                m.id, service.id
+            ),
+            (Some(m), None) => format!(
+                "add `{}: customer` (or provider, shared, none) to model `{}`, or override it in this service",
+                layer.id, m.id
+            ),
+            _ => format!(
+                "add `{}: customer` (or provider, shared, none) to this service, its model or its host",
+                layer.id
+            ),
+        };
+        diags.push(
+            Diagnostic::warning(
+                "O001",
+                format!(
+                    "unowned layer: `{}` has no decider in service `{}`",
+                    layer.id, service.id
+                ),
+            )
+            .with_label(service.span, label)
+            .with_help(help),
+        );
+    }
+}
+
+/// Where a resolved layer was assigned, for labels: `model `m``, `service
+/// `s` overrides it`, or the same on the host it was inherited from.
+fn origin(program: &Program, service: usize, resolved: &Resolved) -> String {
+    let cell = &resolved.cell;
+    if resolved.source == service {
+        return if cell.is_override {
+            format!("service `{}` overrides it", cell.origin)
+        } else {
+            format!("model `{}`", cell.origin)
+        };
+    }
+    let host = &program.services[resolved.source].id;
+    if cell.is_override {
+        format!("host `{host}` overrides it")
+    } else {
+        format!("host `{host}`, model `{}`", cell.origin)
     }
 }
 
@@ -221,8 +292,17 @@ fn control_ownership(
     let layer = &program.layers[layer_idx].id;
     for &s in &control.services {
         let service = &program.services[s];
-        let Some(cell) = service.matrix.get(&layer_idx) else {
+        let Some(resolved) = service.matrix.get(&layer_idx) else {
             if !program.layers[layer_idx].std {
+                let label = match (service.model, service.host) {
+                    (Some(m), None) => {
+                        format!(
+                            "model `{}` does not assign this layer",
+                            program.models[m].id
+                        )
+                    }
+                    _ => format!("{} assigns this layer", makers(program, service)),
+                };
                 diags.push(
                     Diagnostic::warning(
                         "O001",
@@ -231,13 +311,7 @@ fn control_ownership(
                             service.id
                         ),
                     )
-                    .with_label(
-                        layer_span,
-                        format!(
-                            "model `{}` does not assign this layer",
-                            program.models[service.model].id
-                        ),
-                    )
+                    .with_label(layer_span, label)
                     .with_help(format!(
                         "add `{layer}: customer` (or provider, shared) to the model or the service"
                     )),
@@ -245,12 +319,8 @@ fn control_ownership(
             }
             continue;
         };
-        let from = if cell.is_override {
-            format!("service `{}` overrides it", service.id)
-        } else {
-            format!("model `{}`", cell.origin)
-        };
-        if cell.decider == Word::None {
+        let from = origin(program, s, resolved);
+        if resolved.decider() == Decider::None {
             diags.push(
                 Diagnostic::error(
                     "O005",
@@ -260,19 +330,25 @@ fn control_ownership(
                     ),
                 )
                 .with_label(layer_span, format!("`{layer}` is `none` here ({from})"))
-                .with_label(cell.span, "marked `none` here"),
+                .with_label(resolved.cell.span, "marked `none` here"),
             );
             continue;
         }
-        if let Some(d) = misattribution(control, layer, &service.id, cell, &from, layer_span) {
+        if let Some(d) = misattribution(
+            program, control, layer, service, resolved, &from, layer_span,
+        ) {
             diags.push(d);
         }
     }
-    if !matches!(control.owner, Word::Provider | Word::None) && !control.checked() {
+    if !matches!(control.owner, Decider::PROVIDER | Decider::None) && !control.checked() {
         diags.push(
             Diagnostic::warning(
                 "O004",
-                format!("unverified: control `{}` is {}-owned but has no `require`", control.id, control.owner.name()),
+                format!(
+                    "unverified: control `{}` is {}-owned but has no `require`",
+                    control.id,
+                    program.decider_name(control.owner)
+                ),
             )
             .with_label(control.span, "nothing checks this control")
             .with_help("add `for ... require ...` so the facts can show it holds; until then its status is `unverified`"),
@@ -280,67 +356,102 @@ fn control_ownership(
     }
 }
 
+/// A party in a sentence: `the provider`, `the customer`, or `` `name` ``.
+fn phrase(program: &Program, party: PartyId) -> String {
+    match party {
+        PartyId::PROVIDER => "the provider".into(),
+        PartyId::CUSTOMER => "the customer".into(),
+        p => format!("`{}`", program.party_name(p)),
+    }
+}
+
 /// O003: the control's explicit `owner` against who decides the layer.
+///
+/// An **error** when the claim names a party other than the one that
+/// consumes the service and decides the layer: the service's tenant (the
+/// customer by default) when it decides or shares the layer, and the
+/// customer whenever the claim is "the provider handles it" on a layer the
+/// customer decides or shares. On a `shared` layer a claim by either side
+/// is fine. Every other mismatch is a warning. With only the provider and
+/// the customer, these are exactly the two-party rules of SPEC §4.
 fn misattribution(
+    program: &Program,
     control: &Control,
     layer: &str,
-    service: &str,
-    cell: &Cell,
+    service: &Service,
+    resolved: &Resolved,
     from: &str,
     layer_span: Span,
 ) -> Option<Diagnostic> {
-    let claim = control.explicit_owner?;
-    let decider = cell.decider;
-    // On a shared layer only "the provider handles it" is wrong.
-    if claim.0 == decider || (decider == Word::Shared && claim.0 != Word::Provider) {
+    let (claim, claim_span) = control.explicit_owner?;
+    let decider = resolved.decider();
+    if claim == decider {
         return None;
     }
-    let who = match decider {
-        Word::Customer => "the customer decides",
-        Word::Provider => "the provider decides",
-        _ => "the customer shares the decision on",
-    };
-    let operated = match &cell.operated_by {
-        Some(op) if matches!(op.as_str(), "provider" | "customer") => {
-            format!(" and the {op} operates it")
-        }
-        Some(op) => format!(" and {op} operates it"),
+    let operated = match resolved.cell.operated_by {
+        Some(op) => format!(" and {} operates it", phrase(program, op)),
         None => String::new(),
     };
-    if claim.0 == Word::Provider {
-        let shares = if decider == Word::Shared {
-            "shares"
+    let answering = match claim {
+        Decider::Party(p) if decider.includes(service.tenant) && p != service.tenant => {
+            Some(service.tenant)
+        }
+        Decider::PROVIDER if decider.includes(PartyId::CUSTOMER) => Some(PartyId::CUSTOMER),
+        _ => None,
+    };
+    if let (Some(answering), Decider::Party(claimed)) = (answering, claim) {
+        let who = phrase(program, answering);
+        let (who_decides, verb) = if decider == Decider::Shared {
+            (format!("{who} shares the decision on"), "shares")
         } else {
-            "decides"
+            (format!("{who} decides"), "decides")
+        };
+        let claimed_phrase = phrase(program, claimed);
+        let may = if claimed == PartyId::PROVIDER {
+            "the provider may operate the platform".to_string()
+        } else {
+            format!("{claimed_phrase} may operate it")
         };
         return Some(
             Diagnostic::error(
                 "O003",
                 format!(
-                    "misattribution: `{}` claims the provider owns `{layer}` of `{service}`, but {who} {layer}",
-                    control.id
+                    "misattribution: `{}` claims {claimed_phrase} owns `{layer}` of `{}`, but {who_decides} {layer}",
+                    control.id, service.id
                 ),
             )
-            .with_label(claim.1, "\"the provider handles it\"")
-            .with_label(layer_span, format!("{who} {layer} ({from}){operated}"))
+            .with_label(claim_span, format!("\"{claimed_phrase} handles it\""))
+            .with_label(layer_span, format!("{who_decides} {layer} ({from}){operated}"))
             .with_help(format!(
-                "the customer {shares} `{layer}`: the provider may operate the platform, but the customer still answers for this decision; write `owner = customer` or drop the claim"
+                "{who} {verb} `{layer}`: {may}, but {who} still answers for this decision; write `owner = {}` or drop the claim",
+                program.party_name(answering)
             )),
         );
     }
+    // On a shared layer a claim by either side is a part of the truth.
+    if decider == Decider::Shared && matches!(claim, Decider::Party(p) if decider.includes(p)) {
+        return None;
+    }
+    let who = match decider {
+        Decider::Party(p) => format!("{} decides", phrase(program, p)),
+        _ => "the provider and the customer share the decision on".into(),
+    };
+    let claims = match claim {
+        Decider::Party(p) => format!("{} owns", phrase(program, p)),
+        _ => "the customer and the provider share".into(),
+    };
     Some(
         Diagnostic::warning(
             "O003",
             format!(
-                "misattribution: `{}` claims {} `{layer}` of `{service}`, but {who} {layer}",
-                control.id,
-                match claim.0 {
-                    Word::Customer => "the customer owns",
-                    _ => "the customer and the provider share",
-                }
+                "misattribution: `{}` claims {claims} `{layer}` of `{}`, but {who} {layer}",
+                control.id, service.id
             ),
         )
-        .with_label(claim.1, format!("claims {}", claim.0.name()))
+        .with_label(
+            claim_span,
+            format!("claims {}", program.decider_name(claim)),
+        )
         .with_label(layer_span, format!("{who} it ({from}){operated}")),
     )
 }

@@ -79,6 +79,26 @@ pub enum IrKind {
         source: Box<Ir>,
         filter: Option<Box<Ir>>,
     },
+    /// `{key: value for …}`: one pass, a later key replacing an earlier.
+    ObjectComprehension {
+        key: Box<Ir>,
+        value: Box<Ir>,
+        binding: Binding,
+        source: Box<Ir>,
+        filter: Option<Box<Ir>>,
+    },
+    /// `base[from:to]` of a list or a string.
+    Slice {
+        base: Box<Ir>,
+        from: Option<Box<Ir>>,
+        to: Option<Box<Ir>>,
+    },
+    /// `with x = value: body`, with `x` in `slot`.
+    With {
+        slot: u32,
+        value: Box<Ir>,
+        body: Box<Ir>,
+    },
     If {
         cond: Box<Ir>,
         then: Box<Ir>,
@@ -141,20 +161,106 @@ pub struct Layer {
     pub span: Span,
 }
 
+/// A party: an index into `Program::parties`. The built-in provider and
+/// customer always come first, so two-party code compares with constants
+/// and nothing at run time looks a party up by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PartyId(pub u32);
+
+impl PartyId {
+    pub const PROVIDER: PartyId = PartyId(0);
+    pub const CUSTOMER: PartyId = PartyId(1);
+
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartyKind {
+    Provider,
+    Customer,
+    /// `party NAME: team`: a team inside the customer.
+    Team,
+    /// `party NAME: third_party`: someone outside, answering to its
+    /// `accountable_to` party.
+    ThirdParty,
+}
+
+impl PartyKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            PartyKind::Provider => "provider",
+            PartyKind::Customer => "customer",
+            PartyKind::Team => "team",
+            PartyKind::ThirdParty => "third_party",
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Party {
     pub id: String,
-    pub kind: String,
-    pub accountable_to: Option<String>,
+    pub kind: PartyKind,
+    pub accountable_to: Option<PartyId>,
     pub doc: Option<String>,
     pub span: Option<Span>,
 }
 
-/// Who decides one layer, who operates it, and where that was said.
+/// Who decides a layer, and so who owns it; also a control's `owner`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Decider {
+    /// One party decides: the provider, the customer, a team or a third party.
+    Party(PartyId),
+    /// The provider and the customer both decide, each for its part.
+    Shared,
+    /// The layer does not exist for the service.
+    None,
+}
+
+impl Decider {
+    pub const PROVIDER: Decider = Decider::Party(PartyId::PROVIDER);
+    pub const CUSTOMER: Decider = Decider::Party(PartyId::CUSTOMER);
+
+    /// `party` takes part in the decision: it is the decider, or one of
+    /// the two sides of `shared`.
+    pub fn includes(self, party: PartyId) -> bool {
+        match self {
+            Decider::Party(p) => p == party,
+            Decider::Shared => party == PartyId::PROVIDER || party == PartyId::CUSTOMER,
+            Decider::None => false,
+        }
+    }
+
+    /// The ownership word this decider is, when it is one (provider,
+    /// customer, shared, none); None for a declared party.
+    pub fn word(self) -> Option<Word> {
+        match self {
+            Decider::PROVIDER => Some(Word::Provider),
+            Decider::CUSTOMER => Some(Word::Customer),
+            Decider::Shared => Some(Word::Shared),
+            Decider::None => Some(Word::None),
+            Decider::Party(_) => None,
+        }
+    }
+
+    pub fn from_word(word: Word) -> Option<Decider> {
+        match word {
+            Word::Provider => Some(Decider::PROVIDER),
+            Word::Customer => Some(Decider::CUSTOMER),
+            Word::Shared => Some(Decider::Shared),
+            Word::None => Some(Decider::None),
+            _ => None,
+        }
+    }
+}
+
+/// Who decides one layer, who operates it, and where that was said: one
+/// entry of a model, or one override of a service.
 #[derive(Clone, Debug)]
 pub struct Cell {
-    pub decider: Word,
-    pub operated_by: Option<String>,
+    pub decider: Decider,
+    pub operated_by: Option<PartyId>,
     /// The model that assigned it, or the service whose override did.
     pub origin: String,
     pub is_override: bool,
@@ -163,13 +269,66 @@ pub struct Cell {
 
 impl Cell {
     /// Who runs the layer day to day: the `operated_by` party, or the decider.
-    pub fn operator(&self) -> &str {
-        self.operated_by.as_deref().unwrap_or(self.decider.name())
+    pub fn operator(&self) -> Decider {
+        self.operated_by.map_or(self.decider, Decider::Party)
     }
 }
 
 /// Layer index -> assignment.
 pub type Matrix = BTreeMap<usize, Cell>;
+
+/// One layer of one service once `on` chains are followed: the cell that
+/// assigns it, who is accountable for it, and the service whose own
+/// model or overrides assigned it (the end of its tier).
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    pub cell: Cell,
+    /// Who answers for the layer: the `accountable_to` party of a third
+    /// party that decides or operates it, otherwise the decider.
+    pub accountable: Decider,
+    /// The service, on the `on` chain, whose model or overrides assign it.
+    pub source: usize,
+}
+
+impl Resolved {
+    pub fn decider(&self) -> Decider {
+        self.cell.decider
+    }
+
+    pub fn operator(&self) -> Decider {
+        self.cell.operator()
+    }
+}
+
+/// Layer index -> the resolved assignment of a service.
+pub type ResolvedMatrix = BTreeMap<usize, Resolved>;
+
+/// What one party does on one resolved layer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Roles {
+    /// It decides the layer (alone, or as a side of `shared`).
+    pub decides: bool,
+    pub operates: bool,
+    pub accountable: bool,
+}
+
+impl Roles {
+    pub fn any(self) -> bool {
+        self.decides || self.operates || self.accountable
+    }
+
+    /// `decides, operates, accountable`, for the roles it has.
+    pub fn names(self) -> Vec<&'static str> {
+        [
+            (self.decides, "decides"),
+            (self.operates, "operates"),
+            (self.accountable, "accountable"),
+        ]
+        .into_iter()
+        .filter_map(|(has, name)| has.then_some(name))
+        .collect()
+    }
+}
 
 #[derive(Debug)]
 pub struct Model {
@@ -185,9 +344,16 @@ pub struct Model {
 pub struct Service {
     pub id: String,
     pub doc: Option<String>,
-    pub model: usize,
+    pub model: Option<usize>,
+    /// `on HOST`: the service this one is built on.
+    pub host: Option<usize>,
+    /// The party that consumes the service (`tenant = PARTY`; customer).
+    pub tenant: PartyId,
     pub attrs: Vec<(String, Value<'static>)>,
-    pub matrix: Matrix,
+    /// What the service says itself: its model's entries, then its overrides.
+    pub own: Matrix,
+    /// Every assigned layer: its own, else its host's (to any depth).
+    pub matrix: ResolvedMatrix,
     pub span: Span,
 }
 
@@ -234,13 +400,18 @@ pub struct Control {
     pub span: Span,
     pub services: Vec<usize>,
     pub layer: Option<usize>,
-    /// Who answers for the control: the explicit `owner`, else the decider.
-    pub owner: Word,
+    /// Who answers for the control: the explicit `owner`, else the decider
+    /// (the tenant when nothing assigns the layer).
+    pub owner: Decider,
     /// The `owner = ...` claim as written, if any.
-    pub explicit_owner: Option<(Word, Span)>,
-    /// Who decides the layer for the (first) service; None when unassigned.
-    pub decider: Option<Word>,
-    pub operator: Option<String>,
+    pub explicit_owner: Option<(Decider, Span)>,
+    /// The layer of the (first) service, resolved; None when unassigned.
+    pub decider: Option<Decider>,
+    pub operator: Option<Decider>,
+    pub accountable: Option<Decider>,
+    /// From the (first) service down to the one that assigns the layer;
+    /// empty when nothing does.
+    pub tier: Vec<usize>,
     pub severity: Word,
     pub enforce: Word,
     pub team: Option<String>,
@@ -270,7 +441,7 @@ impl Control {
 
     /// Status of a control without checks (SPEC §5).
     pub fn unchecked_status(&self) -> Status {
-        if self.owner == Word::Provider {
+        if self.owner == Decider::PROVIDER {
             Status::Inherited
         } else {
             Status::Unverified
@@ -369,5 +540,70 @@ impl Program {
 
     pub fn layer(&self, id: &str) -> Option<usize> {
         self.layers.iter().position(|l| l.id == id)
+    }
+
+    pub fn party(&self, id: &str) -> Option<PartyId> {
+        self.parties
+            .iter()
+            .position(|p| p.id == id)
+            .map(|i| PartyId(i as u32))
+    }
+
+    pub fn party_name(&self, party: PartyId) -> &str {
+        self.parties
+            .get(party.index())
+            .map_or("", |p| p.id.as_str())
+    }
+
+    /// A party's name, or `shared` or `none`.
+    pub fn decider_name(&self, decider: Decider) -> &str {
+        match decider {
+            Decider::Party(p) => self.party_name(p),
+            Decider::Shared => "shared",
+            Decider::None => "none",
+        }
+    }
+
+    /// A decider as expressions see it: its ownership word, or a declared
+    /// party's name as a string (which is what the party's name lowers to).
+    pub fn decider_value(&self, decider: Decider) -> Value<'static> {
+        match decider.word() {
+            Some(word) => Value::Word(word),
+            None => Value::string(self.decider_name(decider)),
+        }
+    }
+
+    /// The resolved assignment of a layer of a service: who decides,
+    /// operates and answers for it, and where it was said.
+    pub fn resolved(&self, service: usize, layer: usize) -> Option<&Resolved> {
+        self.services.get(service)?.matrix.get(&layer)
+    }
+
+    /// The tier of a resolved layer: the services from `service` down its
+    /// `on` chain to the one that assigns it (`[payments_ns, eks_prod]`).
+    pub fn tier(&self, service: usize, resolved: &Resolved) -> Vec<usize> {
+        let mut tier = vec![service];
+        let mut at = service;
+        // Chains are acyclic once checked; the bound keeps a broken
+        // program from looping all the same.
+        while at != resolved.source && tier.len() <= self.services.len() {
+            match self.services.get(at).and_then(|s| s.host) {
+                Some(host) => {
+                    tier.push(host);
+                    at = host;
+                }
+                None => break,
+            }
+        }
+        tier
+    }
+
+    /// What `party` decides, operates and answers for on a resolved layer.
+    pub fn roles(&self, party: PartyId, resolved: &Resolved) -> Roles {
+        Roles {
+            decides: resolved.decider().includes(party),
+            operates: resolved.operator().includes(party),
+            accountable: resolved.accountable.includes(party),
+        }
     }
 }

@@ -80,6 +80,7 @@ pub fn options(now: Option<jiff::civil::Date>, limits: &Limits) -> Options {
         max_steps: limits.max_steps,
         jobs: limits.jobs,
         timeout: limits.timeout,
+        show_passed: false,
     }
 }
 
@@ -103,6 +104,17 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic], session: &Session) {
         );
         let _ = std::io::stderr().write_all(rendered.as_bytes());
     }
+}
+
+/// Renders diagnostics that quote no policy source (unreadable inputs) to
+/// stderr.
+pub fn print_sourceless(diagnostics: &[Diagnostic]) {
+    let rendered = diagnostic::render(
+        diagnostics,
+        &onus::source::SourceMap::default(),
+        color_for(std::io::stderr().is_terminal()),
+    );
+    let _ = std::io::stderr().write_all(rendered.as_bytes());
 }
 
 /// Loads and checks policies, rendering diagnostics to stderr; the flag is

@@ -1,11 +1,12 @@
 //! `onus matrix`: the responsibility matrix (layers × services), with
-//! control statuses when facts are given, in one or more formats.
+//! control statuses when facts are given, in one or more formats; with
+//! `--party NAME`, only what that party decides, operates or answers for.
 
 use super::common::{
     FactsLimit, Limits, deliver, load, options, parse_date, plan, print_diagnostics,
 };
 use onus::diagnostic::Diagnostic;
-use onus::report::matrix::{self, Matrix, MatrixFormat};
+use onus::report::matrix::{self, Matrix, MatrixFormat, PartyView};
 use onus::report::output::FormatSpec;
 use std::path::PathBuf;
 
@@ -15,7 +16,8 @@ each but one a file (--format FORMAT=FILE, or --output FILE paired in order).
 
   onus matrix policies/ --format html --output matrix.html
   onus matrix policies/ --facts f.json --format html=matrix.html --format mermaid=matrix.mmd
-  onus matrix policies/ --format json | jq '.cells[] | select(.decider == \"unassigned\")'";
+  onus matrix policies/ --format json | jq '.cells[] | select(.decider == \"unassigned\")'
+  onus matrix policies/ --party payments --facts f.json";
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -26,6 +28,10 @@ pub struct Args {
     /// FILE, NAME=FILE (read as facts.NAME), or - for standard input.
     #[arg(long, value_name = "[NAME=]FILE|-")]
     facts: Vec<String>,
+    /// Show only what this party decides, operates or is accountable for,
+    /// across every service (provider, customer, or a declared party).
+    #[arg(long, value_name = "NAME")]
+    party: Option<String>,
     /// Matrix format: text, markdown, mermaid, html or json, with `=FILE` to
     /// write it to a file; repeat for several (default text).
     #[arg(long, value_name = "FORMAT[=FILE]")]
@@ -76,9 +82,32 @@ pub fn run(args: Args) -> i32 {
     if let Some(o) = &outcome {
         print_diagnostics(&o.diagnostics, &session);
     }
+    let party = match &args.party {
+        Some(name) => match session.program.party(name) {
+            Some(party) => Some(party),
+            None => {
+                print_diagnostics(&[unknown_party(name, &session.program)], &session);
+                return 2;
+            }
+        },
+        None => None,
+    };
     let view = Matrix::build(&session.program, outcome.as_ref(), evaluated);
-    match deliver(&targets, |format, _| matrix::render(&view, format)) {
+    let rendered = |format| match party {
+        Some(party) => matrix::render_party(&PartyView::of(&view, party), format),
+        None => matrix::render(&view, format),
+    };
+    match deliver(&targets, |format, _| rendered(format)) {
         Ok(()) => 0,
         Err(code) => code,
     }
+}
+
+/// `--party NAME` names no party of the loaded policy.
+fn unknown_party(name: &str, program: &onus::check::program::Program) -> Diagnostic {
+    let names: Vec<&str> = program.parties.iter().map(|p| p.id.as_str()).collect();
+    Diagnostic::error("N006", format!("unknown party `{name}`")).with_help(format!(
+        "the parties of this policy are {}",
+        names.join(", ")
+    ))
 }

@@ -6,15 +6,21 @@
 use super::Evaluator;
 use super::builtins;
 use super::error::{EvalError, Missing};
+use super::index::{self, KeyIndex, ObjectId};
+use super::patterns::Patterns;
 use crate::ast::{BinaryOp, Quantifier};
 use crate::builtins::Builtin;
 use crate::check::program::{Binding, Ir, IrKind};
 use crate::source::Span;
-use crate::value::{FactRef, Value};
+use crate::value::{FactRef, ObjectBuilder, Value};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 pub type R<'a> = Result<Value<'a>, EvalError<'a>>;
+
+/// Bytes of built data per budget step (see `Machine::charge_bytes`).
+pub const BYTES_PER_STEP: usize = 32;
 
 /// How often (in steps) the wall clock is read for `--timeout`.
 const CLOCK_INTERVAL: u64 = 1 << 16;
@@ -32,6 +38,10 @@ pub struct Machine<'a, 'e> {
     steps: u64,
     limit: u64,
     deadline: Option<Instant>,
+    /// The facts-object indexes this machine has used (and paid for).
+    indexes: HashMap<ObjectId, Arc<KeyIndex<'a>>>,
+    /// The patterns this machine has used (and paid for).
+    pub(super) patterns: Patterns,
 }
 
 /// One iteration of a loop: key (index or object key) and value.
@@ -72,7 +82,10 @@ impl<'a> Iterator for Items<'a> {
         let item = match &self.source {
             Value::List(l) => l.get(i).map(|v| (Value::Int(i as i64), v.clone())),
             Value::Array(r) => r.element(i).map(|v| (Value::Int(i as i64), v)),
-            Value::Object(o) => o.get(i).map(|(k, v)| (Value::String(k.clone()), v.clone())),
+            Value::Object(o) => o
+                .entries()
+                .get(i)
+                .map(|(k, v)| (Value::String(k.clone()), v.clone())),
             Value::Map(r) => r.entry(i),
             _ => None,
         };
@@ -91,6 +104,8 @@ impl<'a, 'e> Machine<'a, 'e> {
             steps: 0,
             limit: ev.max_steps,
             deadline: ev.deadline,
+            indexes: HashMap::new(),
+            patterns: Patterns::default(),
         }
     }
 
@@ -112,10 +127,17 @@ impl<'a, 'e> Machine<'a, 'e> {
         self.charge(1, span)
     }
 
+    /// Charges building `bytes` bytes of new data (strings, lists), before
+    /// they are allocated: a step per `BYTES_PER_STEP`, so the budget also
+    /// bounds the memory a control can make evaluation build.
+    pub(super) fn charge_bytes(&mut self, bytes: usize, span: Span) -> Result<(), EvalError<'a>> {
+        self.charge((bytes / BYTES_PER_STEP) as u64, span)
+    }
+
     /// Counts `work` steps against the budget, and reads the clock at the
     /// first step (a control that starts after the deadline stops at once)
     /// and each time the count passes another multiple of `CLOCK_INTERVAL`.
-    fn charge(&mut self, work: u64, span: Span) -> Result<(), EvalError<'a>> {
+    pub(super) fn charge(&mut self, work: u64, span: Span) -> Result<(), EvalError<'a>> {
         let before = self.steps;
         self.steps = self.steps.saturating_add(work);
         if self.steps > self.limit {
@@ -206,14 +228,17 @@ impl<'a, 'e> Machine<'a, 'e> {
                 for (k, v) in entries {
                     out.push((k.clone(), self.eval(v)?));
                 }
-                Ok(Value::Object(out.into()))
+                // The checker refused repeated keys in a literal.
+                Ok(Value::object(out))
             }
             IrKind::Template(parts) => {
                 let mut s = String::new();
                 for p in parts {
                     let v = self.eval(p)?;
                     self.charge(size(&v), p.span)?;
-                    s.push_str(&v.display());
+                    let text = v.display();
+                    self.charge_bytes(text.len(), p.span)?;
+                    s.push_str(&text);
                 }
                 Ok(Value::string(s))
             }
@@ -224,9 +249,13 @@ impl<'a, 'e> Machine<'a, 'e> {
                 hint,
             } => {
                 let b = self.eval(base)?;
-                match b.get_hinted(name, hint) {
+                let found = match b.get_hinted(name, hint, index::SCAN_UP_TO) {
+                    Some(found) => found,
+                    None => self.lookup(&b, name, ir.span)?,
+                };
+                match found {
                     Some(v) => Ok(v),
-                    None => field(b, name, *optional, ir.span),
+                    None => absent_field(b, name, *optional, ir.span),
                 }
             }
             IrKind::Index {
@@ -264,6 +293,13 @@ impl<'a, 'e> Machine<'a, 'e> {
                         }
                     }
                 }
+                if super::calls::needs_machine(*b) {
+                    let mut argv = [Value::Null, Value::Null, Value::Null];
+                    for (slot, v) in argv.iter_mut().zip(self.args.drain(base..)) {
+                        *slot = v;
+                    }
+                    return self.call_with_machine(*b, argv, args, ir.span);
+                }
                 let work = builtin_work(*b, &self.args[base..]);
                 let out = self
                     .charge(work, ir.span)
@@ -289,11 +325,7 @@ impl<'a, 'e> Machine<'a, 'e> {
                     .collect::<Result<Vec<_>, _>>()?;
                 self.in_frame(func.slots, values, &func.body)
             }
-            IrKind::Has(x) => match self.eval(x) {
-                Ok(_) => Ok(Value::Bool(true)),
-                Err(e) if e.is_missing() => Ok(Value::Bool(false)),
-                Err(e) => Err(e),
-            },
+            IrKind::Has(x) => Ok(Value::Bool(self.path_value(x)?.is_some())),
             IrKind::Quant {
                 kind,
                 binding,
@@ -339,6 +371,49 @@ impl<'a, 'e> Machine<'a, 'e> {
                 }
                 Ok(Value::list(out))
             }
+            IrKind::ObjectComprehension {
+                key,
+                value,
+                binding,
+                source,
+                filter,
+            } => {
+                let items = Items::new(self.eval(source)?, source.span)?;
+                let mut out = ObjectBuilder::default();
+                for (k, v) in items {
+                    self.bind(*binding, k, v);
+                    if let Some(f) = filter
+                        && !self.eval_bool(f, "`if`")?
+                    {
+                        continue;
+                    }
+                    let name: Arc<str> = match self.eval(key)? {
+                        Value::String(s) => s,
+                        Value::Text(t) => Arc::from(t),
+                        Value::Word(w) => Arc::from(w.name()),
+                        v => {
+                            return Err(EvalError::type_error(
+                                key.span,
+                                format!("an object's keys are strings, not {}", v.type_name()),
+                            ));
+                        }
+                    };
+                    let v = self.eval(value)?;
+                    out.insert(name, v);
+                }
+                Ok(Value::Object(Arc::new(out.finish())))
+            }
+            IrKind::Slice { base, from, to } => {
+                let b = self.eval(base)?;
+                let from = self.slice_bound(from.as_deref())?;
+                let to = self.slice_bound(to.as_deref())?;
+                self.slice(b, from, to, ir.span)
+            }
+            IrKind::With { slot, value, body } => {
+                let v = self.eval(value)?;
+                self.set(*slot, v);
+                self.eval(body)
+            }
             IrKind::If {
                 cond,
                 then,
@@ -351,6 +426,33 @@ impl<'a, 'e> Machine<'a, 'e> {
                 }
             }
         }
+    }
+
+    /// The value under `key` in an object (of the facts or computed), in
+    /// the same time at any size; None when absent or not an object.
+    pub fn lookup(
+        &mut self,
+        obj: &Value<'a>,
+        key: &str,
+        span: Span,
+    ) -> Result<Option<Value<'a>>, EvalError<'a>> {
+        let Value::Map(r) = obj else {
+            return Ok(obj.get(key));
+        };
+        if !is_large(*r) {
+            return Ok(obj.get(key));
+        }
+        let id = index::id(*r);
+        let keys = match self.indexes.get(&id) {
+            Some(found) => found.clone(),
+            None => {
+                self.charge(r.len() as u64, span)?;
+                let built = self.ev.indexes.get(*r);
+                self.indexes.insert(id, built.clone());
+                built
+            }
+        };
+        Ok(keys.get(key).and_then(|&i| r.element(i as usize)))
     }
 
     fn index(&mut self, base: Value<'a>, index: Value<'a>, optional: bool, span: Span) -> R<'a> {
@@ -372,9 +474,9 @@ impl<'a, 'e> Machine<'a, 'e> {
                     None => missing(Missing::Index(*i)),
                 }
             }
-            (b, k) if b.is_object() && k.as_str().is_some() => {
-                let key = k.as_str().unwrap_or_default();
-                match b.get(key) {
+            (b, k) if b.is_object() && k.as_name().is_some() => {
+                let key = k.as_name().unwrap_or_default();
+                match self.lookup(b, key, span)? {
                     Some(v) => Ok(v),
                     None => missing(Missing::Computed(Arc::from(key))),
                 }
@@ -409,6 +511,15 @@ impl<'a, 'e> Machine<'a, 'e> {
         }
         let a = self.eval(l)?;
         let b = self.eval(r)?;
+        if op == BinaryOp::In && b.is_object() {
+            return match a.as_name() {
+                Some(k) => Ok(Value::Bool(self.lookup(&b, k, span)?.is_some())),
+                None => Err(EvalError::type_error(
+                    span,
+                    format!("an object's keys are strings, not {}", a.type_name()),
+                )),
+            };
+        }
         let work = match op {
             BinaryOp::In => size(&b),
             BinaryOp::Eq | BinaryOp::Ne => size(&a).min(size(&b)),
@@ -427,7 +538,7 @@ impl<'a, 'e> Machine<'a, 'e> {
 /// hostile facts cannot turn a handful of steps into hours of work: a
 /// `for` over 100k subjects each testing `in` a 100k-long list used 500k
 /// steps and ran for hours.
-fn size(v: &Value<'_>) -> u64 {
+pub(super) fn size(v: &Value<'_>) -> u64 {
     let n = match v {
         Value::List(l) => l.len(),
         Value::Object(o) => o.len(),
@@ -444,30 +555,38 @@ fn builtin_work(b: Builtin, args: &[Value<'_>]) -> u64 {
     use Builtin::*;
     match b {
         Len | Count | TypeOf | Has | Now | Date | DaysSince | Abs | StartsWith | EndsWith
-        | Owner | Decider | Operator | CidrContains | CidrOverlaps | IsPublicCidr => 0,
+        | Owner | Decider | Operator | Accountable | CidrContains | CidrOverlaps | IsPublicCidr => {
+            0
+        }
+        // A list by the size of its elements, as the rest.
+        GroupBy => args.iter().map(size).sum::<u64>() * 2,
         _ => args.iter().map(size).sum(),
     }
 }
 
 /// The facts container a value reads from, for error pointers.
-fn container<'a>(v: &Value<'a>) -> Option<FactRef<'a>> {
+pub(super) fn container<'a>(v: &Value<'a>) -> Option<FactRef<'a>> {
     match v {
         Value::Array(r) | Value::Map(r) => Some(*r),
         _ => None,
     }
 }
 
-pub fn field<'a>(base: Value<'a>, name: &'a str, optional: bool, span: Span) -> R<'a> {
+/// Whether a facts object is large enough to be read through an index.
+fn is_large(r: FactRef<'_>) -> bool {
+    r.len() > index::SCAN_UP_TO
+}
+
+/// `base.name` where `base` has no entry `name`: null for `?`, else a
+/// missing fact or a type error.
+fn absent_field<'a>(base: Value<'a>, name: &'a str, optional: bool, span: Span) -> R<'a> {
     match &base {
-        Value::Map(_) | Value::Object(_) => match base.get(name) {
-            Some(v) => Ok(v),
-            None if optional => Ok(Value::Null),
-            None => Err(EvalError::missing(
-                span,
-                container(&base),
-                Missing::Key(name),
-            )),
-        },
+        Value::Map(_) | Value::Object(_) if optional => Ok(Value::Null),
+        Value::Map(_) | Value::Object(_) => Err(EvalError::missing(
+            span,
+            container(&base),
+            Missing::Key(name),
+        )),
         Value::Null if optional => Ok(Value::Null),
         Value::Null => Err(EvalError::through_null(span, Missing::Key(name))),
         v => Err(EvalError::type_error(

@@ -3,10 +3,13 @@
 //! subject `error`, never `pass`; limits stop the control with a diagnostic.
 
 mod builtins;
+mod calls;
 pub mod cidr;
 pub mod error;
+mod index;
 mod machine;
 mod ops;
+mod patterns;
 pub mod policy;
 pub mod stream;
 
@@ -36,6 +39,9 @@ pub struct Options {
     pub timeout: Option<Duration>,
     /// Threads evaluating controls; None: one per core for large facts.
     pub jobs: Option<usize>,
+    /// Record the key and pointer of every passing subject too
+    /// (`--show-passed`).
+    pub show_passed: bool,
 }
 
 pub struct Evaluator<'a> {
@@ -45,12 +51,17 @@ pub struct Evaluator<'a> {
     pub now: Date,
     pub max_steps: u64,
     pub deadline: Option<Instant>,
+    pub show_passed: bool,
     globals: Vec<OnceLock<Result<Value<'a>, EvalError<'a>>>>,
     /// The introspection lists, built on first use (most policies never
     /// read them, and a large policy makes them large).
     lists: [OnceLock<Value<'static>>; 4],
     /// Control statuses for `controls[].status`, once they are known.
     statuses: Option<Vec<Status>>,
+    /// Hash indexes of large facts objects, built once per run.
+    indexes: index::SharedIndexes<'a>,
+    /// Compiled patterns, once per run.
+    patterns: patterns::SharedPatterns,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -71,6 +82,13 @@ pub struct SubjectError {
     pub span: Span,
 }
 
+/// A subject that met every `require` (kept with `--show-passed`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Passed {
+    pub key: String,
+    pub pointer: Option<String>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct ControlResult {
     pub status: Status,
@@ -80,6 +98,8 @@ pub struct ControlResult {
     pub filtered: usize,
     pub violations: Vec<Violation>,
     pub errors: Vec<SubjectError>,
+    /// The passing subjects, in order; None unless `Options::show_passed`.
+    pub passed: Option<Vec<Passed>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -116,9 +136,12 @@ impl<'a> Evaluator<'a> {
                 BASE_STEPS.saturating_add(STEPS_PER_NODE.saturating_mul(fact_nodes as u64)),
             ),
             deadline: options.timeout.map(|t| Instant::now() + t),
+            show_passed: options.show_passed,
             globals: program.globals.iter().map(|_| OnceLock::new()).collect(),
             lists: Default::default(),
             statuses: None,
+            indexes: Default::default(),
+            patterns: Default::default(),
         }
     }
 
@@ -329,6 +352,7 @@ impl ControlResult {
             filtered: 0,
             violations: Vec::new(),
             errors: Vec::new(),
+            passed: None,
         }
     }
 }
@@ -416,11 +440,15 @@ fn run_control<'a>(
     waivers: &[&Waiver],
     observer: &mut impl Observer<'a>,
 ) -> (ControlResult, Option<EvalError<'a>>) {
+    let recorded = |mut r: ControlResult| {
+        r.passed = ev.show_passed.then(Vec::new);
+        r
+    };
     if !c.checked() {
-        return (ControlResult::empty(c.unchecked_status()), None);
+        return (recorded(ControlResult::empty(c.unchecked_status())), None);
     }
     let mut m = Machine::new(ev, c.slots);
-    let mut r = ControlResult::empty(Status::Pass);
+    let mut r = recorded(ControlResult::empty(Status::Pass));
     let outcome = match &c.selection {
         None => {
             r.subjects = 1;
@@ -578,7 +606,7 @@ fn check_subject<'a>(
             },
         }
     }
-    if failed.is_none() && error.is_none() && !observer.wants_passing() {
+    if failed.is_none() && error.is_none() && !observer.wants_passing() && r.passed.is_none() {
         return Ok(());
     }
     let pointer = location.pointer(&subject);
@@ -638,7 +666,11 @@ fn check_subject<'a>(
             message: e.message(),
             span: e.span,
         }),
-        (None, None) => {}
+        (None, None) => {
+            if let Some(passed) = &mut r.passed {
+                passed.push(Passed { key, pointer });
+            }
+        }
     }
     Ok(())
 }

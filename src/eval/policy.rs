@@ -2,17 +2,16 @@
 //! (SPEC §3): the checked program in, owned values out, so assertions can
 //! query the policy itself.
 
-use crate::check::program::{Program, Status};
+use crate::check::program::{Decider, Program, Status};
 use crate::value::Value;
 use std::sync::Arc;
 
 fn object(entries: Vec<(&str, Value<'static>)>) -> Value<'static> {
-    Value::Object(
+    Value::object(
         entries
             .into_iter()
             .map(|(k, v)| (Arc::<str>::from(k), v))
-            .collect::<Vec<_>>()
-            .into(),
+            .collect(),
     )
 }
 
@@ -30,12 +29,7 @@ pub fn controls(program: &Program, statuses: Option<&[Status]>) -> Value<'static
             let service = c.services.first().map_or(Value::Null, |s| {
                 Value::string(program.services[*s].id.as_str())
             });
-            let services = Value::list(
-                c.services
-                    .iter()
-                    .map(|s| Value::string(program.services[*s].id.as_str()))
-                    .collect(),
-            );
+            let services = service_names(program, &c.services);
             let layer = c.layer.map_or(Value::Null, |l| {
                 Value::string(program.layers[l].id.as_str())
             });
@@ -47,9 +41,11 @@ pub fn controls(program: &Program, statuses: Option<&[Status]>) -> Value<'static
                 ("service", service),
                 ("services", services),
                 ("layer", layer),
-                ("owner", Value::Word(c.owner)),
-                ("decider", c.decider.map_or(Value::Null, Value::Word)),
-                ("operator", opt_str(&c.operator)),
+                ("owner", program.decider_value(c.owner)),
+                ("decider", decider(program, c.decider)),
+                ("operator", name(program, c.operator)),
+                ("accountable", name(program, c.accountable)),
+                ("tier", service_names(program, &c.tier)),
                 ("severity", Value::Word(c.severity)),
                 ("enforce", Value::Word(c.enforce)),
                 ("checked", Value::Bool(c.checked())),
@@ -67,28 +63,65 @@ pub fn controls(program: &Program, statuses: Option<&[Status]>) -> Value<'static
     Value::list(items)
 }
 
+/// A decider as a value (an ownership word or a party's name); null when
+/// the layer is unassigned.
+fn decider(program: &Program, d: Option<Decider>) -> Value<'static> {
+    d.map_or(Value::Null, |d| program.decider_value(d))
+}
+
+/// Who operates or answers for a layer, as a string (as `operator` always
+/// was); null when the layer is unassigned.
+fn name(program: &Program, d: Option<Decider>) -> Value<'static> {
+    d.map_or(Value::Null, |d| Value::string(program.decider_name(d)))
+}
+
+fn service_names(program: &Program, services: &[usize]) -> Value<'static> {
+    Value::list(
+        services
+            .iter()
+            .map(|s| Value::string(program.services[*s].id.as_str()))
+            .collect(),
+    )
+}
+
 pub fn services(program: &Program) -> Value<'static> {
     let items = program
         .services
         .iter()
-        .map(|s| {
-            let layers = Value::Object(
+        .enumerate()
+        .map(|(index, s)| {
+            let layers = Value::object(
                 s.matrix
                     .iter()
-                    .map(|(l, cell)| {
+                    .map(|(l, r)| {
                         let v = object(vec![
-                            ("decider", Value::Word(cell.decider)),
-                            ("operator", Value::string(cell.operator())),
-                            ("override", Value::Bool(cell.is_override)),
+                            ("decider", program.decider_value(r.decider())),
+                            (
+                                "operator",
+                                Value::string(program.decider_name(r.operator())),
+                            ),
+                            (
+                                "accountable",
+                                Value::string(program.decider_name(r.accountable)),
+                            ),
+                            ("override", Value::Bool(r.cell.is_override)),
+                            ("tier", service_names(program, &program.tier(index, r))),
                         ]);
                         (Arc::<str>::from(program.layers[*l].id.as_str()), v)
                     })
-                    .collect::<Vec<_>>()
-                    .into(),
+                    .collect(),
             );
+            let model = s.model.map_or(Value::Null, |m| {
+                Value::string(program.models[m].id.as_str())
+            });
+            let host = s.host.map_or(Value::Null, |h| {
+                Value::string(program.services[h].id.as_str())
+            });
             let mut entries = vec![
                 ("id", Value::string(s.id.as_str())),
-                ("model", Value::string(program.models[s.model].id.as_str())),
+                ("model", model),
+                ("host", host),
+                ("tenant", program.decider_value(Decider::Party(s.tenant))),
                 ("doc", opt_str(&s.doc)),
                 ("layers", layers),
             ];
@@ -124,8 +157,12 @@ pub fn parties(program: &Program) -> Value<'static> {
             .map(|p| {
                 object(vec![
                     ("id", Value::string(p.id.as_str())),
-                    ("kind", Value::string(p.kind.as_str())),
-                    ("accountable_to", opt_str(&p.accountable_to)),
+                    ("kind", Value::Text(p.kind.name())),
+                    (
+                        "accountable_to",
+                        p.accountable_to
+                            .map_or(Value::Null, |a| Value::string(program.party_name(a))),
+                    ),
                     ("doc", opt_str(&p.doc)),
                 ])
             })

@@ -160,6 +160,27 @@ fn walk(ir: &Ir, name: Option<&str>, allowed: Option<&Ir>, whole: &mut Option<Sp
             go(source);
             filter.iter().for_each(|f| go(f));
         }
+        IrKind::ObjectComprehension {
+            key,
+            value,
+            source,
+            filter,
+            ..
+        } => {
+            go(key);
+            go(value);
+            go(source);
+            filter.iter().for_each(|f| go(f));
+        }
+        IrKind::Slice { base, from, to } => {
+            go(base);
+            from.iter().for_each(|f| go(f));
+            to.iter().for_each(|t| go(t));
+        }
+        IrKind::With { value, body, .. } => {
+            go(value);
+            go(body);
+        }
         IrKind::If {
             cond,
             then,
@@ -332,7 +353,7 @@ fn with_stream<'a>(facts: &Option<Value<'a>>, name: Option<&str>, list: Value<'a
         .map(|(k, v)| (std::sync::Arc::from(k.as_str().unwrap_or_default()), v))
         .collect();
     entries.push((name.into(), list));
-    Value::Object(entries.into())
+    Value::object(entries)
 }
 
 /// One control's results over the batches, in order: as if the records
@@ -351,6 +372,11 @@ fn join(
         r.filtered += p.result.filtered;
         r.violations.extend(p.result.violations.iter().cloned());
         r.errors.extend(p.result.errors.iter().cloned());
+        if let Some(passed) = &p.result.passed {
+            r.passed
+                .get_or_insert_with(Vec::new)
+                .extend(passed.iter().cloned());
+        }
         if p.stopped.is_some() {
             stopped.clone_from(&p.stopped);
             break;
@@ -373,6 +399,7 @@ mod tests {
             max_steps: None,
             timeout: None,
             jobs: None,
+            show_passed: false,
         });
         let text = format!(
             "use std\nservice logs: saas {{}}\n{extra}\ncontrol c {{\n  service = logs\n  layer = logging\n  {selection}\n  require {body}\n}}\n"

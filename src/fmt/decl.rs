@@ -90,10 +90,20 @@ impl Printer<'_> {
                 self.word_at(keyword, "service");
                 self.space();
                 self.name(&service.name);
-                self.token_after(end(service.name.span), ":");
-                self.space();
-                self.name(&service.model);
-                let header_end = end(service.model.span);
+                let mut header_end = end(service.name.span);
+                if let Some(model) = &service.model {
+                    self.token_after(header_end, ":");
+                    self.space();
+                    self.name(model);
+                    header_end = end(model.span);
+                }
+                if let Some(host) = &service.host {
+                    self.space();
+                    self.token_after(header_end, "on");
+                    self.space();
+                    self.name(host);
+                    header_end = end(host.span);
+                }
                 self.body(header_end, close, &service.members, |p, m, slot| match m {
                     ServiceMember::Attr(name, value) => p.setting(name, value, slot.name_width),
                     ServiceMember::Override(a) => p.assignment(a),

@@ -67,6 +67,16 @@ fn trailing_comments_align_within_a_paragraph() {
 }
 
 #[test]
+fn services_on_hosts_and_party_deciders() {
+    assert_eq!(
+        fmt(
+            "service   b   on   a{ }\nservice a :  iaas  on   c  {\n  tenant=payments\n  guest_os :  platform   operated_by provider\n}\n"
+        ),
+        "service b on a {}\nservice a: iaas on c {\n  tenant = payments\n  guest_os: platform operated_by provider\n}\n"
+    );
+}
+
+#[test]
 fn comments_in_awkward_places_stay_in_order() {
     let src = "control c { // open\n  service = s // s\n  // between\n  require x // x\n  // before close\n}\n// end\n";
     assert_eq!(

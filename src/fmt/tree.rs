@@ -40,7 +40,8 @@ fn erase_item(kind: &mut ItemKind) {
         }
         ItemKind::Service(service) => {
             erase_name(&mut service.name);
-            erase_name(&mut service.model);
+            service.model.iter_mut().for_each(erase_name);
+            service.host.iter_mut().for_each(erase_name);
             for member in &mut service.members {
                 match member {
                     ServiceMember::Attr(name, value) => {
@@ -205,6 +206,26 @@ fn erase_expr(root: &mut Expr) {
                 vars.iter_mut().for_each(erase_name);
                 stack.extend([&mut **elem, &mut **source]);
                 stack.extend(filter.as_deref_mut());
+            }
+            ExprKind::ObjectComprehension {
+                key,
+                value,
+                vars,
+                source,
+                filter,
+            } => {
+                vars.iter_mut().for_each(erase_name);
+                stack.extend([&mut **key, &mut **value, &mut **source]);
+                stack.extend(filter.as_deref_mut());
+            }
+            ExprKind::Slice { base, from, to } => {
+                stack.push(base);
+                stack.extend(from.as_deref_mut());
+                stack.extend(to.as_deref_mut());
+            }
+            ExprKind::With { name, value, body } => {
+                erase_name(name);
+                stack.extend([&mut **value, &mut **body]);
             }
             ExprKind::If {
                 cond,

@@ -187,18 +187,19 @@ fn declaration<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
     ));
     let service = just(Token::Service)
         .ignore_then(name.clone())
-        .then_ignore(just(Token::Colon))
-        .then(name.clone())
+        .then(just(Token::Colon).ignore_then(name.clone()).or_not())
+        .then(kw("on").ignore_then(name.clone()).or_not())
         .then(
             member
                 .repeated()
                 .collect::<Vec<_>>()
                 .delimited_by(just(Token::LBrace), just(Token::RBrace)),
         )
-        .map(|((name, model), members)| {
+        .map(|(((name, model), host), members)| {
             ItemKind::Service(Service {
                 name,
                 model,
+                host,
                 members,
             })
         });

@@ -421,6 +421,7 @@ impl SessionRepl {
             outcome: Some(&outcome),
             diagnostics: &diagnostics,
             sources: &self.session.sources,
+            baseline: None,
         };
         let style = Style { color: self.color };
         if selected.is_empty() {
@@ -530,6 +531,7 @@ mod tests {
             max_steps: None,
             timeout: None,
             jobs: None,
+            show_passed: false,
         };
         let (repl, startup) = SessionRepl::start(
             Config {

@@ -24,7 +24,7 @@ mod piped;
 mod terminal;
 mod views;
 
-pub use complete::{Candidate, Completion};
+pub use complete::{Candidate, Completion, KEYWORDS};
 pub use engine::SessionRepl;
 
 use crate::eval::Options;

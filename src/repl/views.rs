@@ -2,7 +2,7 @@
 //! `:services`, `:owner` and `:matrix`. A `Program` in, aligned plain text
 //! out; everything taken from policies is escaped for the terminal.
 
-use crate::check::program::{Cell, Program, Service};
+use crate::check::program::{Decider, Program, Resolved, Service};
 use crate::escape::terminal;
 use std::fmt::Write as _;
 
@@ -58,7 +58,7 @@ pub fn controls(program: &Program) -> String {
         let mut row = vec![
             terminal(&c.id).into_owned(),
             format!("{}/{layer}", services_of(program, &c.services)),
-            format!("owner {}", c.owner.name()),
+            format!("owner {}", terminal(program.decider_name(c.owner))),
             c.severity.name().to_string(),
             c.enforce.name().to_string(),
             if c.checked() { "checked" } else { "no check" }.to_string(),
@@ -83,16 +83,21 @@ pub fn services(program: &Program) -> String {
             .map(|(k, v)| format!("{k}={}", terminal(&v.to_json().to_string())))
             .collect();
         let overrides: Vec<&str> = s
-            .matrix
+            .own
             .iter()
             .filter(|(_, cell)| cell.is_override)
             .map(|(&l, _)| program.layers[l].id.as_str())
             .collect();
-        let mut row = vec![
-            s.id.clone(),
-            format!("model {}", program.models[s.model].id),
-            attrs.join(" "),
-        ];
+        let made_of: Vec<String> = s
+            .model
+            .map(|m| format!("model {}", program.models[m].id))
+            .into_iter()
+            .chain(s.host.map(|h| format!("on {}", program.services[h].id)))
+            .collect();
+        let mut row = vec![s.id.clone(), made_of.join(" "), attrs.join(" ")];
+        if s.tenant != crate::check::program::PartyId::CUSTOMER {
+            row.push(format!("tenant {}", terminal(program.party_name(s.tenant))));
+        }
         if !overrides.is_empty() {
             row.push(format!("overrides {}", overrides.join(",")));
         }
@@ -104,43 +109,69 @@ pub fn services(program: &Program) -> String {
     table(&rows)
 }
 
-/// Where an assignment was made: the model, or the service's override.
-fn origin(cell: &Cell) -> String {
-    if cell.is_override {
-        format!("override in service {}", cell.origin)
+/// Where a resolved assignment was made: the model, the service's
+/// override, or either on the host it was inherited from.
+fn origin(program: &Program, service: usize, r: &Resolved) -> String {
+    let said = if r.cell.is_override {
+        format!("override in service {}", r.cell.origin)
     } else {
-        format!("model {}", cell.origin)
+        format!("model {}", r.cell.origin)
+    };
+    if r.source == service {
+        return said;
     }
+    let tier: Vec<&str> = program
+        .tier(service, r)
+        .iter()
+        .map(|s| program.services[*s].id.as_str())
+        .collect();
+    format!("{said}, inherited through {}", tier.join(" on "))
 }
 
-/// The model chain of a service: `vendor_db extends managed_database`.
+/// What a service is built from: `model vendor_db extends
+/// managed_database`, then `on HOST` when it has a host.
 fn lineage(program: &Program, service: &Service) -> String {
-    let mut chain = vec![program.models[service.model].id.as_str()];
-    let mut at = program.models[service.model].parent;
+    let mut chain = Vec::new();
+    let mut at = service.model;
     while let Some(m) = at.filter(|_| chain.len() <= program.models.len()) {
         chain.push(program.models[m].id.as_str());
         at = program.models[m].parent;
     }
-    chain.join(" extends ")
+    let mut out = if chain.is_empty() {
+        String::new()
+    } else {
+        format!("model {}", chain.join(" extends "))
+    };
+    if let Some(h) = service.host {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&format!("on {}", program.services[h].id));
+    }
+    out
 }
 
 /// `:owner SERVICE [LAYER]`: who decides, who operates, and from where.
 pub fn owner(program: &Program, service: usize, layer: Option<usize>) -> String {
     let s = &program.services[service];
+    let name = |d: Decider| terminal(program.decider_name(d)).into_owned();
     let mut out = String::new();
     if let Some(l) = layer {
-        let name = &program.layers[l].id;
+        let layer_id = &program.layers[l].id;
         match s.matrix.get(&l) {
-            Some(cell) => {
-                let _ = writeln!(out, "{} {name}", s.id);
-                let _ = writeln!(out, "  decided by   {}", cell.decider.name());
-                let _ = writeln!(out, "  operated by  {}", terminal(cell.operator()));
-                let _ = writeln!(out, "  from         {}", origin(cell));
+            Some(r) => {
+                let _ = writeln!(out, "{} {layer_id}", s.id);
+                let _ = writeln!(out, "  decided by   {}", name(r.decider()));
+                let _ = writeln!(out, "  operated by  {}", name(r.operator()));
+                if r.accountable != r.decider() {
+                    let _ = writeln!(out, "  accountable  {}", name(r.accountable));
+                }
+                let _ = writeln!(out, "  from         {}", origin(program, service, r));
             }
             None => {
                 let _ = writeln!(
                     out,
-                    "{} {name}: unassigned (model {} does not assign it)",
+                    "{} {layer_id}: unassigned ({} does not assign it)",
                     s.id,
                     lineage(program, s)
                 );
@@ -148,7 +179,7 @@ pub fn owner(program: &Program, service: usize, layer: Option<usize>) -> String 
         }
         return out;
     }
-    let _ = writeln!(out, "service {}: model {}", s.id, lineage(program, s));
+    let _ = writeln!(out, "service {}: {}", s.id, lineage(program, s));
     if let Some(doc) = doc_line(s.doc.as_deref()) {
         let _ = writeln!(out, "  {doc}");
     }
@@ -160,12 +191,18 @@ pub fn owner(program: &Program, service: usize, layer: Option<usize>) -> String 
     ]];
     for (l, layer) in program.layers.iter().enumerate() {
         match s.matrix.get(&l) {
-            Some(cell) => rows.push(vec![
-                layer.id.clone(),
-                cell.decider.name().to_string(),
-                terminal(cell.operator()).into_owned(),
-                origin(cell),
-            ]),
+            Some(r) => {
+                let mut operator = name(r.operator());
+                if r.accountable != r.decider() {
+                    operator.push_str(&format!(" (accountable {})", name(r.accountable)));
+                }
+                rows.push(vec![
+                    layer.id.clone(),
+                    name(r.decider()),
+                    operator,
+                    origin(program, service, r),
+                ])
+            }
             None if layer.std => rows.push(vec![layer.id.clone(), "unassigned".into()]),
             None => {}
         }
@@ -175,7 +212,8 @@ pub fn owner(program: &Program, service: usize, layer: Option<usize>) -> String 
 }
 
 /// `:matrix`: one row per layer, one column per service; a cell is the
-/// decider, `*` marks a service's override, `/party` who operates it.
+/// decider, `*` marks a service's override, `/party` who operates it,
+/// `@host` the host it was inherited from.
 pub fn matrix(program: &Program, services: &[usize]) -> String {
     if services.is_empty() {
         return "no services declared\n".into();
@@ -183,10 +221,11 @@ pub fn matrix(program: &Program, services: &[usize]) -> String {
     let mut header = vec!["layer".to_string()];
     header.extend(services.iter().map(|&s| program.services[s].id.clone()));
     let mut rows = vec![header];
+    let mut inherited = false;
     for (l, layer) in program.layers.iter().enumerate() {
-        let cells: Vec<Option<&Cell>> = services
+        let cells: Vec<Option<(usize, &Resolved)>> = services
             .iter()
-            .map(|&s| program.services[s].matrix.get(&l))
+            .map(|&s| program.services[s].matrix.get(&l).map(|r| (s, r)))
             .collect();
         if !layer.std && cells.iter().all(Option::is_none) {
             continue;
@@ -194,13 +233,18 @@ pub fn matrix(program: &Program, services: &[usize]) -> String {
         let mut row = vec![layer.id.clone()];
         row.extend(cells.into_iter().map(|cell| match cell {
             None => "-".to_string(),
-            Some(c) => {
-                let mut text = c.decider.name().to_string();
-                if c.is_override {
+            Some((s, r)) => {
+                let mut text = terminal(program.decider_name(r.decider())).into_owned();
+                // Only the service's own override: an inherited one is its host's.
+                if r.cell.is_override && r.source == s {
                     text.push('*');
                 }
-                if let Some(op) = c.operated_by.as_deref() {
-                    let _ = write!(text, "/{}", terminal(op));
+                if let Some(op) = r.cell.operated_by {
+                    let _ = write!(text, "/{}", terminal(program.party_name(op)));
+                }
+                if r.source != s {
+                    inherited = true;
+                    let _ = write!(text, "@{}", terminal(&program.services[r.source].id));
                 }
                 text
             }
@@ -208,7 +252,11 @@ pub fn matrix(program: &Program, services: &[usize]) -> String {
         rows.push(row);
     }
     let mut out = table(&rows);
-    out.push_str("(* the service overrides its model; /party operates the layer; - unassigned)\n");
+    out.push_str(if inherited {
+        "(* the service overrides its model; /party operates the layer; @host inherited from it; - unassigned)\n"
+    } else {
+        "(* the service overrides its model; /party operates the layer; - unassigned)\n"
+    });
     out
 }
 

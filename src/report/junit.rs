@@ -142,7 +142,7 @@ fn control_case(run: &Run<'_>, index: usize, c: &Control, r: &ControlResult) -> 
         Status::Unverified => Outcome::Skipped {
             message: format!(
                 "unverified: {}-owned control without a check",
-                c.owner.name()
+                run.program.decider_name(c.owner)
             ),
         },
         Status::Unevaluated => Outcome::Skipped {
@@ -198,9 +198,8 @@ fn suites(run: &Run<'_>) -> Vec<Suite> {
             name: s.id.clone(),
             properties: vec![(
                 "model",
-                run.program
-                    .models
-                    .get(s.model)
+                s.model
+                    .and_then(|m| run.program.models.get(m))
                     .map_or(String::new(), |m| m.id.clone()),
             )],
             cases: Vec::new(),

@@ -32,12 +32,14 @@ fn icon(status: Status) -> &'static str {
     }
 }
 
-fn ownership(c: &Control) -> String {
-    let decider = c.decider.map_or("unassigned", |d| d.name());
-    let mut s = format!("owner **{}**, decided by **{decider}**", c.owner.name());
-    if let Some(op) = c.operator.as_deref().filter(|op| *op != decider) {
-        let _ = write!(s, ", operated by **{}**", md(op));
-    }
+fn ownership(run: &Run<'_>, c: &Control) -> String {
+    let o = run.ownership(c);
+    let mut s = format!(
+        "owner **{}**, decided by **{}**{}",
+        md(o.owner),
+        md(o.decider),
+        o.details(|n| format!("**{}**", md(n)))
+    );
     if let Some(team) = &c.team {
         let _ = write!(s, ", team **{}**", md(team));
     }
@@ -69,7 +71,7 @@ fn control_section(out: &mut String, run: &Run<'_>, index: usize, c: &Control, r
     let _ = writeln!(
         out,
         "{} · severity **{}** · enforce **{}** · {}: {}\n",
-        ownership(c),
+        ownership(run, c),
         c.severity.name(),
         c.enforce.name(),
         subjects(r.subjects),
@@ -228,7 +230,7 @@ pub fn render(run: &Run<'_>, gate: Gate) -> String {
                 c.id,
                 md(&run.service_names(c).join(", ")),
                 md(run.layer_name(c)),
-                c.owner.name(),
+                md(run.ownership(c).owner),
                 c.severity.name(),
                 c.enforce.name(),
                 r.status.as_str()

@@ -13,13 +13,66 @@ pub mod sarif;
 pub mod testing;
 pub mod text;
 
-use crate::check::program::{Control, Program, Status, Waiver};
+use crate::check::program::{Control, Decider, Program, Status, Waiver};
 use crate::diagnostic::Diagnostic;
 use crate::eval::{ControlResult, Outcome};
 use crate::source::{SourceMap, Span};
 use crate::value::Word;
 use std::fmt;
 use std::str::FromStr;
+
+/// A control's ownership by name, as the human reports print it: what
+/// is the same as the decider is left out, so a two-party policy reads as
+/// it always did.
+pub struct Ownership<'a> {
+    pub owner: &'a str,
+    /// `unassigned` when nothing assigns the layer.
+    pub decider: &'a str,
+    /// Who operates the layer, when that is not the decider.
+    pub operator: Option<&'a str>,
+    /// Who answers for the layer, when that is not the decider.
+    pub accountable: Option<&'a str>,
+    /// The service the layer was inherited from (the end of its tier),
+    /// when that is not the control's own.
+    pub inherited_from: Option<&'a str>,
+}
+
+impl<'a> Ownership<'a> {
+    pub fn of(program: &'a Program, c: &Control) -> Ownership<'a> {
+        let decider = c.decider.map_or("unassigned", |d| program.decider_name(d));
+        let differs = |d: Option<Decider>| {
+            d.map(|d| program.decider_name(d))
+                .filter(|name| *name != decider)
+        };
+        Ownership {
+            owner: program.decider_name(c.owner),
+            decider,
+            operator: differs(c.operator),
+            accountable: differs(c.accountable),
+            inherited_from: c
+                .tier
+                .last()
+                .filter(|_| c.tier.len() > 1)
+                .map(|s| program.services[*s].id.as_str()),
+        }
+    }
+
+    /// `, operated by O, accountable A, inherited from S`, each part
+    /// when present, with names passed through `name`.
+    pub fn details(&self, name: impl Fn(&str) -> String) -> String {
+        let mut s = String::new();
+        if let Some(op) = self.operator {
+            s.push_str(&format!(", operated by {}", name(op)));
+        }
+        if let Some(a) = self.accountable {
+            s.push_str(&format!(", accountable {}", name(a)));
+        }
+        if let Some(from) = self.inherited_from {
+            s.push_str(&format!(", inherited from {}", name(from)));
+        }
+        s
+    }
+}
 
 /// The formats of `onus check --format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,13 +159,17 @@ pub struct Run<'a> {
     pub outcome: Option<&'a Outcome>,
     pub diagnostics: &'a [Diagnostic],
     pub sources: &'a SourceMap,
+    /// `--baseline`: the earlier run each finding is compared with.
+    pub baseline: Option<&'a crate::diff::Baseline>,
 }
 
-/// What fails the gate: `--fail-on` and `--strict`.
+/// What fails the gate: `--fail-on`, `--strict` and `--fail-on-new`.
 #[derive(Clone, Copy, Debug)]
 pub struct Gate {
     pub fail_on: Word,
     pub strict: bool,
+    /// Only findings the baseline does not have fail the gate.
+    pub fail_on_new: bool,
 }
 
 impl Default for Gate {
@@ -120,6 +177,7 @@ impl Default for Gate {
         Gate {
             fail_on: Word::Info,
             strict: false,
+            fail_on_new: false,
         }
     }
 }
@@ -135,6 +193,8 @@ pub struct Summary {
     pub unverified: usize,
     pub unevaluated: usize,
     pub assertions_failed: usize,
+    /// With a baseline: violations and error subjects it does not have.
+    pub new: Option<usize>,
 }
 
 impl<'a> Run<'a> {
@@ -193,7 +253,22 @@ impl<'a> Run<'a> {
                 .filter(|a| a.status == Status::Fail)
                 .count()
         });
+        s.new = self.baseline.map(|_| {
+            self.controls()
+                .map(|(c, r)| {
+                    let keys = r.violations.iter().map(|v| &v.key);
+                    let keys = keys.chain(r.errors.iter().map(|e| &e.key));
+                    keys.filter(|k| self.is_new(c, k) == Some(true)).count()
+                })
+                .sum()
+        });
         s
+    }
+
+    /// With a baseline, whether a finding of control `c` for `key` is new
+    /// (the baseline had no violation or error for that subject).
+    pub fn is_new(&self, c: &Control, key: &str) -> Option<bool> {
+        self.baseline.map(|b| b.is_new(&c.id, key))
     }
 
     pub fn service_name(&self, c: &Control) -> &'a str {
@@ -204,6 +279,10 @@ impl<'a> Run<'a> {
 
     pub fn layer_name(&self, c: &Control) -> &'a str {
         c.layer.map_or("", |l| self.program.layers[l].id.as_str())
+    }
+
+    pub fn ownership(&self, c: &Control) -> Ownership<'a> {
+        Ownership::of(self.program, c)
     }
 
     /// Every service the control covers, by name.
@@ -221,7 +300,22 @@ impl<'a> Run<'a> {
             Word::Soft => gate.strict,
             _ => false,
         };
-        counts && c.severity >= gate.fail_on && matches!(r.status, Status::Fail | Status::Error)
+        counts
+            && c.severity >= gate.fail_on
+            && matches!(r.status, Status::Fail | Status::Error)
+            && (!gate.fail_on_new || self.has_new_finding(c, r))
+    }
+
+    /// Whether a finding fails the gate: its control does, and under
+    /// `--fail-on-new` the finding is new.
+    pub fn finding_gates(&self, c: &Control, r: &ControlResult, gate: Gate, key: &str) -> bool {
+        self.gates(c, r, gate) && (!gate.fail_on_new || self.is_new(c, key) != Some(false))
+    }
+
+    fn has_new_finding(&self, c: &Control, r: &ControlResult) -> bool {
+        let violations = r.violations.iter().filter(|v| !v.waived).map(|v| &v.key);
+        let mut keys = violations.chain(r.errors.iter().map(|e| &e.key));
+        keys.any(|k| self.is_new(c, k) != Some(false))
     }
 
     /// SPEC §5: 2 when loading failed, 1 when the gate fails, else 0.
@@ -236,9 +330,15 @@ impl<'a> Run<'a> {
         }
         let control_fails = self.controls().any(|(c, r)| self.gates(c, r, gate));
         let assertion_fails = self.outcome.is_some_and(|o| {
-            o.assertions
+            self.program
+                .assertions
                 .iter()
-                .any(|a| matches!(a.status, Status::Fail | Status::Error))
+                .zip(&o.assertions)
+                .any(|(a, r)| {
+                    matches!(r.status, Status::Fail | Status::Error)
+                        && !(gate.fail_on_new
+                            && self.baseline.is_some_and(|b| b.assertion_failed(&a.name)))
+                })
         });
         i32::from(control_fails || assertion_fails)
     }

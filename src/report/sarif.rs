@@ -9,7 +9,8 @@
 //! follow severity (critical/high → error, medium/low → warning, info →
 //! note); waived violations carry an `external` suppression; diagnostics are
 //! tool-configuration notifications, not results; text from the facts in
-//! messages is terminal-escaped, and kept exact in `properties`.
+//! messages is terminal-escaped, and kept exact in `properties`; with a
+//! baseline, every result has a `baselineState` (`new` or `unchanged`).
 
 use super::{Position, Run, subject_label, waiver_note};
 use crate::check::program::Control;
@@ -90,10 +91,14 @@ struct RuleProperties<'a> {
     #[serde(rename = "security-severity", skip_serializing_if = "Option::is_none")]
     security_severity: Option<&'static str>,
     enforce: &'static str,
-    owner: &'static str,
-    decider: &'static str,
+    owner: &'a str,
+    decider: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     operator: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    accountable: Option<&'a str>,
+    #[serde(rename = "inheritedFrom", skip_serializing_if = "Option::is_none")]
+    inherited_from: Option<&'a str>,
     service: &'a str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     services: Vec<&'a str>,
@@ -115,6 +120,9 @@ struct SarifResult<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<Location>,
     partial_fingerprints: BTreeMap<&'static str, String>,
+    /// With `--baseline`: `new` or `unchanged`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<Suppression>,
     properties: ResultProperties<'a>,
@@ -167,7 +175,7 @@ struct ResultProperties<'a> {
     waived: bool,
     service: &'a str,
     layer: &'a str,
-    owner: &'static str,
+    owner: &'a str,
 }
 
 #[derive(Serialize)]
@@ -189,6 +197,11 @@ struct Notification {
 #[derive(Serialize)]
 struct Descriptor {
     id: &'static str,
+}
+
+/// SARIF's `baselineState` of a finding compared with a baseline.
+fn baseline_state(new: Option<bool>) -> Option<&'static str> {
+    new.map(|new| if new { "new" } else { "unchanged" })
 }
 
 /// SARIF level of a control's severity.
@@ -263,8 +276,9 @@ fn short_description(c: &Control) -> String {
 }
 
 fn rule<'a>(run: &Run<'a>, c: &'a Control) -> Rule<'a> {
-    let decider = c.decider.map_or("unassigned", Word::name);
-    let operator = c.operator.as_deref().filter(|op| *op != decider);
+    let o = run.ownership(c);
+    let decider = o.decider;
+    let operator = o.operator;
     let service = run.service_name(c);
     let layer = run.layer_name(c);
     let short = short_description(c);
@@ -272,11 +286,11 @@ fn rule<'a>(run: &Run<'a>, c: &'a Control) -> Rule<'a> {
         .doc
         .as_deref()
         .map(|d| escape::terminal_block(d).into_owned());
-    let mut ownership = format!("{} (decided by {decider}", c.owner.name());
-    if let Some(op) = operator {
-        ownership.push_str(&format!(", operated by {}", terminal(op)));
-    }
-    ownership.push(')');
+    let ownership = format!(
+        "{} (decided by {decider}{})",
+        o.owner,
+        o.details(|n| terminal(n).into_owned())
+    );
     let mut facts = vec![
         ("Service", run.service_names(c).join(", ")),
         ("Layer", layer.to_string()),
@@ -315,15 +329,17 @@ fn rule<'a>(run: &Run<'a>, c: &'a Control) -> Rule<'a> {
         properties: RuleProperties {
             tags: vec![
                 "security".into(),
-                format!("owner:{}", c.owner.name()),
+                format!("owner:{}", o.owner),
                 format!("layer:{layer}"),
             ],
             severity: c.severity.name(),
             security_severity: security_severity(c.severity),
             enforce: c.enforce.name(),
-            owner: c.owner.name(),
+            owner: o.owner,
             decider,
             operator,
+            accountable: o.accountable,
+            inherited_from: o.inherited_from,
             service,
             services: if services.len() > 1 {
                 services
@@ -403,6 +419,7 @@ pub fn render(run: &Run<'_>) -> String {
                     "onusSubject/v1",
                     format!("{}/{}", c.id, v.key),
                 )]),
+                baseline_state: baseline_state(run.is_new(c, &v.key)),
                 suppressions: if v.waived {
                     vec![Suppression {
                         kind: "external",
@@ -422,7 +439,7 @@ pub fn render(run: &Run<'_>) -> String {
                     waived: v.waived,
                     service,
                     layer,
-                    owner: c.owner.name(),
+                    owner: run.program.decider_name(c.owner),
                 },
             });
         }
@@ -445,6 +462,7 @@ pub fn render(run: &Run<'_>) -> String {
                     "onusSubject/v1",
                     format!("{}/{}", c.id, e.key),
                 )]),
+                baseline_state: baseline_state(run.is_new(c, &e.key)),
                 suppressions: Vec::new(),
                 properties: ResultProperties {
                     outcome: "error",
@@ -453,7 +471,7 @@ pub fn render(run: &Run<'_>) -> String {
                     waived: false,
                     service,
                     layer,
-                    owner: c.owner.name(),
+                    owner: run.program.decider_name(c.owner),
                 },
             });
         }

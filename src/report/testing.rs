@@ -204,7 +204,12 @@ pub fn coverage_text(program: &Program, cov: &[Coverage]) -> String {
                 .map(|s| program.services[*s].id.as_str())
                 .collect::<Vec<_>>()
                 .join(",");
-            (service, control.owner.name(), control.id.as_str(), c)
+            (
+                service,
+                program.decider_name(control.owner),
+                control.id.as_str(),
+                c,
+            )
         })
         .collect();
     rows.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));

@@ -2,14 +2,15 @@
 //! with inline CSS only (no scripts, fonts or images from anywhere), whose
 //! matrix is a `<table>`: a colour per decider, a legend, failing cells
 //! outlined in red, and doc comments and descriptions as `title` tooltips;
-//! below it, every control with its owner and status.
+//! below it, every control with its owner and status. One party's view
+//! (`--party`) is a page with a table of its layers, coloured the same way.
 //!
 //! Invariants: every name, doc comment and description is escaped with
 //! `escape::xml` (text and attributes alike); the page is also well-formed
 //! XML (void elements self-closed, no named entities), which the tests use
 //! to check that hostile names cannot break its structure.
 
-use super::{DECIDERS, Matrix, MatrixCell, ORDER, decider_meaning};
+use super::{DeciderClass, Matrix, MatrixCell, ORDER, PartyView};
 use crate::check::program::{Control, Status};
 use crate::escape::xml as esc;
 use std::collections::BTreeMap;
@@ -23,6 +24,8 @@ const STYLE: &str = r#"
   --customer: #fef3c7; --customer-ink: #78350f; --customer-edge: #fcd34d;
   --none: #f3f4f6; --none-ink: #6b7280; --none-edge: #d1d5db;
   --unassigned: #ffffff; --unassigned-ink: #991b1b; --unassigned-edge: #f87171;
+  --team: #dcfce7; --team-ink: #14532d; --team-edge: #86efac;
+  --third_party: #ffe4e6; --third_party-ink: #881337; --third_party-edge: #fda4af;
   --fail: #dc2626; --error: #c026d3; --pass: #15803d; --waived: #a16207;
 }
 * { box-sizing: border-box; }
@@ -49,11 +52,14 @@ td.d-provider { background: var(--provider); color: var(--provider-ink); border-
 td.d-shared { background: var(--shared); color: var(--shared-ink); border-color: var(--shared-edge); }
 td.d-customer { background: var(--customer); color: var(--customer-ink); border-color: var(--customer-edge); }
 td.d-none { background: repeating-linear-gradient(135deg, #f9fafb 0 6px, var(--none) 6px 12px); color: var(--none-ink); border-color: var(--none-edge); }
+td.d-team { background: var(--team); color: var(--team-ink); border-color: var(--team-edge); }
+td.d-third_party { background: var(--third_party); color: var(--third_party-ink); border-color: var(--third_party-edge); }
 td.d-unassigned { background: var(--unassigned); color: var(--unassigned-ink); border: 1px dashed var(--unassigned-edge); }
 td.d-unassigned.unused { color: var(--muted); border-color: var(--none-edge); font-weight: 400; }
 td.failing { box-shadow: inset 0 0 0 3px var(--fail); }
 .who { font-weight: 650; }
-.op, .ovr { font-size: 11px; opacity: .9; margin-left: 6px; white-space: nowrap; }
+.op, .ovr, .acc, .from { font-size: 11px; opacity: .9; margin-left: 6px; white-space: nowrap; }
+.from { font-style: italic; }
 .ovr { font-style: italic; }
 .ctl { margin-top: 1px; font-size: 11px; display: flex; flex-wrap: wrap; gap: 3px; align-items: center; }
 .badge { display: inline-block; padding: 0 6px; border-radius: 999px; font-size: 11px; font-weight: 600; color: #fff; }
@@ -90,25 +96,37 @@ fn control_doc(c: &Control) -> &str {
 }
 
 fn cell_tooltip(m: &Matrix<'_>, row: usize, col: usize, cell: &MatrixCell<'_>) -> String {
-    let decider = cell.decider();
     let mut tip = format!(
-        "{} · {}\n{decider}: {}",
+        "{} · {}\n{}: {}",
         m.service_id(col),
         m.layer_id(row),
-        decider_meaning(decider)
+        cell.decider,
+        cell.class.meaning()
     );
-    if let Some(op) = cell.operator() {
+    if let Some(op) = cell.operator {
         let _ = write!(tip, "\noperated by {op}");
     }
-    if let Some(c) = cell.cell {
-        if c.is_override {
+    if let Some(a) = cell.accountable {
+        let _ = write!(tip, "\naccountable: {a}");
+    }
+    if let Some(r) = cell.resolved {
+        if let Some(host) = cell.inherited_from {
+            let tier: Vec<&str> = m
+                .program
+                .tier(cell.service, r)
+                .iter()
+                .map(|s| m.program.services[*s].id.as_str())
+                .collect();
+            let _ = write!(tip, "\ninherited from host {host} ({})", tier.join(" on "));
+        }
+        if r.cell.is_override {
             let _ = write!(
                 tip,
                 "\noverride: set by service {}, not by its model",
-                c.origin
+                r.cell.origin
             );
         } else {
-            let _ = write!(tip, "\nfrom model {}", c.origin);
+            let _ = write!(tip, "\nfrom model {}", r.cell.origin);
         }
     }
     if !cell.controls.is_empty() {
@@ -130,24 +148,31 @@ fn cell_tooltip(m: &Matrix<'_>, row: usize, col: usize, cell: &MatrixCell<'_>) -
 }
 
 fn write_cell(out: &mut String, m: &Matrix<'_>, row: usize, col: usize, cell: &MatrixCell<'_>) {
-    let decider = cell.decider();
+    let class = cell.class.name();
     let failing = if cell.failing() { " failing" } else { "" };
     // A custom layer is assigned only where a service uses it.
-    let unused = if cell.cell.is_none() && !m.program.layers[cell.layer].std {
+    let unused = if cell.resolved.is_none() && !m.program.layers[cell.layer].std {
         " unused"
     } else {
         ""
     };
     let _ = write!(
         out,
-        "<td class=\"cell d-{decider}{failing}{unused}\" title=\"{}\"><span class=\"who\">{decider}</span>",
-        esc(&cell_tooltip(m, row, col, cell))
+        "<td class=\"cell d-{class}{failing}{unused}\" title=\"{}\"><span class=\"who\">{}</span>",
+        esc(&cell_tooltip(m, row, col, cell)),
+        esc(cell.decider)
     );
-    if let Some(op) = cell.operator() {
+    if let Some(op) = cell.operator {
         let _ = write!(out, "<span class=\"op\">operated by {}</span>", esc(op));
+    }
+    if let Some(a) = cell.accountable {
+        let _ = write!(out, "<span class=\"acc\">accountable: {}</span>", esc(a));
     }
     if cell.is_override() {
         out.push_str("<span class=\"ovr\">✎ override</span>");
+    }
+    if let Some(host) = cell.inherited_from {
+        let _ = write!(out, "<span class=\"from\">from {}</span>", esc(host));
     }
     if !cell.controls.is_empty() {
         let n = cell.controls.len();
@@ -166,15 +191,25 @@ fn write_cell(out: &mut String, m: &Matrix<'_>, row: usize, col: usize, cell: &M
 
 fn write_legend(out: &mut String, m: &Matrix<'_>) {
     out.push_str("<ul class=\"bar legend\">");
-    for decider in DECIDERS {
+    let party_classes = m.party_classes();
+    for class in DeciderClass::ALL {
+        let two_party = !matches!(class, DeciderClass::Team | DeciderClass::ThirdParty);
+        if !two_party && !party_classes.contains(&class) {
+            continue;
+        }
+        let name = class.name();
         let _ = write!(
             out,
-            "<li title=\"{}\"><span class=\"swatch\" style=\"background: var(--{decider}); border-color: var(--{decider}-edge)\"></span>{decider}</li>",
-            esc(decider_meaning(decider))
+            "<li title=\"{}\"><span class=\"swatch\" style=\"background: var(--{name}); border-color: var(--{name}-edge)\"></span>{}</li>",
+            esc(class.meaning()),
+            name.replace('_', " ")
         );
     }
     out.push_str("<li><span class=\"swatch\" style=\"border: 3px solid var(--fail)\"></span>failing or erroring control</li>");
     out.push_str("<li>✎ the service overrides its model</li>");
+    if m.has_inherited() {
+        out.push_str("<li><i>from S</i>: inherited from host S (<code>on</code>)</li>");
+    }
     if !m.evaluated {
         out.push_str(
             "<li class=\"sub\">statuses appear when facts are given (<code>--facts</code>)</li>",
@@ -215,7 +250,7 @@ fn write_matrix(out: &mut String, m: &Matrix<'_>) {
             "<th scope=\"col\" title=\"{}\"><div>{}</div><div class=\"model\">{}</div></th>",
             esc(tip),
             esc(m.service_id(col)),
-            esc(m.model_id(col))
+            esc(&m.made_of(col))
         );
     }
     out.push_str("</tr></thead>\n<tbody>\n");
@@ -274,8 +309,10 @@ fn write_controls(out: &mut String, m: &Matrix<'_>, statuses: &BTreeMap<usize, S
             esc(&c.id),
             esc(&services.join(", ")),
             esc(layer),
-            c.owner.name(),
-            c.decider.map_or("unassigned", |d| d.name()),
+            esc(m.program.decider_name(c.owner)),
+            esc(c
+                .decider
+                .map_or("unassigned", |d| m.program.decider_name(d))),
             c.severity.name(),
             c.enforce.name()
         );
@@ -296,7 +333,8 @@ fn write_controls(out: &mut String, m: &Matrix<'_>, statuses: &BTreeMap<usize, S
     out.push_str("</tbody>\n</table>\n");
 }
 
-pub fn render(m: &Matrix<'_>) -> String {
+/// One page: the head with its inline style, a title, then `body`.
+fn page(title: &str, body: impl FnOnce(&mut String)) -> String {
     let mut out = String::with_capacity(32 * 1024);
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n");
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />\n");
@@ -305,32 +343,10 @@ pub fn render(m: &Matrix<'_>) -> String {
         "<meta name=\"generator\" content=\"onus {}\" />",
         env!("CARGO_PKG_VERSION")
     );
-    out.push_str("<title>Shared responsibility matrix</title>\n<style>");
+    let _ = write!(out, "<title>{}</title>\n<style>", esc(title));
     out.push_str(STYLE);
     out.push_str("</style>\n</head>\n<body>\n");
-    let services = m.columns.len();
-    let _ = writeln!(
-        out,
-        "<h1>Shared responsibility matrix</h1>\n<p class=\"sub\">{services} service{} × {} layers — who can decide and change each layer{}</p>",
-        if services == 1 { "" } else { "s" },
-        m.rows.len(),
-        if m.evaluated {
-            ", and how its controls fared against the facts"
-        } else {
-            ""
-        }
-    );
-    let statuses = control_statuses(m);
-    if m.evaluated {
-        write_summary(&mut out, &statuses);
-    }
-    write_legend(&mut out, m);
-    if services == 0 {
-        out.push_str("<p>No services are loaded: declare <code>service NAME: MODEL { }</code> to see its matrix.</p>\n");
-    } else {
-        write_matrix(&mut out, m);
-    }
-    write_controls(&mut out, m, &statuses);
+    body(&mut out);
     let _ = writeln!(
         out,
         "<footer>generated by onus {}</footer>",
@@ -338,4 +354,85 @@ pub fn render(m: &Matrix<'_>) -> String {
     );
     out.push_str("</body>\n</html>\n");
     out
+}
+
+pub fn render(m: &Matrix<'_>) -> String {
+    page("Shared responsibility matrix", |out| {
+        let services = m.columns.len();
+        let _ = writeln!(
+            out,
+            "<h1>Shared responsibility matrix</h1>\n<p class=\"sub\">{services} service{} × {} layers — who can decide and change each layer{}</p>",
+            if services == 1 { "" } else { "s" },
+            m.rows.len(),
+            if m.evaluated {
+                ", and how its controls fared against the facts"
+            } else {
+                ""
+            }
+        );
+        let statuses = control_statuses(m);
+        if m.evaluated {
+            write_summary(out, &statuses);
+        }
+        write_legend(out, m);
+        if services == 0 {
+            out.push_str("<p>No services are loaded: declare <code>service NAME: MODEL { }</code> to see its matrix.</p>\n");
+        } else {
+            write_matrix(out, m);
+        }
+        write_controls(out, m, &statuses);
+    })
+}
+
+/// `--party NAME --format html`: one row per layer the party decides,
+/// operates or answers for, service by service, coloured by decider.
+pub fn render_party(view: &PartyView<'_, '_>) -> String {
+    let m = view.matrix;
+    let name = view.name();
+    page(&format!("Responsibilities of {name}"), |out| {
+        let _ = writeln!(
+            out,
+            "<h1>Responsibilities of {}</h1>\n<p class=\"sub\">{} — {}</p>",
+            esc(name),
+            esc(&view.describe()),
+            esc(&view.summary())
+        );
+        if view.entries.is_empty() {
+            let _ = writeln!(
+                out,
+                "<p>{} decides, operates and answers for no layer of the loaded services.</p>",
+                esc(name)
+            );
+            return;
+        }
+        out.push_str("<table class=\"controls party\">\n<thead><tr><th>service</th><th>layer</th><th>decides</th><th>operates</th><th>accountable</th><th>cell</th><th>controls</th></tr></thead>\n<tbody>\n");
+        for &(col, row, roles) in &view.entries {
+            let Some(cell) = m.cell(row, col) else {
+                continue;
+            };
+            let tick = |has: bool| if has { "✓" } else { "" };
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td>{}</td>",
+                esc(m.service_id(col)),
+                esc(m.layer_id(row)),
+                tick(roles.decides),
+                tick(roles.operates),
+                tick(roles.accountable)
+            );
+            write_cell(out, m, row, col, cell);
+            out.push_str("<td>");
+            for cc in &cell.controls {
+                let control = &m.program.controls[cc.control];
+                match cc.status {
+                    Some(status) => out.push_str(&badge(status, &control.id)),
+                    None => {
+                        let _ = write!(out, "<code>{}</code> ", esc(&control.id));
+                    }
+                }
+            }
+            out.push_str("</td></tr>\n");
+        }
+        out.push_str("</tbody>\n</table>\n");
+    })
 }

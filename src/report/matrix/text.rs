@@ -1,7 +1,8 @@
 //! The matrix as a terminal grid (`text`) and as a Markdown table
 //! (`markdown`). In: a `Matrix`. Out: one row per layer, one column per
-//! service, each cell `DECIDER[→OPERATOR][*] [N controls with status marks]`,
-//! then a legend. Names are terminal- or Markdown-escaped.
+//! service, each cell `DECIDER[→OPERATOR][(ACCOUNTABLE)][*][@HOST] [N
+//! controls with status marks]`, then a legend. Names are terminal- or
+//! Markdown-escaped.
 
 use super::{Matrix, MatrixCell};
 use crate::check::program::Status;
@@ -20,13 +21,20 @@ fn mark(status: Status) -> &'static str {
     }
 }
 
-fn cell_text(cell: &MatrixCell<'_>) -> String {
-    let mut s = cell.decider().to_string();
-    if let Some(op) = cell.operator() {
+/// `DECIDER[→OPERATOR][(ACCOUNTABLE)][*][@HOST] [N marks]`.
+pub(super) fn cell_text(cell: &MatrixCell<'_>) -> String {
+    let mut s = terminal(cell.decider).into_owned();
+    if let Some(op) = cell.operator {
         let _ = write!(s, "→{}", terminal(op));
+    }
+    if let Some(a) = cell.accountable {
+        let _ = write!(s, "({})", terminal(a));
     }
     if cell.is_override() {
         s.push('*');
+    }
+    if let Some(host) = cell.inherited_from {
+        let _ = write!(s, "@{}", terminal(host));
     }
     if !cell.controls.is_empty() {
         let _ = write!(s, " [{}", cell.controls.len());
@@ -60,7 +68,7 @@ pub fn render_text(m: &Matrix<'_>) -> String {
     let mut models = vec![String::new()];
     for col in 0..m.columns.len() {
         header.push(terminal(m.service_id(col)).into_owned());
-        models.push(format!("({})", terminal(m.model_id(col))));
+        models.push(format!("({})", terminal(&m.made_of(col))));
     }
     table.push(header);
     table.push(models);
@@ -84,10 +92,7 @@ pub fn render_text(m: &Matrix<'_>) -> String {
         let cells: Vec<String> = line.iter().zip(&widths).map(|(c, w)| pad(c, *w)).collect();
         let _ = writeln!(out, "{}", cells.join("  ").trim_end());
     }
-    let _ = writeln!(
-        out,
-        "\nA→B: A decides, B operates · *: the service overrides its model · [N]: controls on the cell"
-    );
+    let _ = writeln!(out, "\n{}", legend(m));
     if m.evaluated {
         let _ = writeln!(
             out,
@@ -97,6 +102,20 @@ pub fn render_text(m: &Matrix<'_>) -> String {
         let _ = writeln!(out, "statuses: give --facts to evaluate the controls");
     }
     out
+}
+
+/// What the marks of a text cell mean; the party marks only when used.
+fn legend(m: &Matrix<'_>) -> String {
+    let mut legend = String::from("A→B: A decides, B operates");
+    if m.has_accountable() {
+        legend.push_str(" · (C): C is accountable");
+    }
+    legend.push_str(" · *: the service overrides its model");
+    if m.has_inherited() {
+        legend.push_str(" · @S: inherited from host S");
+    }
+    legend.push_str(" · [N]: controls on the cell");
+    legend
 }
 
 fn status_words(cell: &MatrixCell<'_>) -> String {
@@ -115,9 +134,9 @@ fn status_words(cell: &MatrixCell<'_>) -> String {
     parts.join(", ")
 }
 
-fn markdown_cell(cell: &MatrixCell<'_>) -> String {
-    let mut s = cell.decider().to_string();
-    if let Some(op) = cell.operator() {
+pub(super) fn markdown_cell(cell: &MatrixCell<'_>) -> String {
+    let mut s = md(cell.decider);
+    if let Some(op) = cell.operator {
         let _ = write!(s, " → {}", md(op));
     }
     if cell.failing() {
@@ -125,6 +144,12 @@ fn markdown_cell(cell: &MatrixCell<'_>) -> String {
     }
     if cell.is_override() {
         s.push_str(" ✎");
+    }
+    if let Some(a) = cell.accountable {
+        let _ = write!(s, "<br>accountable: {}", md(a));
+    }
+    if let Some(host) = cell.inherited_from {
+        let _ = write!(s, "<br>from {}", md(host));
     }
     if !cell.controls.is_empty() {
         let n = cell.controls.len();
@@ -149,7 +174,7 @@ pub fn render_markdown(m: &Matrix<'_>) -> String {
             out,
             " {}<br>*{}* |",
             md(m.service_id(col)),
-            md(m.model_id(col))
+            md(&m.made_of(col))
         );
     }
     out.push_str("\n|---|");
@@ -170,6 +195,11 @@ pub fn render_markdown(m: &Matrix<'_>) -> String {
         "\n**provider** / **customer**: who decides and can change the layer; **shared**: both; **none**: the layer does not exist; \
          **unassigned**: nothing assigns it. A → B: A decides, B operates. ✎: the service overrides its model.",
     );
+    if m.has_accountable() || m.has_inherited() {
+        out.push_str(
+            " Accountable: who answers for the layer, when not its decider. From: the host the layer is inherited from.",
+        );
+    }
     if m.evaluated {
         out.push_str(" Failing cells are in bold.\n");
     } else {
