@@ -486,7 +486,7 @@ impl Session {
 }
 
 /// The diagnostic for facts that could not be read: F010 when the input
-/// could not be read, F011 when it is not facts, F013 when it is too large
+/// could not be read, F011 when it is not facts, F014 when it is too large
 /// for the limit or for memory.
 pub(crate) fn facts_error(
     file: &str,
@@ -506,7 +506,7 @@ pub(crate) fn facts_error(
             .at(source.to_string(), 1, 1)
             .with_help("facts are a JSON document (or JSON lines in a .jsonl file, or YAML in a .yaml file)"),
         ErrorKind::TooLarge => Diagnostic::error(
-            "F013",
+            "F014",
             format!(
                 "facts {source} take more than the limit of {} MiB",
                 mib(limits.max_size)
@@ -515,7 +515,7 @@ pub(crate) fn facts_error(
         .with_help("raise the limit with --max-facts-size SIZE (e.g. 8G) if the input is expected to be this large"),
         ErrorKind::OutOfMemory => {
             let size = size.map(|s| format!(" ({} MiB)", mib(s))).unwrap_or_default();
-            Diagnostic::error("F013", format!("not enough memory to read facts {source}{size}"))
+            Diagnostic::error("F014", format!("not enough memory to read facts {source}{size}"))
                 .with_help("free memory, raise the process's memory limit, or split the facts")
         }
         ErrorKind::Syntax | ErrorKind::Utf8 => {

@@ -1,7 +1,7 @@
 //! `onus check` with JSON-lines facts: each one is opened when loaded and,
 //! when the policy reads it only record by record (`eval::stream`), read
 //! and evaluated a batch at a time in bounded memory; else it is read
-//! whole, and a warning (F014) names the construct that needs the whole
+//! whole, and a warning (F015) names the construct that needs the whole
 //! list. The outcome is the same either way.
 
 use crate::diagnostic::Diagnostic;
@@ -110,7 +110,7 @@ impl Session {
                         let what = name.map_or("facts".to_string(), |n| format!("facts.{n}"));
                         self.diagnostics.push(
                             Diagnostic::warning(
-                                "F014",
+                                "F015",
                                 format!("{what} ({}) is read into memory whole", deferred.source),
                             )
                             .with_label(span, "this reads the whole list")

@@ -233,6 +233,32 @@ fn invalid_utf8_policy_and_facts() {
     );
 }
 
+/// Facts nested as deep as the limit allows are printed, compared and
+/// searched on evaluation threads (`--jobs 2`) without exhausting a stack.
+#[test]
+fn facts_at_the_nesting_limit_are_evaluated_on_threads() {
+    let dir = scratch("deepest");
+    let policy = "use std\nservice s: iaas {}\ncontrol deep {\n  service = s\n  layer = config\n  for x in facts.xs\n  require x == x and contains(to_string(x), \"1\") and x in facts.xs else \"{x}\"\n}\n";
+    write(&dir, "p.onus", policy);
+    // `{"xs": [` is two levels, the rest fill the limit exactly.
+    let n = 512 - 2;
+    let deepest = format!("{}1{}", "[".repeat(n), "]".repeat(n));
+    write(
+        &dir,
+        "f.json",
+        format!("{{\"xs\": [{deepest}, {deepest}]}}"),
+    );
+    let o = onus(
+        &dir,
+        &["check", "p.onus", "--facts", "f.json", "--jobs", "2"],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    write(&dir, "g.json", format!("{{\"xs\": [[{deepest}]]}}"));
+    let o = onus(&dir, &["check", "p.onus", "--facts", "g.json"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("g.json:1:519"), "{}", o.stderr);
+}
+
 #[test]
 fn a_hundred_thousand_nested_arrays_as_facts() {
     let dir = scratch("arrays");
@@ -246,7 +272,7 @@ fn a_hundred_thousand_nested_arrays_as_facts() {
     let o = onus(&dir, &["check", "b.onus", "--facts", "f.json"]);
     assert_eq!(o.code, 2);
     assert!(
-        o.stderr.contains("nest more than 127 levels"),
+        o.stderr.contains("nest more than 512 levels"),
         "{}",
         o.stderr
     );
@@ -423,7 +449,7 @@ fn endless_binary_facts_are_refused_at_their_first_byte() {
     );
 }
 
-/// `--max-facts-size` caps what one input may take; past it, F013.
+/// `--max-facts-size` caps what one input may take; past it, F014.
 #[test]
 fn the_facts_size_limit_is_a_flag() {
     let dir = scratch("max-facts-size");
@@ -450,7 +476,7 @@ fn the_facts_size_limit_is_a_flag() {
     assert_eq!(o.code, 2, "{}", o.stderr);
     assert!(
         o.stderr
-            .contains("error[F013]: facts f.json take more than the limit of 1 MiB"),
+            .contains("error[F014]: facts f.json take more than the limit of 1 MiB"),
         "{}",
         o.stderr
     );
@@ -483,7 +509,7 @@ fn the_facts_size_limit_is_a_flag() {
 }
 
 /// Under an address-space limit (`ulimit -v 400000`), facts that need more
-/// memory than that end as F013 with the file's size, not an abort.
+/// memory than that end as F014 with the file's size, not an abort.
 #[cfg(target_os = "linux")]
 #[test]
 fn facts_larger_than_memory_are_an_error_not_an_abort() {
@@ -508,7 +534,7 @@ fn facts_larger_than_memory_are_an_error_not_an_abort() {
     assert_eq!(o.code, 2, "{}", o.stderr);
     assert!(
         o.stderr
-            .contains("error[F013]: not enough memory to read facts big.json (100 MiB)"),
+            .contains("error[F014]: not enough memory to read facts big.json (100 MiB)"),
         "{}",
         o.stderr
     );

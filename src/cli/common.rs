@@ -27,7 +27,7 @@ pub struct Limits {
 #[derive(clap::Args)]
 pub struct FactsLimit {
     /// The most one facts input may take, read and parsed: e.g. 512M, 8G
-    /// (default 4G). Larger input stops with F013 instead of filling memory.
+    /// (default 4G). Larger input stops with F014 instead of filling memory.
     #[arg(long, value_name = "SIZE", value_parser = onus::facts::parse_size)]
     pub max_facts_size: Option<u64>,
 }

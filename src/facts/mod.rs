@@ -105,9 +105,12 @@ impl fmt::Display for FactsError {
     }
 }
 
-/// How deep arrays and objects may nest: serde_json's recursion limit (128
-/// allows 127 levels), which keeps hostile facts from exhausting the stack.
-pub const MAX_DEPTH: usize = 127;
+/// How deep arrays and objects may nest. Real exports go past serde_json's
+/// 127 (a Terraform plan of 40 nested modules nests 128 levels, three per
+/// module under `configuration`); the readers use no recursion, and 512
+/// keeps what recurses over values later (printing, comparing) well
+/// within an evaluation thread's stack.
+pub const MAX_DEPTH: usize = 512;
 
 pub struct Facts {
     /// The name under `facts` (`facts.NAME`), or None for the root.

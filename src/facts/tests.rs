@@ -109,11 +109,53 @@ fn deep_nesting_is_an_error_not_a_crash() {
     let e = error(&deep, FactsFormat::Json);
     assert_eq!(
         e.message,
-        "arrays and objects nest more than 127 levels deep"
+        "arrays and objects nest more than 512 levels deep"
     );
     assert_eq!((e.line, e.column), (1, MAX_DEPTH + 1));
     let just_fits = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
     assert!(Facts::parse(just_fits, None, FactsFormat::Json).is_ok());
+}
+
+/// A Terraform plan of 40 nested modules, as `terraform show -json`
+/// writes it: `configuration` nests three levels per module
+/// (`module_calls`, the call, its `module`), past serde_json's 127.
+#[test]
+fn a_terraform_plan_of_forty_nested_modules_loads() {
+    let mut config = r#"{"resources": [{"address": "aws_s3_bucket.b", "expressions": {"bucket": {"constant_value": "logs"}, "tags": {"references": ["var.tags"]}}}]}"#.to_string();
+    for m in (0..40).rev() {
+        config = format!(
+            r#"{{"module_calls": {{"m{m}": {{"source": "./m{m}", "module": {config}}}}}}}"#
+        );
+    }
+    let plan =
+        format!(r#"{{"format_version": "1.2", "configuration": {{"root_module": {config}}}}}"#);
+    let mut depth = 0usize;
+    let mut deepest = 0;
+    for b in plan.bytes() {
+        match b {
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth -= 1,
+            _ => {}
+        }
+        deepest = deepest.max(depth);
+    }
+    assert!(deepest > 127 && deepest <= MAX_DEPTH, "nests {deepest}");
+    let f = Facts::parse(plan, None, FactsFormat::Json).expect("a plan of 40 modules loads");
+    let root = crate::eval::Evaluator::root(&f);
+    let mut module = root.get("configuration").and_then(|c| c.get("root_module"));
+    for m in 0..40 {
+        module = module
+            .and_then(|v| v.get("module_calls"))
+            .and_then(|v| v.get(&format!("m{m}")))
+            .and_then(|v| v.get("module"));
+    }
+    let bucket = module
+        .and_then(|v| v.get("resources"))
+        .and_then(|v| v.index(0));
+    assert_eq!(
+        bucket.and_then(|b| b.get("address")).map(|a| a.display()),
+        Some("aws_s3_bucket.b".into())
+    );
 }
 
 #[test]
@@ -195,7 +237,7 @@ fn the_size_limit_stops_an_endless_stream() {
 
 /// What serde_json makes of the text, with the checks the facts add:
 /// duplicate keys refused at the end of their object (where written for
-/// plain keys), nesting to 127, empty input refused.
+/// plain keys), nesting to serde_json's 127, empty input refused.
 fn reference(text: &str, lines: bool) -> Result<Json, (String, usize, usize)> {
     let text = text.strip_prefix('\u{feff}').map_or(text, |t| t);
     if text.trim().is_empty() && !lines {
