@@ -158,6 +158,7 @@ fn evaluate(session: &Session, facts: &Facts) {
         outcome: Some(&outcome),
         diagnostics: &diagnostics,
         sources: &session.sources,
+        info: None,
         baseline: None,
     };
     let text = report::text::render(&run, Gate::default(), Style { color: false });
@@ -175,7 +176,7 @@ fn evaluate(session: &Session, facts: &Facts) {
                 nodes,
                 &options,
                 i,
-                None,
+                onus::explain::Which::Failing,
                 3,
             );
             let text = report::explain::text(&session.program, &e, &session.sources);

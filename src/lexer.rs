@@ -206,11 +206,14 @@ impl Token<'_> {
         })
     }
 
-    /// Tokens that begin a top-level declaration: where error recovery resumes.
+    /// Tokens that begin a top-level declaration: where error recovery
+    /// resumes. `framework` and `attest` are contextual: an identifier is
+    /// never otherwise valid where a declaration may start.
     pub fn starts_declaration(&self) -> bool {
         matches!(
             self,
-            Token::Use
+            Token::Ident("framework" | "attest")
+                | Token::Use
                 | Token::Party
                 | Token::Layer
                 | Token::Model

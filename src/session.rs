@@ -2,11 +2,12 @@
 //! checks them, loads facts and evaluates. The CLI, the REPL and the tests
 //! all drive onus through it; it never prints.
 
-use crate::ast::{ItemKind, Module, UseTarget};
+use crate::ast::{FrameworkSource, ItemKind, Module, UseTarget};
 use crate::check::{self, program::Program};
 use crate::diagnostic::{self, Diagnostic};
 use crate::eval::{self, Options, Outcome};
 use crate::facts::{ErrorKind, Facts, FactsError, FactsFormat};
+use crate::framework::{Catalogs, FileDigest};
 use crate::parser;
 use crate::source::{FileId, Origin, SourceMap, Span};
 use crate::stdlib;
@@ -27,6 +28,48 @@ pub struct FactsInput {
     /// Where they came from (path, or `-` for standard input).
     pub source: String,
     pub facts: Facts,
+    /// Path, size and SHA-256 of the bytes, hashed as they were read.
+    digest: Option<FileDigest>,
+}
+
+impl FactsInput {
+    pub fn new(source: String, facts: Facts) -> FactsInput {
+        let digest = facts.digest().map(|d| facts_digest(&source, d));
+        FactsInput {
+            source,
+            facts,
+            digest,
+        }
+    }
+
+    /// Path, size and SHA-256 of the bytes as they were read (None only
+    /// for facts that were never a whole input: a batch of a stream).
+    pub fn digest(&self) -> Option<&FileDigest> {
+        self.digest.as_ref()
+    }
+}
+
+/// A report's name for facts read from `source`.
+pub(crate) fn facts_digest(source: &str, digest: &crate::facts::Digest) -> FileDigest {
+    FileDigest {
+        path: source.to_string(),
+        bytes: digest.bytes,
+        sha256: digest.sha256.clone(),
+    }
+}
+
+/// Where a run came from, so that a report filed as evidence can be traced
+/// to its exact inputs.
+#[derive(Clone, Debug)]
+pub struct RunInfo {
+    pub onus_version: &'static str,
+    pub now: jiff::civil::Date,
+    pub started_at: jiff::Timestamp,
+    /// Policy files read from disk, in load order (std is part of the version).
+    pub policy_files: Vec<FileDigest>,
+    pub facts: Vec<FileDigest>,
+    /// Framework catalogs read from disk.
+    pub frameworks: Vec<FileDigest>,
 }
 
 /// The load as it was at one moment (`Session::checkpoint`), to return to
@@ -53,6 +96,16 @@ pub struct Session {
     pub stream_json_lines: bool,
     /// JSON-lines facts opened, not yet read.
     pub(crate) streams: Vec<crate::streaming::Deferred>,
+    /// The digests of JSON-lines facts read a batch at a time.
+    pub(crate) streamed: Vec<FileDigest>,
+    /// `--strict`: diagnostics that are warnings by default become errors.
+    pub strict: bool,
+    /// When the run started; reports print it (`RunInfo`).
+    pub started_at: jiff::Timestamp,
+    /// Framework catalogs, read once per path for the session's life.
+    pub catalogs: Catalogs,
+    /// Size and SHA-256 of each policy file read from disk.
+    digests: HashMap<FileId, FileDigest>,
     /// Texts that stand in for files on disk, by canonical path: the
     /// language server's unsaved editor buffers.
     pub overlays: HashMap<PathBuf, String>,
@@ -71,6 +124,11 @@ impl Session {
             facts_limits: crate::facts::Limits::default(),
             stream_json_lines: false,
             streams: Vec::new(),
+            streamed: Vec::new(),
+            strict: false,
+            started_at: jiff::Timestamp::now(),
+            catalogs: Catalogs::default(),
+            digests: HashMap::new(),
             overlays: HashMap::new(),
             std_loaded: false,
         }
@@ -136,6 +194,7 @@ impl Session {
                 return None;
             }
         };
+        let digest = FileDigest::of(display_name(path), &[&bytes]);
         let (text, invalid_at) = match String::from_utf8(bytes) {
             Ok(t) => (t, None),
             Err(e) => {
@@ -144,6 +203,7 @@ impl Session {
             }
         };
         let file = self.sources.add(origin, display_name(path), text);
+        self.digests.insert(file, digest);
         if let Some(at) = invalid_at {
             self.diagnostics.push(
                 Diagnostic::error("F003", "policy file is not valid UTF-8")
@@ -187,6 +247,33 @@ impl Session {
         }
     }
 
+    /// Loads `use std.NAME` once per load; an unknown NAME is an error at
+    /// the `use`.
+    fn load_std_module(&mut self, module: &str, span: Span) {
+        let Some((_, name, text)) = stdlib::MODULES.iter().find(|(m, ..)| *m == module) else {
+            let known: Vec<String> = stdlib::MODULES
+                .iter()
+                .map(|(m, ..)| format!("std.{m}"))
+                .collect();
+            self.diagnostics.push(
+                Diagnostic::error("F006", format!("no standard library module `std.{module}`"))
+                    .with_label(span, "not in the standard library")
+                    .with_help(format!(
+                        "the standard library has `std` and {}",
+                        known.join(", ")
+                    )),
+            );
+            return;
+        };
+        if self.loaded_file(&Origin::Std(name)).is_some() {
+            return;
+        }
+        let file = self
+            .sources
+            .add(Origin::Std(name), name.to_string(), text.to_string());
+        self.parse_and_follow(file, true);
+    }
+
     /// Parses a file, keeps its module, and loads what it `use`s.
     fn parse_and_follow(&mut self, file: FileId, std: bool) {
         let parsed = parser::parse_module(&self.sources.get(file).text, file);
@@ -201,6 +288,14 @@ impl Session {
             })
             .collect();
         let dir = self.sources.get(file).dir().map(Path::to_path_buf);
+        for item in &parsed.module.items {
+            if let ItemKind::Framework(f) = &item.kind
+                && let FrameworkSource::Catalog(path) = &f.source
+            {
+                let base = dir.clone().unwrap_or_default();
+                self.catalogs.load(&base, &path.value, display_name);
+            }
+        }
         self.modules.push(LoadedModule {
             file,
             module: parsed.module,
@@ -209,6 +304,7 @@ impl Session {
         for u in uses {
             match u {
                 UseTarget::Std(_) => self.load_std(),
+                UseTarget::StdModule(module, span) => self.load_std_module(&module, span),
                 UseTarget::Path(p, span) => {
                     let target = dir.clone().unwrap_or_default().join(&p);
                     if target.extension().and_then(|e| e.to_str()) != Some("onus") {
@@ -239,7 +335,11 @@ impl Session {
                 std: m.std,
             })
             .collect();
-        let (program, diags) = check::check(&inputs, &self.sources, self.options.now);
+        let (program, mut diags) =
+            check::check(&inputs, &self.sources, self.options.now, &self.catalogs);
+        if self.strict {
+            check::apply_strict(&mut diags);
+        }
         self.program = program;
         self.diagnostics.retain(|d| !is_check_code(d.code));
         self.diagnostics.extend(diags);
@@ -277,7 +377,7 @@ impl Session {
         format: FactsFormat,
     ) -> Result<(), FactsError> {
         let facts = Facts::read(text.as_bytes(), name, format, &self.facts_limits)?;
-        self.facts.push(FactsInput { source, facts });
+        self.facts.push(FactsInput::new(source, facts));
         Ok(())
     }
 
@@ -351,6 +451,70 @@ impl Session {
         diagnostics
     }
 
+    /// The coverage of framework `name` by the loaded controls, with their
+    /// statuses from `outcome` (see `coverage`); an N015 error when no
+    /// framework has that name.
+    #[allow(
+        clippy::result_large_err,
+        reason = "called once per command; the error is rendered at once"
+    )]
+    pub fn coverage<'s>(
+        &'s self,
+        name: &str,
+        outcome: &'s Outcome,
+    ) -> Result<crate::coverage::Coverage<'s>, Diagnostic> {
+        let names = self.program.frameworks.iter().map(|f| f.id.as_str());
+        let Some(framework) = self.program.framework(name) else {
+            let d = Diagnostic::error("N015", format!("unknown framework `{name}`"));
+            // `nist` for `nist_800_53`: a prefix says more than a spelling.
+            let d = match names.clone().find(|n| n.starts_with(name)) {
+                Some(longer) => d.with_help(format!("did you mean `{longer}`?")),
+                None => check::with_suggestion(d, name, names.clone()),
+            };
+            let declared: Vec<&str> = names.collect();
+            return Err(d.or_help(if declared.is_empty() {
+                "declare one in the policy: `framework NAME from \"catalog.json\"` (OSCAL) or `framework NAME \"title\" { \"ID\": \"text\" }`".to_string()
+            } else {
+                format!("the policy declares {}", declared.join(", "))
+            }));
+        };
+        Ok(crate::coverage::coverage(
+            &self.program,
+            outcome,
+            framework,
+            !self.facts.is_empty(),
+        ))
+    }
+
+    /// The run's provenance: version, dates, and every input with its digest.
+    pub fn run_info(&self) -> RunInfo {
+        let policy_files = self
+            .modules
+            .iter()
+            .filter_map(|m| self.digests.get(&m.file).cloned())
+            .collect();
+        let frameworks = self
+            .program
+            .frameworks
+            .iter()
+            .filter_map(|f| f.digest.clone())
+            .collect();
+        RunInfo {
+            onus_version: env!("CARGO_PKG_VERSION"),
+            now: self.options.now,
+            started_at: self.started_at,
+            policy_files,
+            facts: self
+                .facts
+                .iter()
+                .filter_map(FactsInput::digest)
+                .chain(&self.streamed)
+                .cloned()
+                .collect(),
+            frameworks,
+        }
+    }
+
     pub fn file_name(&self, id: FileId) -> &str {
         &self.sources.get(id).name
     }
@@ -383,7 +547,8 @@ impl Session {
             .map_err(|m| vec![Diagnostic::error("F012", m)])?;
         let ev = eval::Evaluator::new(&self.program, root, self.fact_nodes(), &self.options);
         let mut machine = eval::Machine::new(&ev, slots);
-        match machine.eval(&ir) {
+        // Shown as it is: a shared list shows which of its elements failed.
+        match machine.eval_shared(&ir) {
             Ok(v) => Ok(show(&v)),
             Err(e) => Err(vec![
                 Diagnostic::error("E001", e.message()).with_label(e.span, "while evaluating this"),
@@ -395,7 +560,10 @@ impl Session {
 /// Codes produced by `check` (recomputed on every call), as opposed to
 /// load and syntax diagnostics (kept).
 fn is_check_code(code: &str) -> bool {
-    matches!(code.as_bytes().first(), Some(b'N' | b'T' | b'O' | b'W'))
+    matches!(
+        code.as_bytes().first(),
+        Some(b'N' | b'T' | b'O' | b'W' | b'A')
+    ) || crate::framework::CATALOG_CODES.contains(&code)
 }
 
 /// Every `.onus` file below `dir`. Like Go's tools, the walk skips
@@ -480,7 +648,7 @@ impl Session {
             (source, read.map_err(|e| (e, Some(metadata.len()))))
         };
         let facts = read.map_err(|(e, size)| facts_error(file, &source, e, size, &limits))?;
-        self.facts.push(FactsInput { source, facts });
+        self.facts.push(FactsInput::new(source, facts));
         Ok(())
     }
 }
@@ -518,6 +686,9 @@ pub(crate) fn facts_error(
             Diagnostic::error("F014", format!("not enough memory to read facts {source}{size}"))
                 .with_help("free memory, raise the process's memory limit, or split the facts")
         }
+        ErrorKind::Unmarked(encoding) => Diagnostic::error("F011", format!("invalid facts {source}: {}", e.message))
+            .at(source.to_string(), e.line, e.column)
+            .with_help(format!("convert it to UTF-8, e.g. `iconv -f {encoding} -t UTF-8 {source} > facts.json`, or write it with a byte order mark")),
         ErrorKind::Syntax | ErrorKind::Utf8 => {
             let d = Diagnostic::error("F011", format!("invalid facts {source}: {}", e.message));
             if e.line == 0 {

@@ -2,12 +2,15 @@
 //! when the policy reads it only record by record (`eval::stream`), read
 //! and evaluated a batch at a time in bounded memory; else it is read
 //! whole, and a warning (F015) names the construct that needs the whole
-//! list. The outcome is the same either way.
+//! list. The outcome is the same either way: when two subjects of a
+//! streamed input may share a key (`eval::stream`), it is read again, whole.
+//! A streamed input is hashed batch by batch, in order, for the report.
 
 use crate::diagnostic::Diagnostic;
+use crate::eval::stream::Unjoined;
 use crate::eval::{self, Outcome};
-use crate::facts::{Batches, Facts, FactsFormat};
-use crate::session::{Session, display_name, facts_error, io_reason};
+use crate::facts::{Batches, Facts, FactsFormat, Hashing};
+use crate::session::{Session, display_name, facts_digest, facts_error, io_reason};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -20,6 +23,9 @@ pub struct Deferred {
     source: String,
     input: std::fs::File,
     size: u64,
+    /// Read whole without a warning: streamed, two subjects may have
+    /// shared a key.
+    whole: bool,
 }
 
 impl Session {
@@ -48,6 +54,7 @@ impl Session {
             source: display_name(Path::new(file)),
             input,
             size: metadata.len(),
+            whole: false,
         });
         Ok(())
     }
@@ -59,7 +66,7 @@ impl Session {
         let limits = self.facts_limits;
         let mut errors = Vec::new();
         for deferred in std::mem::take(&mut self.streams) {
-            let mut batches = Batches::new(deferred.input, limits);
+            let mut batches = Batches::new(&deferred.input, limits);
             let read = std::iter::from_fn(|| batches.next_batch().transpose()).try_for_each(|b| {
                 b.and_then(|b| Facts::read_batch(b, None, &limits))
                     .map(drop)
@@ -88,20 +95,21 @@ impl Session {
     pub fn evaluate_streaming(&mut self) -> Result<Outcome, Diagnostic> {
         let limits = self.facts_limits;
         let mut streams = Vec::new();
-        let mut sources = Vec::new();
+        let mut sources: Vec<(String, String, Option<String>)> = Vec::new();
         for deferred in std::mem::take(&mut self.streams) {
             let name = deferred.name.as_deref();
             let shared = self.facts.iter().any(|f| f.facts.mount() == name)
-                || sources
-                    .iter()
-                    .any(|(_, _, n): &(String, String, Option<String>)| n.as_deref() == name);
+                || sources.iter().any(|(_, _, n)| n.as_deref() == name);
+            // A UTF-16 or UTF-32 file is transcoded whole (`facts::encoding`).
+            let utf8 = Facts::utf8_head(&deferred.input);
             match eval::stream::uses_whole(&self.program, name) {
-                Ok(controls) if !shared => {
+                Ok(controls) if !shared && utf8 && !deferred.whole => {
                     sources.push((deferred.file, deferred.source, deferred.name.clone()));
+                    let input: Box<dyn std::io::Read + Send> = Box::new(deferred.input);
                     streams.push(eval::stream::Stream {
                         name: deferred.name,
                         controls,
-                        batches: Mutex::new(Batches::new(Box::new(deferred.input), limits)),
+                        batches: Mutex::new(Batches::new(Hashing::new(input), limits)),
                         limits,
                     });
                 }
@@ -130,10 +138,8 @@ impl Session {
                     let facts = read.map_err(|e| {
                         facts_error(&deferred.file, &deferred.source, e, Some(size), &limits)
                     })?;
-                    self.facts.push(crate::session::FactsInput {
-                        source: deferred.source,
-                        facts,
-                    });
+                    self.facts
+                        .push(crate::session::FactsInput::new(deferred.source, facts));
                 }
             }
         }
@@ -160,16 +166,36 @@ impl Session {
                 "the unnamed facts must be a JSON object when named facts are added to it",
             ));
         }
-        eval::stream::evaluate(
+        let outcome = eval::stream::evaluate(
             &self.program,
             root,
             self.fact_nodes(),
             &self.options,
             &streams,
-        )
-        .map_err(|(i, e)| {
-            let (file, source, _) = &sources[i];
-            facts_error(file, source, e, None, &limits)
-        })
+        );
+        match outcome {
+            Ok(outcome) => {
+                for (stream, (_, source, _)) in streams.iter().zip(&sources) {
+                    let batches = stream.batches.lock().unwrap_or_else(|e| e.into_inner());
+                    self.streamed
+                        .push(facts_digest(source, &batches.reader().digest()));
+                }
+                Ok(outcome)
+            }
+            Err(Unjoined::Facts(i, e)) => {
+                let (file, source, _) = &sources[i];
+                Err(facts_error(file, source, e, None, &limits))
+            }
+            Err(Unjoined::Whole(i)) => {
+                drop(streams);
+                for (s, (file, _, name)) in sources.into_iter().enumerate() {
+                    self.defer_stream(name, &file)?;
+                    if let Some(deferred) = self.streams.last_mut() {
+                        deferred.whole = s == i;
+                    }
+                }
+                self.evaluate_streaming()
+            }
+        }
     }
 }

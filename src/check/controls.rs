@@ -19,6 +19,7 @@ pub(super) fn control(
     env: &Env,
     program: &Program,
     sources: &SourceMap,
+    now: Date,
     diags: &mut Vec<Diagnostic>,
 ) -> (Control, Span) {
     let fields = ControlFields::read(c, env, program, diags);
@@ -72,6 +73,8 @@ pub(super) fn control(
         })
         .collect();
     diags.append(&mut lw.diags);
+    let requirements = super::audit::resolve_refs(&fields.refs, env, &program.frameworks, diags);
+    let evidence = super::audit::evidence(c, owner, program.decider_name(owner), now, diags);
     let control = Control {
         id: c.name.text.clone(),
         doc: item.doc.clone(),
@@ -91,7 +94,9 @@ pub(super) fn control(
         severity: fields.severity.unwrap_or(Word::Medium),
         enforce: fields.enforce.unwrap_or(Word::Hard),
         team: fields.team,
-        refs: fields.refs,
+        refs: fields.refs.into_iter().map(|(r, _)| r).collect(),
+        requirements,
+        evidence,
         selection,
         key,
         steps,
@@ -109,7 +114,8 @@ struct ControlFields {
     enforce: Option<Word>,
     team: Option<String>,
     title: Option<String>,
-    refs: Vec<String>,
+    /// Each ref with where it is written.
+    refs: Vec<(String, Span)>,
 }
 
 const CONTROL_FIELDS: &[&str] = &[
@@ -242,7 +248,7 @@ impl ControlFields {
                     ExprKind::List(items) => {
                         for i in items {
                             match &i.kind {
-                                ExprKind::Str(s) => f.refs.push(s.clone()),
+                                ExprKind::Str(s) => f.refs.push((s.clone(), i.span)),
                                 _ => diags
                                     .push(field_error(i.span, "`refs` takes a list of strings")),
                             }
@@ -302,7 +308,7 @@ fn field_error(span: Span, message: &str) -> Diagnostic {
 }
 
 /// A constant string or list of strings (waiver keys, `fails on [...]`).
-fn string_list(
+pub(super) fn string_list(
     e: &ast::Expr,
     env: &Env,
     diags: &mut Vec<Diagnostic>,

@@ -3,7 +3,7 @@
 
 use super::common::{
     FactsLimit, Limits, color_for, deliver, options, parse_date, parse_severity, plan,
-    print_diagnostics, print_sourceless,
+    print_diagnostics, print_sourceless, started_at,
 };
 use onus::Session;
 use onus::check::program::Status;
@@ -59,6 +59,11 @@ pub struct Args {
     /// reported as an error (nothing was checked), which fails the run.
     #[arg(long)]
     require_subjects: bool,
+    /// Fail the run for a hard control that nothing verifies: an unverified
+    /// control (no check, no current attestation), or an inherited one
+    /// without current provider evidence.
+    #[arg(long)]
+    require_evidence: bool,
     /// An earlier `--format json` report: each violation and error is
     /// marked new or not (same control id and key) in the JSON, SARIF and
     /// text reports.
@@ -94,6 +99,8 @@ pub fn run(args: Args) -> i32 {
         ..options(args.now, &args.limits)
     });
     session.facts_limits = args.facts_limit.limits(&args.limits);
+    session.started_at = started_at();
+    session.strict = args.strict;
     for p in &args.paths {
         session.load_path(p);
     }
@@ -125,16 +132,23 @@ pub fn run(args: Args) -> i32 {
     // Facts errors and an outcome never come together: either order holds.
     let mut diagnostics = session.run_diagnostics(outcome.as_ref());
     diagnostics.extend(facts_errors);
+    // Only the JSON report names the inputs; digesting large facts costs.
+    let info = targets
+        .iter()
+        .any(|t| t.format == CheckFormat::Json)
+        .then(|| session.run_info());
     let run = Run {
         program: &session.program,
         outcome: outcome.as_ref(),
         diagnostics: &diagnostics,
         sources: &session.sources,
+        info: info.as_ref(),
         baseline: baseline.as_ref(),
     };
     let gate = Gate {
         fail_on: args.fail_on,
         strict: args.strict,
+        require_evidence: args.require_evidence,
         fail_on_new: args.fail_on_new,
     };
     // People read diagnostics on stderr beside a text report, or when every

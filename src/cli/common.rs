@@ -84,6 +84,17 @@ pub fn options(now: Option<jiff::civil::Date>, limits: &Limits) -> Options {
     }
 }
 
+/// When the run started: now, or `SOURCE_DATE_EPOCH` (seconds since
+/// 1970, the reproducible-builds convention) when it is set, so that a
+/// report can be made byte for byte again.
+pub fn started_at() -> jiff::Timestamp {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .and_then(|secs| jiff::Timestamp::from_second(secs).ok())
+        .unwrap_or_else(jiff::Timestamp::now)
+}
+
 pub fn color_for(stream_is_terminal: bool) -> bool {
     stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }

@@ -3,8 +3,9 @@
 //! can outgrow input: `replace`, `join`, `regex_replace`, `walk`). Also
 //! `has` paths and slices. Evaluated arguments in, a value or an error out.
 
+use super::build::element;
 use super::error::EvalError;
-use super::machine::{Machine, R, size};
+use super::machine::{Machine, R, deep_size, size};
 use super::patterns::{Glob, Kind, compile_steps};
 use crate::builtins::Builtin;
 use crate::check::program::{Ir, IrKind};
@@ -31,9 +32,9 @@ pub(super) fn needs_machine(b: Builtin) -> bool {
     )
 }
 
-/// Bytes a value of `n` elements takes in a list.
+/// Bytes `n` elements take in a list.
 fn list_bytes(n: usize) -> usize {
-    n.saturating_mul(std::mem::size_of::<Value<'_>>())
+    n.saturating_mul(super::machine::ELEMENT_BYTES)
 }
 
 impl<'a> Machine<'a, '_> {
@@ -58,8 +59,18 @@ impl<'a> Machine<'a, '_> {
                 .as_str()
                 .ok_or_else(|| want(i, "a string", &args[i]))
         };
-        // Reading the arguments once: strings by length, lists by elements.
-        self.charge(args.iter().take(irs.len()).map(size).sum::<u64>(), span)?;
+        // Reading the arguments once: strings by length, lists by elements
+        // (printed or compared whole by `join` and `contains`).
+        let cap = self.remaining();
+        let given = &args[..irs.len().min(args.len())];
+        let read: u64 = match b {
+            Builtin::Join => given.iter().map(|a| deep_size(a, cap)).sum(),
+            Builtin::Contains if args[0].is_list() => given.iter().map(|a| deep_size(a, cap)).sum(),
+            // An object's key is looked up, not searched for.
+            Builtin::Contains if args[0].is_object() => 0,
+            _ => given.iter().map(size).sum(),
+        };
+        self.charge(read, span)?;
         match b {
             Builtin::Matches => {
                 let re = self.regex(text(1)?, arg_span(1))?;
@@ -228,34 +239,45 @@ impl<'a> Machine<'a, '_> {
             Err(e) if e.is_missing() => Ok(None),
             Err(e) => Err(e),
         };
+        // An element that failed (in a shared list) is there, but only as
+        // its error.
+        let found = |v: Value<'a>| swallow_missing(element(v));
         match &ir.kind {
             IrKind::Field { base, name, .. } => {
                 let Some(b) = self.path_value(base)? else {
                     return Ok(None);
                 };
-                self.lookup(&b, name, ir.span)
+                match self.lookup(&b, name, ir.span)? {
+                    Some(v) => found(v),
+                    None => Ok(None),
+                }
             }
             IrKind::Index { base, index, .. } => {
                 let Some(b) = self.path_value(base)? else {
                     return Ok(None);
                 };
+                let b = b.unpoisoned().clone();
                 let Some(i) = swallow_missing(self.eval(index))? else {
                     return Ok(None);
                 };
-                match (&b, &i) {
+                let at = match (&b, &i) {
                     (b, Value::Int(i)) if b.is_list() => {
                         let len = b.len().unwrap_or(0) as i64;
                         let at = if *i < 0 { len + i } else { *i };
-                        Ok(usize::try_from(at).ok().and_then(|at| b.index(at)))
+                        usize::try_from(at).ok().and_then(|at| b.index(at))
                     }
                     (b, k) if b.is_object() => match k.as_name() {
-                        Some(k) => self.lookup(b, k, ir.span),
-                        None => Ok(None),
+                        Some(k) => self.lookup(b, k, ir.span)?,
+                        None => None,
                     },
-                    _ => Ok(None),
+                    _ => None,
+                };
+                match at {
+                    Some(v) => found(v),
+                    None => Ok(None),
                 }
             }
-            _ => swallow_missing(self.eval(ir)),
+            _ => swallow_missing(self.eval_shared(ir)),
         }
     }
 

@@ -4,6 +4,7 @@
 //! a new list, object or string.
 
 use super::Evaluator;
+use super::build::{Items, element};
 use super::builtins;
 use super::error::{EvalError, Missing};
 use super::index::{self, KeyIndex, ObjectId};
@@ -12,17 +13,23 @@ use crate::ast::{BinaryOp, Quantifier};
 use crate::builtins::Builtin;
 use crate::check::program::{Binding, Ir, IrKind};
 use crate::source::Span;
-use crate::value::{FactRef, ObjectBuilder, Value};
+use crate::value::{FactRef, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 pub type R<'a> = Result<Value<'a>, EvalError<'a>>;
 
-/// Bytes of built data per budget step (see `Machine::charge_bytes`).
-pub const BYTES_PER_STEP: usize = 32;
+/// Bytes of built data per budget step (see `Machine::charge_bytes`): the
+/// default budget of 50 million steps lets a control build 800 MB.
+pub const BYTES_PER_STEP: usize = 16;
+/// What a list element, an object and an object entry take, roughly.
+pub const ELEMENT_BYTES: usize = std::mem::size_of::<Value<'static>>();
+pub const OBJECT_BYTES: usize = 64;
+pub const ENTRY_BYTES: usize = ELEMENT_BYTES + 16;
 
-/// How often (in steps) the wall clock is read for `--timeout`.
+/// How often (in steps) the wall clock is read for `--timeout` (a power of
+/// two: `tick` masks with it).
 const CLOCK_INTERVAL: u64 = 1 << 16;
 
 /// Stack enough for one frame's body: an expression nested to the parser's
@@ -42,56 +49,9 @@ pub struct Machine<'a, 'e> {
     indexes: HashMap<ObjectId, Arc<KeyIndex<'a>>>,
     /// The patterns this machine has used (and paid for).
     pub(super) patterns: Patterns,
-}
-
-/// One iteration of a loop: key (index or object key) and value.
-pub struct Items<'a> {
-    source: Value<'a>,
-    pos: usize,
-}
-
-impl<'a> Items<'a> {
-    pub fn new(source: Value<'a>, span: Span) -> Result<Items<'a>, EvalError<'a>> {
-        if source.is_list() || source.is_object() {
-            Ok(Items { source, pos: 0 })
-        } else {
-            Err(EvalError::type_error(
-                span,
-                format!(
-                    "cannot iterate over {}; expected a list or an object",
-                    source.type_name()
-                ),
-            ))
-        }
-    }
-
-    /// Where element `pos - 1` lives in the facts, when it does.
-    pub fn container(&self) -> Option<FactRef<'a>> {
-        match &self.source {
-            Value::Array(r) | Value::Map(r) => Some(*r),
-            _ => None,
-        }
-    }
-}
-
-impl<'a> Iterator for Items<'a> {
-    type Item = (Value<'a>, Value<'a>);
-
-    fn next(&mut self) -> Option<(Value<'a>, Value<'a>)> {
-        let i = self.pos;
-        let item = match &self.source {
-            Value::List(l) => l.get(i).map(|v| (Value::Int(i as i64), v.clone())),
-            Value::Array(r) => r.element(i).map(|v| (Value::Int(i as i64), v)),
-            Value::Object(o) => o
-                .entries()
-                .get(i)
-                .map(|(k, v)| (Value::String(k.clone()), v.clone())),
-            Value::Map(r) => r.entry(i),
-            _ => None,
-        };
-        self.pos += 1;
-        item
-    }
+    /// Evaluating a top-level `let`: a failing element of a list or object
+    /// is kept in it, not the failure of the whole (see `eval::build`).
+    pub(super) tolerant: bool,
 }
 
 impl<'a, 'e> Machine<'a, 'e> {
@@ -106,6 +66,7 @@ impl<'a, 'e> Machine<'a, 'e> {
             deadline: ev.deadline,
             indexes: HashMap::new(),
             patterns: Patterns::default(),
+            tolerant: false,
         }
     }
 
@@ -124,6 +85,13 @@ impl<'a, 'e> Machine<'a, 'e> {
     }
 
     fn tick(&mut self, span: Span) -> Result<(), EvalError<'a>> {
+        // Every node pays this: the common case (within the budget, no
+        // clock to read) skips `charge`. A wrapped count is 0 and goes on.
+        let next = self.steps.wrapping_add(1);
+        if self.steps != 0 && next <= self.limit && next & (CLOCK_INTERVAL - 1) != 0 {
+            self.steps = next;
+            return Ok(());
+        }
         self.charge(1, span)
     }
 
@@ -137,6 +105,11 @@ impl<'a, 'e> Machine<'a, 'e> {
     /// Counts `work` steps against the budget, and reads the clock at the
     /// first step (a control that starts after the deadline stops at once)
     /// and each time the count passes another multiple of `CLOCK_INTERVAL`.
+    /// Steps left before the budget is spent.
+    pub(super) fn remaining(&self) -> u64 {
+        self.limit.saturating_sub(self.steps).saturating_add(1)
+    }
+
     pub(super) fn charge(&mut self, work: u64, span: Span) -> Result<(), EvalError<'a>> {
         let before = self.steps;
         self.steps = self.steps.saturating_add(work);
@@ -161,7 +134,7 @@ impl<'a, 'e> Machine<'a, 'e> {
     /// frame gets a fresh stack of its own instead of overflowing.
     pub fn in_frame(&mut self, slots: u32, args: Vec<Value<'a>>, body: &'a Ir) -> R<'a> {
         let frame = self.enter_frame(slots, args);
-        let out = stacker::maybe_grow(FRAME_STACK, 4 * FRAME_STACK, || self.eval(body));
+        let out = stacker::maybe_grow(FRAME_STACK, 4 * FRAME_STACK, || self.eval_shared(body));
         self.leave_frame(frame);
         out
     }
@@ -196,7 +169,18 @@ impl<'a, 'e> Machine<'a, 'e> {
         }
     }
 
+    /// The value of `ir`, to be used: a list or object holding failed
+    /// elements raises its first failure.
     pub fn eval(&mut self, ir: &'a Ir) -> R<'a> {
+        match self.eval_shared(ir)? {
+            Value::Poisoned(p) => Err((*p.first).clone()),
+            v => Ok(v),
+        }
+    }
+
+    /// The value of `ir`, to be passed on (bound, returned, put in a
+    /// container): one holding failed elements is kept as it is.
+    pub fn eval_shared(&mut self, ir: &'a Ir) -> R<'a> {
         self.tick(ir.span)?;
         match &ir.kind {
             IrKind::Invalid => Err(EvalError::invalid(ir.span, "this expression did not check")),
@@ -216,29 +200,17 @@ impl<'a, 'e> Machine<'a, 'e> {
             },
             IrKind::Now => Ok(Value::Date(self.ev.now)),
             IrKind::Policy(list) => Ok(self.ev.policy_list(*list)),
-            IrKind::List(items) => {
-                let values = items
-                    .iter()
-                    .map(|i| self.eval(i))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok(Value::list(values))
-            }
-            IrKind::Object(entries) => {
-                let mut out = Vec::with_capacity(entries.len());
-                for (k, v) in entries {
-                    out.push((k.clone(), self.eval(v)?));
-                }
-                // The checker refused repeated keys in a literal.
-                Ok(Value::object(out))
-            }
+            IrKind::List(items) => self.list(items, ir.span),
+            IrKind::Object(entries) => self.object(entries, ir.span),
             IrKind::Template(parts) => {
                 let mut s = String::new();
                 for p in parts {
                     let v = self.eval(p)?;
-                    self.charge(size(&v), p.span)?;
-                    let text = v.display();
-                    self.charge_bytes(text.len(), p.span)?;
-                    s.push_str(&text);
+                    // Charged whole before it is printed: a value may hold
+                    // the same list many times over.
+                    let whole = deep_size(&v, self.remaining());
+                    self.charge(whole, p.span)?;
+                    s.push_str(&v.display());
                 }
                 Ok(Value::string(s))
             }
@@ -248,12 +220,17 @@ impl<'a, 'e> Machine<'a, 'e> {
                 optional,
                 hint,
             } => {
-                let b = self.eval(base)?;
+                // Only a poisoned container holds failed elements.
+                let (b, poisoned) = match self.eval_shared(base)? {
+                    Value::Poisoned(p) => (p.value.clone(), true),
+                    b => (b, false),
+                };
                 let found = match b.get_hinted(name, hint, index::SCAN_UP_TO) {
                     Some(found) => found,
                     None => self.lookup(&b, name, ir.span)?,
                 };
                 match found {
+                    Some(v) if poisoned => element(v),
                     Some(v) => Ok(v),
                     None => absent_field(b, name, *optional, ir.span),
                 }
@@ -263,9 +240,9 @@ impl<'a, 'e> Machine<'a, 'e> {
                 index,
                 optional,
             } => {
-                let b = self.eval(base)?;
+                let b = unpoison(self.eval_shared(base)?);
                 let i = self.eval(index)?;
-                self.index(b, i, *optional, ir.span)
+                self.index(b, i, *optional, ir.span).and_then(element)
             }
             IrKind::Not(x) => Ok(Value::Bool(!self.eval_bool(x, "`not`")?)),
             IrKind::Neg(x) => match self.eval(x)? {
@@ -300,12 +277,16 @@ impl<'a, 'e> Machine<'a, 'e> {
                     }
                     return self.call_with_machine(*b, argv, args, ir.span);
                 }
-                let work = builtin_work(*b, &self.args[base..]);
+                let work = builtin_work(*b, &self.args[base..], self.remaining());
                 let out = self
                     .charge(work, ir.span)
                     .and_then(|()| builtins::call(self.ev, *b, &self.args[base..], args, ir.span));
                 self.args.truncate(base);
-                out
+                // What a built-in makes is at most a small multiple of what
+                // it read (charged above), so it is charged once made.
+                let out = out?;
+                self.charge_bytes(built_bytes(&out), ir.span)?;
+                Ok(out)
             }
             IrKind::Matches(subject, re) => match self.eval(subject)? {
                 v if v.as_str().is_some() => {
@@ -321,7 +302,7 @@ impl<'a, 'e> Machine<'a, 'e> {
                 let func = &self.ev.program.functions[*f as usize];
                 let values = args
                     .iter()
-                    .map(|a| self.eval(a))
+                    .map(|a| self.eval_shared(a))
                     .collect::<Result<Vec<_>, _>>()?;
                 self.in_frame(func.slots, values, &func.body)
             }
@@ -333,8 +314,10 @@ impl<'a, 'e> Machine<'a, 'e> {
                 filter,
                 body,
             } => {
-                let items = Items::new(self.eval(source)?, source.span)?;
-                for (k, v) in items {
+                let items = self.eval_shared(source)?;
+                let poisoned = matches!(items, Value::Poisoned(_));
+                for (k, v) in Items::new(items, source.span)? {
+                    let v = if poisoned { element(v)? } else { v };
                     self.bind(*binding, k, v);
                     if let Some(f) = filter
                         && !self.eval_bool(f, "`where`")?
@@ -357,62 +340,24 @@ impl<'a, 'e> Machine<'a, 'e> {
                 binding,
                 source,
                 filter,
-            } => {
-                let items = Items::new(self.eval(source)?, source.span)?;
-                let mut out = Vec::new();
-                for (k, v) in items {
-                    self.bind(*binding, k, v);
-                    if let Some(f) = filter
-                        && !self.eval_bool(f, "`if`")?
-                    {
-                        continue;
-                    }
-                    out.push(self.eval(elem)?);
-                }
-                Ok(Value::list(out))
-            }
+            } => self.comprehension(elem, *binding, source, filter.as_deref()),
             IrKind::ObjectComprehension {
                 key,
                 value,
                 binding,
                 source,
                 filter,
-            } => {
-                let items = Items::new(self.eval(source)?, source.span)?;
-                let mut out = ObjectBuilder::default();
-                for (k, v) in items {
-                    self.bind(*binding, k, v);
-                    if let Some(f) = filter
-                        && !self.eval_bool(f, "`if`")?
-                    {
-                        continue;
-                    }
-                    let name: Arc<str> = match self.eval(key)? {
-                        Value::String(s) => s,
-                        Value::Text(t) => Arc::from(t),
-                        Value::Word(w) => Arc::from(w.name()),
-                        v => {
-                            return Err(EvalError::type_error(
-                                key.span,
-                                format!("an object's keys are strings, not {}", v.type_name()),
-                            ));
-                        }
-                    };
-                    let v = self.eval(value)?;
-                    out.insert(name, v);
-                }
-                Ok(Value::Object(Arc::new(out.finish())))
-            }
+            } => self.object_comprehension(key, value, *binding, source, filter.as_deref()),
             IrKind::Slice { base, from, to } => {
-                let b = self.eval(base)?;
+                let b = unpoison(self.eval_shared(base)?);
                 let from = self.slice_bound(from.as_deref())?;
                 let to = self.slice_bound(to.as_deref())?;
                 self.slice(b, from, to, ir.span)
             }
             IrKind::With { slot, value, body } => {
-                let v = self.eval(value)?;
+                let v = self.eval_shared(value)?;
                 self.set(*slot, v);
-                self.eval(body)
+                self.eval_shared(body)
             }
             IrKind::If {
                 cond,
@@ -420,9 +365,9 @@ impl<'a, 'e> Machine<'a, 'e> {
                 otherwise,
             } => {
                 if self.eval_bool(cond, "`if`")? {
-                    self.eval(then)
+                    self.eval_shared(then)
                 } else {
-                    self.eval(otherwise)
+                    self.eval_shared(otherwise)
                 }
             }
         }
@@ -436,6 +381,7 @@ impl<'a, 'e> Machine<'a, 'e> {
         key: &str,
         span: Span,
     ) -> Result<Option<Value<'a>>, EvalError<'a>> {
+        let obj = obj.unpoisoned();
         let Value::Map(r) = obj else {
             return Ok(obj.get(key));
         };
@@ -501,16 +447,21 @@ impl<'a, 'e> Machine<'a, 'e> {
                 ));
             }
             BinaryOp::Coalesce => {
-                return match self.eval(l) {
-                    Ok(Value::Null) => self.eval(r),
-                    Err(e) if e.is_missing() => self.eval(r),
+                return match self.eval_shared(l) {
+                    Ok(Value::Null) => self.eval_shared(r),
+                    Err(e) if e.is_missing() => self.eval_shared(r),
                     other => other,
                 };
             }
             _ => {}
         }
         let a = self.eval(l)?;
-        let b = self.eval(r)?;
+        // An object's keys are known even where some of its values failed.
+        let b = match self.eval_shared(r)? {
+            Value::Poisoned(p) if op == BinaryOp::In && p.value.is_object() => p.value.clone(),
+            Value::Poisoned(p) => return Err((*p.first).clone()),
+            v => v,
+        };
         if op == BinaryOp::In && b.is_object() {
             return match a.as_name() {
                 Some(k) => Ok(Value::Bool(self.lookup(&b, k, span)?.is_some())),
@@ -520,9 +471,11 @@ impl<'a, 'e> Machine<'a, 'e> {
                 )),
             };
         }
+        let cap = self.remaining();
         let work = match op {
+            BinaryOp::In if b.is_list() => deep_size(&b, cap),
             BinaryOp::In => size(&b),
-            BinaryOp::Eq | BinaryOp::Ne => size(&a).min(size(&b)),
+            BinaryOp::Eq | BinaryOp::Ne => deep_size(&a, cap).min(deep_size(&b, cap)),
             BinaryOp::Add => size(&a) + size(&b),
             _ => 0,
         };
@@ -548,10 +501,21 @@ pub(super) fn size(v: &Value<'_>) -> u64 {
     n as u64
 }
 
+/// The bytes a value newly built by a built-in holds at its top level
+/// (strings and containers borrowed from the facts or shared cost none).
+fn built_bytes(v: &Value<'_>) -> usize {
+    match v {
+        Value::String(s) => s.len(),
+        Value::List(l) => ELEMENT_BYTES * l.len(),
+        Value::Object(o) => OBJECT_BYTES + ENTRY_BYTES * o.len(),
+        _ => 0,
+    }
+}
+
 /// The work of a built-in call beyond its one step: none for those that
 /// look at a fixed part of their arguments, the size of every argument for
 /// the others.
-fn builtin_work(b: Builtin, args: &[Value<'_>]) -> u64 {
+fn builtin_work(b: Builtin, args: &[Value<'_>], cap: u64) -> u64 {
     use Builtin::*;
     match b {
         Len | Count | TypeOf | Has | Now | Date | DaysSince | Abs | StartsWith | EndsWith
@@ -560,8 +524,52 @@ fn builtin_work(b: Builtin, args: &[Value<'_>]) -> u64 {
         }
         // A list by the size of its elements, as the rest.
         GroupBy => args.iter().map(size).sum::<u64>() * 2,
+        // Printed or compared whole.
+        ToString | Unique => args.iter().map(|a| deep_size(a, cap)).sum(),
+        // Its output is every inner element: counted (and its bytes)
+        // before it is built.
+        Flatten => {
+            let inner: u64 = args[0]
+                .elements()
+                .into_iter()
+                .flatten()
+                .map(|v| 1 + size(&v))
+                .sum();
+            inner + inner * (ELEMENT_BYTES / BYTES_PER_STEP) as u64
+        }
         _ => args.iter().map(size).sum(),
     }
+}
+
+/// The work of reading a value whole (printing or comparing it): a step
+/// per value inside it and per `BYTES_PER_STEP` bytes of its strings,
+/// counted up to `cap` only, in time proportional to the count. A value
+/// that holds one list many times over counts it each time, as printing
+/// it does.
+pub(super) fn deep_size(v: &Value<'_>, cap: u64) -> u64 {
+    fn own(v: &Value<'_>) -> u64 {
+        1 + v.as_str().map_or(0, |s| (s.len() / BYTES_PER_STEP) as u64)
+    }
+    if !(v.is_list() || v.is_object()) {
+        return own(v);
+    }
+    let mut total = 0u64;
+    let mut stack = vec![v.clone()];
+    while let Some(v) = stack.pop() {
+        total += own(&v);
+        if total > cap {
+            return total;
+        }
+        if let Some(items) = v.elements() {
+            stack.extend(items);
+        } else if let Some(entries) = v.entries() {
+            for (k, v) in entries {
+                total += own(&k);
+                stack.push(v);
+            }
+        }
+    }
+    total
 }
 
 /// The facts container a value reads from, for error pointers.
@@ -569,6 +577,14 @@ pub(super) fn container<'a>(v: &Value<'a>) -> Option<FactRef<'a>> {
     match v {
         Value::Array(r) | Value::Map(r) => Some(*r),
         _ => None,
+    }
+}
+
+/// A poisoned container's container, to read elements of.
+fn unpoison(v: Value<'_>) -> Value<'_> {
+    match v {
+        Value::Poisoned(p) => p.value.clone(),
+        v => v,
     }
 }
 

@@ -2,24 +2,30 @@
 //! and per assertion out (SPEC §5). Missing facts and type errors make the
 //! subject `error`, never `pass`; limits stop the control with a diagnostic.
 
+mod build;
 mod builtins;
 mod calls;
 pub mod cidr;
 pub mod error;
 mod index;
+mod keys;
 mod machine;
 mod ops;
 mod patterns;
 pub mod policy;
 pub mod stream;
 
-use crate::check::program::{Control, PolicyList, Program, Status, Step, Waiver};
+use crate::check::program::{
+    Attestation, Control, PolicyList, Program, Status, Step, Validity, Waiver,
+};
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 use crate::value::Value;
+pub use build::Items;
 use error::{ErrorKind, EvalError};
 use jiff::civil::Date;
-pub use machine::{Items, Machine};
+use keys::SubjectKeys;
+pub use machine::Machine;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -80,6 +86,9 @@ pub struct SubjectError {
     pub pointer: Option<String>,
     pub message: String,
     pub span: Span,
+    /// A current attestation vouches for this subject: what the facts
+    /// could not show, a person checked.
+    pub attested: bool,
 }
 
 /// A subject that met every `require` (kept with `--show-passed`).
@@ -148,7 +157,14 @@ impl<'a> Evaluator<'a> {
     fn global(&self, i: usize, m: &mut Machine<'a, '_>) -> Result<Value<'a>, EvalError<'a>> {
         let g = &self.program.globals[i];
         self.globals[i]
-            .get_or_init(|| m.in_frame(g.slots, Vec::new(), &g.value))
+            .get_or_init(|| {
+                // Shared by every control: an element that fails is kept,
+                // for the subjects that read it (`eval::build`).
+                let tolerant = std::mem::replace(&mut m.tolerant, true);
+                let value = m.in_frame(g.slots, Vec::new(), &g.value);
+                m.tolerant = tolerant;
+                value
+            })
             .clone()
     }
 
@@ -180,6 +196,13 @@ impl<'a> Evaluator<'a> {
 /// Below this many facts nodes, starting threads costs more than it saves.
 const PARALLEL_FROM_NODES: usize = 200_000;
 
+/// The stack each worker thread starts with: address space, not memory,
+/// until used. Larger than `machine::FRAME_STACK`, so that a function call
+/// on a worker finds the room it needs where it is: with the default 2 MiB
+/// every call took a fresh stack segment (an `mmap` and a `munmap`), and
+/// `--jobs 2` ran four times slower than `--jobs 1` on a policy of `fn`s.
+const WORKER_STACK: usize = 64 << 20;
+
 /// `f(0..n)` on up to `jobs` threads, each taking the next index as it goes;
 /// results come back in index order, so output never depends on scheduling.
 fn in_parallel<T: Send>(n: usize, jobs: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
@@ -187,28 +210,39 @@ fn in_parallel<T: Send>(n: usize, jobs: usize, f: impl Fn(usize) -> T + Sync) ->
         return (0..n).map(f).collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut mine = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if i >= n {
+                return mine;
+            }
+            mine.push((i, f(i)));
+        }
+    };
     let mut done: Vec<(usize, T)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..jobs.min(n))
             .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if i >= n {
-                            return mine;
-                        }
-                        mine.push((i, f(i)));
-                    }
-                })
+                std::thread::Builder::new()
+                    .stack_size(WORKER_STACK)
+                    .spawn_scoped(scope, work)
             })
             .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| {
+        // A worker that could not be started leaves its share to the others
+        // (or to this thread, when none started).
+        let mut done: Vec<(usize, T)> = Vec::new();
+        let mut started = 0;
+        for w in workers.into_iter().flatten() {
+            started += 1;
+            done.extend(
                 w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        if started == 0 {
+            done.extend(work());
+        }
+        done
     });
     done.sort_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, t)| t).collect()
@@ -239,9 +273,9 @@ pub fn evaluate<'a>(
     let mut controls = Vec::with_capacity(program.controls.len());
     let mut diagnostics = Vec::new();
     let one = |i| control_outcome(&ev, i, static_only);
-    for (result, limit) in in_parallel(program.controls.len(), jobs, one) {
+    for (result, notes) in in_parallel(program.controls.len(), jobs, one) {
         controls.push(result);
-        diagnostics.extend(limit);
+        diagnostics.extend(notes);
     }
     let assertions = assertions(&mut ev, &controls);
     Outcome {
@@ -251,24 +285,21 @@ pub fn evaluate<'a>(
     }
 }
 
-/// Control `i`'s result, and the L001 diagnostic of a limit that stopped it.
+/// Control `i`'s result, and its notes: subject-key warnings, then the
+/// L001 diagnostic of a limit that stopped it.
 fn control_outcome(
     ev: &Evaluator<'_>,
     i: usize,
     static_only: bool,
-) -> (ControlResult, Option<Diagnostic>) {
+) -> (ControlResult, Vec<Diagnostic>) {
     let c = &ev.program.controls[i];
     if static_only && c.checked() {
-        return (ControlResult::empty(Status::Unevaluated), None);
+        return (ControlResult::empty(Status::Unevaluated), Vec::new());
     }
-    let waivers: Vec<&Waiver> = ev
-        .program
-        .waivers
-        .iter()
-        .filter(|w| w.control == i)
-        .collect();
-    let (result, stopped) = run_control(ev, c, &waivers, &mut NoObserver);
-    (result, stopped.map(|limit| limit_diagnostic(c, &limit)))
+    let exceptions = Exceptions::of(ev.program, i);
+    let (result, stopped, mut notes) = run_control(ev, c, &exceptions, &mut NoObserver);
+    notes.extend(stopped.map(|limit| limit_diagnostic(c, &limit)));
+    (result, notes)
 }
 
 fn limit_diagnostic(c: &Control, limit: &EvalError<'_>) -> Diagnostic {
@@ -339,6 +370,7 @@ impl Outcome {
                     "the `for` selected no subjects{left_out}; --require-subjects asks for at least one"
                 ),
                 span: selection.source.span,
+                attested: false,
             });
         }
     }
@@ -425,27 +457,79 @@ pub fn observe_control<'a>(
     observer: &mut impl Observer<'a>,
 ) -> ControlResult {
     let ev = Evaluator::new(program, facts, fact_nodes, options);
-    let waivers: Vec<&Waiver> = program
-        .waivers
-        .iter()
-        .filter(|w| w.control == control)
-        .collect();
-    run_control(&ev, &program.controls[control], &waivers, observer).0
+    let exceptions = Exceptions::of(program, control);
+    run_control(&ev, &program.controls[control], &exceptions, observer).0
 }
 
-/// One control's result, and the limit that stopped it early, if any.
+/// The waivers and attestations of one control.
+struct Exceptions<'p> {
+    waivers: Vec<&'p Waiver>,
+    attestations: Vec<&'p Attestation>,
+}
+
+impl<'p> Exceptions<'p> {
+    fn of(program: &'p Program, control: usize) -> Self {
+        Exceptions {
+            waivers: program
+                .waivers
+                .iter()
+                .filter(|w| w.control == control)
+                .collect(),
+            attestations: program.attestations_of(control).collect(),
+        }
+    }
+
+    /// Whether some waiver or attestation names subjects by key.
+    fn keyed(&self) -> bool {
+        self.waivers.iter().any(|w| w.keys.is_some())
+            || self.attestations.iter().any(|a| a.keys.is_some())
+    }
+
+    /// The status of a control without checks: attested while a control-wide
+    /// attestation is current, unverified once the last one expired.
+    fn unchecked_status(&self, c: &Control) -> Status {
+        let whole = || self.attestations.iter().filter(|a| a.keys.is_none());
+        if whole().any(|a| a.validity == Validity::Current) {
+            Status::Attested
+        } else if whole().any(|a| a.validity == Validity::Expired) {
+            Status::Unverified
+        } else {
+            c.unchecked_status()
+        }
+    }
+}
+
+/// One control's result, the limit that stopped it early if any, and the
+/// warnings about its subject keys.
 fn run_control<'a>(
     ev: &Evaluator<'a>,
     c: &'a Control,
-    waivers: &[&Waiver],
+    exceptions: &Exceptions<'_>,
     observer: &mut impl Observer<'a>,
-) -> (ControlResult, Option<EvalError<'a>>) {
+) -> (ControlResult, Option<EvalError<'a>>, Vec<Diagnostic>) {
+    let (r, stopped, keys) = visit_subjects(ev, c, exceptions, observer);
+    let mut notes = keys.diagnostics(c, &exceptions.waivers, &exceptions.attestations);
+    notes.extend(keys::overruled(c, &exceptions.attestations, &r.violations));
+    (r, stopped, notes)
+}
+
+/// One control's result, the limit that stopped it early if any, and the
+/// keys of its subjects (a stream joins them over its batches).
+fn visit_subjects<'a>(
+    ev: &Evaluator<'a>,
+    c: &'a Control,
+    exceptions: &Exceptions<'_>,
+    observer: &mut impl Observer<'a>,
+) -> (ControlResult, Option<EvalError<'a>>, SubjectKeys<'a>) {
+    let (waivers, attestations) = (&exceptions.waivers, &exceptions.attestations);
+    let mut keys = SubjectKeys::new(exceptions.keyed());
     let recorded = |mut r: ControlResult| {
         r.passed = ev.show_passed.then(Vec::new);
         r
     };
     if !c.checked() {
-        return (recorded(ControlResult::empty(c.unchecked_status())), None);
+        let status = exceptions.unchecked_status(c);
+        return (recorded(ControlResult::empty(status)), None, keys);
     }
     let mut m = Machine::new(ev, c.slots);
     let mut r = recorded(ControlResult::empty(Status::Pass));
@@ -457,9 +541,21 @@ fn run_control<'a>(
                 container: None,
                 index: 0,
             };
-            check_subject(&mut m, c, root, &location, waivers, &mut r, observer)
+            let mut visit = Visit {
+                waivers,
+                keys: &mut keys,
+                result: &mut r,
+            };
+            check_subject(&mut m, c, root, &location, &mut visit, observer)
         }
-        Some(sel) => select(&mut m, c, sel, waivers, &mut r, observer),
+        Some(sel) => {
+            let mut visit = Visit {
+                waivers,
+                keys: &mut keys,
+                result: &mut r,
+            };
+            select(&mut m, c, sel, &mut visit, observer)
+        }
     };
     let stopped = outcome.err();
     if let Some(limit) = &stopped {
@@ -468,23 +564,37 @@ fn run_control<'a>(
             pointer: None,
             message: limit.message(),
             span: limit.span,
+            attested: false,
         });
     }
+    for e in &mut r.errors {
+        // A limit is not something a person can vouch for.
+        e.attested = stopped.is_none() && attestations.iter().any(|a| a.covers(&e.key));
+    }
     r.status = status_of(&r);
-    (r, stopped)
+    (r, stopped, keys)
 }
 
 /// A checked control's status from its violations and errors.
 fn status_of(r: &ControlResult) -> Status {
     if r.violations.iter().any(|v| !v.waived) {
         Status::Fail
-    } else if !r.errors.is_empty() {
+    } else if r.errors.iter().any(|e| !e.attested) {
         Status::Error
     } else if !r.violations.is_empty() {
         Status::Waived
+    } else if !r.errors.is_empty() {
+        Status::Attested
     } else {
         Status::Pass
     }
+}
+
+/// What a control's run accumulates while it visits its subjects.
+struct Visit<'r, 'a> {
+    waivers: &'r [&'r Waiver],
+    keys: &'r mut SubjectKeys<'a>,
+    result: &'r mut ControlResult,
 }
 
 /// Runs the `for` selection; `Err` only for a limit.
@@ -492,66 +602,73 @@ fn select<'a>(
     m: &mut Machine<'a, '_>,
     c: &'a Control,
     sel: &'a crate::check::program::Selection,
-    waivers: &[&Waiver],
-    r: &mut ControlResult,
+    visit: &mut Visit<'_, 'a>,
     observer: &mut impl Observer<'a>,
 ) -> Result<(), EvalError<'a>> {
-    let items = match m
-        .eval(&sel.source)
-        .and_then(|v| Items::new(v, sel.source.span))
-    {
+    let items = match m.eval_shared(&sel.source).and_then(|v| {
+        visit.keys.reserve_for(&v);
+        Items::new(v, sel.source.span)
+    }) {
         Ok(items) => items,
         Err(e) if e.is_limit() => return Err(e),
         Err(e) => {
-            r.errors.push(SubjectError {
+            visit.result.errors.push(SubjectError {
                 key: "(for)".into(),
                 pointer: e.pointer(),
                 message: e.message(),
                 span: e.span,
+                attested: false,
             });
             return Ok(());
         }
     };
     let container = items.container();
+    visit.keys.set_container(container);
     for (index, (k, v)) in items.enumerate() {
-        m.bind(sel.binding, k, v.clone());
         let location = Location { container, index };
-        if let Some(filter) = &sel.filter {
-            match m.eval_bool(filter, "`where`") {
-                Ok(true) => {}
-                Ok(false) => {
-                    r.filtered += 1;
-                    continue;
-                }
-                Err(e) if e.is_limit() => return Err(e),
-                Err(e) => {
-                    r.subjects += 1;
-                    let pointer = location.pointer(&v);
-                    let error = SubjectError {
-                        key: default_key(&v, &pointer, index),
-                        pointer,
-                        message: e.message(),
-                        span: e.span,
-                    };
-                    observer.subject(
-                        m,
-                        c,
-                        &Seen {
-                            key: error.key.clone(),
-                            pointer: error.pointer.clone(),
-                            verdict: Verdict::Error {
-                                step: None,
-                                message: error.message.clone(),
-                            },
+        // An element of a shared list that failed errors as its subject.
+        let selected = build::element(v.clone()).and_then(|v| {
+            m.bind(sel.binding, k, v);
+            match &sel.filter {
+                Some(filter) => m.eval_bool(filter, "`where`"),
+                None => Ok(true),
+            }
+        });
+        match selected {
+            Ok(true) => {}
+            Ok(false) => {
+                visit.result.filtered += 1;
+                continue;
+            }
+            Err(e) if e.is_limit() => return Err(e),
+            Err(e) => {
+                visit.result.subjects += 1;
+                let pointer = location.pointer(&v);
+                let error = SubjectError {
+                    key: default_key(&v, &pointer, index),
+                    pointer,
+                    message: e.message(),
+                    span: e.span,
+                    attested: false,
+                };
+                observer.subject(
+                    m,
+                    c,
+                    &Seen {
+                        key: error.key.clone(),
+                        pointer: error.pointer.clone(),
+                        verdict: Verdict::Error {
+                            step: None,
+                            message: error.message.clone(),
                         },
-                    );
-                    r.errors.push(error);
-                    continue;
-                }
+                    },
+                );
+                visit.result.errors.push(error);
+                continue;
             }
         }
-        r.subjects += 1;
-        check_subject(m, c, v, &location, waivers, r, observer)?;
+        visit.result.subjects += 1;
+        check_subject(m, c, v, &location, visit, observer)?;
     }
     Ok(())
 }
@@ -562,15 +679,14 @@ fn check_subject<'a>(
     c: &'a Control,
     subject: Value<'a>,
     location: &Location<'a>,
-    waivers: &[&Waiver],
-    r: &mut ControlResult,
+    visit: &mut Visit<'_, 'a>,
     observer: &mut impl Observer<'a>,
 ) -> Result<(), EvalError<'a>> {
     let mut failed: Option<(usize, String, Span)> = None;
     let mut error: Option<(usize, EvalError<'a>)> = None;
     for (i, step) in c.steps.iter().enumerate() {
         match step {
-            Step::Let(slot, value) => match m.eval(value) {
+            Step::Let(slot, value) => match m.eval_shared(value) {
                 Ok(v) => m.set(*slot, v),
                 Err(e) if e.is_limit() => return Err(e),
                 Err(e) => {
@@ -606,22 +722,47 @@ fn check_subject<'a>(
             },
         }
     }
-    if failed.is_none() && error.is_none() && !observer.wants_passing() && r.passed.is_none() {
-        return Ok(());
-    }
-    let pointer = location.pointer(&subject);
-    let key = match &c.key {
-        None => Ok(default_key(&subject, &pointer, location.index)),
+    let reported = failed.is_some()
+        || error.is_some()
+        || observer.wants_passing()
+        || visit.result.passed.is_some();
+    // The subject's own key, computed for every subject so that repeated
+    // keys are found; a key that cannot be computed matters only where the
+    // subject is reported (below, as an error).
+    let own_key = match &c.key {
+        None => Ok(visit.keys.default_own_key(&subject)),
         Some(k) => match m.eval(k) {
-            Ok(v) if v.as_str().is_some() || v.as_f64().is_some() => Ok(v.display()),
-            Ok(v) => Err(EvalError::type_error(
-                k.span,
-                format!("`key` must be a string or a number, got {}", v.type_name()),
-            )),
+            Ok(v) => match keys::own_key(&v) {
+                Some(key) => Ok(Some(key)),
+                None => Err(EvalError::type_error(
+                    k.span,
+                    format!("`key` must be a string or a number, got {}", v.type_name()),
+                )),
+            },
             Err(e) if e.is_limit() => return Err(e),
             Err(e) => Err(e),
         },
     };
+    if !reported && !visit.keys.with_pointers {
+        if let Ok(Some(key)) = own_key {
+            visit.keys.add(key, location.index);
+        }
+        return Ok(());
+    }
+    let pointer = location.pointer(&subject);
+    let key = match own_key {
+        Ok(Some(key)) => Ok(key.into_owned()),
+        Ok(None) => Ok(default_key(&subject, &pointer, location.index)),
+        Err(e) => Err(e),
+    };
+    if let Ok(key) = &key {
+        visit
+            .keys
+            .add(std::borrow::Cow::Owned(key.clone()), location.index);
+    }
+    if !reported {
+        return Ok(());
+    }
     let (key, failed, error) = match key {
         Ok(key) => (key, failed, error),
         Err(e) => (
@@ -630,7 +771,7 @@ fn check_subject<'a>(
             Some((usize::MAX, e)),
         ),
     };
-    let waived = failed.is_some() && waivers.iter().any(|w| w.covers(&key));
+    let waived = failed.is_some() && visit.waivers.iter().any(|w| w.covers(&key));
     let verdict = match (&failed, &error) {
         (Some((step, message, _)), _) => Verdict::Fail {
             step: *step,
@@ -653,21 +794,22 @@ fn check_subject<'a>(
         },
     );
     match (failed, error) {
-        (Some((_, message, span)), _) => r.violations.push(Violation {
+        (Some((_, message, span)), _) => visit.result.violations.push(Violation {
             waived,
             key,
             pointer,
             message,
             span,
         }),
-        (None, Some((_, e))) => r.errors.push(SubjectError {
+        (None, Some((_, e))) => visit.result.errors.push(SubjectError {
             key,
             pointer,
             message: e.message(),
             span: e.span,
+            attested: false,
         }),
         (None, None) => {
-            if let Some(passed) = &mut r.passed {
+            if let Some(passed) = &mut visit.result.passed {
                 passed.push(Passed { key, pointer });
             }
         }

@@ -16,14 +16,27 @@
 //! of the whole-list run. One difference: the step budget of each batch is
 //! the one its records would give (`BASE_STEPS` + `STEPS_PER_NODE` per
 //! node), as the size of the whole stream is not known in advance.
+//!
+//! Subject keys are joined too. A waiver's or attestation's key that
+//! names no subject (A006) is decided after the last batch, from which
+//! keys each batch saw; an attestation that the facts refute (A008) is
+//! found in the joined violations; an error is attested per batch, and
+//! none is when a limit stopped the control, as in the whole run. A key
+//! shared by two subjects (A007) is found within a batch exactly, and
+//! across batches by a 64-bit fingerprint of each distinct key (8 bytes a
+//! subject per control, the one memory that grows with the stream): when
+//! either finds one, the stream is not joined but read whole
+//! (`Joined::Whole`), so the warning is the whole run's, exactly. A
+//! fingerprint shared by two different keys only costs that reread.
 
 use super::error::EvalError;
 use super::{
-    ControlResult, Evaluator, NoObserver, Options, Outcome, in_parallel, limit_diagnostic,
-    run_control,
+    ControlResult, Evaluator, Exceptions, NoObserver, Options, Outcome, in_parallel, keys,
+    limit_diagnostic, visit_subjects,
 };
 use crate::check::program::{Ir, IrKind, Program, Status, Step};
-use crate::facts::{Batches, Facts, FactsError, Limits};
+use crate::diagnostic::Diagnostic;
+use crate::facts::{Batches, Facts, FactsError, Hashing, Limits};
 use crate::source::Span;
 use crate::value::Value;
 use std::io::Read;
@@ -199,8 +212,18 @@ pub struct Stream {
     pub name: Option<String>,
     /// The controls that read it record by record (`uses_whole`).
     pub controls: Vec<usize>,
-    pub batches: Mutex<Batches<Box<dyn Read + Send>>>,
+    /// Hashed as they are read: once the last batch is cut, the digest is
+    /// the whole input's.
+    pub batches: Mutex<Batches<Hashing<Box<dyn Read + Send>>>>,
     pub limits: Limits,
+}
+
+/// Why a run with streams ended without an outcome.
+pub enum Unjoined {
+    /// Stream `i` could not be read.
+    Facts(usize, FactsError),
+    /// Two subjects of stream `i` may share a key: read it whole.
+    Whole(usize),
 }
 
 /// One batch's result for one control.
@@ -208,7 +231,13 @@ struct Partial {
     batch: usize,
     control: usize,
     result: ControlResult,
-    stopped: Option<crate::diagnostic::Diagnostic>,
+    stopped: Option<Diagnostic>,
+    /// `SubjectKeys::named`, `fingerprints`, and whether a key repeated
+    /// within the batch or it had a subject.
+    named: Vec<bool>,
+    fingerprints: Vec<u64>,
+    repeats: bool,
+    any_subject: bool,
 }
 
 /// Evaluates every control and assertion with the streams read a batch at
@@ -221,31 +250,31 @@ pub fn evaluate<'a>(
     fact_nodes: usize,
     options: &Options,
     streams: &[Stream],
-) -> Result<Outcome, (usize, FactsError)> {
+) -> Result<Outcome, Unjoined> {
     let jobs = super::jobs(options, usize::MAX);
     let mut ev = Evaluator::new(program, facts.clone(), fact_nodes, options);
     let streamed: Vec<bool> = (0..program.controls.len())
         .map(|i| streams.iter().any(|s| s.controls.contains(&i)))
         .collect();
-    let mut results: Vec<Option<(ControlResult, Option<crate::diagnostic::Diagnostic>)>> =
+    let mut results: Vec<Option<(ControlResult, Vec<Diagnostic>)>> =
         in_parallel(program.controls.len(), jobs, |i| {
             (!streamed[i]).then(|| super::control_outcome(&ev, i, false))
         });
     for (s, stream) in streams.iter().enumerate() {
         let partials = read_stream(program, &facts, fact_nodes, options, stream, &ev, jobs)
-            .map_err(|e| (s, e))?;
+            .map_err(|e| Unjoined::Facts(s, e))?;
         for &c in &stream.controls {
             let mut mine: Vec<&Partial> = partials.iter().filter(|p| p.control == c).collect();
             mine.sort_by_key(|p| p.batch);
-            results[c] = Some(join(&program.controls[c], mine));
+            results[c] = Some(join(program, c, mine).ok_or(Unjoined::Whole(s))?);
         }
     }
     let mut controls = Vec::with_capacity(results.len());
     let mut diagnostics = Vec::new();
     for (i, r) in results.into_iter().enumerate() {
-        let (result, limit) = r.unwrap_or_else(|| super::control_outcome(&ev, i, false));
+        let (result, notes) = r.unwrap_or_else(|| super::control_outcome(&ev, i, false));
         controls.push(result);
-        diagnostics.extend(limit);
+        diagnostics.extend(notes);
     }
     let assertions = super::assertions(&mut ev, &controls);
     Ok(Outcome {
@@ -314,13 +343,18 @@ fn read_stream<'a>(
             ev.deadline = outer.deadline;
             for &c in &stream.controls {
                 let control = &program.controls[c];
-                let waivers: Vec<_> = program.waivers.iter().filter(|w| w.control == c).collect();
-                let (result, stopped) = run_control(&ev, control, &waivers, &mut NoObserver);
+                let exceptions = Exceptions::of(program, c);
+                let (result, stopped, keys) =
+                    visit_subjects(&ev, control, &exceptions, &mut NoObserver);
                 partials.push(Partial {
                     batch: index,
                     control: c,
                     result,
                     stopped: stopped.map(|e: EvalError<'_>| limit_diagnostic(control, &e)),
+                    named: keys.named(&exceptions.waivers, &exceptions.attestations),
+                    fingerprints: keys.fingerprints(),
+                    repeats: keys.repeats(),
+                    any_subject: !keys.is_empty(),
                 });
             }
         }
@@ -357,17 +391,28 @@ fn with_stream<'a>(facts: &Option<Value<'a>>, name: Option<&str>, list: Value<'a
 }
 
 /// One control's results over the batches, in order: as if the records
-/// had been one list. A batch that stopped (a limit) is the last one seen.
+/// had been one list, with its notes. A batch that stopped (a limit) is
+/// the last one seen. None when two subjects may share a key (A007).
 fn join(
-    control: &crate::check::program::Control,
+    program: &Program,
+    c: usize,
     partials: Vec<&Partial>,
-) -> (ControlResult, Option<crate::diagnostic::Diagnostic>) {
+) -> Option<(ControlResult, Vec<Diagnostic>)> {
+    let control = &program.controls[c];
+    let exceptions = Exceptions::of(program, c);
     let mut r = ControlResult::empty(Status::Pass);
     if !control.checked() {
-        return (ControlResult::empty(control.unchecked_status()), None);
+        let status = exceptions.unchecked_status(control);
+        return Some((ControlResult::empty(status), Vec::new()));
     }
     let mut stopped = None;
+    let mut named: Vec<bool> = Vec::new();
+    let mut any_subject = false;
+    let mut seen = foldhash::HashSet::default();
     for p in partials {
+        if p.repeats || !p.fingerprints.iter().all(|f| seen.insert(*f)) {
+            return None;
+        }
         r.subjects += p.result.subjects;
         r.filtered += p.result.filtered;
         r.violations.extend(p.result.violations.iter().cloned());
@@ -377,13 +422,26 @@ fn join(
                 .get_or_insert_with(Vec::new)
                 .extend(passed.iter().cloned());
         }
+        named.resize(p.named.len(), false);
+        for (n, seen) in named.iter_mut().zip(&p.named) {
+            *n |= seen;
+        }
+        any_subject |= p.any_subject;
         if p.stopped.is_some() {
             stopped.clone_from(&p.stopped);
             break;
         }
     }
+    if stopped.is_some() {
+        // A limit is not something a person can vouch for (`run_control`).
+        r.errors.iter_mut().for_each(|e| e.attested = false);
+    }
     r.status = super::status_of(&r);
-    (r, stopped)
+    let (waivers, attestations) = (&exceptions.waivers, &exceptions.attestations);
+    let mut notes = keys::unknown_keys(control, waivers, attestations, &named, any_subject);
+    notes.extend(keys::overruled(control, attestations, &r.violations));
+    notes.extend(stopped);
+    Some((r, notes))
 }
 
 #[cfg(test)]

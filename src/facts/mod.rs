@@ -8,6 +8,8 @@
 //! every node can name its JSON pointer without storing a parent per node.
 
 mod arena;
+mod digest;
+pub mod encoding;
 mod input;
 mod json;
 mod limits;
@@ -16,6 +18,7 @@ mod stream;
 mod yaml;
 
 pub use arena::{Node, StrRef};
+pub use digest::{Digest, Hashing};
 pub use limits::{DEFAULT_MAX_SIZE, Limits, parse_size};
 pub use stream::{BATCH, Batch, Batches};
 
@@ -60,6 +63,8 @@ pub enum ErrorKind {
     TooLarge,
     /// An allocation failed.
     OutOfMemory,
+    /// UTF-16 or UTF-32 (named) without a byte order mark.
+    Unmarked(&'static str),
 }
 
 /// Why facts could not be read: a message with the line and column.
@@ -89,6 +94,11 @@ impl FactsError {
             kind,
         }
     }
+}
+
+/// A read that failed.
+fn io_error(e: std::io::Error) -> FactsError {
+    FactsError::unpositioned(ErrorKind::Io, crate::session::io_reason(&e))
 }
 
 impl fmt::Display for FactsError {
@@ -128,6 +138,9 @@ pub struct Facts {
     /// The node that holds each block, by block id (`NONE` for the root):
     /// found on the first pointer asked for, as most runs need none or few.
     owners: OnceLock<Vec<u32>>,
+    /// Of the input's bytes, hashed as they were read (None for a batch:
+    /// its stream is hashed as a whole).
+    digest: Option<Digest>,
 }
 
 impl Facts {
@@ -142,7 +155,7 @@ impl Facts {
     }
 
     /// Reads one facts file, on several threads when it is large (see
-    /// `split`).
+    /// `split`; then one more thread hashes the file as they read it).
     pub fn read_file(
         file: std::fs::File,
         size: u64,
@@ -152,13 +165,23 @@ impl Facts {
     ) -> Result<Facts, FactsError> {
         let lines = format == FactsFormat::JsonLines;
         if format != FactsFormat::Yaml
-            && let Some(read) = split::read(&file, size, split::PARALLEL_FROM, lines, limits)
+            && split::may_split(size, split::PARALLEL_FROM, limits)
+            && Facts::utf8_head(&file)
         {
-            let (mut builder, root) = read?;
-            let parts = builder
-                .finish()
-                .map_err(|m| FactsError::unpositioned(ErrorKind::Syntax, m.into()))?;
-            return Ok(Facts::assemble(mount, parts, builder, root));
+            let split = std::thread::scope(|scope| {
+                let hashing = scope.spawn(|| split::hash_file(&file));
+                let read = split::read(&file, size, split::PARALLEL_FROM, lines, limits);
+                (read, hashing.join())
+            });
+            if let (Some(read), Ok(hashed)) = split {
+                let (mut builder, root) = read?;
+                let parts = builder
+                    .finish()
+                    .map_err(|m| FactsError::unpositioned(ErrorKind::Syntax, m.into()))?;
+                let mut facts = Facts::assemble(mount, parts, builder, root);
+                facts.digest = Some(hashed.map_err(io_error)?);
+                return Ok(facts);
+            }
         }
         Facts::read(
             std::io::BufReader::with_capacity(0, file),
@@ -168,8 +191,66 @@ impl Facts {
         )
     }
 
-    /// Reads one facts document from a stream, within the limits.
+    /// Whether a file's first bytes are UTF-8 (not UTF-16 or UTF-32), so
+    /// that it can be read in batches as it comes.
+    pub fn utf8_head(file: &std::fs::File) -> bool {
+        encoding::head(&split::head(file)) == encoding::Head::Utf8
+    }
+
+    /// Reads one facts document from a stream, within the limits, hashing
+    /// its bytes as they come. UTF-16 and UTF-32 with a byte order mark
+    /// are transcoded first (`encoding`), the one case read whole.
     pub fn read(
+        reader: impl Read,
+        mount: Option<String>,
+        format: FactsFormat,
+        limits: &Limits,
+    ) -> Result<Facts, FactsError> {
+        let mut reader = Hashing::new(reader);
+        let mut head = Vec::with_capacity(encoding::HEAD);
+        (&mut reader)
+            .take(encoding::HEAD as u64)
+            .read_to_end(&mut head)
+            .map_err(io_error)?;
+        let mut facts = match encoding::head(&head) {
+            encoding::Head::Utf8 => Facts::read_utf8(
+                std::io::Cursor::new(head).chain(&mut reader),
+                mount,
+                format,
+                limits,
+            )?,
+            encoding::Head::Unmarked(name, first_nul) => {
+                let (line, column) = crate::source::byte_position(&head, first_nul);
+                return Err(FactsError {
+                    message: format!(
+                        "not UTF-8: this looks like {name} text without a byte order mark"
+                    ),
+                    line,
+                    column,
+                    kind: ErrorKind::Unmarked(name),
+                });
+            }
+            encoding::Head::Marked => {
+                let mut bytes = head;
+                (&mut reader)
+                    .take(limits.max_size.saturating_mul(4))
+                    .read_to_end(&mut bytes)
+                    .map_err(io_error)?;
+                let text = encoding::decode(bytes, "").map_err(|e| FactsError {
+                    message: e.message,
+                    line: e.line,
+                    column: e.column,
+                    kind: ErrorKind::Utf8,
+                })?;
+                Facts::read_utf8(text.as_bytes(), mount, format, limits)?
+            }
+        };
+        facts.digest = Some(reader.finish().map_err(io_error)?);
+        Ok(facts)
+    }
+
+    /// Reads UTF-8 facts (a leading byte order mark skipped).
+    fn read_utf8(
         reader: impl Read,
         mount: Option<String>,
         format: FactsFormat,
@@ -209,7 +290,14 @@ impl Facts {
             node_count: values + entries + 1,
             first_index: 0,
             owners: OnceLock::new(),
+            digest: None,
         }
+    }
+
+    /// Length and SHA-256 of the input's bytes as read (None for a batch
+    /// of a stream).
+    pub fn digest(&self) -> Option<&Digest> {
+        self.digest.as_ref()
     }
 
     pub fn mount(&self) -> Option<&str> {

@@ -80,6 +80,38 @@ impl Read for At<'_> {
     }
 }
 
+/// Whether `read` may take a file of `size` bytes on several threads.
+pub(super) fn may_split(size: u64, from: u64, limits: &Limits) -> bool {
+    cfg!(unix) && limits.threads >= 2 && size >= from && size <= limits.max_size
+}
+
+/// The first bytes of a file (`encoding::HEAD` of them, or fewer).
+#[cfg(unix)]
+pub(super) fn head(file: &File) -> Vec<u8> {
+    let mut head = Vec::with_capacity(super::encoding::HEAD);
+    let _ = At { file, offset: 0 }
+        .take(super::encoding::HEAD as u64)
+        .read_to_end(&mut head);
+    head
+}
+
+/// The digest of a whole file, read from its start while other threads
+/// read parts of it.
+#[cfg(unix)]
+pub(super) fn hash_file(file: &File) -> std::io::Result<super::Digest> {
+    super::Hashing::new(At { file, offset: 0 }).finish()
+}
+
+#[cfg(not(unix))]
+pub(super) fn head(_file: &File) -> Vec<u8> {
+    Vec::new()
+}
+
+#[cfg(not(unix))]
+pub(super) fn hash_file(file: &File) -> std::io::Result<super::Digest> {
+    super::Hashing::new(file).finish()
+}
+
 /// Where to cut a file of `size` bytes for `threads` threads: just after
 /// a newline near each even share (none found nearby: no cut there).
 #[cfg(unix)]
@@ -113,7 +145,7 @@ pub(super) fn read(
     lines: bool,
     limits: &Limits,
 ) -> Option<Result<(Builder, Packed), FactsError>> {
-    if limits.threads < 2 || size < from || size > limits.max_size {
+    if !may_split(size, from, limits) {
         return None;
     }
     let cuts = cuts(file, size, limits.threads);

@@ -54,6 +54,11 @@ impl<R: Read> Batches<R> {
         }
     }
 
+    /// What the batches are read from.
+    pub fn reader(&self) -> &R {
+        &self.reader
+    }
+
     /// The next batch, None after the last; an error when the stream
     /// cannot be read, or holds nothing but whitespace.
     pub fn next_batch(&mut self) -> Result<Option<Batch>, FactsError> {

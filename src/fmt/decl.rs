@@ -13,6 +13,22 @@ enum ControlPart<'a> {
     Selection(&'a Selection),
     Key(&'a Expr),
     Step(&'a Step),
+    Evidence(&'a Evidence),
+}
+
+impl ControlPart<'_> {
+    /// Where the part starts in the source (evidence lines sit among the
+    /// fields, so parts are printed in source order).
+    fn start(&self) -> u32 {
+        match self {
+            ControlPart::Field(name, _) => name.span.start,
+            ControlPart::Selection(selection) => selection.span.start,
+            ControlPart::Key(key) => key.span.start,
+            ControlPart::Step(Step::Let(binding)) => binding.name.span.start,
+            ControlPart::Step(Step::Require { span, .. }) => span.start,
+            ControlPart::Evidence(evidence) => evidence.span.start,
+        }
+    }
 }
 
 /// One line of a test body, in source order.
@@ -43,6 +59,9 @@ impl Printer<'_> {
                 self.space();
                 match target {
                     UseTarget::Std(span) => self.word_at(span.start as usize, "std"),
+                    UseTarget::StdModule(module, span) => {
+                        self.word_at(span.start as usize, &format!("std.{module}"))
+                    }
                     UseTarget::Path(path, span) => self.word_at(span.start as usize, &quote(path)),
                 }
             }
@@ -124,6 +143,8 @@ impl Printer<'_> {
                 self.expr(&assertion.cond);
             }
             ItemKind::Waive(waiver) => self.waiver(keyword, waiver),
+            ItemKind::Attest(attestation) => self.attestation(keyword, attestation),
+            ItemKind::Framework(framework) => self.framework(keyword, close, framework),
             ItemKind::Test(test) => self.test(keyword, close, test),
             // Never reached for a file that parsed; kept verbatim all the same.
             ItemKind::Broken(_) => {
@@ -241,14 +262,16 @@ impl Printer<'_> {
         self.word_at(keyword, "control");
         self.space();
         self.name(&control.name);
-        let parts: Vec<ControlPart<'_>> = control
+        let mut parts: Vec<ControlPart<'_>> = control
             .fields
             .iter()
             .map(|(name, value)| ControlPart::Field(name, value))
+            .chain(control.evidence.iter().map(ControlPart::Evidence))
             .chain(control.selection.iter().map(ControlPart::Selection))
             .chain(control.key.iter().map(ControlPart::Key))
             .chain(control.steps.iter().map(ControlPart::Step))
             .collect();
+        parts.sort_by_key(ControlPart::start);
         self.body(end(control.name.span), close, &parts, |p, part, slot| {
             p.control_part(part, slot);
         });
@@ -276,6 +299,22 @@ impl Printer<'_> {
                 self.expr(key);
             }
             ControlPart::Step(Step::Let(binding)) => self.let_binding(start, binding),
+            ControlPart::Evidence(evidence) => {
+                self.word_at(start, "evidence");
+                self.space();
+                self.word_at(
+                    evidence.uri.span.start as usize,
+                    &quote(&evidence.uri.value),
+                );
+                self.space();
+                self.token_after(end(evidence.uri.span), "period");
+                self.space();
+                let (from, from_span) = evidence.from;
+                let (to, to_span) = evidence.to;
+                self.word_at(from_span.start as usize, &from.to_string());
+                self.word("..");
+                self.word_at(to_span.start as usize, &to.to_string());
+            }
             ControlPart::Step(Step::Require { cond, message, .. }) => {
                 self.word_at(start, "require");
                 self.space();
@@ -314,6 +353,69 @@ impl Printer<'_> {
                 self.space();
                 self.word_at(text.span.start as usize, &quote(&text.value));
                 last = end(text.span);
+            }
+        }
+    }
+
+    fn attestation(&mut self, keyword: usize, a: &Attestation) {
+        self.word_at(keyword, "attest");
+        self.space();
+        self.name(&a.control);
+        let mut last = end(a.control.span);
+        if let Some(keys) = &a.keys {
+            self.clause(last, keys.span.start as usize, "for");
+            self.space();
+            self.clause_expr(keys);
+            last = end(keys.span);
+        }
+        self.clause(last, a.by.span.start as usize, "by");
+        self.space();
+        self.word_at(a.by.span.start as usize, &quote(&a.by.value));
+        last = end(a.by.span);
+        for (keyword, (date, span)) in [("on", &a.on), ("until", &a.until)] {
+            self.clause(last, span.start as usize, keyword);
+            self.space();
+            self.word_at(span.start as usize, &date.to_string());
+            last = end(*span);
+        }
+        let texts = [
+            ("evidence", Some(&a.evidence)),
+            ("because", a.because.as_ref()),
+        ];
+        for (keyword, text) in texts {
+            if let Some(text) = text {
+                self.clause(last, text.span.start as usize, keyword);
+                self.space();
+                self.word_at(text.span.start as usize, &quote(&text.value));
+                last = end(text.span);
+            }
+        }
+    }
+
+    fn framework(&mut self, keyword: usize, close: usize, framework: &FrameworkDecl) {
+        self.word_at(keyword, "framework");
+        self.space();
+        self.name(&framework.name);
+        match &framework.source {
+            FrameworkSource::Catalog(path) => {
+                self.space();
+                self.token_after(end(framework.name.span), "from");
+                self.space();
+                self.word_at(path.span.start as usize, &quote(&path.value));
+            }
+            FrameworkSource::Inline {
+                title,
+                requirements,
+            } => {
+                self.space();
+                self.word_at(title.span.start as usize, &quote(&title.value));
+                self.body(end(title.span), close, requirements, |p, (id, text), _| {
+                    p.word_at(id.span.start as usize, &quote(&id.value));
+                    p.token_after(end(id.span), ":");
+                    p.space();
+                    p.word_at(text.span.start as usize, &quote(&text.value));
+                    p.word(",");
+                });
             }
         }
     }
@@ -447,10 +549,18 @@ impl BodyPart for ServiceMember {
     }
 }
 
+/// A requirement of an inline framework: `"ID": "text"`.
+impl BodyPart for (StrLit, StrLit) {
+    fn end(&self) -> usize {
+        end(self.1.span)
+    }
+}
+
 impl BodyPart for ControlPart<'_> {
     fn end(&self) -> usize {
         match self {
             ControlPart::Field(_, value) | ControlPart::Key(value) => end(value.span),
+            ControlPart::Evidence(evidence) => end(evidence.span),
             ControlPart::Selection(selection) => end(selection.span),
             ControlPart::Step(Step::Let(binding)) => end(binding.value.span),
             ControlPart::Step(Step::Require { span, .. }) => end(*span),

@@ -240,7 +240,8 @@ impl Walker<'_> {
         self.within = Within::Other;
         self.scopes.clear();
         match kind {
-            ItemKind::Use(_) | ItemKind::Broken(_) => {}
+            // A framework's requirements are named in strings (`refs`).
+            ItemKind::Use(_) | ItemKind::Broken(_) | ItemKind::Framework(_) => {}
             ItemKind::Party(p) => {
                 self.define(&p.name, Target::Party(p.name.text.clone()));
                 if let Some(to) = &p.accountable_to {
@@ -287,6 +288,12 @@ impl Walker<'_> {
             ItemKind::Waive(w) => {
                 self.global(&w.control);
                 if let Some(keys) = &w.keys {
+                    self.expr(keys);
+                }
+            }
+            ItemKind::Attest(a) => {
+                self.global(&a.control);
+                if let Some(keys) = &a.keys {
                     self.expr(keys);
                 }
             }

@@ -42,6 +42,8 @@ pub const KEYWORDS: &[&str] = &[
     "fn",
     "assert",
     "waive",
+    "attest",
+    "framework",
     "test",
     "for",
     "in",
@@ -77,6 +79,9 @@ pub const KEYWORDS: &[&str] = &[
     "file",
     "assertion",
     "with",
+    "evidence",
+    "period",
+    "from",
 ];
 
 /// The lists every expression can read (SPEC §3).

@@ -226,6 +226,9 @@ impl SessionRepl {
         {
             match &item.kind {
                 ItemKind::Use(UseTarget::Std(_)) => out.push_str("using std\n"),
+                ItemKind::Use(UseTarget::StdModule(module, _)) => {
+                    let _ = writeln!(out, "using std.{module}");
+                }
                 ItemKind::Use(UseTarget::Path(path, _)) => {
                     let _ = writeln!(out, "using \"{}\"", terminal(path));
                 }
@@ -421,6 +424,7 @@ impl SessionRepl {
             outcome: Some(&outcome),
             diagnostics: &diagnostics,
             sources: &self.session.sources,
+            info: None,
             baseline: None,
         };
         let style = Style { color: self.color };
