@@ -80,7 +80,10 @@ fn wide_encodings_read_like_their_utf8_conversion() {
             "{facts}: {}",
             String::from_utf8_lossy(&o.stderr)
         );
-        (o.status.code(), o.stdout)
+        // The run's provenance names the file and its digest, which differ.
+        let mut json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("a JSON report");
+        json.as_object_mut().expect("an object").remove("run");
+        (o.status.code(), json)
     };
     for (wide, utf8) in pairs {
         let (wide_bytes, utf8_bytes) = (
