@@ -803,3 +803,38 @@ proptest! {
         check_split(&text, true)?;
     }
 }
+
+/// The digest of a file read by several threads (`split`, hashed by one
+/// more) and of one read by one are both the SHA-256 of its bytes.
+#[test]
+fn a_file_read_in_parts_is_hashed_whole() {
+    use sha2::Digest as _;
+    let dir = std::env::temp_dir().join(format!("onus-split-digest-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let path = dir.join("big.json");
+    let mut text = String::from("[\n");
+    while text.len() < (split::PARALLEL_FROM as usize) + (1 << 20) {
+        text.push_str("{\"name\": \"b\", \"public\": false},\n");
+    }
+    text.push_str("{}]\n");
+    std::fs::write(&path, &text).expect("facts written");
+    let want: String = sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    for threads in [1, 2] {
+        let limits = Limits {
+            threads,
+            ..Limits::default()
+        };
+        let file = std::fs::File::open(&path).expect("facts open");
+        let facts = Facts::read_file(file, text.len() as u64, None, FactsFormat::Json, &limits)
+            .expect("facts read");
+        // Several parts: the split path was taken.
+        assert_eq!(facts.parts.len() > 1, threads > 1, "parts");
+        let digest = facts.digest().expect("a digest");
+        assert_eq!(digest.sha256, want, "{threads} threads");
+        assert_eq!(digest.bytes, text.len() as u64);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
