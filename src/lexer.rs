@@ -51,7 +51,8 @@ pub enum Token<'src> {
     Ident(&'src str),
     #[regex(r"[0-9]+", |lex| lex.slice().parse::<i64>().map_err(|_| LexError::IntegerTooLarge))]
     Int(i64),
-    #[regex(r"[0-9]+\.[0-9]+", |lex| lex.slice().parse::<f64>().map_err(|_| LexError::InvalidNumber))]
+    // A literal beyond `f64` would read as infinity: refused instead.
+    #[regex(r"[0-9]+\.[0-9]+", |lex| lex.slice().parse::<f64>().ok().filter(|f| f.is_finite()).ok_or(LexError::InvalidNumber))]
     Float(f64),
     #[regex(r"[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]", lex_date)]
     Date(jiff::civil::Date),

@@ -12,9 +12,15 @@ use crate::parser;
 use crate::source::{FileId, Origin, SourceMap, Span};
 use crate::stdlib;
 use crate::value::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// The largest policy file read by default (`--max-policy-bytes`). Parsing
+/// holds about 200 bytes per byte of the densest text (a token per byte:
+/// the token, its span and its tree node), so this keeps a policy under
+/// a gigabyte; hand-written policies are a thousand times smaller.
+pub const MAX_POLICY_BYTES: u64 = 4 << 20;
 
 #[derive(Clone)]
 pub struct LoadedModule {
@@ -98,6 +104,8 @@ pub struct Session {
     pub(crate) streams: Vec<crate::streaming::Deferred>,
     /// The digests of JSON-lines facts read a batch at a time.
     pub(crate) streamed: Vec<FileDigest>,
+    /// Policy files larger than this are refused (F001) before parsing.
+    pub max_policy_bytes: u64,
     /// `--strict`: diagnostics that are warnings by default become errors.
     pub strict: bool,
     /// When the run started; reports print it (`RunInfo`).
@@ -110,6 +118,11 @@ pub struct Session {
     /// language server's unsaved editor buffers.
     pub overlays: HashMap<PathBuf, String>,
     std_loaded: bool,
+    /// The file of each loaded module read from disk, by canonical path,
+    /// so that a file `use`d or named again is found at once.
+    loaded_paths: HashMap<PathBuf, FileId>,
+    /// The std files loaded (`std`'s and `use std.NAME`'s), by name.
+    loaded_std: HashSet<&'static str>,
 }
 
 impl Session {
@@ -125,22 +138,28 @@ impl Session {
             stream_json_lines: false,
             streams: Vec::new(),
             streamed: Vec::new(),
+            max_policy_bytes: MAX_POLICY_BYTES,
             strict: false,
             started_at: jiff::Timestamp::now(),
             catalogs: Catalogs::default(),
             digests: HashMap::new(),
             overlays: HashMap::new(),
             std_loaded: false,
+            loaded_paths: HashMap::new(),
+            loaded_std: HashSet::new(),
         }
     }
 
-    /// Loads a policy file, or every `.onus` file below a directory.
+    /// Loads a policy file, or every `.onus` file below a directory. What
+    /// the walk cannot read (a directory, a `.onus` name that is not a
+    /// regular file) is an F001 error: never skipped silently.
     pub fn load_path(&mut self, path: &Path) {
         if path.is_dir() {
             let mut files = Vec::new();
-            collect_onus_files(path, &mut files);
+            let unreadable = self.diagnostics.len();
+            collect_onus_files(path, &mut files, &mut self.diagnostics);
             files.sort();
-            if files.is_empty() {
+            if files.is_empty() && self.diagnostics.len() == unreadable {
                 self.diagnostics.push(
                     Diagnostic::error(
                         "F002",
@@ -168,25 +187,24 @@ impl Session {
 
     fn load_file(&mut self, path: &Path, used_at: Option<Span>) -> Option<FileId> {
         let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-        let origin = Origin::Path(canonical.clone());
-        if let Some(id) = self.loaded_file(&origin) {
+        if let Some(&id) = self.loaded_paths.get(&canonical) {
             return Some(id);
         }
+        let origin = Origin::Path(canonical.clone());
         let read = match self.overlays.get(&canonical) {
             Some(text) => Ok(text.clone().into_bytes()),
-            None => std::fs::read(path),
+            None => read_policy(path, self.max_policy_bytes),
         };
         let bytes = match read {
             Ok(b) => b,
             Err(e) => {
                 let mut d = Diagnostic::error(
                     "F001",
-                    format!(
-                        "cannot read policy {}: {}",
-                        display_name(path),
-                        io_reason(&e)
-                    ),
+                    format!("cannot read policy {}: {e}", display_name(path)),
                 );
+                if matches!(e, PolicyReadError::TooLarge { .. }) {
+                    d = d.with_help("raise the limit with --max-policy-bytes N if this file is meant to be this large");
+                }
                 if let Some(span) = used_at {
                     d = d.with_label(span, "used here");
                 }
@@ -214,7 +232,7 @@ impl Session {
                     .with_help("onus reads policies as UTF-8 text"),
             );
             // An empty module marks the file as loaded, so it is read once.
-            self.modules.push(LoadedModule {
+            self.push_module(LoadedModule {
                 file,
                 module: Module { items: Vec::new() },
                 std: false,
@@ -225,13 +243,18 @@ impl Session {
         Some(file)
     }
 
-    /// The file of a loaded module that came from `origin`. A file whose
-    /// module was taken out again (`rollback`) counts as not loaded.
-    fn loaded_file(&self, origin: &Origin) -> Option<FileId> {
-        self.modules
-            .iter()
-            .map(|m| m.file)
-            .find(|&f| &self.sources.get(f).origin == origin)
+    /// Keeps a module, indexing its path when it came from disk.
+    fn push_module(&mut self, module: LoadedModule) {
+        match &self.sources.get(module.file).origin {
+            Origin::Path(path) => {
+                self.loaded_paths.insert(path.clone(), module.file);
+            }
+            Origin::Std(name) => {
+                self.loaded_std.insert(name);
+            }
+            Origin::Memory(_) => {}
+        }
+        self.modules.push(module);
     }
 
     fn load_std(&mut self) {
@@ -265,7 +288,7 @@ impl Session {
             );
             return;
         };
-        if self.loaded_file(&Origin::Std(name)).is_some() {
+        if self.loaded_std.contains(name) {
             return;
         }
         let file = self
@@ -296,7 +319,7 @@ impl Session {
                 self.catalogs.load(&base, &path.value, display_name);
             }
         }
-        self.modules.push(LoadedModule {
+        self.push_module(LoadedModule {
             file,
             module: parsed.module,
             std,
@@ -361,6 +384,24 @@ impl Session {
         self.modules = to.modules;
         self.diagnostics = to.diagnostics;
         self.std_loaded = to.std_loaded;
+        // A file whose module was taken out counts as not loaded.
+        let sources = &self.sources;
+        self.loaded_paths = self
+            .modules
+            .iter()
+            .filter_map(|m| match &sources.get(m.file).origin {
+                Origin::Path(path) => Some((path.clone(), m.file)),
+                _ => None,
+            })
+            .collect();
+        self.loaded_std = self
+            .modules
+            .iter()
+            .filter_map(|m| match &sources.get(m.file).origin {
+                Origin::Std(name) => Some(*name),
+                _ => None,
+            })
+            .collect();
         self.check();
     }
 
@@ -566,27 +607,166 @@ fn is_check_code(code: &str) -> bool {
     ) || crate::framework::CATALOG_CODES.contains(&code)
 }
 
-/// Every `.onus` file below `dir`. Like Go's tools, the walk skips
-/// directories whose names start with `.` or `_` (hidden, or set aside on
-/// purpose) and `target` (build output); it does not follow symbolic links
-/// to directories, so it cannot loop.
-pub(crate) fn collect_onus_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
+/// Every `.onus` file below `dir`, in `out`; an F001 error in `problems`
+/// for each directory that cannot be read and each `.onus` name that is
+/// not a regular file (or a link to one): a FIFO would block the read
+/// forever, and a policy onus did not read must never make a run look
+/// clean. Like Go's tools, the walk skips directories whose names start
+/// with `.` or `_` (hidden, or set aside on purpose) and `target` (build
+/// output); it does not follow symbolic links to directories, so it
+/// cannot loop.
+pub(crate) fn collect_onus_files(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let unreadable = |e: &std::io::Error| {
+        Diagnostic::error(
+            "F001",
+            format!(
+                "cannot read directory {}: {}",
+                display_name(dir),
+                io_reason(e)
+            ),
+        )
+        .with_help("onus does not skip policies it cannot read: make the directory readable, or rename it to start with `_` to set it aside")
     };
-    for entry in entries.flatten() {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => return problems.push(unreadable(&e)),
+    };
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                problems.push(unreadable(&e));
+                continue;
+            }
+        };
         let path = entry.path();
-        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-        if is_dir {
+        let file_type = match entry.file_type() {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(unreadable(&e));
+                continue;
+            }
+        };
+        if file_type.is_dir() {
             let name = entry.file_name();
             let name = name.to_string_lossy();
             if !(name.starts_with('.') || name.starts_with('_') || name == "target") {
-                collect_onus_files(&path, out);
+                collect_onus_files(&path, out, problems);
             }
         } else if path.extension().and_then(|e| e.to_str()) == Some("onus") {
-            out.push(path);
+            // A link is judged by its target; a broken one is reported
+            // when it is read.
+            match std::fs::metadata(&path) {
+                Ok(meta) if !meta.is_file() => problems.push(
+                    Diagnostic::error(
+                        "F001",
+                        format!(
+                            "cannot read policy {}: {}, not a regular file",
+                            display_name(&path),
+                            file_kind(&meta.file_type())
+                        ),
+                    )
+                    .with_help("a policy directory holds policy files; move this one out, or give it another name"),
+                ),
+                _ => out.push(path),
+            }
         }
     }
+}
+
+/// What a file that is not a regular one is, for messages.
+pub(crate) fn file_kind(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "a special file"
+    }
+}
+
+/// Why a policy file was not read.
+#[derive(Debug)]
+pub(crate) enum PolicyReadError {
+    Io(std::io::Error),
+    /// Longer than the limit; the size when it was known before reading.
+    TooLarge {
+        size: Option<u64>,
+        limit: u64,
+    },
+}
+
+impl std::fmt::Display for PolicyReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PolicyReadError::Io(e) => f.write_str(&io_reason(e)),
+            PolicyReadError::TooLarge { size, limit } => {
+                match size {
+                    Some(size) => write!(f, "{}", bytes(*size))?,
+                    None => write!(f, "more than {}", bytes(*limit))?,
+                }
+                write!(
+                    f,
+                    " is over the limit of {} for a policy file",
+                    bytes(*limit)
+                )
+            }
+        }
+    }
+}
+
+/// The bytes of a policy file, or why not: a file longer than `limit`
+/// (checked before reading where the size is known, and while reading
+/// where it is not) is refused.
+pub(crate) fn read_policy(path: &Path, limit: u64) -> Result<Vec<u8>, PolicyReadError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(PolicyReadError::Io)?;
+    let meta = file.metadata().map_err(PolicyReadError::Io)?;
+    if meta.is_dir() {
+        return Err(PolicyReadError::Io(std::io::ErrorKind::IsADirectory.into()));
+    }
+    if meta.is_file() && meta.len() > limit {
+        return Err(PolicyReadError::TooLarge {
+            size: Some(meta.len()),
+            limit,
+        });
+    }
+    let mut content = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut content)
+        .map_err(PolicyReadError::Io)?;
+    if content.len() as u64 > limit {
+        return Err(PolicyReadError::TooLarge { size: None, limit });
+    }
+    Ok(content)
+}
+
+/// A size as people read it: `4 MiB`, `23.8 MiB`, `97.7 KiB`, `512 bytes`.
+fn bytes(n: u64) -> String {
+    for (unit, size) in [("MiB", 1u64 << 20), ("KiB", 1 << 10)] {
+        if n >= size && n.is_multiple_of(size) {
+            return format!("{} {unit}", n / size);
+        }
+        if n >= size {
+            return format!("{:.1} {unit}", n as f64 / size as f64);
+        }
+    }
+    format!("{n} bytes")
 }
 
 /// A path as the user would write it: relative to the working directory
@@ -755,7 +935,9 @@ mod tests {
         let _ = std::os::unix::fs::symlink(&dir, dir.join("sub/up"));
         let _ = std::os::unix::fs::symlink(dir.join("sub"), dir.join("again"));
         let mut files = Vec::new();
-        collect_onus_files(&dir, &mut files);
+        let mut problems = Vec::new();
+        collect_onus_files(&dir, &mut files, &mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
         files.sort();
         let names: Vec<String> = files
             .iter()

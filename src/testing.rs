@@ -18,8 +18,19 @@ pub struct ExpectResult {
     /// Keys expected to fail but passing (`-`) and failing but not expected (`+`).
     pub missing_keys: Vec<String>,
     pub unexpected_keys: Vec<String>,
+    /// The control's first subject error, when the expectation is not met.
+    pub first_error: Option<FirstError>,
     pub ok: bool,
     pub span: Span,
+}
+
+/// The first error of a control that errored: which subject, where in the
+/// facts, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FirstError {
+    pub subject: String,
+    pub pointer: Option<String>,
+    pub message: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -107,9 +118,14 @@ fn compare(
     expectation: &Expectation,
     span: Span,
 ) -> ExpectResult {
-    let (name, status, failing) = match target {
+    let (name, status, failing, first_error) = match target {
         ExpectTarget::Control(i) => {
             let r = &outcome.controls[*i];
+            let first_error = r.errors.first().map(|e| FirstError {
+                subject: e.key.clone(),
+                pointer: e.pointer.clone(),
+                message: e.message.clone(),
+            });
             let failing: BTreeSet<String> = r
                 .violations
                 .iter()
@@ -120,12 +136,14 @@ fn compare(
                 format!("control {}", program.controls[*i].id),
                 r.status,
                 failing,
+                first_error,
             )
         }
         ExpectTarget::Assertion(i) => (
             format!("assertion \"{}\"", program.assertions[*i].name),
             outcome.assertions[*i].status,
             BTreeSet::new(),
+            None,
         ),
     };
     let (wanted, expected) = match expectation {
@@ -151,9 +169,11 @@ fn compare(
         Status::Fail if !failing.is_empty() => format!("fail on [{}]", quoted(failing.iter())),
         s => s.as_str().to_string(),
     };
+    let ok = status == wanted && missing_keys.is_empty() && unexpected_keys.is_empty();
     ExpectResult {
         target: name,
-        ok: status == wanted && missing_keys.is_empty() && unexpected_keys.is_empty(),
+        ok,
+        first_error: first_error.filter(|_| !ok),
         expected,
         actual,
         missing_keys,

@@ -2,10 +2,9 @@
 //! one or more reports, and the gate's exit code.
 
 use super::common::{
-    FactsLimit, Limits, color_for, deliver, options, parse_date, parse_severity, plan,
-    print_diagnostics, print_sourceless, started_at,
+    FactsLimit, Limits, PolicyLimit, color_for, deliver, options, parse_date, parse_severity, plan,
+    print_diagnostics, print_sourceless, session, started_at,
 };
-use onus::Session;
 use onus::check::program::Status;
 use onus::diagnostic::Diagnostic;
 use onus::diff::Baseline;
@@ -80,6 +79,8 @@ pub struct Args {
     limits: Limits,
     #[command(flatten)]
     facts_limit: FactsLimit,
+    #[command(flatten)]
+    policy: PolicyLimit,
 }
 
 pub fn run(args: Args) -> i32 {
@@ -94,10 +95,13 @@ pub fn run(args: Args) -> i32 {
             return 2;
         }
     };
-    let mut session = Session::new(onus::eval::Options {
-        show_passed: args.show_passed,
-        ..options(args.now, &args.limits)
-    });
+    let mut session = session(
+        onus::eval::Options {
+            show_passed: args.show_passed,
+            ..options(args.now, &args.limits)
+        },
+        &args.policy,
+    );
     session.facts_limits = args.facts_limit.limits(&args.limits);
     session.started_at = started_at();
     session.strict = args.strict;

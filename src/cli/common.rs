@@ -47,6 +47,15 @@ impl FactsLimit {
     }
 }
 
+/// The size limit of policy files, for the commands that read policies
+/// from disk.
+#[derive(clap::Args)]
+pub struct PolicyLimit {
+    /// Refuse a policy file larger than N bytes (default: 4 MiB).
+    #[arg(long, value_name = "N", default_value_t = onus::session::MAX_POLICY_BYTES)]
+    pub max_policy_bytes: u64,
+}
+
 pub fn parse_severity(s: &str) -> Result<Word, String> {
     Word::parse(s)
         .filter(|w| w.class() == WordClass::Severity)
@@ -117,6 +126,13 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic], session: &Session) {
     }
 }
 
+/// A session with the command line's limits.
+pub fn session(options: Options, policy: &PolicyLimit) -> Session {
+    let mut session = Session::new(options);
+    session.max_policy_bytes = policy.max_policy_bytes;
+    session
+}
+
 /// Renders diagnostics that quote no policy source (unreadable inputs) to
 /// stderr.
 pub fn print_sourceless(diagnostics: &[Diagnostic]) {
@@ -130,8 +146,8 @@ pub fn print_sourceless(diagnostics: &[Diagnostic]) {
 
 /// Loads and checks policies, rendering diagnostics to stderr; the flag is
 /// false when they cannot be loaded.
-pub fn load(paths: &[PathBuf], options: Options) -> (Session, bool) {
-    let mut session = Session::new(options);
+pub fn load(paths: &[PathBuf], options: Options, policy: &PolicyLimit) -> (Session, bool) {
+    let mut session = session(options, policy);
     for p in paths {
         session.load_path(p);
     }

@@ -3,7 +3,7 @@
 //! `--party NAME`, only what that party decides, operates or answers for.
 
 use super::common::{
-    FactsLimit, Limits, deliver, load, options, parse_date, plan, print_diagnostics,
+    FactsLimit, Limits, PolicyLimit, deliver, load, options, parse_date, plan, print_diagnostics,
 };
 use onus::diagnostic::Diagnostic;
 use onus::report::matrix::{self, Matrix, MatrixFormat, PartyView};
@@ -47,13 +47,15 @@ pub struct Args {
     limits: Limits,
     #[command(flatten)]
     facts_limit: FactsLimit,
+    #[command(flatten)]
+    policy: PolicyLimit,
 }
 
 pub fn run(args: Args) -> i32 {
     let Some(targets) = plan(&args.format, &args.output, MatrixFormat::Text) else {
         return 2;
     };
-    let (mut session, ok) = load(&args.paths, options(args.now, &args.limits));
+    let (mut session, ok) = load(&args.paths, options(args.now, &args.limits), &args.policy);
     session.facts_limits = args.facts_limit.limits(&args.limits);
     if !ok {
         return 2;

@@ -251,7 +251,10 @@ impl<'a, 'e> Machine<'a, 'e> {
                     .map(Value::Int)
                     .ok_or_else(|| EvalError::invalid(ir.span, "integer overflow")),
                 Value::Float(f) => Ok(Value::Float(-f)),
-                Value::Duration(d) => Ok(Value::Duration(-d)),
+                Value::Duration(d) => d
+                    .checked_neg()
+                    .map(Value::Duration)
+                    .ok_or_else(|| EvalError::invalid(ir.span, "duration overflow")),
                 v => Err(EvalError::type_error(
                     ir.span,
                     format!("cannot negate {}", v.type_name()),

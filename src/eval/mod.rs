@@ -26,6 +26,7 @@ use error::{ErrorKind, EvalError};
 use jiff::civil::Date;
 use keys::SubjectKeys;
 pub use machine::Machine;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -205,6 +206,8 @@ const WORKER_STACK: usize = 64 << 20;
 
 /// `f(0..n)` on up to `jobs` threads, each taking the next index as it goes;
 /// results come back in index order, so output never depends on scheduling.
+/// Threads the system refuses (a thread or memory limit below `--jobs`)
+/// are done without: the work goes to those that started, or to this one.
 fn in_parallel<T: Send>(n: usize, jobs: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     if jobs <= 1 || n <= 1 {
         return (0..n).map(f).collect();
@@ -558,6 +561,7 @@ fn visit_subjects<'a>(
         }
     };
     let stopped = outcome.err();
+    unwaive_shared_keys(&mut r, waivers);
     if let Some(limit) = &stopped {
         r.errors.push(SubjectError {
             key: "(stopped)".into(),
@@ -595,6 +599,51 @@ struct Visit<'r, 'a> {
     waivers: &'r [&'r Waiver],
     keys: &'r mut SubjectKeys<'a>,
     result: &'r mut ControlResult,
+}
+
+/// A waiver that names keys cannot tell apart subjects that share one
+/// (facts decide the keys): such violations are not waived (fail closed),
+/// and an error per shared key says why. A waiver of the whole control
+/// names no key, so it still covers them.
+fn unwaive_shared_keys(r: &mut ControlResult, waivers: &[&Waiver]) {
+    let by_key = |key: &str| {
+        waivers.iter().any(|w| w.keys.is_some() && w.covers(key))
+            && !waivers.iter().any(|w| w.keys.is_none() && w.covers(key))
+    };
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for v in r.violations.iter().filter(|v| v.waived) {
+        *counts.entry(v.key.as_str()).or_default() += 1;
+    }
+    // In the order of first appearance, so that reports are stable.
+    let mut shared: Vec<(String, usize, Span)> = Vec::new();
+    for v in &r.violations {
+        if let Some(n) = counts.remove(v.key.as_str())
+            && n > 1
+            && by_key(&v.key)
+        {
+            shared.push((v.key.clone(), n, v.span));
+        }
+    }
+    if shared.is_empty() {
+        return;
+    }
+    let keys: HashSet<&str> = shared.iter().map(|(k, _, _)| k.as_str()).collect();
+    for v in &mut r.violations {
+        if keys.contains(v.key.as_str()) {
+            v.waived = false;
+        }
+    }
+    for (key, n, span) in shared {
+        r.errors.push(SubjectError {
+            message: format!(
+                "{n} failing subjects have the key `{key}`: a waiver by key cannot tell them apart, so it waives none of them; give the control a `key` that is unique per subject"
+            ),
+            key,
+            pointer: None,
+            span,
+            attested: false,
+        });
+    }
 }
 
 /// Runs the `for` selection; `Err` only for a limit.

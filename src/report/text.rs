@@ -4,7 +4,7 @@
 //! Everything echoed from facts or policies is escaped for the terminal.
 
 use super::{Gate, Run};
-use crate::check::program::{Control, Status};
+use crate::check::program::Status;
 use crate::escape::terminal;
 use crate::eval::ControlResult;
 use std::fmt::Write;
@@ -50,8 +50,8 @@ pub fn render(run: &Run<'_>, gate: Gate, style: Style) -> String {
         let _ = writeln!(out, "policy not loaded: see the diagnostics above");
         return out;
     };
-    for (c, r) in run.controls() {
-        render_control(&mut out, run, c, r, style);
+    for (i, (_, r)) in run.controls().enumerate() {
+        render_control(&mut out, run, i, r, style);
     }
     if !run.program.assertions.is_empty() {
         let _ = writeln!(out);
@@ -137,13 +137,15 @@ fn subject(key: &str, pointer: Option<&str>, style: Style) -> String {
 
 /// One control's block: the status line, then its subject count or why it
 /// was not checked, then each violation and error.
+/// The text of control `index` of the program and its result.
 pub fn render_control(
     out: &mut String,
     run: &Run<'_>,
-    c: &Control,
+    index: usize,
     r: &ControlResult,
     style: Style,
 ) {
+    let c = &run.program.controls[index];
     let o = run.ownership(c);
     let ownership = format!(
         "owner {}, decided by {}{}",
@@ -207,8 +209,7 @@ pub fn render_control(
             let _ = writeln!(out, "{indent}{}", style.dim(&counts));
         }
     }
-    let index = run.program.controls.iter().position(|x| std::ptr::eq(x, c));
-    for a in index.into_iter().flat_map(|i| run.attestations(i)) {
+    for a in run.attestations(index) {
         let _ = writeln!(
             out,
             "{indent}{}",
@@ -236,10 +237,7 @@ pub fn render_control(
             "{indent}{mark} {subject}  {}",
             lines(&v.message, &indent)
         );
-        if let Some(w) = index
-            .filter(|_| v.waived)
-            .and_then(|i| run.waiver(i, &v.key))
-        {
+        if let Some(w) = v.waived.then(|| run.waiver(index, &v.key)).flatten() {
             let _ = writeln!(
                 out,
                 "{indent}  {}",
