@@ -22,6 +22,7 @@ pub mod repl;
 pub mod session;
 pub mod source;
 pub mod stdlib;
+pub mod streaming;
 pub mod value;
 
 pub use session::Session;

@@ -6,7 +6,7 @@ use crate::ast::{FrameworkSource, ItemKind, Module, UseTarget};
 use crate::check::{self, program::Program};
 use crate::diagnostic::{self, Diagnostic};
 use crate::eval::{self, Options, Outcome};
-use crate::facts::{Facts, FactsError, FactsFormat};
+use crate::facts::{ErrorKind, Facts, FactsError, FactsFormat};
 use crate::framework::{Catalogs, FileDigest};
 use crate::parser;
 use crate::source::{FileId, Origin, SourceMap, Span};
@@ -14,7 +14,7 @@ use crate::stdlib;
 use crate::value::Value;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 /// The largest policy file read by default (`--max-policy-bytes`). Parsing
 /// holds about 200 bytes per byte of the densest text (a token per byte:
@@ -34,20 +34,33 @@ pub struct FactsInput {
     /// Where they came from (path, or `-` for standard input).
     pub source: String,
     pub facts: Facts,
-    /// The input began with a byte order mark, which parsing drops.
-    bom: bool,
-    /// Computed the first time a report asks: most runs never do, and
-    /// large facts would pay for it on every run.
-    digest: OnceLock<FileDigest>,
+    /// Path, size and SHA-256 of the bytes, hashed as they were read.
+    digest: Option<FileDigest>,
 }
 
 impl FactsInput {
-    /// Path, size and SHA-256 of the bytes as they were read.
-    pub fn digest(&self) -> &FileDigest {
-        self.digest.get_or_init(|| {
-            let bom: &[u8] = if self.bom { "\u{feff}".as_bytes() } else { &[] };
-            FileDigest::of(self.source.clone(), &[bom, self.facts.text().as_bytes()])
-        })
+    pub fn new(source: String, facts: Facts) -> FactsInput {
+        let digest = facts.digest().map(|d| facts_digest(&source, d));
+        FactsInput {
+            source,
+            facts,
+            digest,
+        }
+    }
+
+    /// Path, size and SHA-256 of the bytes as they were read (None only
+    /// for facts that were never a whole input: a batch of a stream).
+    pub fn digest(&self) -> Option<&FileDigest> {
+        self.digest.as_ref()
+    }
+}
+
+/// A report's name for facts read from `source`.
+pub(crate) fn facts_digest(source: &str, digest: &crate::facts::Digest) -> FileDigest {
+    FileDigest {
+        path: source.to_string(),
+        bytes: digest.bytes,
+        sha256: digest.sha256.clone(),
     }
 }
 
@@ -81,6 +94,16 @@ pub struct Session {
     pub program: Program,
     pub facts: Vec<FactsInput>,
     pub options: Options,
+    /// How much one facts input may take, and how many threads read it.
+    pub facts_limits: crate::facts::Limits,
+    /// Read JSON-lines facts a batch at a time where the policy allows it
+    /// (`onus check`; see `streaming`): they are opened when loaded, and
+    /// read by `evaluate_streaming`.
+    pub stream_json_lines: bool,
+    /// JSON-lines facts opened, not yet read.
+    pub(crate) streams: Vec<crate::streaming::Deferred>,
+    /// The digests of JSON-lines facts read a batch at a time.
+    pub(crate) streamed: Vec<FileDigest>,
     /// Policy files larger than this are refused (F001) before parsing.
     pub max_policy_bytes: u64,
     /// `--strict`: diagnostics that are warnings by default become errors.
@@ -111,6 +134,10 @@ impl Session {
             program: Program::default(),
             facts: Vec::new(),
             options,
+            facts_limits: crate::facts::Limits::default(),
+            stream_json_lines: false,
+            streams: Vec::new(),
+            streamed: Vec::new(),
             max_policy_bytes: MAX_POLICY_BYTES,
             strict: false,
             started_at: jiff::Timestamp::now(),
@@ -390,14 +417,8 @@ impl Session {
         text: String,
         format: FactsFormat,
     ) -> Result<(), FactsError> {
-        let bom = text.starts_with('\u{feff}');
-        let facts = Facts::parse(text, name, format)?;
-        self.facts.push(FactsInput {
-            source,
-            facts,
-            bom,
-            digest: OnceLock::new(),
-        });
+        let facts = Facts::read(text.as_bytes(), name, format, &self.facts_limits)?;
+        self.facts.push(FactsInput::new(source, facts));
         Ok(())
     }
 
@@ -486,7 +507,13 @@ impl Session {
             now: self.options.now,
             started_at: self.started_at,
             policy_files,
-            facts: self.facts.iter().map(|f| f.digest().clone()).collect(),
+            facts: self
+                .facts
+                .iter()
+                .filter_map(FactsInput::digest)
+                .chain(&self.streamed)
+                .cloned()
+                .collect(),
             frameworks,
         }
     }
@@ -730,7 +757,7 @@ pub fn io_reason(e: &std::io::Error) -> String {
 impl Session {
     /// Loads facts named on a command line: `[NAME=]FILE`, with `-` for
     /// standard input, `.jsonl` read as one document per line and `.yaml`
-    /// or `.yml` as YAML.
+    /// or `.yml` as YAML. The file is read as a stream, never held whole.
     #[allow(
         clippy::result_large_err,
         reason = "called once per facts file; the error is rendered at once"
@@ -741,46 +768,77 @@ impl Session {
             _ => (None, spec),
         };
         let format = FactsFormat::of_path(file);
-        let (source, bytes) = if file == "-" {
-            let mut buf = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(|e| {
-                Diagnostic::error(
-                    "F010",
-                    format!("cannot read facts from standard input: {e}"),
-                )
-            })?;
-            ("<stdin>".to_string(), buf)
-        } else {
-            let bytes = std::fs::read(file).map_err(|e| {
-                Diagnostic::error(
-                    "F010",
-                    format!("cannot read facts {file}: {}", io_reason(&e)),
-                )
-            })?;
-            (display_name(Path::new(file)), bytes)
-        };
-        let text =
-            crate::facts::encoding::decode(bytes, &source).map_err(|e| {
-                let d = Diagnostic::error("F011", format!("invalid facts {source}: {}", e.message))
-                    .at(source.clone(), e.line, e.column);
-                match e.help {
-                    Some(help) => d.with_help(help),
-                    None => d,
-                }
-            })?;
-        if text.trim().is_empty() {
-            return Err(Diagnostic::error(
-                "F011",
-                format!("invalid facts {source}: the file is empty"),
-            )
-            .at(source, 1, 1)
-            .with_help("facts are a JSON document (or JSON lines in a .jsonl file, or YAML in a .yaml file)"));
+        let limits = self.facts_limits;
+        if self.stream_json_lines && format == FactsFormat::JsonLines {
+            return self.defer_stream(name, file);
         }
-        self.add_facts(source.clone(), name, text, format)
-            .map_err(|e| {
-                Diagnostic::error("F011", format!("invalid facts {source}: {}", e.message))
-                    .at(source, e.line, e.column)
-            })
+        let (source, read) = if file == "-" {
+            let source = "<stdin>".to_string();
+            let read = Facts::read(std::io::stdin().lock(), name, format, &limits);
+            (source, read.map_err(|e| (e, None)))
+        } else {
+            let cannot = |reason: String| {
+                Diagnostic::error("F010", format!("cannot read facts {file}: {reason}"))
+            };
+            let opened = std::fs::File::open(file).and_then(|f| Ok((f.metadata()?, f)));
+            let (metadata, f) = opened.map_err(|e| cannot(io_reason(&e)))?;
+            if metadata.is_dir() {
+                return Err(cannot("is a directory".into()));
+            }
+            let source = display_name(Path::new(file));
+            let read = Facts::read_file(f, metadata.len(), name, format, &limits);
+            (source, read.map_err(|e| (e, Some(metadata.len()))))
+        };
+        let facts = read.map_err(|(e, size)| facts_error(file, &source, e, size, &limits))?;
+        self.facts.push(FactsInput::new(source, facts));
+        Ok(())
+    }
+}
+
+/// The diagnostic for facts that could not be read: F010 when the input
+/// could not be read, F011 when it is not facts, F014 when it is too large
+/// for the limit or for memory.
+pub(crate) fn facts_error(
+    file: &str,
+    source: &str,
+    e: FactsError,
+    size: Option<u64>,
+    limits: &crate::facts::Limits,
+) -> Diagnostic {
+    let mib = |bytes: u64| bytes.div_ceil(1 << 20);
+    match e.kind {
+        ErrorKind::Io if file == "-" => Diagnostic::error(
+            "F010",
+            format!("cannot read facts from standard input: {}", e.message),
+        ),
+        ErrorKind::Io => Diagnostic::error("F010", format!("cannot read facts {file}: {}", e.message)),
+        ErrorKind::Empty => Diagnostic::error("F011", format!("invalid facts {source}: the file is empty"))
+            .at(source.to_string(), 1, 1)
+            .with_help("facts are a JSON document (or JSON lines in a .jsonl file, or YAML in a .yaml file)"),
+        ErrorKind::TooLarge => Diagnostic::error(
+            "F014",
+            format!(
+                "facts {source} take more than the limit of {} MiB",
+                mib(limits.max_size)
+            ),
+        )
+        .with_help("raise the limit with --max-facts-size SIZE (e.g. 8G) if the input is expected to be this large"),
+        ErrorKind::OutOfMemory => {
+            let size = size.map(|s| format!(" ({} MiB)", mib(s))).unwrap_or_default();
+            Diagnostic::error("F014", format!("not enough memory to read facts {source}{size}"))
+                .with_help("free memory, raise the process's memory limit, or split the facts")
+        }
+        ErrorKind::Unmarked(encoding) => Diagnostic::error("F011", format!("invalid facts {source}: {}", e.message))
+            .at(source.to_string(), e.line, e.column)
+            .with_help(format!("convert it to UTF-8, e.g. `iconv -f {encoding} -t UTF-8 {source} > facts.json`, or write it with a byte order mark")),
+        ErrorKind::Syntax | ErrorKind::Utf8 => {
+            let d = Diagnostic::error("F011", format!("invalid facts {source}: {}", e.message));
+            if e.line == 0 {
+                d
+            } else {
+                d.at(source.to_string(), e.line, e.column)
+            }
+        }
     }
 }
 

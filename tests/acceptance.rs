@@ -49,47 +49,23 @@ struct Outcome {
 
 /// Runs `onus ARGS` in `dir`; fails the test on a signal or after `LIMIT`.
 fn onus(dir: &Path, args: &[&str]) -> Outcome {
-    onus_with(dir, args, Command::new(env!("CARGO_BIN_EXE_onus")))
+    run(
+        dir,
+        Command::new(env!("CARGO_BIN_EXE_onus")),
+        args,
+        Stdio::null(),
+    )
 }
 
-/// `onus ARGS` under `prlimit --as=BYTES`: an address-space cap, so that
-/// memory growth is an allocation failure (a signal) instead of a slow
-/// machine.
-fn onus_capped(dir: &Path, address_space: u64, args: &[&str]) -> Outcome {
-    let mut command = Command::new("prlimit");
-    command
-        .arg(format!("--as={address_space}"))
-        .arg(env!("CARGO_BIN_EXE_onus"));
-    onus_with(dir, args, command)
-}
-
-/// Whether the tests run as root (CI does): root reads every file, so an
-/// unreadable-file case drops to an unprivileged user instead.
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
-}
-
-/// `onus ARGS` as the unprivileged user `nobody` when the tests run as
-/// root, so that file permissions apply; as the user itself otherwise.
-fn onus_unprivileged(dir: &Path, args: &[&str]) -> Outcome {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_onus"));
-    if is_root() {
-        use std::os::unix::process::CommandExt;
-        command.uid(65534).gid(65534);
-    }
-    onus_with(dir, args, command)
-}
-
-fn onus_with(dir: &Path, args: &[&str], mut command: Command) -> Outcome {
+/// Runs `command ARGS` (`onus`, or a wrapper that runs it) in `dir`, with
+/// this standard input.
+fn run(dir: &Path, mut command: Command, args: &[&str], stdin: Stdio) -> Outcome {
     let started = Instant::now();
     let mut child = command
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -260,6 +236,32 @@ fn invalid_utf8_policy_and_facts() {
     );
 }
 
+/// Facts nested as deep as the limit allows are printed, compared and
+/// searched on evaluation threads (`--jobs 2`) without exhausting a stack.
+#[test]
+fn facts_at_the_nesting_limit_are_evaluated_on_threads() {
+    let dir = scratch("deepest");
+    let policy = "use std\nservice s: iaas {}\ncontrol deep {\n  service = s\n  layer = config\n  for x in facts.xs\n  require x == x and contains(to_string(x), \"1\") and x in facts.xs else \"{x}\"\n}\n";
+    write(&dir, "p.onus", policy);
+    // `{"xs": [` is two levels, the rest fill the limit exactly.
+    let n = 512 - 2;
+    let deepest = format!("{}1{}", "[".repeat(n), "]".repeat(n));
+    write(
+        &dir,
+        "f.json",
+        format!("{{\"xs\": [{deepest}, {deepest}]}}"),
+    );
+    let o = onus(
+        &dir,
+        &["check", "p.onus", "--facts", "f.json", "--jobs", "2"],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    write(&dir, "g.json", format!("{{\"xs\": [[{deepest}]]}}"));
+    let o = onus(&dir, &["check", "p.onus", "--facts", "g.json"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("g.json:1:519"), "{}", o.stderr);
+}
+
 #[test]
 fn a_hundred_thousand_nested_arrays_as_facts() {
     let dir = scratch("arrays");
@@ -273,7 +275,7 @@ fn a_hundred_thousand_nested_arrays_as_facts() {
     let o = onus(&dir, &["check", "b.onus", "--facts", "f.json"]);
     assert_eq!(o.code, 2);
     assert!(
-        o.stderr.contains("nest more than 127 levels"),
+        o.stderr.contains("nest more than 512 levels"),
         "{}",
         o.stderr
     );
@@ -387,6 +389,240 @@ fn a_use_cycle_and_a_recursive_fn() {
         "{}",
         o.stderr
     );
+}
+
+/// `onus` with its address space capped at `bytes` (by `prlimit`, as
+/// `ulimit -v` would): memory it tries to take beyond that is refused.
+fn capped(bytes: u64) -> Command {
+    let mut command = Command::new("prlimit");
+    command
+        .arg(format!("--as={bytes}"))
+        .arg(env!("CARGO_BIN_EXE_onus"));
+    command
+}
+
+/// Facts from `/dev/zero` (a file, or standard input) and `/dev/urandom`
+/// are not JSON from their first byte: refused there, at once, in 200 MB.
+#[cfg(target_os = "linux")]
+#[test]
+fn endless_binary_facts_are_refused_at_their_first_byte() {
+    let dir = scratch("dev-zero");
+    write(&dir, "b.onus", BUCKETS);
+    let check = ["check", "b.onus", "--facts"];
+    let o = run(
+        &dir,
+        capped(200 << 20),
+        &[&check[..], &["/dev/zero"]].concat(),
+        Stdio::null(),
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("error[F011]: invalid facts /dev/zero: a NUL byte"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("/dev/zero:1:1"), "{}", o.stderr);
+    let zero = std::fs::File::open("/dev/zero").expect("/dev/zero");
+    let o = run(
+        &dir,
+        capped(200 << 20),
+        &[&check[..], &["-"]].concat(),
+        zero.into(),
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("error[F011]: invalid facts <stdin>: a NUL byte"),
+        "{}",
+        o.stderr
+    );
+    let o = run(
+        &dir,
+        capped(200 << 20),
+        &[&check[..], &["/dev/urandom"]].concat(),
+        Stdio::null(),
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("error[F011]: invalid facts /dev/urandom"),
+        "{}",
+        o.stderr
+    );
+}
+
+/// `--max-facts-size` caps what one input may take; past it, F014.
+#[test]
+fn the_facts_size_limit_is_a_flag() {
+    let dir = scratch("max-facts-size");
+    write(&dir, "b.onus", BUCKETS);
+    let buckets: String = (0..40_000)
+        .map(|i| format!("{{\"name\": \"b{i}\", \"public\": false}},"))
+        .collect();
+    write(
+        &dir,
+        "f.json",
+        format!("{{\"buckets\": [{}]}}", buckets.trim_end_matches(',')),
+    );
+    let o = onus(
+        &dir,
+        &[
+            "check",
+            "b.onus",
+            "--facts",
+            "f.json",
+            "--max-facts-size",
+            "1M",
+        ],
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("error[F014]: facts f.json take more than the limit of 1 MiB"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("--max-facts-size"), "{}", o.stderr);
+    let o = onus(
+        &dir,
+        &[
+            "check",
+            "b.onus",
+            "--facts",
+            "f.json",
+            "--max-facts-size",
+            "8M",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = onus(
+        &dir,
+        &[
+            "check",
+            "b.onus",
+            "--facts",
+            "f.json",
+            "--max-facts-size",
+            "lots",
+        ],
+    );
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("is not a size"), "{}", o.stderr);
+}
+
+/// Under an address-space limit (`ulimit -v 400000`), facts that need more
+/// memory than that end as F014 with the file's size, not an abort.
+#[cfg(target_os = "linux")]
+#[test]
+fn facts_larger_than_memory_are_an_error_not_an_abort() {
+    let dir = scratch("facts-memory");
+    write(&dir, "b.onus", BUCKETS);
+    // 100 MB of small numbers: eight bytes of arena for every two of text.
+    let mut text = String::with_capacity(100 << 20);
+    // Exactly 100 MiB: an odd start, pairs, then three bytes.
+    text.push_str("{\"buckets\": [], \"n\": [ ");
+    while text.len() < (100 << 20) - 3 {
+        text.push_str("0,");
+    }
+    text.push_str("0]}");
+    write(&dir, "big.json", &text);
+    drop(text);
+    let o = run(
+        &dir,
+        capped(400_000 << 10),
+        &["check", "b.onus", "--facts", "big.json"],
+        Stdio::null(),
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("error[F014]: not enough memory to read facts big.json (100 MiB)"),
+        "{}",
+        o.stderr
+    );
+}
+
+/// Issue 10: the join of 10,000 buckets with 10,000 access blocks, which
+/// a nested `any` took past the budget, written with an object
+/// comprehension: every subject gets its verdict, and none errors. A third
+/// of the buckets have no block, a third a block that does not block, and
+/// the blocks come in reverse order.
+#[test]
+fn a_ten_thousand_by_ten_thousand_join() {
+    let dir = scratch("join");
+    write(
+        &dir,
+        "j.onus",
+        "use std\nservice store: object_storage {}\n\
+         let blocks = { p.bucket: p for p in facts.blocks }\n\
+         control blocked {\n  service = store\n  layer = exposure\n  for b in facts.buckets\n  key b.name\n\
+         \x20 require blocks[b.name]?.block_public ?? false else \"bucket {b.name} is not blocked\"\n}\n",
+    );
+    let n = 10_000;
+    let buckets: Vec<String> = (0..n).map(|i| format!("{{\"name\": \"b{i}\"}}")).collect();
+    let blocks: Vec<String> = (0..n)
+        .rev()
+        .filter(|i| i % 3 != 0)
+        .map(|i| format!("{{\"bucket\": \"b{i}\", \"block_public\": {}}}", i % 3 == 1))
+        .collect();
+    write(
+        &dir,
+        "f.json",
+        format!(
+            "{{\"buckets\": [{}], \"blocks\": [{}]}}",
+            buckets.join(","),
+            blocks.join(",")
+        ),
+    );
+    let o = onus(
+        &dir,
+        &["check", "j.onus", "--facts", "f.json", "--format", "json"],
+    );
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let report: serde_json::Value = serde_json::from_str(&o.stdout).expect("a JSON report");
+    let control = &report["controls"][0];
+    assert_eq!(control["subjects"], n);
+    assert_eq!(control["errors"].as_array().map(Vec::len), Some(0));
+    let failing: Vec<i64> = control["violations"]
+        .as_array()
+        .expect("violations")
+        .iter()
+        .filter_map(|v| v["key"].as_str()?.strip_prefix('b')?.parse().ok())
+        .collect();
+    let expected: Vec<i64> = (0..n as i64).filter(|i| i % 3 != 1).collect();
+    assert_eq!(failing, expected);
+}
+
+/// `onus ARGS` run by `command` (`onus` itself, or a wrapper).
+fn onus_with(dir: &Path, args: &[&str], command: Command) -> Outcome {
+    run(dir, command, args, Stdio::null())
+}
+
+/// `onus ARGS` under `prlimit --as=BYTES`: an address-space cap, so that
+/// memory growth is an allocation failure (a signal) instead of a slow
+/// machine.
+fn onus_capped(dir: &Path, address_space: u64, args: &[&str]) -> Outcome {
+    run(dir, capped(address_space), args, Stdio::null())
+}
+
+/// Whether the tests run as root (CI does): root reads every file, so an
+/// unreadable-file case drops to an unprivileged user instead.
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
+}
+
+/// `onus ARGS` as the unprivileged user `nobody` when the tests run as
+/// root, so that file permissions apply; as the user itself otherwise.
+fn onus_unprivileged(dir: &Path, args: &[&str]) -> Outcome {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_onus"));
+    if is_root() {
+        use std::os::unix::process::CommandExt;
+        command.uid(65534).gid(65534);
+    }
+    onus_with(dir, args, command)
 }
 
 /// Runs `program ARGS` (a setup tool: `mkfifo`, `mknod`, `ln`), failing
@@ -742,55 +978,4 @@ fn ten_thousand_policy_files_load() {
         "{}",
         &o.stdout[o.stdout.len().saturating_sub(300)..]
     );
-}
-
-/// Issue 10: the join of 10,000 buckets with 10,000 access blocks, which
-/// a nested `any` took past the budget, written with an object
-/// comprehension: every subject gets its verdict, and none errors. A third
-/// of the buckets have no block, a third a block that does not block, and
-/// the blocks come in reverse order.
-#[test]
-fn a_ten_thousand_by_ten_thousand_join() {
-    let dir = scratch("join");
-    write(
-        &dir,
-        "j.onus",
-        "use std\nservice store: object_storage {}\n\
-         let blocks = { p.bucket: p for p in facts.blocks }\n\
-         control blocked {\n  service = store\n  layer = exposure\n  for b in facts.buckets\n  key b.name\n\
-         \x20 require blocks[b.name]?.block_public ?? false else \"bucket {b.name} is not blocked\"\n}\n",
-    );
-    let n = 10_000;
-    let buckets: Vec<String> = (0..n).map(|i| format!("{{\"name\": \"b{i}\"}}")).collect();
-    let blocks: Vec<String> = (0..n)
-        .rev()
-        .filter(|i| i % 3 != 0)
-        .map(|i| format!("{{\"bucket\": \"b{i}\", \"block_public\": {}}}", i % 3 == 1))
-        .collect();
-    write(
-        &dir,
-        "f.json",
-        format!(
-            "{{\"buckets\": [{}], \"blocks\": [{}]}}",
-            buckets.join(","),
-            blocks.join(",")
-        ),
-    );
-    let o = onus(
-        &dir,
-        &["check", "j.onus", "--facts", "f.json", "--format", "json"],
-    );
-    assert_eq!(o.code, 1, "{}", o.stderr);
-    let report: serde_json::Value = serde_json::from_str(&o.stdout).expect("a JSON report");
-    let control = &report["controls"][0];
-    assert_eq!(control["subjects"], n);
-    assert_eq!(control["errors"].as_array().map(Vec::len), Some(0));
-    let failing: Vec<i64> = control["violations"]
-        .as_array()
-        .expect("violations")
-        .iter()
-        .filter_map(|v| v["key"].as_str()?.strip_prefix('b')?.parse().ok())
-        .collect();
-    let expected: Vec<i64> = (0..n as i64).filter(|i| i % 3 != 1).collect();
-    assert_eq!(failing, expected);
 }

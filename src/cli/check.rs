@@ -2,7 +2,7 @@
 //! one or more reports, and the gate's exit code.
 
 use super::common::{
-    Limits, PolicyLimit, color_for, deliver, options, parse_date, parse_severity, plan,
+    FactsLimit, Limits, PolicyLimit, color_for, deliver, options, parse_date, parse_severity, plan,
     print_diagnostics, print_sourceless, session, started_at,
 };
 use onus::check::program::Status;
@@ -78,6 +78,8 @@ pub struct Args {
     #[command(flatten)]
     limits: Limits,
     #[command(flatten)]
+    facts_limit: FactsLimit,
+    #[command(flatten)]
     policy: PolicyLimit,
 }
 
@@ -100,12 +102,14 @@ pub fn run(args: Args) -> i32 {
         },
         &args.policy,
     );
+    session.facts_limits = args.facts_limit.limits(&args.limits);
     session.started_at = started_at();
     session.strict = args.strict;
     for p in &args.paths {
         session.load_path(p);
     }
     session.check();
+    session.stream_json_lines = true;
     let mut facts_errors: Vec<Diagnostic> = Vec::new();
     for spec in &args.facts {
         if let Err(d) = session.load_facts_spec(spec) {
@@ -113,17 +117,18 @@ pub fn run(args: Args) -> i32 {
         }
     }
     let outcome = if session.has_errors() || !facts_errors.is_empty() {
+        facts_errors.extend(session.check_streams());
         None
     } else {
-        match session.evaluate() {
+        match session.evaluate_streaming() {
             Ok(mut o) => {
                 if args.require_subjects {
                     o.require_subjects(&session.program);
                 }
                 Some(o)
             }
-            Err(msg) => {
-                facts_errors.push(Diagnostic::error("F012", msg));
+            Err(d) => {
+                facts_errors.push(d);
                 None
             }
         }

@@ -1,7 +1,7 @@
 //! `onus explain`: one control re-run with an observer, and why each
 //! subject passed or failed, as text or JSON.
 
-use super::common::{Limits, PolicyLimit, load, options, parse_date, write_out};
+use super::common::{FactsLimit, Limits, PolicyLimit, load, options, parse_date, write_out};
 use onus::Session;
 use onus::check::program::Status;
 use onus::diagnostic;
@@ -39,6 +39,8 @@ pub struct Args {
     #[command(flatten)]
     limits: Limits,
     #[command(flatten)]
+    facts_limit: FactsLimit,
+    #[command(flatten)]
     policy: PolicyLimit,
 }
 
@@ -64,6 +66,7 @@ pub fn text(session: &Session, control: usize, subject: Option<&str>, limit: usi
 
 pub fn run(args: Args) -> i32 {
     let (mut session, ok) = load(&args.paths, options(args.now, &args.limits), &args.policy);
+    session.facts_limits = args.facts_limit.limits(&args.limits);
     if !ok {
         return 2;
     }

@@ -3,7 +3,7 @@
 //! `--party NAME`, only what that party decides, operates or answers for.
 
 use super::common::{
-    Limits, PolicyLimit, deliver, load, options, parse_date, plan, print_diagnostics,
+    FactsLimit, Limits, PolicyLimit, deliver, load, options, parse_date, plan, print_diagnostics,
 };
 use onus::diagnostic::Diagnostic;
 use onus::report::matrix::{self, Matrix, MatrixFormat, PartyView};
@@ -46,6 +46,8 @@ pub struct Args {
     #[command(flatten)]
     limits: Limits,
     #[command(flatten)]
+    facts_limit: FactsLimit,
+    #[command(flatten)]
     policy: PolicyLimit,
 }
 
@@ -54,6 +56,7 @@ pub fn run(args: Args) -> i32 {
         return 2;
     };
     let (mut session, ok) = load(&args.paths, options(args.now, &args.limits), &args.policy);
+    session.facts_limits = args.facts_limit.limits(&args.limits);
     if !ok {
         return 2;
     }

@@ -193,20 +193,12 @@ impl<'a> Iterator for Items<'a> {
         let i = self.pos;
         let item = match &self.source {
             Value::List(l) => l.get(i).map(|v| (Value::Int(i as i64), v.clone())),
-            Value::Array(r) => r
-                .nodes()
-                .get(i)
-                .map(|n| (Value::Int(i as i64), Value::from_node(r.facts, *n))),
+            Value::Array(r) => r.element(i).map(|v| (Value::Int(i as i64), v)),
             Value::Object(o) => o
                 .entries()
                 .get(i)
                 .map(|(k, v)| (Value::String(k.clone()), v.clone())),
-            Value::Map(r) => r.nodes().get(2 * i..2 * i + 2).map(|kv| {
-                (
-                    Value::from_node(r.facts, kv[0]),
-                    Value::from_node(r.facts, kv[1]),
-                )
-            }),
+            Value::Map(r) => r.entry(i),
             _ => None,
         };
         self.pos += 1;

@@ -1,8 +1,8 @@
 //! Key lookup on facts objects at any size. The arena stores an object as
-//! a run of key/value nodes, which a scan reads well while it is small; the
-//! first lookup in a larger one builds a hash index over its keys (without
-//! copying a key or a value), shared by every control of the run through
-//! the evaluator. Each machine charges the build to its own budget the
+//! a run of values over a shared shape of keys, which a scan reads well
+//! while it is small; the first lookup in a larger one builds a hash index
+//! over its keys (without copying a key or a value), shared by every
+//! control of the run through the evaluator. Each machine charges the build to its own budget the
 //! first time it uses an index, so budgets do not depend on scheduling.
 
 use crate::value::FactRef;
@@ -48,13 +48,7 @@ impl<'a> SharedIndexes<'a> {
 }
 
 fn build<'a>(r: FactRef<'a>) -> KeyIndex<'a> {
-    let facts = r.facts;
-    r.nodes()
-        .chunks_exact(2)
-        .enumerate()
-        .filter_map(|(i, kv)| match kv[0] {
-            crate::facts::Node::Str(k) => Some((facts.str(k), i as u32)),
-            _ => None,
-        })
+    (0..r.len())
+        .filter_map(|i| Some((r.facts.key(r.block, i)?, i as u32)))
         .collect()
 }

@@ -122,44 +122,104 @@ impl<'a> SubjectKeys<'a> {
                 .with_help("a waiver, an attestation or `fails on` for this key would cover both; choose a `key` that is unique, such as an ARN or a resource id"),
             );
         }
-        let keyed = waivers
-            .iter()
-            .filter_map(|w| Some(("waiver", w.keys.as_deref()?, w.span)))
-            .chain(
-                attestations
-                    .iter()
-                    .filter_map(|a| Some(("attestation", a.keys.as_deref()?, a.span))),
-            );
-        for (what, keys, span) in keyed {
-            let unknown: Vec<String> = keys
-                .iter()
-                .filter(|k| !self.seen.contains_key(k.as_str()))
-                .map(|k| format!("\"{k}\""))
-                .collect();
-            if unknown.is_empty() {
-                continue;
-            }
-            let which = if self.seen.is_empty() {
-                format!("but `{}` has no subjects in this run", c.id)
-            } else {
-                "which no subject has in this run".to_string()
-            };
-            out.push(
-                Diagnostic::warning(
-                    "A006",
-                    format!(
-                        "{what} of `{}` names {} {}, {which}",
-                        c.id,
-                        if unknown.len() == 1 { "key" } else { "keys" },
-                        unknown.join(", ")
-                    ),
-                )
-                .with_label(span, format!("this {what} covers nothing there"))
-                .with_help("check the key against the report (`onus check ... --format json` lists each subject's key), or remove the stale entry"),
-            );
-        }
+        let named = self.named(waivers, attestations);
+        out.extend(unknown_keys(
+            c,
+            waivers,
+            attestations,
+            &named,
+            !self.seen.is_empty(),
+        ));
         out
     }
+
+    /// For each key of each keyed waiver, then attestation (in order):
+    /// whether a subject of the run has it.
+    pub fn named(&self, waivers: &[&Waiver], attestations: &[&Attestation]) -> Vec<bool> {
+        keyed(waivers, attestations)
+            .flat_map(|(_, keys, _)| keys)
+            .map(|k| self.seen.contains_key(k.as_str()))
+            .collect()
+    }
+
+    /// Whether no subject had a key (own, or its pointer when indexed).
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+
+    /// Whether two subjects so far had one key.
+    pub fn repeats(&self) -> bool {
+        self.repeated > 0
+    }
+
+    /// A fingerprint of each distinct key, to find a key repeated across
+    /// the batches of a stream without keeping the keys.
+    pub fn fingerprints(&self) -> Vec<u64> {
+        use std::hash::BuildHasher;
+        let state = foldhash::quality::FixedState::default();
+        self.seen
+            .keys()
+            .map(|k| state.hash_one(k.as_ref()))
+            .collect()
+    }
+}
+
+/// The keyed waivers, then attestations: what, keys, where.
+fn keyed<'p>(
+    waivers: &'p [&Waiver],
+    attestations: &'p [&Attestation],
+) -> impl Iterator<Item = (&'static str, &'p [String], crate::source::Span)> {
+    waivers
+        .iter()
+        .filter_map(|w| Some(("waiver", w.keys.as_deref()?, w.span)))
+        .chain(
+            attestations
+                .iter()
+                .filter_map(|a| Some(("attestation", a.keys.as_deref()?, a.span))),
+        )
+}
+
+/// A006: each waiver or attestation key that no subject has; `named` is
+/// `SubjectKeys::named` (over a whole stream, the batches' joined), and
+/// `any_subject` whether the run had a keyed subject at all.
+pub(super) fn unknown_keys(
+    c: &Control,
+    waivers: &[&Waiver],
+    attestations: &[&Attestation],
+    named: &[bool],
+    any_subject: bool,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut named = named.iter();
+    for (what, keys, span) in keyed(waivers, attestations) {
+        let unknown: Vec<String> = keys
+            .iter()
+            .filter(|_| !named.next().copied().unwrap_or(false))
+            .map(|k| format!("\"{k}\""))
+            .collect();
+        if unknown.is_empty() {
+            continue;
+        }
+        let which = if any_subject {
+            "which no subject has in this run".to_string()
+        } else {
+            format!("but `{}` has no subjects in this run", c.id)
+        };
+        out.push(
+            Diagnostic::warning(
+                "A006",
+                format!(
+                    "{what} of `{}` names {} {}, {which}",
+                    c.id,
+                    if unknown.len() == 1 { "key" } else { "keys" },
+                    unknown.join(", ")
+                ),
+            )
+            .with_label(span, format!("this {what} covers nothing there"))
+            .with_help("check the key against the report (`onus check ... --format json` lists each subject's key), or remove the stale entry"),
+        );
+    }
+    out
 }
 
 /// A008: attestations that name subjects the facts show failing. They do

@@ -395,16 +395,13 @@ impl<'a, 'e> Machine<'a, 'e> {
         let keys = match self.indexes.get(&id) {
             Some(found) => found.clone(),
             None => {
-                self.charge((r.nodes().len() / 2) as u64, span)?;
+                self.charge(r.len() as u64, span)?;
                 let built = self.ev.indexes.get(*r);
                 self.indexes.insert(id, built.clone());
                 built
             }
         };
-        Ok(keys
-            .get(key)
-            .and_then(|&i| r.nodes().get(2 * i as usize + 1))
-            .map(|n| Value::from_node(r.facts, *n)))
+        Ok(keys.get(key).and_then(|&i| r.element(i as usize)))
     }
 
     fn index(&mut self, base: Value<'a>, index: Value<'a>, optional: bool, span: Span) -> R<'a> {
@@ -501,8 +498,7 @@ pub(super) fn size(v: &Value<'_>) -> u64 {
     let n = match v {
         Value::List(l) => l.len(),
         Value::Object(o) => o.len(),
-        Value::Array(r) => r.nodes().len(),
-        Value::Map(r) => r.nodes().len() / 2,
+        Value::Array(r) | Value::Map(r) => r.len(),
         v => v.as_str().map_or(0, |s| s.len() / 64),
     };
     n as u64
@@ -597,7 +593,7 @@ fn unpoison(v: Value<'_>) -> Value<'_> {
 
 /// Whether a facts object is large enough to be read through an index.
 fn is_large(r: FactRef<'_>) -> bool {
-    r.nodes().len() > 2 * index::SCAN_UP_TO
+    r.len() > index::SCAN_UP_TO
 }
 
 /// `base.name` where `base` has no entry `name`: null for `?`, else a

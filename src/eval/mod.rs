@@ -13,6 +13,7 @@ mod machine;
 mod ops;
 mod patterns;
 pub mod policy;
+pub mod stream;
 
 use crate::check::program::{
     Attestation, Control, PolicyList, Program, Status, Step, Validity, Waiver,
@@ -250,6 +251,18 @@ fn in_parallel<T: Send>(n: usize, jobs: usize, f: impl Fn(usize) -> T + Sync) ->
     done.into_iter().map(|(_, t)| t).collect()
 }
 
+/// Threads for the controls: `--jobs`, else one per core once the facts
+/// are large enough to pay for them.
+fn jobs(options: &Options, fact_nodes: usize) -> usize {
+    match options.jobs {
+        Some(n) => n.max(1),
+        None if fact_nodes >= PARALLEL_FROM_NODES => {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        }
+        None => 1,
+    }
+}
+
 /// Evaluates every control, then every assertion.
 pub fn evaluate<'a>(
     program: &'a Program,
@@ -259,41 +272,60 @@ pub fn evaluate<'a>(
 ) -> Outcome {
     let mut ev = Evaluator::new(program, facts, fact_nodes, options);
     let static_only = ev.facts.is_none();
-    let mut diagnostics = Vec::new();
-    let jobs = match options.jobs {
-        Some(n) => n.max(1),
-        None if fact_nodes >= PARALLEL_FROM_NODES => {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
-        }
-        None => 1,
-    };
-    let one = |i: usize| {
-        let c = &program.controls[i];
-        if static_only && c.checked() {
-            return (ControlResult::empty(Status::Unevaluated), Vec::new());
-        }
-        let exceptions = Exceptions::of(program, i);
-        let (result, stopped, mut notes) = run_control(&ev, c, &exceptions, &mut NoObserver);
-        let limit = stopped.map(|limit| {
-            Diagnostic::error("L001", format!("control `{}` stopped: {}", c.id, limit.message()))
-                .with_label(limit.span, "stopped while evaluating this")
-                .with_help("raise the limit with --max-steps N or --timeout SECONDS if this much work is expected")
-        });
-        notes.extend(limit);
-        (result, notes)
-    };
+    let jobs = jobs(options, fact_nodes);
     let mut controls = Vec::with_capacity(program.controls.len());
+    let mut diagnostics = Vec::new();
+    let one = |i| control_outcome(&ev, i, static_only);
     for (result, notes) in in_parallel(program.controls.len(), jobs, one) {
         controls.push(result);
         diagnostics.extend(notes);
     }
+    let assertions = assertions(&mut ev, &controls);
+    Outcome {
+        controls,
+        assertions,
+        diagnostics,
+    }
+}
+
+/// Control `i`'s result, and its notes: subject-key warnings, then the
+/// L001 diagnostic of a limit that stopped it.
+fn control_outcome(
+    ev: &Evaluator<'_>,
+    i: usize,
+    static_only: bool,
+) -> (ControlResult, Vec<Diagnostic>) {
+    let c = &ev.program.controls[i];
+    if static_only && c.checked() {
+        return (ControlResult::empty(Status::Unevaluated), Vec::new());
+    }
+    let exceptions = Exceptions::of(ev.program, i);
+    let (result, stopped, mut notes) = run_control(ev, c, &exceptions, &mut NoObserver);
+    notes.extend(stopped.map(|limit| limit_diagnostic(c, &limit)));
+    (result, notes)
+}
+
+fn limit_diagnostic(c: &Control, limit: &EvalError<'_>) -> Diagnostic {
+    Diagnostic::error(
+        "L001",
+        format!("control `{}` stopped: {}", c.id, limit.message()),
+    )
+    .with_label(limit.span, "stopped while evaluating this")
+    .with_help(
+        "raise the limit with --max-steps N or --timeout SECONDS if this much work is expected",
+    )
+}
+
+/// Every assertion, once the controls' statuses are known.
+fn assertions(ev: &mut Evaluator<'_>, controls: &[ControlResult]) -> Vec<AssertionResult> {
     let statuses: Vec<Status> = controls.iter().map(|r| r.status).collect();
     ev.set_statuses(&statuses);
-    let assertions = program
+    let ev = &*ev;
+    ev.program
         .assertions
         .iter()
         .map(|a| {
-            let mut m = Machine::new(&ev, a.slots);
+            let mut m = Machine::new(ev, a.slots);
             match m.eval_bool(&a.cond, "an assertion") {
                 Ok(true) => AssertionResult {
                     status: Status::Pass,
@@ -313,12 +345,7 @@ pub fn evaluate<'a>(
                 },
             }
         })
-        .collect();
-    Outcome {
-        controls,
-        assertions,
-        diagnostics,
-    }
+        .collect()
 }
 
 impl Outcome {
@@ -483,6 +510,20 @@ fn run_control<'a>(
     exceptions: &Exceptions<'_>,
     observer: &mut impl Observer<'a>,
 ) -> (ControlResult, Option<EvalError<'a>>, Vec<Diagnostic>) {
+    let (r, stopped, keys) = visit_subjects(ev, c, exceptions, observer);
+    let mut notes = keys.diagnostics(c, &exceptions.waivers, &exceptions.attestations);
+    notes.extend(keys::overruled(c, &exceptions.attestations, &r.violations));
+    (r, stopped, notes)
+}
+
+/// One control's result, the limit that stopped it early if any, and the
+/// keys of its subjects (a stream joins them over its batches).
+fn visit_subjects<'a>(
+    ev: &Evaluator<'a>,
+    c: &'a Control,
+    exceptions: &Exceptions<'_>,
+    observer: &mut impl Observer<'a>,
+) -> (ControlResult, Option<EvalError<'a>>, SubjectKeys<'a>) {
     let (waivers, attestations) = (&exceptions.waivers, &exceptions.attestations);
     let mut keys = SubjectKeys::new(exceptions.keyed());
     let recorded = |mut r: ControlResult| {
@@ -490,9 +531,8 @@ fn run_control<'a>(
         r
     };
     if !c.checked() {
-        let notes = keys.diagnostics(c, waivers, attestations);
         let status = exceptions.unchecked_status(c);
-        return (recorded(ControlResult::empty(status)), None, notes);
+        return (recorded(ControlResult::empty(status)), None, keys);
     }
     let mut m = Machine::new(ev, c.slots);
     let mut r = recorded(ControlResult::empty(Status::Pass));
@@ -535,7 +575,13 @@ fn run_control<'a>(
         // A limit is not something a person can vouch for.
         e.attested = stopped.is_none() && attestations.iter().any(|a| a.covers(&e.key));
     }
-    r.status = if r.violations.iter().any(|v| !v.waived) {
+    r.status = status_of(&r);
+    (r, stopped, keys)
+}
+
+/// A checked control's status from its violations and errors.
+fn status_of(r: &ControlResult) -> Status {
+    if r.violations.iter().any(|v| !v.waived) {
         Status::Fail
     } else if r.errors.iter().any(|e| !e.attested) {
         Status::Error
@@ -545,10 +591,7 @@ fn run_control<'a>(
         Status::Attested
     } else {
         Status::Pass
-    };
-    let mut notes = keys.diagnostics(c, waivers, attestations);
-    notes.extend(keys::overruled(c, attestations, &r.violations));
-    (r, stopped, notes)
+    }
 }
 
 /// What a control's run accumulates while it visits its subjects.

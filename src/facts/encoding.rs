@@ -54,6 +54,31 @@ impl Unicode {
     }
 }
 
+/// Bytes enough to tell an input's encoding (`head`).
+pub const HEAD: usize = 1024;
+
+/// What an input's first bytes (up to `HEAD`) say of its encoding.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Head {
+    /// UTF-8, with or without a mark: read as it comes.
+    Utf8,
+    /// A UTF-16 or UTF-32 byte order mark: to transcode (`decode`).
+    Marked,
+    /// UTF-16 or UTF-32 without a mark (named), and the offset of the
+    /// first NUL byte.
+    Unmarked(&'static str, usize),
+}
+
+pub fn head(bytes: &[u8]) -> Head {
+    if Unicode::from_mark(bytes).is_some() {
+        Head::Marked
+    } else if let Some((encoding, first_nul)) = unmarked_wide(bytes) {
+        Head::Unmarked(encoding.name(), first_nul)
+    } else {
+        Head::Utf8
+    }
+}
+
 /// The text of facts `bytes`; `source` names them in messages.
 pub fn decode(bytes: Vec<u8>, source: &str) -> Result<String, EncodingError> {
     if let Some((encoding, mark)) = Unicode::from_mark(&bytes) {
