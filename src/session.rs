@@ -6,7 +6,7 @@ use crate::ast::{ItemKind, Module, UseTarget};
 use crate::check::{self, program::Program};
 use crate::diagnostic::{self, Diagnostic};
 use crate::eval::{self, Options, Outcome};
-use crate::facts::{Facts, FactsError, FactsFormat};
+use crate::facts::{ErrorKind, Facts, FactsError, FactsFormat};
 use crate::parser;
 use crate::source::{FileId, Origin, SourceMap, Span};
 use crate::stdlib;
@@ -44,6 +44,8 @@ pub struct Session {
     pub program: Program,
     pub facts: Vec<FactsInput>,
     pub options: Options,
+    /// How much one facts input may take, and how many threads read it.
+    pub facts_limits: crate::facts::Limits,
     std_loaded: bool,
 }
 
@@ -56,6 +58,7 @@ impl Session {
             program: Program::default(),
             facts: Vec::new(),
             options,
+            facts_limits: crate::facts::Limits::default(),
             std_loaded: false,
         }
     }
@@ -256,7 +259,7 @@ impl Session {
         text: String,
         format: FactsFormat,
     ) -> Result<(), FactsError> {
-        let facts = Facts::parse(text, name, format)?;
+        let facts = Facts::read(text.as_bytes(), name, format, &self.facts_limits)?;
         self.facts.push(FactsInput { source, facts });
         Ok(())
     }
@@ -427,7 +430,7 @@ pub fn io_reason(e: &std::io::Error) -> String {
 impl Session {
     /// Loads facts named on a command line: `[NAME=]FILE`, with `-` for
     /// standard input, `.jsonl` read as one document per line and `.yaml`
-    /// or `.yml` as YAML.
+    /// or `.yml` as YAML. The file is read as a stream, never held whole.
     #[allow(
         clippy::result_large_err,
         reason = "called once per facts file; the error is rendered at once"
@@ -438,46 +441,76 @@ impl Session {
             _ => (None, spec),
         };
         let format = FactsFormat::of_path(file);
-        let (source, bytes) = if file == "-" {
-            let mut buf = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(|e| {
-                Diagnostic::error(
-                    "F010",
-                    format!("cannot read facts from standard input: {e}"),
-                )
-            })?;
-            ("<stdin>".to_string(), buf)
+        let limits = self.facts_limits;
+        let (source, read) = if file == "-" {
+            let source = "<stdin>".to_string();
+            let read = Facts::read(std::io::stdin().lock(), name, format, &limits);
+            (source, read.map_err(|e| (e, None)))
         } else {
-            let bytes = std::fs::read(file).map_err(|e| {
-                Diagnostic::error(
-                    "F010",
-                    format!("cannot read facts {file}: {}", io_reason(&e)),
-                )
-            })?;
-            (display_name(Path::new(file)), bytes)
+            let cannot = |reason: String| {
+                Diagnostic::error("F010", format!("cannot read facts {file}: {reason}"))
+            };
+            let opened = std::fs::File::open(file).and_then(|f| Ok((f.metadata()?, f)));
+            let (metadata, f) = opened.map_err(|e| cannot(io_reason(&e)))?;
+            if metadata.is_dir() {
+                return Err(cannot("is a directory".into()));
+            }
+            let source = display_name(Path::new(file));
+            let read = Facts::read(
+                std::io::BufReader::with_capacity(0, f),
+                name,
+                format,
+                &limits,
+            );
+            (source, read.map_err(|e| (e, Some(metadata.len()))))
         };
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let (line, column) =
-                crate::source::byte_position(e.as_bytes(), e.utf8_error().valid_up_to());
-            Diagnostic::error("F011", format!("invalid facts {source}: not valid UTF-8")).at(
-                source.clone(),
-                line,
-                column,
-            )
-        })?;
-        if text.trim().is_empty() {
-            return Err(Diagnostic::error(
-                "F011",
-                format!("invalid facts {source}: the file is empty"),
-            )
-            .at(source, 1, 1)
-            .with_help("facts are a JSON document (or JSON lines in a .jsonl file, or YAML in a .yaml file)"));
+        let facts = read.map_err(|(e, size)| facts_error(file, &source, e, size, &limits))?;
+        self.facts.push(FactsInput { source, facts });
+        Ok(())
+    }
+}
+
+/// The diagnostic for facts that could not be read: F010 when the input
+/// could not be read, F011 when it is not facts, F013 when it is too large
+/// for the limit or for memory.
+fn facts_error(
+    file: &str,
+    source: &str,
+    e: FactsError,
+    size: Option<u64>,
+    limits: &crate::facts::Limits,
+) -> Diagnostic {
+    let mib = |bytes: u64| bytes.div_ceil(1 << 20);
+    match e.kind {
+        ErrorKind::Io if file == "-" => Diagnostic::error(
+            "F010",
+            format!("cannot read facts from standard input: {}", e.message),
+        ),
+        ErrorKind::Io => Diagnostic::error("F010", format!("cannot read facts {file}: {}", e.message)),
+        ErrorKind::Empty => Diagnostic::error("F011", format!("invalid facts {source}: the file is empty"))
+            .at(source.to_string(), 1, 1)
+            .with_help("facts are a JSON document (or JSON lines in a .jsonl file, or YAML in a .yaml file)"),
+        ErrorKind::TooLarge => Diagnostic::error(
+            "F013",
+            format!(
+                "facts {source} take more than the limit of {} MiB",
+                mib(limits.max_size)
+            ),
+        )
+        .with_help("raise the limit with --max-facts-size SIZE (e.g. 8G) if the input is expected to be this large"),
+        ErrorKind::OutOfMemory => {
+            let size = size.map(|s| format!(" ({} MiB)", mib(s))).unwrap_or_default();
+            Diagnostic::error("F013", format!("not enough memory to read facts {source}{size}"))
+                .with_help("free memory, raise the process's memory limit, or split the facts")
         }
-        self.add_facts(source.clone(), name, text, format)
-            .map_err(|e| {
-                Diagnostic::error("F011", format!("invalid facts {source}: {}", e.message))
-                    .at(source, e.line, e.column)
-            })
+        ErrorKind::Syntax | ErrorKind::Utf8 => {
+            let d = Diagnostic::error("F011", format!("invalid facts {source}: {}", e.message));
+            if e.line == 0 {
+                d
+            } else {
+                d.at(source.to_string(), e.line, e.column)
+            }
+        }
     }
 }
 

@@ -89,8 +89,23 @@ pub struct FactRef<'a> {
 }
 
 impl<'a> FactRef<'a> {
-    pub fn nodes(self) -> &'a [Node] {
-        self.facts.block(self.block)
+    /// Elements of an array, or entries of an object.
+    pub fn len(self) -> usize {
+        self.facts.len(self.block)
+    }
+
+    /// Element `i` of an array.
+    pub fn element(self, i: usize) -> Option<Value<'a>> {
+        self.facts
+            .child(self.block, i)
+            .map(|n| Value::from_node(self.facts, n))
+    }
+
+    /// Entry `i` of an object: its key (as a string value) and value.
+    pub fn entry(self, i: usize) -> Option<(Value<'a>, Value<'a>)> {
+        let key = self.facts.key(self.block, i)?;
+        let value = self.facts.child(self.block, i)?;
+        Some((Value::Text(key), Value::from_node(self.facts, value)))
     }
 
     pub fn pointer(self) -> String {
@@ -203,8 +218,7 @@ impl<'a> Value<'a> {
         Some(match self {
             Value::List(l) => l.len(),
             Value::Object(o) => o.len(),
-            Value::Array(r) => r.nodes().len(),
-            Value::Map(r) => r.nodes().len() / 2,
+            Value::Array(r) | Value::Map(r) => r.len(),
             v => v.as_str()?.chars().count(),
         })
     }
@@ -219,7 +233,7 @@ impl<'a> Value<'a> {
     pub fn elements(&self) -> Option<Elements<'a, '_>> {
         match self {
             Value::List(l) => Some(Elements::Values(l.iter())),
-            Value::Array(r) => Some(Elements::Nodes(r.facts, r.nodes().iter())),
+            Value::Array(r) => Some(Elements::Nodes(r.facts, r.facts.iter(r.block))),
             _ => None,
         }
     }
@@ -228,7 +242,7 @@ impl<'a> Value<'a> {
     pub fn entries(&self) -> Option<Entries<'a, '_>> {
         match self {
             Value::Object(o) => Some(Entries::Values(o.iter())),
-            Value::Map(r) => Some(Entries::Nodes(r.facts, r.nodes().chunks_exact(2))),
+            Value::Map(r) => Some(Entries::Nodes(r.facts, r.facts.iter(r.block))),
             _ => None,
         }
     }
@@ -237,13 +251,10 @@ impl<'a> Value<'a> {
     /// is absent.
     pub fn get(&self, key: &str) -> Option<Value<'a>> {
         match self {
-            Value::Map(r) => {
-                let facts = r.facts;
-                r.nodes().chunks_exact(2).find_map(|kv| match kv[0] {
-                    Node::Str(k) if facts.str_is(k, key) => Some(Value::from_node(facts, kv[1])),
-                    _ => None,
-                })
-            }
+            Value::Map(r) => r
+                .facts
+                .get(r.block, key, 0)
+                .map(|(_, n)| Value::from_node(r.facts, n)),
             Value::Object(o) => o.iter().find(|(k, _)| &**k == key).map(|(_, v)| v.clone()),
             _ => None,
         }
@@ -255,24 +266,18 @@ impl<'a> Value<'a> {
         let Value::Map(r) = self else {
             return self.get(key);
         };
-        let nodes = r.nodes();
         let at = hint.load(Ordering::Relaxed) as usize;
-        if let (Some(Node::Str(k)), Some(v)) = (nodes.get(2 * at), nodes.get(2 * at + 1))
-            && r.facts.str_is(*k, key)
-        {
-            return Some(Value::from_node(r.facts, *v));
+        let (found, node) = r.facts.get(r.block, key, at)?;
+        if found != at {
+            hint.store(found as u32, Ordering::Relaxed);
         }
-        let found = nodes
-            .chunks_exact(2)
-            .position(|kv| matches!(kv[0], Node::Str(k) if r.facts.str_is(k, key)))?;
-        hint.store(found as u32, Ordering::Relaxed);
-        Some(Value::from_node(r.facts, nodes[2 * found + 1]))
+        Some(Value::from_node(r.facts, node))
     }
 
     pub fn index(&self, i: usize) -> Option<Value<'a>> {
         match self {
             Value::List(l) => l.get(i).cloned(),
-            Value::Array(r) => r.nodes().get(i).map(|n| Value::from_node(r.facts, *n)),
+            Value::Array(r) => r.element(i),
             _ => None,
         }
     }
@@ -390,7 +395,7 @@ pub fn format_duration(seconds: i64) -> String {
 
 pub enum Elements<'a, 'v> {
     Values(std::slice::Iter<'v, Value<'a>>),
-    Nodes(&'a Facts, std::slice::Iter<'a, Node>),
+    Nodes(&'a Facts, crate::facts::Children<'a>),
 }
 
 impl<'a> Iterator for Elements<'a, '_> {
@@ -399,7 +404,7 @@ impl<'a> Iterator for Elements<'a, '_> {
     fn next(&mut self) -> Option<Value<'a>> {
         match self {
             Elements::Values(it) => it.next().cloned(),
-            Elements::Nodes(facts, it) => it.next().map(|n| Value::from_node(facts, *n)),
+            Elements::Nodes(facts, it) => it.next().map(|(_, n)| Value::from_node(facts, n)),
         }
     }
 
@@ -413,7 +418,7 @@ impl<'a> Iterator for Elements<'a, '_> {
 
 pub enum Entries<'a, 'v> {
     Values(std::slice::Iter<'v, (Arc<str>, Value<'a>)>),
-    Nodes(&'a Facts, std::slice::ChunksExact<'a, Node>),
+    Nodes(&'a Facts, crate::facts::Children<'a>),
 }
 
 impl<'a> Iterator for Entries<'a, '_> {
@@ -424,10 +429,10 @@ impl<'a> Iterator for Entries<'a, '_> {
             Entries::Values(it) => it
                 .next()
                 .map(|(k, v)| (Value::String(k.clone()), v.clone())),
-            Entries::Nodes(facts, it) => it.next().map(|kv| {
+            Entries::Nodes(facts, it) => it.next().map(|(k, v)| {
                 (
-                    Value::from_node(facts, kv[0]),
-                    Value::from_node(facts, kv[1]),
+                    Value::Text(k.unwrap_or_default()),
+                    Value::from_node(facts, v),
                 )
             }),
         }

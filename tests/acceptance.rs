@@ -46,12 +46,23 @@ struct Outcome {
 
 /// Runs `onus ARGS` in `dir`; fails the test on a signal or after `LIMIT`.
 fn onus(dir: &Path, args: &[&str]) -> Outcome {
+    run(
+        dir,
+        Command::new(env!("CARGO_BIN_EXE_onus")),
+        args,
+        Stdio::null(),
+    )
+}
+
+/// Runs `command ARGS` (`onus`, or a wrapper that runs it) in `dir`, with
+/// this standard input.
+fn run(dir: &Path, mut command: Command, args: &[&str], stdin: Stdio) -> Outcome {
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_onus"))
+    let mut child = command
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -346,6 +357,157 @@ fn a_use_cycle_and_a_recursive_fn() {
     assert_eq!(o.code, 2);
     assert!(
         o.stderr.contains("T003") && o.stderr.contains("refers to itself"),
+        "{}",
+        o.stderr
+    );
+}
+
+/// `onus` with its address space capped at `bytes` (by `prlimit`, as
+/// `ulimit -v` would): memory it tries to take beyond that is refused.
+#[cfg(target_os = "linux")]
+fn capped(bytes: u64) -> Command {
+    let mut command = Command::new("prlimit");
+    command
+        .arg(format!("--as={bytes}"))
+        .arg(env!("CARGO_BIN_EXE_onus"));
+    command
+}
+
+/// Facts from `/dev/zero` (a file, or standard input) and `/dev/urandom`
+/// are not JSON from their first byte: refused there, at once, in 200 MB.
+#[cfg(target_os = "linux")]
+#[test]
+fn endless_binary_facts_are_refused_at_their_first_byte() {
+    let dir = scratch("dev-zero");
+    write(&dir, "b.onus", BUCKETS);
+    let check = ["check", "b.onus", "--facts"];
+    let o = run(
+        &dir,
+        capped(200 << 20),
+        &[&check[..], &["/dev/zero"]].concat(),
+        Stdio::null(),
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("error[F011]: invalid facts /dev/zero: a NUL byte"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("/dev/zero:1:1"), "{}", o.stderr);
+    let zero = std::fs::File::open("/dev/zero").expect("/dev/zero");
+    let o = run(
+        &dir,
+        capped(200 << 20),
+        &[&check[..], &["-"]].concat(),
+        zero.into(),
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("error[F011]: invalid facts <stdin>: a NUL byte"),
+        "{}",
+        o.stderr
+    );
+    let o = run(
+        &dir,
+        capped(200 << 20),
+        &[&check[..], &["/dev/urandom"]].concat(),
+        Stdio::null(),
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("error[F011]: invalid facts /dev/urandom"),
+        "{}",
+        o.stderr
+    );
+}
+
+/// `--max-facts-size` caps what one input may take; past it, F013.
+#[test]
+fn the_facts_size_limit_is_a_flag() {
+    let dir = scratch("max-facts-size");
+    write(&dir, "b.onus", BUCKETS);
+    let buckets: String = (0..40_000)
+        .map(|i| format!("{{\"name\": \"b{i}\", \"public\": false}},"))
+        .collect();
+    write(
+        &dir,
+        "f.json",
+        format!("{{\"buckets\": [{}]}}", buckets.trim_end_matches(',')),
+    );
+    let o = onus(
+        &dir,
+        &[
+            "check",
+            "b.onus",
+            "--facts",
+            "f.json",
+            "--max-facts-size",
+            "1M",
+        ],
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("error[F013]: facts f.json take more than the limit of 1 MiB"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("--max-facts-size"), "{}", o.stderr);
+    let o = onus(
+        &dir,
+        &[
+            "check",
+            "b.onus",
+            "--facts",
+            "f.json",
+            "--max-facts-size",
+            "8M",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = onus(
+        &dir,
+        &[
+            "check",
+            "b.onus",
+            "--facts",
+            "f.json",
+            "--max-facts-size",
+            "lots",
+        ],
+    );
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("is not a size"), "{}", o.stderr);
+}
+
+/// Under an address-space limit (`ulimit -v 400000`), facts that need more
+/// memory than that end as F013 with the file's size, not an abort.
+#[cfg(target_os = "linux")]
+#[test]
+fn facts_larger_than_memory_are_an_error_not_an_abort() {
+    let dir = scratch("facts-memory");
+    write(&dir, "b.onus", BUCKETS);
+    // 100 MB of small numbers: eight bytes of arena for every two of text.
+    let mut text = String::with_capacity(100 << 20);
+    text.push_str("{\"buckets\": [], \"n\": [");
+    while text.len() < (100 << 20) - 2 {
+        text.push_str("0,");
+    }
+    text.push_str("0]}");
+    write(&dir, "big.json", &text);
+    drop(text);
+    let o = run(
+        &dir,
+        capped(400_000 << 10),
+        &["check", "b.onus", "--facts", "big.json"],
+        Stdio::null(),
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("error[F013]: not enough memory to read facts big.json (100 MiB)"),
         "{}",
         o.stderr
     );

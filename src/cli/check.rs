@@ -2,7 +2,8 @@
 //! one or more reports, and the gate's exit code.
 
 use super::common::{
-    Limits, color_for, deliver, options, parse_date, parse_severity, plan, print_diagnostics,
+    FactsLimit, Limits, color_for, deliver, options, parse_date, parse_severity, plan,
+    print_diagnostics,
 };
 use onus::Session;
 use onus::check::program::Status;
@@ -59,6 +60,8 @@ pub struct Args {
     require_subjects: bool,
     #[command(flatten)]
     limits: Limits,
+    #[command(flatten)]
+    facts_limit: FactsLimit,
 }
 
 pub fn run(args: Args) -> i32 {
@@ -66,6 +69,7 @@ pub fn run(args: Args) -> i32 {
         return 2;
     };
     let mut session = Session::new(options(args.now, &args.limits));
+    session.facts_limits = args.facts_limit.limits(&args.limits);
     for p in &args.paths {
         session.load_path(p);
     }

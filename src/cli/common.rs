@@ -23,6 +23,29 @@ pub struct Limits {
     pub jobs: Option<usize>,
 }
 
+/// How much facts may take (commands that read `--facts`).
+#[derive(clap::Args)]
+pub struct FactsLimit {
+    /// The most one facts input may take, read and parsed: e.g. 512M, 8G
+    /// (default 4G). Larger input stops with F013 instead of filling memory.
+    #[arg(long, value_name = "SIZE", value_parser = onus::facts::parse_size)]
+    pub max_facts_size: Option<u64>,
+}
+
+impl FactsLimit {
+    /// The facts limits of a run: this size, and `--jobs` threads (default:
+    /// one per core) to read a large file.
+    pub fn limits(&self, limits: &Limits) -> onus::facts::Limits {
+        onus::facts::Limits {
+            max_size: self.max_facts_size.unwrap_or(onus::facts::DEFAULT_MAX_SIZE),
+            threads: limits
+                .jobs
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+                .max(1),
+        }
+    }
+}
+
 pub fn parse_severity(s: &str) -> Result<Word, String> {
     Word::parse(s)
         .filter(|w| w.class() == WordClass::Severity)

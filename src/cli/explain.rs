@@ -1,7 +1,7 @@
 //! `onus explain`: one control re-run with an observer, and why each
 //! subject passed or failed, as text or JSON.
 
-use super::common::{Limits, load, options, parse_date, write_out};
+use super::common::{FactsLimit, Limits, load, options, parse_date, write_out};
 use onus::Session;
 use onus::check::program::Status;
 use onus::diagnostic;
@@ -38,6 +38,8 @@ pub struct Args {
     now: Option<jiff::civil::Date>,
     #[command(flatten)]
     limits: Limits,
+    #[command(flatten)]
+    facts_limit: FactsLimit,
 }
 
 /// The text explanation of one control over the session's facts (also
@@ -62,6 +64,7 @@ pub fn text(session: &Session, control: usize, subject: Option<&str>, limit: usi
 
 pub fn run(args: Args) -> i32 {
     let (mut session, ok) = load(&args.paths, options(args.now, &args.limits));
+    session.facts_limits = args.facts_limit.limits(&args.limits);
     if !ok {
         return 2;
     }

@@ -2,7 +2,9 @@
 //! control statuses when facts are given, in one or more formats; with
 //! `--party NAME`, only what that party decides, operates or answers for.
 
-use super::common::{Limits, deliver, load, options, parse_date, plan, print_diagnostics};
+use super::common::{
+    FactsLimit, Limits, deliver, load, options, parse_date, plan, print_diagnostics,
+};
 use onus::diagnostic::Diagnostic;
 use onus::report::matrix::{self, Matrix, MatrixFormat, PartyView};
 use onus::report::output::FormatSpec;
@@ -43,6 +45,8 @@ pub struct Args {
     now: Option<jiff::civil::Date>,
     #[command(flatten)]
     limits: Limits,
+    #[command(flatten)]
+    facts_limit: FactsLimit,
 }
 
 pub fn run(args: Args) -> i32 {
@@ -50,6 +54,7 @@ pub fn run(args: Args) -> i32 {
         return 2;
     };
     let (mut session, ok) = load(&args.paths, options(args.now, &args.limits));
+    session.facts_limits = args.facts_limit.limits(&args.limits);
     if !ok {
         return 2;
     }

@@ -71,17 +71,9 @@ impl<'a> Iterator for Items<'a> {
         let i = self.pos;
         let item = match &self.source {
             Value::List(l) => l.get(i).map(|v| (Value::Int(i as i64), v.clone())),
-            Value::Array(r) => r
-                .nodes()
-                .get(i)
-                .map(|n| (Value::Int(i as i64), Value::from_node(r.facts, *n))),
+            Value::Array(r) => r.element(i).map(|v| (Value::Int(i as i64), v)),
             Value::Object(o) => o.get(i).map(|(k, v)| (Value::String(k.clone()), v.clone())),
-            Value::Map(r) => r.nodes().get(2 * i..2 * i + 2).map(|kv| {
-                (
-                    Value::from_node(r.facts, kv[0]),
-                    Value::from_node(r.facts, kv[1]),
-                )
-            }),
+            Value::Map(r) => r.entry(i),
             _ => None,
         };
         self.pos += 1;
@@ -439,8 +431,7 @@ fn size(v: &Value<'_>) -> u64 {
     let n = match v {
         Value::List(l) => l.len(),
         Value::Object(o) => o.len(),
-        Value::Array(r) => r.nodes().len(),
-        Value::Map(r) => r.nodes().len() / 2,
+        Value::Array(r) | Value::Map(r) => r.len(),
         v => v.as_str().map_or(0, |s| s.len() / 64),
     };
     n as u64

@@ -7,8 +7,10 @@
 //! anchor. Tags other than the core ones (`!Ref`, ...) are refused: they
 //! have no JSON meaning, and dropping them would change what a check sees.
 
-use super::{Builder, FactsError, MAX_DEPTH, Node};
+use super::arena::{Builder, Node, Packed};
+use super::{ErrorKind, FactsError, Limits, MAX_DEPTH};
 use std::collections::HashMap;
+use std::io::Read;
 use yaml_rust2::Yaml;
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
@@ -21,9 +23,35 @@ struct Open {
     anchor: usize,
 }
 
+/// Reads YAML facts whole (within the size limit): the builder and the
+/// root node.
+pub(super) fn read(reader: impl Read, limits: &Limits) -> Result<(Builder, Packed), FactsError> {
+    let bytes = super::input::read_all(reader, limits.max_size).map_err(super::json::stop_error)?;
+    let mut text = String::from_utf8(bytes).map_err(|e| {
+        let (line, column) =
+            crate::source::byte_position(e.as_bytes(), e.utf8_error().valid_up_to());
+        FactsError {
+            message: "not valid UTF-8".into(),
+            line,
+            column,
+            kind: ErrorKind::Utf8,
+        }
+    })?;
+    if text.trim().is_empty() {
+        return Err(super::json::empty());
+    }
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    let mut builder = Builder::new(limits.arena_limit());
+    build(&mut builder, &text)?;
+    let root = builder.scratch.pop().unwrap_or(Packed::NULL);
+    Ok((builder, root))
+}
+
 /// Reads every document of `text` into the builder, leaving one node
 /// (the document, or the list of documents) on its scratch stack.
-pub(super) fn build(builder: &mut Builder<'_>, text: &str) -> Result<(), FactsError> {
+pub(super) fn build(builder: &mut Builder, text: &str) -> Result<(), FactsError> {
     let mut parser = Parser::new_from_str(text);
     let mut open: Vec<Open> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
@@ -47,12 +75,13 @@ pub(super) fn build(builder: &mut Builder<'_>, text: &str) -> Result<(), FactsEr
                 let node = if at_key {
                     keys_at.push((builder.scratch.len(), at));
                     // JSON keys are strings: `1:` or `true:` keys keep their text.
-                    Node::Str(builder.string(&value, false).map_err(|m| error(m, &at))?)
+                    Node::Str(builder.string(&value).map_err(|m| error(m.into(), &at))?)
                 } else {
-                    scalar(builder, &value, style, tag.as_ref()).map_err(|m| error(m, &at))?
+                    scalar(builder, &value, style, tag.as_ref())
+                        .map_err(|m| error(m.into(), &at))?
                 };
                 remember(&mut anchors, anchor, node);
-                builder.scratch.push(node);
+                builder.push(node).map_err(|m| error(m.into(), &at))?;
             }
             Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag) => {
                 if at_key {
@@ -80,7 +109,7 @@ pub(super) fn build(builder: &mut Builder<'_>, text: &str) -> Result<(), FactsEr
                 if o.is_object
                     && let Some(second) = builder.duplicate_key(o.mark)
                 {
-                    let key = builder.text_of(&builder.scratch[second]);
+                    let key = builder.text_of(&builder.scratch_node(second));
                     let key = crate::escape::terminal(key).into_owned();
                     let at = keys_at
                         .iter()
@@ -89,8 +118,10 @@ pub(super) fn build(builder: &mut Builder<'_>, text: &str) -> Result<(), FactsEr
                     return Err(error(format!("duplicate key `{key}` in mapping"), &at));
                 }
                 keys_at.truncate(keys_at.partition_point(|(i, _)| *i < o.mark));
-                builder.finish_block(o.mark, o.is_object);
-                if let Some(&node) = builder.scratch.last() {
+                builder
+                    .finish_block(o.mark, o.is_object)
+                    .map_err(|m| error(m.into(), &at))?;
+                if let Some(node) = builder.last() {
                     remember(&mut anchors, o.anchor, node);
                 }
             }
@@ -108,22 +139,21 @@ pub(super) fn build(builder: &mut Builder<'_>, text: &str) -> Result<(), FactsEr
                     keys_at.push((builder.scratch.len(), at));
                 }
                 builder.aliases.push(builder.scratch.len());
-                builder.scratch.push(node);
+                builder.push(node).map_err(|m| error(m.into(), &at))?;
             }
             Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
         }
     }
     match documents {
-        0 => Err(FactsError {
-            message: "the YAML stream has no document".into(),
-            line: 1,
-            column: 1,
-        }),
+        0 => Err(FactsError::syntax(
+            "the YAML stream has no document".into(),
+            1,
+            1,
+        )),
         1 => Ok(()),
-        _ => {
-            builder.finish_block(documents_mark, false);
-            Ok(())
-        }
+        _ => builder
+            .finish_block(documents_mark, false)
+            .map_err(|m| FactsError::syntax(m.into(), 0, 0)),
     }
 }
 
@@ -137,7 +167,7 @@ fn remember(anchors: &mut HashMap<usize, Node>, anchor: usize, node: Node) {
 /// A value scalar: quoted ones are strings; plain ones resolve by the
 /// YAML 1.2 core schema, or by their core tag (`!!str 10`).
 fn scalar(
-    builder: &mut Builder<'_>,
+    builder: &mut Builder,
     value: &str,
     style: TScalarStyle,
     tag: Option<&Tag>,
@@ -168,7 +198,7 @@ fn scalar(
                 ));
             }
         },
-        _ => Node::Str(builder.string(value, false)?),
+        _ => Node::Str(builder.string(value)?),
     })
 }
 
@@ -186,11 +216,7 @@ fn unsupported_tag(tag: &Tag) -> String {
 }
 
 fn error(message: String, at: &Marker) -> FactsError {
-    FactsError {
-        message,
-        line: at.line(),
-        column: at.col() + 1,
-    }
+    FactsError::syntax(message, at.line(), at.col() + 1)
 }
 
 #[cfg(test)]
