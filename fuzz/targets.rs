@@ -23,6 +23,7 @@ fn options(max_steps: Option<u64>) -> Options {
         max_steps,
         timeout: None,
         jobs: Some(1),
+        show_passed: false,
     }
 }
 
@@ -173,7 +174,7 @@ fn evaluate(session: &Session, facts: &Facts) {
                 nodes,
                 &options,
                 i,
-                None,
+                onus::explain::Which::Failing,
                 3,
             );
             let text = report::explain::text(&session.program, &e, &session.sources);

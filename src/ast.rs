@@ -353,6 +353,26 @@ pub enum ExprKind {
         source: Box<Expr>,
         filter: Option<Box<Expr>>,
     },
+    /// `{key: value for x in source if filter}`.
+    ObjectComprehension {
+        key: Box<Expr>,
+        value: Box<Expr>,
+        vars: Vec<Name>,
+        source: Box<Expr>,
+        filter: Option<Box<Expr>>,
+    },
+    /// `base[from:to]`, either bound optional.
+    Slice {
+        base: Box<Expr>,
+        from: Option<Box<Expr>>,
+        to: Option<Box<Expr>>,
+    },
+    /// `with name = value: body`, the expression-level binding.
+    With {
+        name: Name,
+        value: Box<Expr>,
+        body: Box<Expr>,
+    },
     If {
         cond: Box<Expr>,
         then: Box<Expr>,
@@ -435,6 +455,33 @@ impl Expr {
                     f(x);
                 }
             }
+            ExprKind::ObjectComprehension {
+                key,
+                value,
+                source,
+                filter,
+                ..
+            } => {
+                f(key);
+                f(value);
+                f(source);
+                if let Some(x) = filter {
+                    f(x);
+                }
+            }
+            ExprKind::Slice { base, from, to } => {
+                f(base);
+                if let Some(x) = from {
+                    f(x);
+                }
+                if let Some(x) = to {
+                    f(x);
+                }
+            }
+            ExprKind::With { value, body, .. } => {
+                f(value);
+                f(body);
+            }
             ExprKind::If {
                 cond,
                 then,
@@ -489,6 +536,23 @@ impl Expr {
                     filter,
                     ..
                 } => stack.extend([*elem, *source].into_iter().chain(filter.map(|f| *f))),
+                ExprKind::ObjectComprehension {
+                    key,
+                    value,
+                    source,
+                    filter,
+                    ..
+                } => stack.extend(
+                    [*key, *value, *source]
+                        .into_iter()
+                        .chain(filter.map(|f| *f)),
+                ),
+                ExprKind::Slice { base, from, to } => stack.extend(
+                    std::iter::once(*base)
+                        .chain(from.map(|f| *f))
+                        .chain(to.map(|t| *t)),
+                ),
+                ExprKind::With { value, body, .. } => stack.extend([*value, *body]),
                 ExprKind::If {
                     cond,
                     then,
@@ -496,6 +560,23 @@ impl Expr {
                 } => stack.extend([*cond, *then, *otherwise]),
                 _ => {}
             }
+        }
+    }
+}
+
+impl ItemKind {
+    /// The name the declaration declares, if it declares one.
+    pub fn declared_name(&self) -> Option<&Name> {
+        match self {
+            ItemKind::Party(p) => Some(&p.name),
+            ItemKind::Layer(l) => Some(&l.name),
+            ItemKind::Model(m) => Some(&m.name),
+            ItemKind::Service(s) => Some(&s.name),
+            ItemKind::Let(l) => Some(&l.name),
+            ItemKind::Fn(f) => Some(&f.name),
+            ItemKind::Control(c) => Some(&c.name),
+            ItemKind::Broken(n) => n.as_ref(),
+            ItemKind::Use(_) | ItemKind::Assert(_) | ItemKind::Waive(_) | ItemKind::Test(_) => None,
         }
     }
 }

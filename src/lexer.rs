@@ -26,6 +26,9 @@ pub enum LexError {
     InvalidDate,
     UnknownDurationUnit,
     UnterminatedString,
+    /// A string left open inside an interpolation: the byte offset, from
+    /// the opening quote, of the `{` that began it.
+    UnterminatedInterpolation(usize),
     /// Interpolations nested more than `MAX_STRING_NESTING` deep.
     NestedTooDeep,
 }
@@ -278,6 +281,12 @@ fn lex_duration<'s>(lex: &mut logos::Lexer<'s, Token<'s>>) -> Result<&'s str, Le
     duration_seconds(s).map(|_| s)
 }
 
+/// Whether `s` is a keyword (`for`, `in`, `none`, ...).
+pub fn is_keyword(s: &str) -> bool {
+    let mut lexer = Token::lexer(s);
+    matches!(lexer.next(), Some(Ok(t)) if t.keyword().is_some()) && lexer.span().end == s.len()
+}
+
 /// Whether `s` is an identifier (`[A-Za-z_][A-Za-z0-9_]*`).
 pub fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
@@ -324,7 +333,10 @@ fn lex_string<'s>(lex: &mut logos::Lexer<'s, Token<'s>>) -> Result<&'s str, LexE
         }
         Err(stop) => {
             lex.bump(stop.at);
-            Err(LexError::UnterminatedString)
+            Err(match stop.interpolation {
+                Some(brace) => LexError::UnterminatedInterpolation(brace + 1),
+                None => LexError::UnterminatedString,
+            })
         }
     }
 }
@@ -333,6 +345,9 @@ fn lex_string<'s>(lex: &mut logos::Lexer<'s, Token<'s>>) -> Result<&'s str, LexE
 struct Stop {
     at: usize,
     too_deep: bool,
+    /// The `{` of the outermost interpolation left open, if it stopped
+    /// inside one.
+    interpolation: Option<usize>,
 }
 
 /// Scans a string body that starts at `i` (just after the opening quote).
@@ -347,6 +362,7 @@ fn scan_string(b: &[u8], mut i: usize, nesting: usize) -> Result<usize, Stop> {
                 return Err(Stop {
                     at: i,
                     too_deep: false,
+                    interpolation: None,
                 });
             }
             Some(b'"') => return Ok(i + 1),
@@ -364,7 +380,13 @@ fn scan_string(b: &[u8], mut i: usize, nesting: usize) -> Result<usize, Stop> {
                 }
             },
             Some(b'{') if b.get(i + 1) == Some(&b'{') => i += 2,
-            Some(b'{') => i = scan_code(b, i + 1, nesting + 1)?,
+            Some(b'{') => {
+                i = scan_code(b, i + 1, nesting + 1).map_err(|mut stop| {
+                    // Each level out overwrites it: the outermost `{` stays.
+                    stop.interpolation = Some(i);
+                    stop
+                })?
+            }
             Some(_) => i += 1,
         }
     }
@@ -389,6 +411,7 @@ fn scan_code(b: &[u8], mut i: usize, nesting: usize) -> Result<usize, Stop> {
         return Err(Stop {
             at: i,
             too_deep: true,
+            interpolation: None,
         });
     }
     let mut depth = 1usize;
@@ -398,6 +421,7 @@ fn scan_code(b: &[u8], mut i: usize, nesting: usize) -> Result<usize, Stop> {
                 return Err(Stop {
                     at: i,
                     too_deep: false,
+                    interpolation: None,
                 });
             }
             Some(b'"') => i = scan_string(b, i + 1, nesting)?,
@@ -454,6 +478,8 @@ pub struct Lexed<'src> {
     pub tokens: Vec<(Token<'src>, Range<usize>)>,
     /// Every comment, doc comments included, for the formatter.
     pub comments: Vec<Range<usize>>,
+    /// The code inside each `{…}` of a string, in source order.
+    pub interpolations: Vec<Range<usize>>,
     /// The first `MAX_SYNTAX_ERRORS` diagnostics.
     pub diagnostics: Vec<Diagnostic>,
     /// Diagnostics found beyond those, counted only.
@@ -474,6 +500,7 @@ pub fn lex(src: &str, file: FileId) -> Lexed<'_> {
     let mut lexed = Lexed {
         tokens: Vec::new(),
         comments: Vec::new(),
+        interpolations: Vec::new(),
         diagnostics: Vec::new(),
         suppressed: 0,
     };
@@ -579,6 +606,8 @@ fn push_string<'src>(
                     out.tokens
                         .push((Token::Error, body_base + r.start..body_base + r.end));
                 } else {
+                    out.interpolations
+                        .push(body_base + r.start..body_base + r.end);
                     lex_into(&body[r.clone()], body_base + r.start, file, out);
                 }
             }
@@ -708,6 +737,19 @@ fn lex_diagnostic(err: &LexError, slice: &str, span: Span) -> Diagnostic {
             "this string has no closing quote on its line",
             None,
         ),
+        LexError::UnterminatedInterpolation(brace) => {
+            let at = span.start as usize + brace;
+            return Diagnostic::error(
+                "P003",
+                "unterminated string: a `{` in it opens an interpolation that is never closed",
+            )
+            .with_label(
+                Span::new(span.file, at..at + 1),
+                "this `{` starts an interpolation (an expression)",
+            )
+            .with_label(span, "so the string has no closing quote on its line")
+            .with_help("write `{{` for a literal `{` and `}}` for a literal `}`: `\"{{\"`");
+        }
         LexError::NestedTooDeep => (
             "P005",
             format!(
@@ -791,6 +833,18 @@ mod tests {
         assert_eq!(unescape(r"\u{41}\u{1b}"), "A\u{1b}");
     }
 
+    /// A `{` meant literally opens an interpolation: the error points at it
+    /// and says how to write a brace.
+    #[test]
+    fn an_unclosed_interpolation_points_at_its_brace() {
+        let lexed = lex("let t = \"a {b\"", FileId(0));
+        let [d] = lexed.diagnostics.as_slice() else {
+            panic!("{:?}", lexed.diagnostics)
+        };
+        assert_eq!(d.primary_span().map(|s| s.start), Some(11));
+        assert!(d.help.as_deref().is_some_and(|h| h.contains("{{")), "{d:?}");
+    }
+
     #[test]
     fn errors_become_tokens() {
         let lexed = lex("a $ \"open", FileId(0));
@@ -808,7 +862,7 @@ mod tests {
                 lexed
                     .diagnostics
                     .iter()
-                    .any(|d| d.message == "unterminated string"),
+                    .any(|d| d.message.starts_with("unterminated string")),
                 "{src:?}: {:?}",
                 lexed.diagnostics
             );

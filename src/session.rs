@@ -305,7 +305,7 @@ impl Session {
             entries.retain(|(k, _)| &**k != name);
             entries.push((Arc::from(name), Value::from_node(&f.facts, f.facts.root())));
         }
-        Ok(Some(Value::Object(entries.into())))
+        Ok(Some(Value::object(entries)))
     }
 
     pub fn fact_nodes(&self) -> usize {
@@ -524,6 +524,7 @@ mod tests {
             max_steps: None,
             timeout: None,
             jobs: None,
+            show_passed: false,
         })
     }
 

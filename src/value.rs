@@ -2,6 +2,10 @@
 //! referenced in place (`Array`/`Map` hold a `FactRef`), computed lists and
 //! objects are shared with `Arc`, so cloning a value never copies facts.
 
+mod object;
+
+pub use object::{Object, ObjectBuilder};
+
 use crate::facts::{Facts, Node};
 use jiff::civil::Date;
 use std::cmp::Ordering as Order;
@@ -134,7 +138,7 @@ pub enum Value<'a> {
     Duration(i64),
     Word(Word),
     List(Arc<[Value<'a>]>),
-    Object(Arc<[(Arc<str>, Value<'a>)]>),
+    Object(Arc<Object<'a>>),
     /// An array in the facts.
     Array(FactRef<'a>),
     /// An object in the facts.
@@ -160,6 +164,11 @@ impl<'a> Value<'a> {
 
     pub fn list(items: Vec<Value<'a>>) -> Value<'a> {
         Value::List(items.into())
+    }
+
+    /// An object of entries whose keys are distinct.
+    pub fn object(entries: Vec<(Arc<str>, Value<'a>)>) -> Value<'a> {
+        Value::Object(Arc::new(Object::from_distinct(entries)))
     }
 
     pub fn type_name(&self) -> &'static str {
@@ -241,7 +250,7 @@ impl<'a> Value<'a> {
     /// The entries of an object, keys as string values.
     pub fn entries(&self) -> Option<Entries<'a, '_>> {
         match self {
-            Value::Object(o) => Some(Entries::Values(o.iter())),
+            Value::Object(o) => Some(Entries::Values(o.entries().iter())),
             Value::Map(r) => Some(Entries::Nodes(r.facts, r.facts.iter(r.block))),
             _ => None,
         }
@@ -255,23 +264,36 @@ impl<'a> Value<'a> {
                 .facts
                 .get(r.block, key, 0)
                 .map(|(_, n)| Value::from_node(r.facts, n)),
-            Value::Object(o) => o.iter().find(|(k, _)| &**k == key).map(|(_, v)| v.clone()),
+            Value::Object(o) => o.get(key).cloned(),
             _ => None,
         }
     }
 
     /// `get` with a remembered position: objects from one export share
     /// their key order, so the entry found last time is usually the one.
-    pub fn get_hinted(&self, key: &str, hint: &AtomicU32) -> Option<Value<'a>> {
+    /// `None` for a facts object of more than `scan_up_to` entries where
+    /// the remembered position is not the key: the caller looks it up in
+    /// an index instead of scanning.
+    pub fn get_hinted(
+        &self,
+        key: &str,
+        hint: &AtomicU32,
+        scan_up_to: usize,
+    ) -> Option<Option<Value<'a>>> {
         let Value::Map(r) = self else {
-            return self.get(key);
+            return Some(self.get(key));
         };
         let at = hint.load(Ordering::Relaxed) as usize;
-        let (found, node) = r.facts.get(r.block, key, at)?;
+        if r.len() > scan_up_to && r.facts.key(r.block, at) != Some(key) {
+            return None;
+        }
+        let Some((found, node)) = r.facts.get(r.block, key, at) else {
+            return Some(None);
+        };
         if found != at {
             hint.store(found as u32, Ordering::Relaxed);
         }
-        Some(Value::from_node(r.facts, node))
+        Some(Some(Value::from_node(r.facts, node)))
     }
 
     pub fn index(&self, i: usize) -> Option<Value<'a>> {

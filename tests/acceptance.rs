@@ -512,3 +512,54 @@ fn facts_larger_than_memory_are_an_error_not_an_abort() {
         o.stderr
     );
 }
+
+/// Issue 10: the join of 10,000 buckets with 10,000 access blocks, which
+/// a nested `any` took past the budget, written with an object
+/// comprehension: every subject gets its verdict, and none errors. A third
+/// of the buckets have no block, a third a block that does not block, and
+/// the blocks come in reverse order.
+#[test]
+fn a_ten_thousand_by_ten_thousand_join() {
+    let dir = scratch("join");
+    write(
+        &dir,
+        "j.onus",
+        "use std\nservice store: object_storage {}\n\
+         let blocks = { p.bucket: p for p in facts.blocks }\n\
+         control blocked {\n  service = store\n  layer = exposure\n  for b in facts.buckets\n  key b.name\n\
+         \x20 require blocks[b.name]?.block_public ?? false else \"bucket {b.name} is not blocked\"\n}\n",
+    );
+    let n = 10_000;
+    let buckets: Vec<String> = (0..n).map(|i| format!("{{\"name\": \"b{i}\"}}")).collect();
+    let blocks: Vec<String> = (0..n)
+        .rev()
+        .filter(|i| i % 3 != 0)
+        .map(|i| format!("{{\"bucket\": \"b{i}\", \"block_public\": {}}}", i % 3 == 1))
+        .collect();
+    write(
+        &dir,
+        "f.json",
+        format!(
+            "{{\"buckets\": [{}], \"blocks\": [{}]}}",
+            buckets.join(","),
+            blocks.join(",")
+        ),
+    );
+    let o = onus(
+        &dir,
+        &["check", "j.onus", "--facts", "f.json", "--format", "json"],
+    );
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let report: serde_json::Value = serde_json::from_str(&o.stdout).expect("a JSON report");
+    let control = &report["controls"][0];
+    assert_eq!(control["subjects"], n);
+    assert_eq!(control["errors"].as_array().map(Vec::len), Some(0));
+    let failing: Vec<i64> = control["violations"]
+        .as_array()
+        .expect("violations")
+        .iter()
+        .filter_map(|v| v["key"].as_str()?.strip_prefix('b')?.parse().ok())
+        .collect();
+    let expected: Vec<i64> = (0..n as i64).filter(|i| i % 3 != 1).collect();
+    assert_eq!(failing, expected);
+}

@@ -174,6 +174,7 @@ fn run_checks(facts_text: &str, jobs: usize) -> String {
         max_steps: None,
         timeout: None,
         jobs: Some(jobs),
+        show_passed: false,
     };
     let mut session = Session::new(options);
     session.load_path(&Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/checks.onus"));

@@ -14,6 +14,7 @@ fn options(max_steps: Option<u64>) -> Options {
         max_steps,
         timeout: None,
         jobs: Some(1),
+        show_passed: false,
     }
 }
 
@@ -159,4 +160,39 @@ fn a_long_chain_of_lets_and_fns_is_checked_and_evaluated() {
         "{:?}",
         outcome.assertions
     );
+}
+
+/// Issue 17: memory that evaluation builds is charged to the budget before
+/// it is allocated, so amplification ends as L001, not an allocation
+/// failure: `replace` growing each character a thousandfold, a list that
+/// holds itself over and over printed whole, and a cross product of two
+/// lists built as objects.
+#[test]
+fn built_memory_is_charged_before_it_is_allocated() {
+    // Eight rounds: 17^8 times longer, 35 GB from the five-byte id.
+    let mut grow = "x.id".to_string();
+    for _ in 0..8 {
+        grow = format!("replace({grow}, \"\", \"0123456789abcdef\")");
+    }
+    let grow = format!("len({grow}) > 0");
+    for (require, steps) in [
+        (grow.as_str(), Some(2_000_000)),
+        (
+            "len(\"{with a = [x, x, x, x]: with b = [a, a, a, a]: with c = [b, b, b, b]: with d = [c, c, c, c]: [d, d, d, d, d, d, d, d]}\") > 0",
+            Some(2_000),
+        ),
+        (
+            "len(flatten([[{ \"a\": a, \"b\": b } for b in facts.xs] for a in facts.xs])) > 0",
+            Some(5_000_000),
+        ),
+    ] {
+        let started = std::time::Instant::now();
+        let outcome = run(require, facts(2_000), steps);
+        assert_stopped(&outcome);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "{require}: {:?}",
+            started.elapsed()
+        );
+    }
 }

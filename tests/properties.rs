@@ -164,6 +164,7 @@ fn options(jobs: usize) -> Options {
         max_steps: None,
         timeout: None,
         jobs: Some(jobs),
+        show_passed: false,
     }
 }
 
@@ -316,7 +317,7 @@ fn reports(policy: &Path, facts: &str, jobs: usize) -> Vec<String> {
                 session.fact_nodes(),
                 &session.options,
                 i,
-                None,
+                onus::explain::Which::Failing,
                 5,
             );
             out.push(report::explain::text(

@@ -210,6 +210,49 @@ impl<'e> Lowerer<'e> {
                     filter,
                 }
             }
+            ExprKind::ObjectComprehension {
+                key,
+                value,
+                vars,
+                source,
+                filter,
+            } => {
+                let source = self.boxed(source);
+                let mark = self.scope_mark();
+                let binding = self.binding(vars);
+                let filter = filter.as_ref().map(|f| self.boxed(f));
+                let key = self.boxed(key);
+                if let Some(ty) = static_type(&key).filter(|t| *t != "string") {
+                    self.error(
+                        "T001",
+                        key.span,
+                        format!("type error: an object's keys are strings, not {ty}"),
+                        "this key is not a string",
+                    );
+                }
+                let value = self.boxed(value);
+                self.unbind_to(mark);
+                IrKind::ObjectComprehension {
+                    key,
+                    value,
+                    binding,
+                    source,
+                    filter,
+                }
+            }
+            ExprKind::Slice { base, from, to } => IrKind::Slice {
+                base: self.boxed(base),
+                from: from.as_ref().map(|f| self.boxed(f)),
+                to: to.as_ref().map(|t| self.boxed(t)),
+            },
+            ExprKind::With { name, value, body } => {
+                let value = self.boxed(value);
+                let mark = self.scope_mark();
+                let slot = self.bind(name);
+                let body = self.boxed(body);
+                self.unbind_to(mark);
+                IrKind::With { slot, value, body }
+            }
             ExprKind::If {
                 cond,
                 then,
@@ -226,18 +269,25 @@ impl<'e> Lowerer<'e> {
 
     /// Binds `x` or `k, v`.
     pub fn binding(&mut self, vars: &[Name]) -> Binding {
+        let span = match (vars.first(), vars.last()) {
+            (Some(first), Some(last)) => first.span.join(last.span),
+            _ => Span::default(),
+        };
         match vars {
             [key, value] => Binding {
                 key: Some(self.bind(key)),
                 value: self.bind(value),
+                span,
             },
             [value, ..] => Binding {
                 key: None,
                 value: self.bind(value),
+                span,
             },
             [] => Binding {
                 key: None,
                 value: 0,
+                span,
             },
         }
     }
@@ -353,39 +403,50 @@ impl<'e> Lowerer<'e> {
             self.arity_error(callee, args.len(), min, max, span);
             return IrKind::Invalid;
         }
-        if builtin == Builtin::Matches {
+        let regex_builtin = matches!(
+            builtin,
+            Builtin::Matches
+                | Builtin::RegexReplace
+                | Builtin::RegexFind
+                | Builtin::RegexFindAll
+                | Builtin::RegexCaptures
+        );
+        if regex_builtin {
             self.warn_interpolated_repetition(&args[1]);
         }
         let lowered: Vec<Ir> = args.iter().map(|a| self.lower(a)).collect();
         self.check_params(builtin, &lowered);
+        // A literal pattern is checked now; it is compiled once per run.
+        let literal_regex = lowered
+            .get(1)
+            .filter(|_| regex_builtin)
+            .and_then(|p| match &p.kind {
+                IrKind::Const(v) => v.as_str().map(regex::Regex::new),
+                _ => None,
+            });
+        if let Some(Err(err)) = &literal_regex {
+            let d = Diagnostic::error("T005", "invalid regular expression")
+                .with_label(args[1].span, first_line(&err.to_string()))
+                .with_help("patterns use Rust regex syntax: https://docs.rs/regex");
+            self.diags.push(d);
+            return IrKind::Invalid;
+        }
         match builtin {
             Builtin::Now => IrKind::Now,
             Builtin::Has => IrKind::Has(Box::new(lowered.into_iter().next().unwrap_or(Ir {
                 kind: IrKind::Const(Value::Null),
                 span,
             }))),
-            Builtin::Matches => match lowered.get(1).map(|p| &p.kind) {
-                Some(IrKind::Const(v)) if v.as_str().is_some() => {
-                    let pattern = v.as_str().unwrap_or_default();
-                    match regex::Regex::new(pattern) {
-                        Ok(re) => {
-                            let subject = lowered.into_iter().next();
-                            IrKind::Matches(
-                                Box::new(subject.unwrap_or(Ir {
-                                    kind: IrKind::Const(Value::Null),
-                                    span,
-                                })),
-                                Arc::new(re),
-                            )
-                        }
-                        Err(err) => {
-                            let d = Diagnostic::error("T005", "invalid regular expression")
-                                .with_label(args[1].span, first_line(&err.to_string()))
-                                .with_help("patterns use Rust regex syntax: https://docs.rs/regex");
-                            self.diags.push(d);
-                            IrKind::Invalid
-                        }
-                    }
+            Builtin::Matches => match literal_regex {
+                Some(Ok(re)) => {
+                    let subject = lowered.into_iter().next();
+                    IrKind::Matches(
+                        Box::new(subject.unwrap_or(Ir {
+                            kind: IrKind::Const(Value::Null),
+                            span,
+                        })),
+                        Arc::new(re),
+                    )
                 }
                 _ => IrKind::Call(builtin, lowered),
             },
@@ -486,6 +547,7 @@ impl<'e> Lowerer<'e> {
                 Param::Str => ty == "string",
                 Param::List => ty == "list",
                 Param::Number => ty == "number",
+                Param::Bool => ty == "bool",
                 Param::Collection => matches!(ty, "list" | "object" | "string"),
             };
             if !ok {
@@ -493,6 +555,7 @@ impl<'e> Lowerer<'e> {
                     Param::Str => "a string",
                     Param::List => "a list",
                     Param::Number => "a number",
+                    Param::Bool => "a bool",
                     Param::Collection => "a list, object or string",
                     Param::Any => "any value",
                 };
@@ -582,7 +645,7 @@ pub(super) fn static_type(ir: &Ir) -> Option<&'static str> {
     match &ir.kind {
         IrKind::Const(v) => Some(v.type_name()),
         IrKind::List(_) | IrKind::Comprehension { .. } => Some("list"),
-        IrKind::Object(_) => Some("object"),
+        IrKind::Object(_) | IrKind::ObjectComprehension { .. } => Some("object"),
         IrKind::Template(_) => Some("string"),
         IrKind::Not(_) | IrKind::Has(_) | IrKind::Matches(..) | IrKind::Quant { .. } => {
             Some("bool")

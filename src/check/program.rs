@@ -79,6 +79,26 @@ pub enum IrKind {
         source: Box<Ir>,
         filter: Option<Box<Ir>>,
     },
+    /// `{key: value for …}`: one pass, a later key replacing an earlier.
+    ObjectComprehension {
+        key: Box<Ir>,
+        value: Box<Ir>,
+        binding: Binding,
+        source: Box<Ir>,
+        filter: Option<Box<Ir>>,
+    },
+    /// `base[from:to]` of a list or a string.
+    Slice {
+        base: Box<Ir>,
+        from: Option<Box<Ir>>,
+        to: Option<Box<Ir>>,
+    },
+    /// `with x = value: body`, with `x` in `slot`.
+    With {
+        slot: u32,
+        value: Box<Ir>,
+        body: Box<Ir>,
+    },
     If {
         cond: Box<Ir>,
         then: Box<Ir>,
@@ -91,6 +111,8 @@ pub enum IrKind {
 pub struct Binding {
     pub key: Option<u32>,
     pub value: u32,
+    /// The variables as written (`x`, `k, v`), for `explain`.
+    pub span: Span,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -58,6 +58,10 @@ pub struct Args {
     /// reported as an error (nothing was checked), which fails the run.
     #[arg(long)]
     require_subjects: bool,
+    /// List the subjects that passed too: per control in the text report,
+    /// and as `passed` (key and pointer) in the JSON report.
+    #[arg(long)]
+    show_passed: bool,
     #[command(flatten)]
     limits: Limits,
     #[command(flatten)]
@@ -68,7 +72,10 @@ pub fn run(args: Args) -> i32 {
     let Some(targets) = plan(&args.format, &args.output, CheckFormat::Text) else {
         return 2;
     };
-    let mut session = Session::new(options(args.now, &args.limits));
+    let mut session = Session::new(onus::eval::Options {
+        show_passed: args.show_passed,
+        ..options(args.now, &args.limits)
+    });
     session.facts_limits = args.facts_limit.limits(&args.limits);
     for p in &args.paths {
         session.load_path(p);

@@ -79,6 +79,7 @@ pub fn options(now: Option<jiff::civil::Date>, limits: &Limits) -> Options {
         max_steps: limits.max_steps,
         jobs: limits.jobs,
         timeout: limits.timeout,
+        show_passed: false,
     }
 }
 

@@ -53,7 +53,7 @@ pub fn text(session: &Session, control: usize, subject: Option<&str>, limit: usi
                 session.fact_nodes(),
                 &session.options,
                 control,
-                subject,
+                subject.map_or(onus::explain::Which::Failing, onus::explain::Which::Key),
                 limit,
             );
             report::explain::text(&session.program, &e, &session.sources)
@@ -95,7 +95,9 @@ pub fn run(args: Args) -> i32 {
         session.fact_nodes(),
         &session.options,
         control,
-        args.subject.as_deref(),
+        args.subject
+            .as_deref()
+            .map_or(onus::explain::Which::Failing, onus::explain::Which::Key),
         args.limit,
     );
     if let Some(wanted) = &args.subject

@@ -1,6 +1,7 @@
 //! Built-in functions: evaluated arguments in, a value or an error out.
 //! `has`, `now` and literal-pattern `matches` are lowered specially by the
-//! checker and do not reach `call`'s general path.
+//! checker, and those that need the machine (patterns, object indexes,
+//! output charged as it grows) are in `eval::calls`.
 
 use super::Evaluator;
 use super::cidr;
@@ -11,13 +12,10 @@ use crate::source::Span;
 use crate::value::Value;
 use jiff::civil::Date;
 use std::cmp::Ordering;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 type R<'a> = Result<Value<'a>, EvalError<'a>>;
-
-/// Largest compiled size accepted for a pattern built at run time.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 pub fn call<'a>(
     ev: &Evaluator<'a>,
@@ -93,28 +91,8 @@ pub fn call<'a>(
         Builtin::Lower => Value::string(str_arg(0)?.to_lowercase()),
         Builtin::Upper => Value::string(str_arg(0)?.to_uppercase()),
         Builtin::Trim => Value::string(str_arg(0)?.trim()),
-        Builtin::Replace => Value::string(str_arg(0)?.replace(str_arg(1)?, str_arg(2)?)),
-        Builtin::Contains => {
-            let (h, n) = (&args[0], &args[1]);
-            if let Some(mut items) = h.elements() {
-                Value::Bool(items.any(|x| x.equals(n)))
-            } else if h.is_object() {
-                Value::Bool(n.as_name().is_some_and(|k| h.get(k).is_some()))
-            } else {
-                Value::Bool(str_arg(0)?.contains(str_arg(1)?))
-            }
-        }
         Builtin::StartsWith => Value::Bool(str_arg(0)?.starts_with(str_arg(1)?)),
         Builtin::EndsWith => Value::Bool(str_arg(0)?.ends_with(str_arg(1)?)),
-        Builtin::Matches => {
-            let re = regex::RegexBuilder::new(str_arg(1)?)
-                .size_limit(REGEX_SIZE_LIMIT)
-                .build()
-                .map_err(|e| {
-                    EvalError::invalid(arg_span(1), format!("invalid regular expression: {e}"))
-                })?;
-            Value::Bool(re.is_match(str_arg(0)?))
-        }
         Builtin::Split => {
             let sep = str_arg(1)?;
             if sep.is_empty() {
@@ -124,13 +102,6 @@ pub fn call<'a>(
                 ));
             }
             Value::list(str_arg(0)?.split(sep).map(Value::string).collect())
-        }
-        Builtin::Join => {
-            let items = args[0]
-                .elements()
-                .ok_or_else(|| want(0, "a list", &args[0]))?;
-            let parts: Vec<String> = items.map(|v| v.display()).collect();
-            Value::string(parts.join(str_arg(1)?))
         }
         Builtin::TypeOf => Value::Text(args[0].type_name()),
         Builtin::ToNumber => match &args[0] {
@@ -209,8 +180,98 @@ pub fn call<'a>(
                 Some(r) => program.decider_value(r.decider()),
             }
         }
+        Builtin::RegexEscape => Value::string(regex::escape(str_arg(0)?)),
+        Builtin::GroupBy => {
+            let field = match args.get(1) {
+                Some(v) => Some(str_arg(1).map_err(|_| want(1, "a field name", v))?),
+                None => None,
+            };
+            group_by(&args[0], field, arg_span(0))?
+        }
         Builtin::Has => Value::Bool(true),
+        Builtin::Matches
+        | Builtin::Glob
+        | Builtin::RegexReplace
+        | Builtin::RegexFind
+        | Builtin::RegexFindAll
+        | Builtin::RegexCaptures
+        | Builtin::Contains
+        | Builtin::Replace
+        | Builtin::Join
+        | Builtin::Walk => {
+            return Err(EvalError::invalid(
+                span,
+                format!("internal: `{}` needs the machine", b.name()),
+            ));
+        }
     })
+}
+
+/// `group_by(list, field)` and `group_by(pairs)`: each key to the list of
+/// its elements, in one pass, keys in the order first seen.
+fn group_by<'a>(list: &Value<'a>, field: Option<&str>, span: Span) -> R<'a> {
+    let items = list.elements().ok_or_else(|| {
+        EvalError::type_error(
+            span,
+            format!("`group_by` needs a list, got {}", list.type_name()),
+        )
+    })?;
+    let mut groups: Vec<(Arc<str>, Vec<Value<'a>>)> = Vec::new();
+    let mut position: HashMap<Arc<str>, usize> = HashMap::new();
+    for item in items {
+        let (key, member) = match field {
+            Some(f) => match item.get(f) {
+                Some(k) => (k, item),
+                None if item.is_object() => {
+                    return Err(EvalError::invalid(
+                        span,
+                        format!(
+                            "`group_by`: an element has no `{}`",
+                            crate::escape::terminal(f)
+                        ),
+                    ));
+                }
+                None => {
+                    return Err(EvalError::type_error(
+                        span,
+                        format!(
+                            "`group_by` by a field needs objects, got {}",
+                            item.type_name()
+                        ),
+                    ));
+                }
+            },
+            None => match (item.len(), item.index(0), item.index(1)) {
+                (Some(2), Some(k), Some(v)) if item.is_list() => (k, v),
+                _ => {
+                    return Err(EvalError::type_error(
+                        span,
+                        "`group_by` of one list needs `[key, value]` pairs",
+                    ));
+                }
+            },
+        };
+        let Some(key) = key.as_name() else {
+            return Err(EvalError::type_error(
+                span,
+                format!("`group_by`: keys are strings, not {}", key.type_name()),
+            ));
+        };
+        match position.get(key) {
+            Some(&at) => groups[at].1.push(member),
+            None => {
+                let key: Arc<str> = Arc::from(key);
+                position.insert(key.clone(), groups.len());
+                groups.push((key, vec![member]));
+            }
+        }
+    }
+    Ok(Value::object(
+        groups
+            .into_iter()
+            .map(|(k, members)| (k, Value::list(members)))
+            .collect(),
+    ))
 }
 
 /// A hashable identity for `unique`: equal values give equal keys.
@@ -317,11 +378,10 @@ pub fn from_json(j: &serde_json::Value) -> Value<'static> {
             .map_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN)), Value::Int),
         J::String(s) => Value::string(s.as_str()),
         J::Array(items) => Value::list(items.iter().map(from_json).collect()),
-        J::Object(map) => Value::Object(
+        J::Object(map) => Value::object(
             map.iter()
                 .map(|(k, v)| (Arc::<str>::from(k.as_str()), from_json(v)))
-                .collect::<Vec<_>>()
-                .into(),
+                .collect(),
         ),
     }
 }

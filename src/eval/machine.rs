@@ -6,15 +6,26 @@
 use super::Evaluator;
 use super::builtins;
 use super::error::{EvalError, Missing};
+use super::index::{self, KeyIndex, ObjectId};
+use super::patterns::Patterns;
 use crate::ast::{BinaryOp, Quantifier};
 use crate::builtins::Builtin;
 use crate::check::program::{Binding, Ir, IrKind};
 use crate::source::Span;
-use crate::value::{FactRef, Value};
+use crate::value::{FactRef, ObjectBuilder, Value};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 pub type R<'a> = Result<Value<'a>, EvalError<'a>>;
+
+/// Bytes of built data per budget step (see `Machine::charge_bytes`): the
+/// default budget of 50 million steps lets a control build 800 MB.
+pub const BYTES_PER_STEP: usize = 16;
+/// What a list element, an object and an object entry take, roughly.
+pub const ELEMENT_BYTES: usize = std::mem::size_of::<Value<'static>>();
+const OBJECT_BYTES: usize = 64;
+const ENTRY_BYTES: usize = ELEMENT_BYTES + 16;
 
 /// How often (in steps) the wall clock is read for `--timeout`.
 const CLOCK_INTERVAL: u64 = 1 << 16;
@@ -32,6 +43,10 @@ pub struct Machine<'a, 'e> {
     steps: u64,
     limit: u64,
     deadline: Option<Instant>,
+    /// The facts-object indexes this machine has used (and paid for).
+    indexes: HashMap<ObjectId, Arc<KeyIndex<'a>>>,
+    /// The patterns this machine has used (and paid for).
+    pub(super) patterns: Patterns,
 }
 
 /// One iteration of a loop: key (index or object key) and value.
@@ -72,7 +87,10 @@ impl<'a> Iterator for Items<'a> {
         let item = match &self.source {
             Value::List(l) => l.get(i).map(|v| (Value::Int(i as i64), v.clone())),
             Value::Array(r) => r.element(i).map(|v| (Value::Int(i as i64), v)),
-            Value::Object(o) => o.get(i).map(|(k, v)| (Value::String(k.clone()), v.clone())),
+            Value::Object(o) => o
+                .entries()
+                .get(i)
+                .map(|(k, v)| (Value::String(k.clone()), v.clone())),
             Value::Map(r) => r.entry(i),
             _ => None,
         };
@@ -91,6 +109,8 @@ impl<'a, 'e> Machine<'a, 'e> {
             steps: 0,
             limit: ev.max_steps,
             deadline: ev.deadline,
+            indexes: HashMap::new(),
+            patterns: Patterns::default(),
         }
     }
 
@@ -112,10 +132,22 @@ impl<'a, 'e> Machine<'a, 'e> {
         self.charge(1, span)
     }
 
+    /// Charges building `bytes` bytes of new data (strings, lists), before
+    /// they are allocated: a step per `BYTES_PER_STEP`, so the budget also
+    /// bounds the memory a control can make evaluation build.
+    pub(super) fn charge_bytes(&mut self, bytes: usize, span: Span) -> Result<(), EvalError<'a>> {
+        self.charge((bytes / BYTES_PER_STEP) as u64, span)
+    }
+
     /// Counts `work` steps against the budget, and reads the clock at the
     /// first step (a control that starts after the deadline stops at once)
     /// and each time the count passes another multiple of `CLOCK_INTERVAL`.
-    fn charge(&mut self, work: u64, span: Span) -> Result<(), EvalError<'a>> {
+    /// Steps left before the budget is spent.
+    pub(super) fn remaining(&self) -> u64 {
+        self.limit.saturating_sub(self.steps).saturating_add(1)
+    }
+
+    pub(super) fn charge(&mut self, work: u64, span: Span) -> Result<(), EvalError<'a>> {
         let before = self.steps;
         self.steps = self.steps.saturating_add(work);
         if self.steps > self.limit {
@@ -195,6 +227,7 @@ impl<'a, 'e> Machine<'a, 'e> {
             IrKind::Now => Ok(Value::Date(self.ev.now)),
             IrKind::Policy(list) => Ok(self.ev.policy_list(*list)),
             IrKind::List(items) => {
+                self.charge_bytes(ELEMENT_BYTES * items.len(), ir.span)?;
                 let values = items
                     .iter()
                     .map(|i| self.eval(i))
@@ -202,17 +235,22 @@ impl<'a, 'e> Machine<'a, 'e> {
                 Ok(Value::list(values))
             }
             IrKind::Object(entries) => {
+                self.charge_bytes(OBJECT_BYTES + ENTRY_BYTES * entries.len(), ir.span)?;
                 let mut out = Vec::with_capacity(entries.len());
                 for (k, v) in entries {
                     out.push((k.clone(), self.eval(v)?));
                 }
-                Ok(Value::Object(out.into()))
+                // The checker refused repeated keys in a literal.
+                Ok(Value::object(out))
             }
             IrKind::Template(parts) => {
                 let mut s = String::new();
                 for p in parts {
                     let v = self.eval(p)?;
-                    self.charge(size(&v), p.span)?;
+                    // Charged whole before it is printed: a value may hold
+                    // the same list many times over.
+                    let whole = deep_size(&v, self.remaining());
+                    self.charge(whole, p.span)?;
                     s.push_str(&v.display());
                 }
                 Ok(Value::string(s))
@@ -224,9 +262,13 @@ impl<'a, 'e> Machine<'a, 'e> {
                 hint,
             } => {
                 let b = self.eval(base)?;
-                match b.get_hinted(name, hint) {
+                let found = match b.get_hinted(name, hint, index::SCAN_UP_TO) {
+                    Some(found) => found,
+                    None => self.lookup(&b, name, ir.span)?,
+                };
+                match found {
                     Some(v) => Ok(v),
-                    None => field(b, name, *optional, ir.span),
+                    None => absent_field(b, name, *optional, ir.span),
                 }
             }
             IrKind::Index {
@@ -264,12 +306,23 @@ impl<'a, 'e> Machine<'a, 'e> {
                         }
                     }
                 }
-                let work = builtin_work(*b, &self.args[base..]);
+                if super::calls::needs_machine(*b) {
+                    let mut argv = [Value::Null, Value::Null, Value::Null];
+                    for (slot, v) in argv.iter_mut().zip(self.args.drain(base..)) {
+                        *slot = v;
+                    }
+                    return self.call_with_machine(*b, argv, args, ir.span);
+                }
+                let work = builtin_work(*b, &self.args[base..], self.remaining());
                 let out = self
                     .charge(work, ir.span)
                     .and_then(|()| builtins::call(self.ev, *b, &self.args[base..], args, ir.span));
                 self.args.truncate(base);
-                out
+                // What a built-in makes is at most a small multiple of what
+                // it read (charged above), so it is charged once made.
+                let out = out?;
+                self.charge_bytes(built_bytes(&out), ir.span)?;
+                Ok(out)
             }
             IrKind::Matches(subject, re) => match self.eval(subject)? {
                 v if v.as_str().is_some() => {
@@ -289,11 +342,7 @@ impl<'a, 'e> Machine<'a, 'e> {
                     .collect::<Result<Vec<_>, _>>()?;
                 self.in_frame(func.slots, values, &func.body)
             }
-            IrKind::Has(x) => match self.eval(x) {
-                Ok(_) => Ok(Value::Bool(true)),
-                Err(e) if e.is_missing() => Ok(Value::Bool(false)),
-                Err(e) => Err(e),
-            },
+            IrKind::Has(x) => Ok(Value::Bool(self.path_value(x)?.is_some())),
             IrKind::Quant {
                 kind,
                 binding,
@@ -335,9 +384,55 @@ impl<'a, 'e> Machine<'a, 'e> {
                     {
                         continue;
                     }
-                    out.push(self.eval(elem)?);
+                    let v = self.eval(elem)?;
+                    self.charge_bytes(ELEMENT_BYTES, elem.span)?;
+                    out.push(v);
                 }
                 Ok(Value::list(out))
+            }
+            IrKind::ObjectComprehension {
+                key,
+                value,
+                binding,
+                source,
+                filter,
+            } => {
+                let items = Items::new(self.eval(source)?, source.span)?;
+                let mut out = ObjectBuilder::default();
+                for (k, v) in items {
+                    self.bind(*binding, k, v);
+                    if let Some(f) = filter
+                        && !self.eval_bool(f, "`if`")?
+                    {
+                        continue;
+                    }
+                    let name: Arc<str> = match self.eval(key)? {
+                        Value::String(s) => s,
+                        Value::Text(t) => Arc::from(t),
+                        Value::Word(w) => Arc::from(w.name()),
+                        v => {
+                            return Err(EvalError::type_error(
+                                key.span,
+                                format!("an object's keys are strings, not {}", v.type_name()),
+                            ));
+                        }
+                    };
+                    let v = self.eval(value)?;
+                    self.charge_bytes(ENTRY_BYTES + name.len(), value.span)?;
+                    out.insert(name, v);
+                }
+                Ok(Value::Object(Arc::new(out.finish())))
+            }
+            IrKind::Slice { base, from, to } => {
+                let b = self.eval(base)?;
+                let from = self.slice_bound(from.as_deref())?;
+                let to = self.slice_bound(to.as_deref())?;
+                self.slice(b, from, to, ir.span)
+            }
+            IrKind::With { slot, value, body } => {
+                let v = self.eval(value)?;
+                self.set(*slot, v);
+                self.eval(body)
             }
             IrKind::If {
                 cond,
@@ -351,6 +446,33 @@ impl<'a, 'e> Machine<'a, 'e> {
                 }
             }
         }
+    }
+
+    /// The value under `key` in an object (of the facts or computed), in
+    /// the same time at any size; None when absent or not an object.
+    pub fn lookup(
+        &mut self,
+        obj: &Value<'a>,
+        key: &str,
+        span: Span,
+    ) -> Result<Option<Value<'a>>, EvalError<'a>> {
+        let Value::Map(r) = obj else {
+            return Ok(obj.get(key));
+        };
+        if !is_large(*r) {
+            return Ok(obj.get(key));
+        }
+        let id = index::id(*r);
+        let keys = match self.indexes.get(&id) {
+            Some(found) => found.clone(),
+            None => {
+                self.charge(r.len() as u64, span)?;
+                let built = self.ev.indexes.get(*r);
+                self.indexes.insert(id, built.clone());
+                built
+            }
+        };
+        Ok(keys.get(key).and_then(|&i| r.element(i as usize)))
     }
 
     fn index(&mut self, base: Value<'a>, index: Value<'a>, optional: bool, span: Span) -> R<'a> {
@@ -372,9 +494,9 @@ impl<'a, 'e> Machine<'a, 'e> {
                     None => missing(Missing::Index(*i)),
                 }
             }
-            (b, k) if b.is_object() && k.as_str().is_some() => {
-                let key = k.as_str().unwrap_or_default();
-                match b.get(key) {
+            (b, k) if b.is_object() && k.as_name().is_some() => {
+                let key = k.as_name().unwrap_or_default();
+                match self.lookup(b, key, span)? {
                     Some(v) => Ok(v),
                     None => missing(Missing::Computed(Arc::from(key))),
                 }
@@ -409,9 +531,20 @@ impl<'a, 'e> Machine<'a, 'e> {
         }
         let a = self.eval(l)?;
         let b = self.eval(r)?;
+        if op == BinaryOp::In && b.is_object() {
+            return match a.as_name() {
+                Some(k) => Ok(Value::Bool(self.lookup(&b, k, span)?.is_some())),
+                None => Err(EvalError::type_error(
+                    span,
+                    format!("an object's keys are strings, not {}", a.type_name()),
+                )),
+            };
+        }
+        let cap = self.remaining();
         let work = match op {
+            BinaryOp::In if b.is_list() => deep_size(&b, cap),
             BinaryOp::In => size(&b),
-            BinaryOp::Eq | BinaryOp::Ne => size(&a).min(size(&b)),
+            BinaryOp::Eq | BinaryOp::Ne => deep_size(&a, cap).min(deep_size(&b, cap)),
             BinaryOp::Add => size(&a) + size(&b),
             _ => 0,
         };
@@ -427,7 +560,7 @@ impl<'a, 'e> Machine<'a, 'e> {
 /// hostile facts cannot turn a handful of steps into hours of work: a
 /// `for` over 100k subjects each testing `in` a 100k-long list used 500k
 /// steps and ran for hours.
-fn size(v: &Value<'_>) -> u64 {
+pub(super) fn size(v: &Value<'_>) -> u64 {
     let n = match v {
         Value::List(l) => l.len(),
         Value::Object(o) => o.len(),
@@ -437,39 +570,100 @@ fn size(v: &Value<'_>) -> u64 {
     n as u64
 }
 
+/// The bytes a value newly built by a built-in holds at its top level
+/// (strings and containers borrowed from the facts or shared cost none).
+fn built_bytes(v: &Value<'_>) -> usize {
+    match v {
+        Value::String(s) => s.len(),
+        Value::List(l) => ELEMENT_BYTES * l.len(),
+        Value::Object(o) => OBJECT_BYTES + ENTRY_BYTES * o.len(),
+        _ => 0,
+    }
+}
+
 /// The work of a built-in call beyond its one step: none for those that
 /// look at a fixed part of their arguments, the size of every argument for
 /// the others.
-fn builtin_work(b: Builtin, args: &[Value<'_>]) -> u64 {
+fn builtin_work(b: Builtin, args: &[Value<'_>], cap: u64) -> u64 {
     use Builtin::*;
     match b {
         Len | Count | TypeOf | Has | Now | Date | DaysSince | Abs | StartsWith | EndsWith
         | Owner | Decider | Operator | Accountable | CidrContains | CidrOverlaps | IsPublicCidr => {
             0
         }
+        // A list by the size of its elements, as the rest.
+        GroupBy => args.iter().map(size).sum::<u64>() * 2,
+        // Printed or compared whole.
+        ToString | Unique => args.iter().map(|a| deep_size(a, cap)).sum(),
+        // Its output is every inner element: counted (and its bytes)
+        // before it is built.
+        Flatten => {
+            let inner: u64 = args[0]
+                .elements()
+                .into_iter()
+                .flatten()
+                .map(|v| 1 + size(&v))
+                .sum();
+            inner + inner * (ELEMENT_BYTES / BYTES_PER_STEP) as u64
+        }
         _ => args.iter().map(size).sum(),
     }
 }
 
+/// The work of reading a value whole (printing or comparing it): a step
+/// per value inside it and per `BYTES_PER_STEP` bytes of its strings,
+/// counted up to `cap` only, in time proportional to the count. A value
+/// that holds one list many times over counts it each time, as printing
+/// it does.
+pub(super) fn deep_size(v: &Value<'_>, cap: u64) -> u64 {
+    fn own(v: &Value<'_>) -> u64 {
+        1 + v.as_str().map_or(0, |s| (s.len() / BYTES_PER_STEP) as u64)
+    }
+    if !(v.is_list() || v.is_object()) {
+        return own(v);
+    }
+    let mut total = 0u64;
+    let mut stack = vec![v.clone()];
+    while let Some(v) = stack.pop() {
+        total += own(&v);
+        if total > cap {
+            return total;
+        }
+        if let Some(items) = v.elements() {
+            stack.extend(items);
+        } else if let Some(entries) = v.entries() {
+            for (k, v) in entries {
+                total += own(&k);
+                stack.push(v);
+            }
+        }
+    }
+    total
+}
+
 /// The facts container a value reads from, for error pointers.
-fn container<'a>(v: &Value<'a>) -> Option<FactRef<'a>> {
+pub(super) fn container<'a>(v: &Value<'a>) -> Option<FactRef<'a>> {
     match v {
         Value::Array(r) | Value::Map(r) => Some(*r),
         _ => None,
     }
 }
 
-pub fn field<'a>(base: Value<'a>, name: &'a str, optional: bool, span: Span) -> R<'a> {
+/// Whether a facts object is large enough to be read through an index.
+fn is_large(r: FactRef<'_>) -> bool {
+    r.len() > index::SCAN_UP_TO
+}
+
+/// `base.name` where `base` has no entry `name`: null for `?`, else a
+/// missing fact or a type error.
+fn absent_field<'a>(base: Value<'a>, name: &'a str, optional: bool, span: Span) -> R<'a> {
     match &base {
-        Value::Map(_) | Value::Object(_) => match base.get(name) {
-            Some(v) => Ok(v),
-            None if optional => Ok(Value::Null),
-            None => Err(EvalError::missing(
-                span,
-                container(&base),
-                Missing::Key(name),
-            )),
-        },
+        Value::Map(_) | Value::Object(_) if optional => Ok(Value::Null),
+        Value::Map(_) | Value::Object(_) => Err(EvalError::missing(
+            span,
+            container(&base),
+            Missing::Key(name),
+        )),
         Value::Null if optional => Ok(Value::Null),
         Value::Null => Err(EvalError::through_null(span, Missing::Key(name))),
         v => Err(EvalError::type_error(

@@ -3,10 +3,13 @@
 //! subject `error`, never `pass`; limits stop the control with a diagnostic.
 
 mod builtins;
+mod calls;
 pub mod cidr;
 pub mod error;
+mod index;
 mod machine;
 mod ops;
+mod patterns;
 pub mod policy;
 
 use crate::check::program::{Control, PolicyList, Program, Status, Step, Waiver};
@@ -35,6 +38,9 @@ pub struct Options {
     pub timeout: Option<Duration>,
     /// Threads evaluating controls; None: one per core for large facts.
     pub jobs: Option<usize>,
+    /// Record the key and pointer of every passing subject too
+    /// (`--show-passed`).
+    pub show_passed: bool,
 }
 
 pub struct Evaluator<'a> {
@@ -44,12 +50,17 @@ pub struct Evaluator<'a> {
     pub now: Date,
     pub max_steps: u64,
     pub deadline: Option<Instant>,
+    pub show_passed: bool,
     globals: Vec<OnceLock<Result<Value<'a>, EvalError<'a>>>>,
     /// The introspection lists, built on first use (most policies never
     /// read them, and a large policy makes them large).
     lists: [OnceLock<Value<'static>>; 4],
     /// Control statuses for `controls[].status`, once they are known.
     statuses: Option<Vec<Status>>,
+    /// Hash indexes of large facts objects, built once per run.
+    indexes: index::SharedIndexes<'a>,
+    /// Compiled patterns, once per run.
+    patterns: patterns::SharedPatterns,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -70,6 +81,13 @@ pub struct SubjectError {
     pub span: Span,
 }
 
+/// A subject that met every `require` (kept with `--show-passed`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Passed {
+    pub key: String,
+    pub pointer: Option<String>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct ControlResult {
     pub status: Status,
@@ -79,6 +97,8 @@ pub struct ControlResult {
     pub filtered: usize,
     pub violations: Vec<Violation>,
     pub errors: Vec<SubjectError>,
+    /// The passing subjects, in order; None unless `Options::show_passed`.
+    pub passed: Option<Vec<Passed>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -115,9 +135,12 @@ impl<'a> Evaluator<'a> {
                 BASE_STEPS.saturating_add(STEPS_PER_NODE.saturating_mul(fact_nodes as u64)),
             ),
             deadline: options.timeout.map(|t| Instant::now() + t),
+            show_passed: options.show_passed,
             globals: program.globals.iter().map(|_| OnceLock::new()).collect(),
             lists: Default::default(),
             statuses: None,
+            indexes: Default::default(),
+            patterns: Default::default(),
         }
     }
 
@@ -156,6 +179,13 @@ impl<'a> Evaluator<'a> {
 /// Below this many facts nodes, starting threads costs more than it saves.
 const PARALLEL_FROM_NODES: usize = 200_000;
 
+/// The stack each worker thread starts with: address space, not memory,
+/// until used. Larger than `machine::FRAME_STACK`, so that a function call
+/// on a worker finds the room it needs where it is: with the default 2 MiB
+/// every call took a fresh stack segment (an `mmap` and a `munmap`), and
+/// `--jobs 2` ran four times slower than `--jobs 1` on a policy of `fn`s.
+const WORKER_STACK: usize = 64 << 20;
+
 /// `f(0..n)` on up to `jobs` threads, each taking the next index as it goes;
 /// results come back in index order, so output never depends on scheduling.
 fn in_parallel<T: Send>(n: usize, jobs: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
@@ -163,28 +193,39 @@ fn in_parallel<T: Send>(n: usize, jobs: usize, f: impl Fn(usize) -> T + Sync) ->
         return (0..n).map(f).collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut mine = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if i >= n {
+                return mine;
+            }
+            mine.push((i, f(i)));
+        }
+    };
     let mut done: Vec<(usize, T)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..jobs.min(n))
             .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if i >= n {
-                            return mine;
-                        }
-                        mine.push((i, f(i)));
-                    }
-                })
+                std::thread::Builder::new()
+                    .stack_size(WORKER_STACK)
+                    .spawn_scoped(scope, work)
             })
             .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| {
+        // A worker that could not be started leaves its share to the others
+        // (or to this thread, when none started).
+        let mut done: Vec<(usize, T)> = Vec::new();
+        let mut started = 0;
+        for w in workers.into_iter().flatten() {
+            started += 1;
+            done.extend(
                 w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        if started == 0 {
+            done.extend(work());
+        }
+        done
     });
     done.sort_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, t)| t).collect()
@@ -298,6 +339,7 @@ impl ControlResult {
             filtered: 0,
             violations: Vec::new(),
             errors: Vec::new(),
+            passed: None,
         }
     }
 }
@@ -385,11 +427,15 @@ fn run_control<'a>(
     waivers: &[&Waiver],
     observer: &mut impl Observer<'a>,
 ) -> (ControlResult, Option<EvalError<'a>>) {
+    let recorded = |mut r: ControlResult| {
+        r.passed = ev.show_passed.then(Vec::new);
+        r
+    };
     if !c.checked() {
-        return (ControlResult::empty(c.unchecked_status()), None);
+        return (recorded(ControlResult::empty(c.unchecked_status())), None);
     }
     let mut m = Machine::new(ev, c.slots);
-    let mut r = ControlResult::empty(Status::Pass);
+    let mut r = recorded(ControlResult::empty(Status::Pass));
     let outcome = match &c.selection {
         None => {
             r.subjects = 1;
@@ -542,7 +588,7 @@ fn check_subject<'a>(
             },
         }
     }
-    if failed.is_none() && error.is_none() && !observer.wants_passing() {
+    if failed.is_none() && error.is_none() && !observer.wants_passing() && r.passed.is_none() {
         return Ok(());
     }
     let pointer = location.pointer(&subject);
@@ -602,7 +648,11 @@ fn check_subject<'a>(
             message: e.message(),
             span: e.span,
         }),
-        (None, None) => {}
+        (None, None) => {
+            if let Some(passed) = &mut r.passed {
+                passed.push(Passed { key, pointer });
+            }
+        }
     }
     Ok(())
 }

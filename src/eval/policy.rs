@@ -7,12 +7,11 @@ use crate::value::Value;
 use std::sync::Arc;
 
 fn object(entries: Vec<(&str, Value<'static>)>) -> Value<'static> {
-    Value::Object(
+    Value::object(
         entries
             .into_iter()
             .map(|(k, v)| (Arc::<str>::from(k), v))
-            .collect::<Vec<_>>()
-            .into(),
+            .collect(),
     )
 }
 
@@ -91,7 +90,7 @@ pub fn services(program: &Program) -> Value<'static> {
         .iter()
         .enumerate()
         .map(|(index, s)| {
-            let layers = Value::Object(
+            let layers = Value::object(
                 s.matrix
                     .iter()
                     .map(|(l, r)| {
@@ -110,8 +109,7 @@ pub fn services(program: &Program) -> Value<'static> {
                         ]);
                         (Arc::<str>::from(program.layers[*l].id.as_str()), v)
                     })
-                    .collect::<Vec<_>>()
-                    .into(),
+                    .collect(),
             );
             let model = s.model.map_or(Value::Null, |m| {
                 Value::string(program.models[m].id.as_str())

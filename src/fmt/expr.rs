@@ -126,6 +126,63 @@ impl Printer<'_> {
                 });
                 self.word_at(end.saturating_sub(1), "]");
             }
+            ExprKind::ObjectComprehension {
+                key,
+                value,
+                vars,
+                source,
+                filter,
+            } => {
+                self.word_at(start, "{");
+                self.space();
+                self.nested(|p| {
+                    p.expr(key);
+                    p.token_after(key.span.end as usize, ":");
+                    p.space();
+                    p.expr(value);
+                    p.clause(value.span.end as usize, source.span.start as usize, "for");
+                    p.binding(vars, source);
+                    if let Some(filter) = filter {
+                        p.clause(source.span.end as usize, filter.span.start as usize, "if");
+                        p.space();
+                        p.clause_expr(filter);
+                    }
+                });
+                self.space();
+                self.word_at(end.saturating_sub(1), "}");
+            }
+            ExprKind::Slice { base, from, to } => {
+                self.expr(base);
+                let mut last = self.token_after(base.span.end as usize, "[");
+                self.nested(|p| {
+                    if let Some(from) = from {
+                        p.expr(from);
+                        last = from.span.end as usize;
+                    }
+                    last = p.token_after(last, ":");
+                    if let Some(to) = to {
+                        p.expr(to);
+                        last = to.span.end as usize;
+                    }
+                });
+                self.token_after(last, "]");
+            }
+            ExprKind::With { name, value, body } => {
+                // The body hangs below the line the binding began on, like
+                // a quantifier's.
+                self.nested(|p| {
+                    p.word_at(start, "with");
+                    p.space();
+                    p.name(name);
+                    p.space();
+                    p.token_after(name.span.end as usize, "=");
+                    p.space();
+                    p.clause_expr(value);
+                    let colon = p.token_after(value.span.end as usize, ":");
+                    p.soft_break(colon, body.span.start as usize);
+                    p.clause_expr(body);
+                });
+            }
             ExprKind::If { .. } => {
                 // An `if` that begins its line has its `then` and `else`
                 // lines aligned with it; elsewhere they hang below.
@@ -331,9 +388,10 @@ fn starts_with_brace(e: &Expr) -> bool {
     let mut e = e;
     loop {
         match &e.kind {
-            ExprKind::Object(_) => return true,
+            ExprKind::Object(_) | ExprKind::ObjectComprehension { .. } => return true,
             ExprKind::Field { base, .. }
             | ExprKind::Index { base, .. }
+            | ExprKind::Slice { base, .. }
             | ExprKind::Binary(_, base, _) => e = base,
             _ => return false,
         }

@@ -207,6 +207,26 @@ fn erase_expr(root: &mut Expr) {
                 stack.extend([&mut **elem, &mut **source]);
                 stack.extend(filter.as_deref_mut());
             }
+            ExprKind::ObjectComprehension {
+                key,
+                value,
+                vars,
+                source,
+                filter,
+            } => {
+                vars.iter_mut().for_each(erase_name);
+                stack.extend([&mut **key, &mut **value, &mut **source]);
+                stack.extend(filter.as_deref_mut());
+            }
+            ExprKind::Slice { base, from, to } => {
+                stack.push(base);
+                stack.extend(from.as_deref_mut());
+                stack.extend(to.as_deref_mut());
+            }
+            ExprKind::With { name, value, body } => {
+                erase_name(name);
+                stack.extend([&mut **value, &mut **body]);
+            }
             ExprKind::If {
                 cond,
                 then,

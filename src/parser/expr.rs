@@ -120,6 +120,49 @@ fn node<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
     }
 }
 
+/// The first key of an object: a literal key, or (in a comprehension) an
+/// expression.
+#[derive(Clone)]
+enum FirstKey {
+    Key(ObjectKey),
+    Expr(Expr),
+}
+
+impl FirstKey {
+    /// The key as an expression; `Err(span)` for a keyword that is not
+    /// also a value (`true`, `null`, `none` are).
+    fn into_expr(self) -> Result<Expr, Span> {
+        let (kind, span) = match self {
+            FirstKey::Expr(e) => return Ok(e),
+            FirstKey::Key(ObjectKey::Str(s)) => (ExprKind::Str(s.value), s.span),
+            FirstKey::Key(ObjectKey::Name(n)) => {
+                let kind = match n.text.as_str() {
+                    "true" => ExprKind::Bool(true),
+                    "false" => ExprKind::Bool(false),
+                    "null" => ExprKind::Null,
+                    k if crate::lexer::is_keyword(k) && k != "none" => return Err(n.span),
+                    _ => ExprKind::Name(n.text),
+                };
+                (kind, n.span)
+            }
+        };
+        Ok(Expr { kind, span })
+    }
+}
+
+/// What follows an expression in brackets.
+#[derive(Clone)]
+enum Subscript {
+    Index(Expr, bool),
+    Slice(Option<Expr>, Option<Expr>),
+    /// `[]`, already reported.
+    Missing,
+}
+
+fn to_simple(span: Span) -> SimpleSpan {
+    SimpleSpan::from(span.start as usize..span.end as usize)
+}
+
 fn binary(op: BinaryOp, l: Expr, r: Expr) -> Expr {
     let span = l.span.join(r.span);
     Expr {
@@ -225,14 +268,14 @@ pub(super) fn expr<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, 
             });
 
         let comprehension_tail = just(Token::For)
-            .ignore_then(vars)
+            .ignore_then(vars.clone())
             .then_ignore(just(Token::In))
             .then(expr.clone())
             .then(just(Token::If).ignore_then(expr.clone()).or_not());
         let list = expr
             .clone()
             .then(
-                comprehension_tail.map(Ok).or(just(Token::Comma)
+                comprehension_tail.clone().map(Ok).or(just(Token::Comma)
                     .ignore_then(expr.clone())
                     .repeated()
                     .collect::<Vec<_>>()
@@ -254,17 +297,80 @@ pub(super) fn expr<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, 
                 }
             });
 
+        // An object literal's keys are names or strings; a comprehension's
+        // key is any expression. The first entry is read once either way
+        // and the text after it decides (no backtracking over the value,
+        // which would cost twice per level of nesting).
         let key = field_name(file)
             .map(ObjectKey::Name)
             .or(string(file).map(ObjectKey::Str));
-        let object = key
+        let first_key = key
+            .clone()
+            .then_ignore(just(Token::Colon))
+            .map(FirstKey::Key)
+            .or(expr
+                .clone()
+                .then_ignore(just(Token::Colon))
+                .map(FirstKey::Expr));
+        let entry = key.then_ignore(just(Token::Colon)).then(expr.clone());
+        let object = first_key
+            .then(expr.clone())
+            .then(
+                comprehension_tail.clone().map(Ok).or(just(Token::Comma)
+                    .ignore_then(entry)
+                    .repeated()
+                    .collect::<Vec<_>>()
+                    .then_ignore(just(Token::Comma).or_not())
+                    .map(Err)),
+            )
+            .or_not()
+            .delimited_by(just(Token::LBrace), just(Token::RBrace))
+            .validate(move |body, _, emitter| match body {
+                None => ExprKind::Object(Vec::new()),
+                Some(((first, value), Ok(((vars, source), filter)))) => {
+                    let key = first.into_expr().unwrap_or_else(|span| {
+                        emitter.emit(Er::custom(
+                            to_simple(span),
+                            "a keyword cannot be a key expression; quote it: `\"for\"`".into(),
+                        ));
+                        Expr {
+                            kind: ExprKind::Error,
+                            span,
+                        }
+                    });
+                    ExprKind::ObjectComprehension {
+                        key: Box::new(key),
+                        value: Box::new(value),
+                        vars,
+                        source: Box::new(source),
+                        filter: filter.map(Box::new),
+                    }
+                }
+                Some(((FirstKey::Key(key), value), Err(rest))) => {
+                    ExprKind::Object(std::iter::once((key, value)).chain(rest).collect())
+                }
+                Some(((FirstKey::Expr(key), _), Err(_))) => {
+                    emitter.emit(Er::custom(
+                        to_simple(key.span),
+                        "an object literal's keys are names or strings; a computed key needs a comprehension: `{KEY: VALUE for x in xs}`".into(),
+                    ));
+                    ExprKind::Error
+                }
+            });
+
+        // `with` is a word only here (followed by a name and `=`), so it
+        // stays usable as a name and a fact key.
+        let with_binding = select! { Token::Ident("with") => () }
+            .ignore_then(name(file))
+            .then_ignore(just(Token::Assign))
+            .then(expr.clone())
             .then_ignore(just(Token::Colon))
             .then(expr.clone())
-            .separated_by(just(Token::Comma))
-            .allow_trailing()
-            .collect::<Vec<_>>()
-            .delimited_by(just(Token::LBrace), just(Token::RBrace))
-            .map(ExprKind::Object);
+            .map(|((name, value), body)| ExprKind::With {
+                name,
+                value: Box::new(value),
+                body: Box::new(body),
+            });
 
         let none_word = just(Token::None).to(ExprKind::Name("none".into()));
 
@@ -274,6 +380,7 @@ pub(super) fn expr<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, 
             quantifier,
             none_word,
             conditional,
+            with_binding,
             name_or_call,
             paren,
             list,
@@ -305,19 +412,51 @@ pub(super) fn expr<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, 
             ),
             postfix(
                 10,
+                // `[i]`, `[i]?` or a slice `[from:to]` (either bound left
+                // out), read in one pass.
                 expr.clone()
+                    .or_not()
+                    .then(
+                        just(Token::Colon)
+                            .ignore_then(expr.clone().or_not())
+                            .or_not(),
+                    )
                     .delimited_by(just(Token::LBracket), just(Token::RBracket))
-                    .then(optional),
-                move |base, (index, optional), e: &mut MapExtra<'t, '_, I, Extra<Er>>| {
-                    node(
-                        file,
-                        ExprKind::Index {
+                    .then(optional)
+                    .validate(|((from, to), optional), e, emitter| {
+                        let span: SimpleSpan = e.span();
+                        match (from, to) {
+                            (Some(index), None) => Subscript::Index(index, optional),
+                            (None, None) => {
+                                emitter.emit(Er::custom(span, "expected an index".into()));
+                                Subscript::Missing
+                            }
+                            (from, Some(to)) => {
+                                if optional {
+                                    emitter.emit(Er::custom(
+                                        span,
+                                        "a slice is never missing: drop the `?`".into(),
+                                    ));
+                                }
+                                Subscript::Slice(from, to)
+                            }
+                        }
+                    }),
+                move |base, subscript, e: &mut MapExtra<'t, '_, I, Extra<Er>>| {
+                    let kind = match subscript {
+                        Subscript::Index(index, optional) => ExprKind::Index {
                             base: Box::new(base),
                             index: Box::new(index),
                             optional,
                         },
-                        e,
-                    )
+                        Subscript::Slice(from, to) => ExprKind::Slice {
+                            base: Box::new(base),
+                            from: from.map(Box::new),
+                            to: to.map(Box::new),
+                        },
+                        Subscript::Missing => ExprKind::Error,
+                    };
+                    node(file, kind, e)
                 },
             ),
             prefix(

@@ -136,7 +136,9 @@ fn parse_module_here(src: &str, file: FileId) -> Parsed {
         } else {
             incomplete = !errors.is_empty() && errors.iter().all(|e| e.found().is_none());
             hidden += add_syntax_errors(&mut diagnostics, &errors, file, src, &ranges);
+            explain_interpolations(&mut diagnostics, &lexed.interpolations);
             module.items = items.unwrap_or_default();
+            set_aside_damaged(&mut module.items, src);
             for item in &mut module.items {
                 for e in item.exprs_mut() {
                     limit_depth(e, &mut diagnostics);
@@ -150,6 +152,48 @@ fn parse_module_here(src: &str, file: FileId) -> Parsed {
         comments: lexed.comments,
         diagnostics,
         incomplete,
+    }
+}
+
+/// A syntax error inside the `{…}` of a string is most often a brace
+/// meant literally: say so.
+fn explain_interpolations(diagnostics: &mut [Diagnostic], interpolations: &[Range<usize>]) {
+    for d in diagnostics
+        .iter_mut()
+        .filter(|d| d.code == "P010" && d.help.is_none())
+    {
+        let Some(at) = d.primary_span().map(|s| s.start as usize) else {
+            continue;
+        };
+        let i = interpolations.partition_point(|r| r.end < at);
+        if interpolations.get(i).is_some_and(|r| r.start <= at) {
+            d.help = Some(
+                "this is inside `{…}` in a string, which interpolates an expression; write `{{` and `}}` for literal braces".into(),
+            );
+        }
+    }
+}
+
+/// A declaration followed on its own line by text that did not parse (the
+/// recovery's `Broken(None)`, which began with no declaration keyword) is
+/// the part of it that did: checking its names would report follow-on
+/// errors (`unknown name \`replace\`` for `replace(s, "{", "x")`, whose
+/// string was unterminated) before the real one. It is set aside as broken,
+/// keeping its name so that uses of it report nothing either.
+fn set_aside_damaged(items: &mut [crate::ast::Item], src: &str) {
+    use crate::ast::ItemKind;
+    for i in 1..items.len() {
+        let gap = items[i - 1].span.end as usize..items[i].span.start as usize;
+        let same_line = src.get(gap).is_some_and(|g| !g.contains('\n'));
+        if !same_line || !matches!(items[i].kind, ItemKind::Broken(None)) {
+            continue;
+        }
+        let damaged = &mut items[i - 1];
+        if matches!(damaged.kind, ItemKind::Broken(_)) {
+            continue;
+        }
+        let name = damaged.kind.declared_name().cloned();
+        damaged.kind = ItemKind::Broken(name);
     }
 }
 
@@ -362,9 +406,10 @@ fn syntax_error(
         _ if expected.is_empty() => format!("unexpected {found}"),
         _ => format!("unexpected {found}, expected {}", join_or(&expected)),
     };
-    let label = match e.found() {
-        Some(_) => format!("unexpected {found}"),
-        None => "input ends here".to_string(),
+    let label = match (e.reason(), e.found()) {
+        (chumsky::error::RichReason::Custom(_), _) => "here".to_string(),
+        (_, Some(_)) => format!("unexpected {found}"),
+        (_, None) => "input ends here".to_string(),
     };
     let at = e.span().into_range();
     // Tokens are in source order: a binary search keeps many errors linear.

@@ -288,6 +288,7 @@ mod tests {
             max_steps: None,
             timeout: None,
             jobs: None,
+            show_passed: false,
         });
         s.load_source(
             "<test>",

@@ -530,6 +530,7 @@ mod tests {
             max_steps: None,
             timeout: None,
             jobs: None,
+            show_passed: false,
         };
         let (repl, startup) = SessionRepl::start(
             Config {

@@ -34,7 +34,7 @@ pub fn explain(
         session.fact_nodes(),
         &session.options,
         control,
-        subject,
+        subject.map_or(crate::explain::Which::Failing, crate::explain::Which::Key),
         LIMIT,
     );
     if let Some(key) = subject.filter(|_| explanation.subjects.is_empty()) {

@@ -4,7 +4,7 @@
 
 use crate::check::program::{Program, Status};
 use crate::escape::terminal;
-use crate::explain::Explanation;
+use crate::explain::{Explanation, Role};
 use crate::source::{SourceMap, Span};
 use serde::Serialize;
 use std::fmt::Write;
@@ -13,6 +13,11 @@ fn at(sources: &SourceMap, span: Span) -> (String, usize, usize) {
     let file = sources.get(span.file);
     let (line, column) = file.line_col(span.start);
     (file.name.clone(), line, column)
+}
+
+/// A message on one line of the explanation (facts may hold line breaks).
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Source text on one line (runs of whitespace collapsed).
@@ -99,21 +104,25 @@ pub fn text(program: &Program, e: &Explanation, sources: &SourceMap) -> String {
             .unwrap_or_default();
         let _ = writeln!(out, "\n  {mark} {}{pointer}", terminal(&s.key));
         if let Some(m) = &s.message {
-            let _ = writeln!(out, "    {}", terminal(m));
-        }
-        if let Some(step) = s.step {
-            let (file, line, col) = at(sources, step);
-            let verb = match s.outcome {
-                "fail" | "waived" => "failed",
-                "error" => "errored",
-                _ => "held",
-            };
-            let _ = writeln!(out, "    {verb} at {file}:{line}:{col}");
+            let _ = writeln!(out, "    {}", terminal(&one_line(m)));
         }
         for t in &s.trace {
+            let verb = match (t.role, s.outcome) {
+                (Role::Let(_), _) if t.value.is_err() => Some("errored"),
+                (Role::Let(_), _) => Some("bound"),
+                (Role::Require(_), "fail" | "waived") => Some("failed"),
+                (Role::Require(_), "error") if t.value.is_err() => Some("errored"),
+                (Role::Require(_), _) => Some("held"),
+                (Role::Filter | Role::Key, _) => Some("errored"),
+                (Role::Expr | Role::Witness, _) => None,
+            };
+            if let Some(verb) = verb {
+                let (file, line, col) = at(sources, t.span);
+                let _ = writeln!(out, "    {verb} at {file}:{line}:{col}");
+            }
             let value = match &t.value {
                 Ok(v) => v.clone(),
-                Err(e) => format!("error: {e}"),
+                Err(e) => format!("error: {}", one_line(e)),
             };
             let note = t
                 .note
@@ -184,6 +193,13 @@ struct JsonTrace<'a> {
     error: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<&'a str>,
+    /// `let`, `require`, `where`, `key` (a step's root line) or `witness`
+    /// (the element that decided a quantifier); absent for sub-expressions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<&'static str>,
+    /// For `let` and `require`: the step's index in the control.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    step: Option<usize>,
 }
 
 fn json_span(sources: &SourceMap, span: Span) -> JsonSpan {
@@ -230,6 +246,18 @@ pub fn json(program: &Program, e: &Explanation, sources: &SourceMap) -> String {
                         value: t.value.as_deref().ok(),
                         error: t.value.as_ref().err().map(String::as_str),
                         note: t.note.as_deref(),
+                        role: match t.role {
+                            Role::Expr => None,
+                            Role::Let(_) => Some("let"),
+                            Role::Require(_) => Some("require"),
+                            Role::Filter => Some("where"),
+                            Role::Key => Some("key"),
+                            Role::Witness => Some("witness"),
+                        },
+                        step: match t.role {
+                            Role::Let(i) | Role::Require(i) => Some(i),
+                            _ => None,
+                        },
                     })
                     .collect(),
             })

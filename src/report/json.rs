@@ -59,6 +59,15 @@ struct Control<'a> {
     subjects: usize,
     violations: Vec<Violation<'a>>,
     errors: Vec<SubjectError<'a>>,
+    /// With `--show-passed`: the subjects that met every `require`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    passed: Option<Vec<Passed<'a>>>,
+}
+
+#[derive(Serialize)]
+struct Passed<'a> {
+    key: &'a str,
+    pointer: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -133,6 +142,15 @@ pub fn render(run: &Run<'_>) -> String {
                     message: &e.message,
                 })
                 .collect(),
+            passed: r.passed.as_ref().map(|passed| {
+                passed
+                    .iter()
+                    .map(|p| Passed {
+                        key: &p.key,
+                        pointer: p.pointer.as_deref(),
+                    })
+                    .collect()
+            }),
         })
         .collect();
     let assertions = match run.outcome {

@@ -203,6 +203,10 @@ pub fn render_control(
             terminal(&e.message)
         );
     }
+    for p in r.passed.iter().flatten() {
+        let subject = subject(&p.key, p.pointer.as_deref(), style);
+        let _ = writeln!(out, "{indent}{} {subject}", style.paint("32", "✓"));
+    }
 }
 
 fn plural(n: usize) -> &'static str {
