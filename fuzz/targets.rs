@@ -158,6 +158,7 @@ fn evaluate(session: &Session, facts: &Facts) {
         outcome: Some(&outcome),
         diagnostics: &diagnostics,
         sources: &session.sources,
+        baseline: None,
     };
     let text = report::text::render(&run, Gate::default(), Style { color: false });
     assert!(
@@ -181,5 +182,50 @@ fn evaluate(session: &Session, facts: &Facts) {
             assert!(!text.contains('\u{1b}'), "an escape reached explain");
             let _ = report::explain::json(&session.program, &e, &session.sources);
         }
+    }
+}
+
+/// Reads the bytes (lossy UTF-8) as an `onus check --format json` report,
+/// as `onus diff` and `--baseline` do: refused with a diagnostic that
+/// renders, or read. A read report compared with itself has nothing new or
+/// fixed; compared with an empty one, every finding is new (or fixed the
+/// other way); every diff renders, and its JSON parses.
+pub fn report(data: &[u8]) {
+    use onus::diff::{self, read};
+    let text = String::from_utf8_lossy(data);
+    let report = match read::parse("fuzz.json", &text) {
+        Ok(report) => report,
+        Err(d) => {
+            let _ = diagnostic::render(&[d], &onus::source::SourceMap::default(), false);
+            return;
+        }
+    };
+    let _ = diff::Baseline::new(&report);
+    let empty = read::parse("empty.json", r#"{"version": 1, "controls": []}"#)
+        .expect("the empty report reads");
+    let findings: usize = report
+        .controls
+        .iter()
+        .map(|c| c.violations.len() + c.errors.len())
+        .sum();
+    for (old, new) in [(&report, &report), (&empty, &report), (&report, &empty)] {
+        let set = diff::compare(old, new);
+        let s = set.summary();
+        let (new_findings, fixed) = (
+            s.new_violations + s.new_errors,
+            s.fixed_violations + s.fixed_errors,
+        );
+        match (std::ptr::eq(old, new), std::ptr::eq(old, &empty)) {
+            (true, _) => assert_eq!((new_findings, fixed, s.still_failing), (0, 0, findings)),
+            (false, true) => assert_eq!((new_findings, fixed), (findings, 0)),
+            (false, false) => assert_eq!((new_findings, fixed), (0, findings)),
+        }
+        let json = diff::json::render(&set, "old", "new");
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&json).is_ok(),
+            "{json}"
+        );
+        let _ = diff::text::render(&set, "old", "new", Some(Gate::default()));
+        let _ = diff::markdown::render(&set, "old", "new", Some(Gate::default()));
     }
 }

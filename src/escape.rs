@@ -177,6 +177,49 @@ pub fn markdown(s: &str) -> String {
     out
 }
 
+/// Text for one cell of a GitHub-flavoured Markdown table, escaped only
+/// where it would change what renders, so the source stays readable:
+/// `\\`, `|` (a cell boundary), `*`, `` ` ``, `~`, `$` (math on GitHub),
+/// `[` (links and images), `<` (HTML and autolinks), `&` before what could be
+/// an entity, `_` unless inside a word (where it cannot emphasise), and the
+/// `:` of `://` and the `.` of a word-initial `www.`, which GitHub would
+/// turn into links. Control characters become visible `\u{..}` escapes and
+/// `@` gets a word joiner, as in [`markdown`].
+pub fn markdown_cell(s: &str) -> String {
+    let text = terminal(s);
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 8);
+    let alnum = |j: Option<usize>| {
+        j.and_then(|j| chars.get(j))
+            .is_some_and(|c| c.is_alphanumeric())
+    };
+    let follows = |i: usize, s: &str| chars[i + 1..].iter().take(s.len()).copied().eq(s.chars());
+    for (i, &c) in chars.iter().enumerate() {
+        let escape = match c {
+            '\\' | '|' | '*' | '`' | '~' | '$' | '[' | '<' => true,
+            '&' => chars
+                .get(i + 1)
+                .is_some_and(|n| n.is_ascii_alphanumeric() || *n == '#'),
+            '_' => !(alnum(i.checked_sub(1)) && alnum(Some(i + 1))),
+            ':' => follows(i, "//"),
+            '.' => {
+                i >= 3
+                    && chars[i - 3..i].iter().all(|c| c.eq_ignore_ascii_case(&'w'))
+                    && !alnum(i.checked_sub(4))
+            }
+            _ => false,
+        };
+        if escape {
+            out.push('\\');
+        }
+        out.push(c);
+        if c == '@' {
+            out.push('\u{2060}');
+        }
+    }
+    out
+}
+
 /// The message part of a GitHub Actions workflow command (`::error ...::MESSAGE`):
 /// `%`, carriage return and newline are percent-encoded as the runner
 /// expects, so a value can never end the command or start another one.

@@ -5,13 +5,15 @@
 
 mod cli;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
     name = "onus",
-    version,
+    version = env!("ONUS_VERSION"),
+    // `onus help` is ours: it also documents the built-in functions.
+    disable_help_subcommand = true,
     about = "Policy as code for the cloud shared responsibility model"
 )]
 struct Cli {
@@ -38,6 +40,21 @@ enum Command {
     Repl(cli::repl::Args),
     /// Rewrite policies in the canonical layout (comments kept).
     Fmt(cli::fmt::Args),
+    /// Compare two `onus check --format json` reports: new, fixed and
+    /// still-failing findings, status changes, waivers and ownership drift,
+    /// grouped by owner.
+    Diff(cli::diff::Args),
+    /// Run the language server (LSP over standard input and output) for
+    /// editors: diagnostics, hover, definitions, completion, formatting.
+    Lsp(cli::lsp::Args),
+    /// Write a starter policy, facts sample and onus.toml into a folder.
+    Init(cli::init::Args),
+    /// Help on the built-in functions (`onus help builtins`) or a command.
+    Help(cli::help::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(cli::completions::Args),
+    /// Print the manual page (roff), or write one per command with --dir.
+    Man(cli::man::Args),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +75,12 @@ fn main() -> ExitCode {
             Command::Explain(args) => cli::explain::run(args),
             Command::Repl(args) => cli::repl::run(args),
             Command::Fmt(args) => cli::fmt::run(args),
+            Command::Diff(args) => cli::diff::run(args),
+            Command::Lsp(args) => cli::lsp::run(args),
+            Command::Init(args) => cli::init::run(args),
+            Command::Help(args) => cli::help::run(args, Cli::command()),
+            Command::Completions(args) => cli::completions::run(args, Cli::command()),
+            Command::Man(args) => cli::man::run(args, Cli::command()),
         });
     let code = match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,

@@ -6,11 +6,12 @@ use crate::ast::{ItemKind, Module, UseTarget};
 use crate::check::{self, program::Program};
 use crate::diagnostic::{self, Diagnostic};
 use crate::eval::{self, Options, Outcome};
-use crate::facts::{ErrorKind, Facts, FactsError, FactsFormat};
+use crate::facts::{ErrorKind, Facts, FactsError, FactsFormat, YamlSchema};
 use crate::parser;
 use crate::source::{FileId, Origin, SourceMap, Span};
 use crate::stdlib;
 use crate::value::Value;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -46,6 +47,11 @@ pub struct Session {
     pub options: Options,
     /// How much one facts input may take, and how many threads read it.
     pub facts_limits: crate::facts::Limits,
+    /// How YAML facts resolve plain scalars (`--yaml-schema`).
+    pub yaml_schema: YamlSchema,
+    /// Texts that stand in for files on disk, by canonical path: the
+    /// language server's unsaved editor buffers.
+    pub overlays: HashMap<PathBuf, String>,
     std_loaded: bool,
 }
 
@@ -59,6 +65,8 @@ impl Session {
             facts: Vec::new(),
             options,
             facts_limits: crate::facts::Limits::default(),
+            yaml_schema: YamlSchema::default(),
+            overlays: HashMap::new(),
             std_loaded: false,
         }
     }
@@ -101,7 +109,11 @@ impl Session {
         if let Some(id) = self.loaded_file(&origin) {
             return Some(id);
         }
-        let bytes = match std::fs::read(path) {
+        let read = match self.overlays.get(&canonical) {
+            Some(text) => Ok(text.clone().into_bytes()),
+            None => std::fs::read(path),
+        };
+        let bytes = match read {
             Ok(b) => b,
             Err(e) => {
                 let mut d = Diagnostic::error(
@@ -259,8 +271,14 @@ impl Session {
         text: String,
         format: FactsFormat,
     ) -> Result<(), FactsError> {
-        let facts = Facts::read(text.as_bytes(), name, format, &self.facts_limits)?;
-        self.facts.push(FactsInput { source, facts });
+        let (facts, ambiguities) = Facts::read_noting(
+            text.as_bytes(),
+            name,
+            format,
+            &self.facts_limits,
+            self.yaml_schema,
+        )?;
+        self.note_facts(source, facts, &ambiguities);
         Ok(())
     }
 
@@ -442,9 +460,10 @@ impl Session {
         };
         let format = FactsFormat::of_path(file);
         let limits = self.facts_limits;
+        let schema = self.yaml_schema;
         let (source, read) = if file == "-" {
             let source = "<stdin>".to_string();
-            let read = Facts::read(std::io::stdin().lock(), name, format, &limits);
+            let read = Facts::read_noting(std::io::stdin().lock(), name, format, &limits, schema);
             (source, read.map_err(|e| (e, None)))
         } else {
             let cannot = |reason: String| {
@@ -456,17 +475,32 @@ impl Session {
                 return Err(cannot("is a directory".into()));
             }
             let source = display_name(Path::new(file));
-            let read = Facts::read(
+            let read = Facts::read_noting(
                 std::io::BufReader::with_capacity(0, f),
                 name,
                 format,
                 &limits,
+                schema,
             );
             (source, read.map_err(|e| (e, Some(metadata.len()))))
         };
-        let facts = read.map_err(|(e, size)| facts_error(file, &source, e, size, &limits))?;
-        self.facts.push(FactsInput { source, facts });
+        let (facts, ambiguities) =
+            read.map_err(|(e, size)| facts_error(file, &source, e, size, &limits))?;
+        self.note_facts(source, facts, &ambiguities);
         Ok(())
+    }
+
+    /// Adds read facts, with a warning for each YAML scalar that YAML 1.1
+    /// reads otherwise.
+    fn note_facts(
+        &mut self,
+        source: String,
+        facts: Facts,
+        ambiguities: &[crate::facts::Ambiguity],
+    ) {
+        let warnings = crate::yaml_warnings::warnings(&source, &facts, ambiguities);
+        self.diagnostics.extend(warnings);
+        self.facts.push(FactsInput { source, facts });
     }
 }
 

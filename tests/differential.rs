@@ -194,6 +194,7 @@ fn run_checks(facts_text: &str, jobs: usize) -> String {
         outcome: Some(&outcome),
         diagnostics: &session.diagnostics,
         sources: &session.sources,
+        baseline: None,
     };
     json::render(&run)
 }

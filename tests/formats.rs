@@ -3,15 +3,14 @@
 //! tests/cases/matrix/lib), and its output is checked structurally — SARIF
 //! and the JSON report against their schemas, JUnit and the HTML page as XML,
 //! GitHub commands and Markdown tables line by line, no terminal control
-//! character anywhere — plus several reports in one run, usage errors, and
-//! the HTML page in headless Chromium when Chromium is installed.
+//! character anywhere — plus several reports in one run and usage errors.
+//! The HTML page in headless Chromium is in tests/external.rs.
 
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 const SHOP: &str = "tests/cases/formats/lib/shop.onus";
 const SHOP_FACTS: &str = "tests/cases/formats/lib/shop.json";
@@ -627,73 +626,4 @@ fn matrix_mermaid_starts_with_flowchart_and_json_covers_every_cell() {
     // Std layers first, in std order.
     assert_eq!(doc["layers"][0]["id"], "facility");
     assert_eq!(doc["layers"][layers - 1]["id"], "ml.training_data");
-}
-
-fn chromium() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
-        .find(|p| p.is_file())
-}
-
-#[test]
-fn matrix_html_renders_in_headless_chromium() {
-    let Some(browser) = chromium() else {
-        eprintln!(
-            "note: Chromium is not installed (apt-get install chromium); the headless rendering check is skipped"
-        );
-        return;
-    };
-    let dir = std::env::temp_dir().join(format!("onus-chromium-{}", std::process::id()));
-    let mut pages = vec![(
-        "platform".to_string(),
-        PLATFORM.to_string(),
-        PLATFORM_FACTS.to_string(),
-    )];
-    pages.extend(examples());
-    for (name, policy, facts) in pages {
-        let profile = dir.join(format!("profile-{name}"));
-        std::fs::create_dir_all(&profile).expect("temp dir");
-        let html = dir.join(format!("{name}.html"));
-        let png = dir.join(format!("{name}.png"));
-        let run = onus(&[
-            "matrix", &policy, "--facts", &facts, "--now", NOW, "--format", "html",
-        ]);
-        std::fs::write(&html, &run.stdout).expect("page written");
-        let mut child = Command::new(&browser)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-            ])
-            .args([
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--window-size=1400,1000",
-            ])
-            .arg(format!("--user-data-dir={}", profile.display()))
-            .arg(format!("--screenshot={}", png.display()))
-            .arg(format!("file://{}", html.display()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Chromium starts");
-        let started = Instant::now();
-        while child.try_wait().ok().flatten().is_none() {
-            if started.elapsed() > Duration::from_secs(90) {
-                let _ = child.kill();
-                panic!("Chromium did not finish {name} within 90 s");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let image = std::fs::read(&png).expect("Chromium wrote a screenshot");
-        assert!(
-            image.starts_with(b"\x89PNG\r\n\x1a\n") && image.len() > 10_000,
-            "{name}: a real PNG"
-        );
-    }
-    let _ = std::fs::remove_dir_all(&dir);
 }

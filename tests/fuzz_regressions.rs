@@ -49,3 +49,8 @@ fn fmt() {
 fn facts() {
     replay("facts", targets::facts);
 }
+
+#[test]
+fn report() {
+    replay("report", targets::report);
+}

@@ -301,6 +301,7 @@ fn reports(policy: &Path, facts: &str, jobs: usize) -> Vec<String> {
         outcome: Some(&outcome),
         diagnostics: &diagnostics,
         sources: &session.sources,
+        baseline: None,
     };
     let mut out = vec![
         report::text::render(&run, Gate::default(), Style { color: false }),

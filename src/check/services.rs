@@ -493,6 +493,7 @@ mod tests {
             max_steps: None,
             timeout: None,
             jobs: None,
+            show_passed: false,
         });
         s.load_source("policy.onus", src.into());
         s.check();

@@ -2,12 +2,13 @@
 //! one or more reports, and the gate's exit code.
 
 use super::common::{
-    FactsLimit, Limits, color_for, deliver, options, parse_date, parse_severity, plan,
-    print_diagnostics,
+    FactsLimit, Limits, YamlReading, color_for, deliver, options, parse_date, parse_severity, plan,
+    print_diagnostics, print_sourceless,
 };
 use onus::Session;
 use onus::check::program::Status;
 use onus::diagnostic::Diagnostic;
+use onus::diff::Baseline;
 use onus::report::output::{Destination, FormatSpec};
 use onus::report::{self, CheckFormat, Gate, Run};
 use onus::value::Word;
@@ -58,6 +59,14 @@ pub struct Args {
     /// reported as an error (nothing was checked), which fails the run.
     #[arg(long)]
     require_subjects: bool,
+    /// An earlier `--format json` report: each violation and error is
+    /// marked new or not (same control id and key) in the JSON, SARIF and
+    /// text reports.
+    #[arg(long, value_name = "OLD.json")]
+    baseline: Option<PathBuf>,
+    /// Only findings the --baseline does not have fail the run.
+    #[arg(long, requires = "baseline")]
+    fail_on_new: bool,
     /// List the subjects that passed too: per control in the text report,
     /// and as `passed` (key and pointer) in the JSON report.
     #[arg(long)]
@@ -66,17 +75,28 @@ pub struct Args {
     limits: Limits,
     #[command(flatten)]
     facts_limit: FactsLimit,
+    #[command(flatten)]
+    yaml: YamlReading,
 }
 
 pub fn run(args: Args) -> i32 {
     let Some(targets) = plan(&args.format, &args.output, CheckFormat::Text) else {
         return 2;
     };
+    let baseline = match args.baseline.as_deref().map(onus::diff::read::load) {
+        None => None,
+        Some(Ok(report)) => Some(Baseline::new(&report)),
+        Some(Err(d)) => {
+            print_sourceless(&[d]);
+            return 2;
+        }
+    };
     let mut session = Session::new(onus::eval::Options {
         show_passed: args.show_passed,
         ..options(args.now, &args.limits)
     });
     session.facts_limits = args.facts_limit.limits(&args.limits);
+    session.yaml_schema = args.yaml.yaml_schema;
     for p in &args.paths {
         session.load_path(p);
     }
@@ -111,10 +131,12 @@ pub fn run(args: Args) -> i32 {
         outcome: outcome.as_ref(),
         diagnostics: &diagnostics,
         sources: &session.sources,
+        baseline: baseline.as_ref(),
     };
     let gate = Gate {
         fail_on: args.fail_on,
         strict: args.strict,
+        fail_on_new: args.fail_on_new,
     };
     // People read diagnostics on stderr beside a text report, or when every
     // report goes to a file; the machine formats carry their own.

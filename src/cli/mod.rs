@@ -5,8 +5,14 @@
 
 pub mod check;
 pub mod common;
+pub mod completions;
+pub mod diff;
 pub mod explain;
 pub mod fmt;
+pub mod help;
+pub mod init;
+pub mod lsp;
+pub mod man;
 pub mod matrix;
 pub mod repl;
 pub mod test;

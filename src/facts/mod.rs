@@ -8,13 +8,16 @@
 //! every node can name its JSON pointer without storing a parent per node.
 
 mod arena;
+mod cloudformation;
 mod input;
 mod json;
 mod limits;
 mod yaml;
+mod yaml_schema;
 
 pub use arena::{Node, StrRef};
 pub use limits::{DEFAULT_MAX_SIZE, Limits, parse_size};
+pub use yaml_schema::{Ambiguity, YamlSchema};
 
 use arena::{Keys, NONE, Packed, Part, Shapes};
 use std::fmt;
@@ -27,7 +30,8 @@ pub enum FactsFormat {
     Json,
     /// One JSON document per line, read as a list.
     JsonLines,
-    /// YAML 1.2; several documents are read as a list.
+    /// YAML (1.2 unless `YamlSchema` says 1.1); several documents are
+    /// read as a list.
     Yaml,
 }
 
@@ -135,23 +139,43 @@ impl Facts {
         Facts::read(text.as_bytes(), mount, format, &Limits::default())
     }
 
-    /// Reads one facts document from a stream, within the limits.
+    /// Reads one facts document from a stream, within the limits (YAML by
+    /// the 1.2 core schema).
     pub fn read(
         reader: impl Read,
         mount: Option<String>,
         format: FactsFormat,
         limits: &Limits,
     ) -> Result<Facts, FactsError> {
+        Facts::read_noting(reader, mount, format, limits, YamlSchema::default())
+            .map(|(facts, _)| facts)
+    }
+
+    /// Reads one facts document as `read` does, YAML by this schema; also
+    /// returns the YAML plain scalars that YAML 1.1 would read otherwise
+    /// (none under 1.1, or for JSON).
+    pub fn read_noting(
+        reader: impl Read,
+        mount: Option<String>,
+        format: FactsFormat,
+        limits: &Limits,
+        schema: YamlSchema,
+    ) -> Result<(Facts, Vec<Ambiguity>), FactsError> {
+        let mut how = yaml::Reader {
+            schema,
+            ambiguities: Vec::new(),
+        };
         let (mut builder, root) = match format {
             FactsFormat::Json | FactsFormat::JsonLines => {
                 json::read(reader, format == FactsFormat::JsonLines, limits)?
             }
-            FactsFormat::Yaml => yaml::read(reader, limits)?,
+            FactsFormat::Yaml => yaml::read(reader, limits, &mut how)?,
         };
         let part = builder
             .finish()
             .map_err(|m| FactsError::unpositioned(ErrorKind::Syntax, m.into()))?;
-        Ok(Facts::assemble(mount, vec![part], builder, root))
+        let facts = Facts::assemble(mount, vec![part], builder, root);
+        Ok((facts, how.ambiguities))
     }
 
     fn assemble(

@@ -2,6 +2,7 @@
 //! an error that says what was wrong. A command is named exactly, by an
 //! alias, or by an unambiguous prefix of its name (`:ch` is `:check`).
 
+use crate::builtins::Builtin;
 use crate::diagnostic::Diagnostic;
 use std::fmt::Write as _;
 use std::str::FromStr;
@@ -78,7 +79,7 @@ impl Name {
             Name::Owner => "SERVICE [LAYER]",
             Name::Matrix => "[SERVICE...]",
             Name::Type => "EXPR",
-            Name::Help => "[COMMAND]",
+            Name::Help => "[TOPIC]",
             _ => "",
         }
     }
@@ -103,7 +104,7 @@ impl Name {
             Name::Matrix => "the responsibility matrix: layers by services",
             Name::Type => "the type of an expression's value",
             Name::Diagnostics => "every current diagnostic of the loaded policy",
-            Name::Help => "this list, or the help of one command",
+            Name::Help => "this list, a command's help, or a built-in function's",
             Name::Quit => "leave the REPL (so does end of input)",
         }
     }
@@ -158,8 +159,38 @@ pub enum Command {
     Matrix(Vec<String>),
     Type(String),
     Diagnostics,
-    Help(Option<Name>),
+    Help(Option<Topic>),
     Quit,
+}
+
+/// What `:help` explains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Topic {
+    Command(Name),
+    Builtin(Builtin),
+    /// Every built-in function.
+    Builtins,
+}
+
+impl Topic {
+    /// A command's exact name or alias first, then `builtins` or a
+    /// built-in's name, then a command's unambiguous prefix.
+    fn lookup(word: &str) -> Result<Topic, Diagnostic> {
+        let word = word.trim_start_matches(':');
+        let exact = Name::ALL
+            .into_iter()
+            .find(|n| n.as_str() == word || n.aliases().contains(&word));
+        if let Some(name) = exact {
+            return Ok(Topic::Command(name));
+        }
+        if word == "builtins" {
+            return Ok(Topic::Builtins);
+        }
+        if let Some(b) = Builtin::from_name(word) {
+            return Ok(Topic::Builtin(b));
+        }
+        Name::lookup(word).map(Topic::Command)
+    }
 }
 
 impl FromStr for Command {
@@ -209,7 +240,7 @@ impl FromStr for Command {
             },
             Name::Help => match words.as_slice() {
                 [] => Command::Help(None),
-                [topic] => Command::Help(Some(Name::lookup(topic.trim_start_matches(':'))?)),
+                [topic] => Command::Help(Some(Topic::lookup(topic)?)),
                 _ => return Err(wrong("takes at most one command")),
             },
             _ if !rest.is_empty() => return Err(wrong("takes no arguments")),
@@ -223,10 +254,16 @@ impl FromStr for Command {
     }
 }
 
-/// `:help`: every command, or one in detail.
-pub fn help(topic: Option<Name>) -> String {
+/// `:help`: every command, one in detail, or built-in functions (the same
+/// text as `onus help builtins`).
+pub fn help(topic: Option<Topic>) -> String {
     let mut out = String::new();
-    if let Some(name) = topic {
+    match topic {
+        Some(Topic::Builtins) => return crate::help::builtins(),
+        Some(Topic::Builtin(b)) => return crate::help::builtin(b),
+        _ => {}
+    }
+    if let Some(Topic::Command(name)) = topic {
         let _ = writeln!(out, "{}", name.usage());
         let _ = writeln!(out, "  {}", name.summary());
         if !name.aliases().is_empty() {
@@ -250,6 +287,7 @@ pub fn help(topic: Option<Name>) -> String {
     }
     out.push_str(
         "\nCommands may be shortened to any unambiguous prefix (:ch is :check).\n\
+         `:help builtins` documents the built-in functions, `:help len` one of them.\n\
          Replies and error reports are written to standard output.\n",
     );
     out
@@ -288,7 +326,10 @@ mod tests {
             })
         );
         assert_eq!(parse(":?"), Ok(Command::Help(None)));
-        assert_eq!(parse(":help :ch"), Ok(Command::Help(Some(Name::Check))));
+        assert_eq!(
+            parse(":help :ch"),
+            Ok(Command::Help(Some(Topic::Command(Name::Check))))
+        );
     }
 
     #[test]
@@ -340,6 +381,38 @@ mod tests {
         for name in Name::ALL {
             assert!(text.contains(&name.usage()), "{}", name.as_str());
         }
-        assert!(help(Some(Name::Quit)).contains(":exit"));
+        assert!(help(Some(Topic::Command(Name::Quit))).contains(":exit"));
+    }
+
+    /// `:help NAME` documents a built-in with the text of `onus help
+    /// builtins`; a command's exact name wins, then the built-in, then a
+    /// command's prefix.
+    #[test]
+    fn help_on_builtins() {
+        assert_eq!(
+            parse(":help len"),
+            Ok(Command::Help(Some(Topic::Builtin(Builtin::Len))))
+        );
+        assert_eq!(
+            help(Some(Topic::Builtin(Builtin::Len))),
+            crate::help::builtin(Builtin::Len)
+        );
+        assert_eq!(help(Some(Topic::Builtins)), crate::help::builtins());
+        assert_eq!(
+            parse(":help builtins"),
+            Ok(Command::Help(Some(Topic::Builtins)))
+        );
+        assert_eq!(
+            parse(":help check"),
+            Ok(Command::Help(Some(Topic::Command(Name::Check))))
+        );
+        assert_eq!(
+            parse(":help contr"),
+            Ok(Command::Help(Some(Topic::Command(Name::Controls))))
+        );
+        assert_eq!(
+            parse(":help nothing"),
+            Err("unknown command `:nothing`".into())
+        );
     }
 }

@@ -29,7 +29,9 @@ impl Candidate {
 /// Where the replaced word starts, and the candidates.
 pub type Completion = (usize, Vec<Candidate>);
 
-const KEYWORDS: &[&str] = &[
+/// Every keyword, contextual ones included (the language server and the
+/// editors' grammar complete and highlight the same words).
+pub const KEYWORDS: &[&str] = &[
     "use",
     "party",
     "layer",
@@ -69,6 +71,12 @@ const KEYWORDS: &[&str] = &[
     "until",
     "by",
     "because",
+    "accountable_to",
+    "on",
+    "is",
+    "file",
+    "assertion",
+    "with",
 ];
 
 /// The lists every expression can read (SPEC §3).
@@ -118,7 +126,12 @@ fn complete_command(session: &Session, before: &str, colon: usize) -> Completion
             program.services.iter().map(|s| s.id.clone()).collect()
         }
         (Name::Owner, 1) => program.layers.iter().map(|l| l.id.clone()).collect(),
-        (Name::Help, 0) => Name::ALL.iter().map(|n| n.as_str().to_string()).collect(),
+        (Name::Help, 0) => Name::ALL
+            .iter()
+            .map(|n| n.as_str().to_string())
+            .chain(Builtin::ALL.iter().map(|b| b.name().to_string()))
+            .chain(["builtins".to_string()])
+            .collect(),
         _ => Vec::new(),
     };
     (argument_start, matching(names, partial))

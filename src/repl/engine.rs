@@ -97,6 +97,7 @@ impl SessionRepl {
             inputs: 0,
             color,
         };
+        repl.session.yaml_schema = config.yaml_schema;
         let text = repl.rebuild(&config.facts, Vec::new());
         (repl, text)
     }
@@ -108,7 +109,9 @@ impl SessionRepl {
     /// A fresh session from the workspace: policies read again, then
     /// `facts`, then `declarations` applied again in order.
     fn rebuild(&mut self, facts: &[String], declarations: Vec<(String, String)>) -> String {
+        let yaml_schema = self.session.yaml_schema;
         self.session = Session::new(self.session.options.clone());
+        self.session.yaml_schema = yaml_schema;
         for path in &self.workspace.paths {
             self.session.load_path(path);
         }
@@ -116,8 +119,10 @@ impl SessionRepl {
         let mut out = self.render(&self.session.diagnostics);
         self.workspace.facts.clear();
         for spec in facts {
-            if let Err(d) = self.load_facts(spec) {
-                out.push_str(&self.render(&[d]));
+            match self.load_facts_spec(spec) {
+                // Only the facts' warnings: the start does not list what it loads.
+                Ok((warnings, _)) => out.push_str(&warnings),
+                Err(d) => out.push_str(&self.render(&[d])),
             }
         }
         self.workspace.declarations.clear();
@@ -333,6 +338,13 @@ impl SessionRepl {
 
     /// `:facts [NAME=]FILE`: loads facts, replacing those of the same name.
     fn load_facts(&mut self, spec: &str) -> Result<String, Diagnostic> {
+        self.load_facts_spec(spec)
+            .map(|(warnings, loaded)| warnings + &loaded)
+    }
+
+    /// Loads facts as `:facts` does: the facts' warnings, rendered, and
+    /// the line saying what was loaded.
+    fn load_facts_spec(&mut self, spec: &str) -> Result<(String, String), Diagnostic> {
         if spec == "-" || spec.ends_with("=-") {
             return Err(Diagnostic::error(
                 "R006",
@@ -341,9 +353,11 @@ impl SessionRepl {
             .with_help("give the facts as a file"));
         }
         let before = self.session.facts.len();
+        let warnings_from = self.session.diagnostics.len();
         self.session.load_facts_spec(spec)?;
+        let warnings = self.render(&self.session.diagnostics[warnings_from..]);
         let Some(loaded) = self.session.facts.last() else {
-            return Ok(String::new());
+            return Ok((warnings, String::new()));
         };
         let mount = loaded.facts.mount().map(str::to_string);
         let message = format!(
@@ -360,7 +374,7 @@ impl SessionRepl {
         });
         self.workspace.facts.retain(|(m, _)| *m != mount);
         self.workspace.facts.push((mount, spec.to_string()));
-        Ok(message)
+        Ok((warnings, message))
     }
 
     /// `:reload`: everything read again from disk.
@@ -421,6 +435,7 @@ impl SessionRepl {
             outcome: Some(&outcome),
             diagnostics: &diagnostics,
             sources: &self.session.sources,
+            baseline: None,
         };
         let style = Style { color: self.color };
         if selected.is_empty() {
@@ -537,6 +552,7 @@ mod tests {
                 options,
                 paths,
                 facts: Vec::new(),
+                yaml_schema: Default::default(),
             },
             false,
         );

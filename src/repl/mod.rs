@@ -24,7 +24,7 @@ mod piped;
 mod terminal;
 mod views;
 
-pub use complete::{Candidate, Completion};
+pub use complete::{Candidate, Completion, KEYWORDS};
 pub use engine::SessionRepl;
 
 use crate::eval::Options;
@@ -58,6 +58,8 @@ pub struct Config {
     pub paths: Vec<PathBuf>,
     /// `[NAME=]FILE` facts loaded at the start.
     pub facts: Vec<String>,
+    /// How YAML facts resolve plain scalars (`--yaml-schema`).
+    pub yaml_schema: crate::facts::YamlSchema,
 }
 
 /// Runs the REPL on the terminal, or on piped standard input; the exit

@@ -4,8 +4,9 @@
 //! one per diagnostic — then a plain summary line.
 //!
 //! Levels: `::error` when the result fails the gate (a `hard` control at or
-//! above `--fail-on`, or a `soft` one with `--strict`), `::warning` when it
-//! does not (`soft`, `advisory`, or below the threshold), `::notice` for a
+//! above `--fail-on`, or a `soft` one with `--strict`; with `--fail-on-new`
+//! only a new finding), `::warning` when it does not (`soft`, `advisory`,
+//! below the threshold, or already in the baseline), `::notice` for a
 //! waived violation. Diagnostics keep their own level. So the errors shown
 //! on a pull request are exactly what fails the build.
 //!
@@ -78,7 +79,7 @@ pub fn render(run: &Run<'_>, gate: Gate) -> String {
     }
     for (index, c, r) in run.indexed_controls() {
         let at = run.position(c.require_span());
-        let fails_gate = run.gates(c, r, gate);
+        let fails_gate = |key: &str| run.finding_gates(c, r, gate, key);
         let title = format!("onus {} ({} {})", c.id, c.severity.name(), c.enforce.name());
         for v in &r.violations {
             let subject = subject_label(&v.key, v.pointer.as_deref());
@@ -94,7 +95,11 @@ pub fn render(run: &Run<'_>, gate: Gate) -> String {
                     &format!("{subject}: {} [{note}]", v.message),
                 );
             } else {
-                let level = if fails_gate { "error" } else { "warning" };
+                let level = if fails_gate(&v.key) {
+                    "error"
+                } else {
+                    "warning"
+                };
                 command(
                     &mut out,
                     level,
@@ -105,7 +110,11 @@ pub fn render(run: &Run<'_>, gate: Gate) -> String {
             }
         }
         for e in &r.errors {
-            let level = if fails_gate { "error" } else { "warning" };
+            let level = if fails_gate(&e.key) {
+                "error"
+            } else {
+                "warning"
+            };
             let subject = subject_label(&e.key, e.pointer.as_deref());
             command(
                 &mut out,

@@ -15,6 +15,8 @@ struct Report<'a> {
     controls: Vec<Control<'a>>,
     assertions: Vec<Assertion<'a>>,
     diagnostics: Vec<serde_json::Value>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    waivers: Vec<Waiver<'a>>,
 }
 
 #[derive(Serialize)]
@@ -29,6 +31,8 @@ struct Summary {
     #[serde(skip_serializing_if = "is_zero")]
     unevaluated: usize,
     assertions_failed: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new: Option<usize>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -76,6 +80,8 @@ struct Violation<'a> {
     pointer: Option<&'a str>,
     message: &'a str,
     waived: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new: Option<bool>,
 }
 
 #[derive(Serialize)]
@@ -83,6 +89,23 @@ struct SubjectError<'a> {
     key: &'a str,
     pointer: Option<&'a str>,
     message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new: Option<bool>,
+}
+
+/// A `waive` of the policy, expired or not: what `onus diff` compares.
+#[derive(Serialize)]
+struct Waiver<'a> {
+    control: &'a str,
+    /// None waives every subject.
+    keys: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    until: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    by: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    because: Option<&'a str>,
+    expired: bool,
 }
 
 #[derive(Serialize)]
@@ -131,6 +154,7 @@ pub fn render(run: &Run<'_>) -> String {
                     pointer: v.pointer.as_deref(),
                     message: &v.message,
                     waived: v.waived,
+                    new: run.is_new(c, &v.key),
                 })
                 .collect(),
             errors: r
@@ -140,6 +164,7 @@ pub fn render(run: &Run<'_>) -> String {
                     key: &e.key,
                     pointer: e.pointer.as_deref(),
                     message: &e.message,
+                    new: run.is_new(c, &e.key),
                 })
                 .collect(),
             passed: r.passed.as_ref().map(|passed| {
@@ -179,6 +204,7 @@ pub fn render(run: &Run<'_>) -> String {
             unverified: s.unverified,
             unevaluated: s.unevaluated,
             assertions_failed: s.assertions_failed,
+            new: s.new,
         },
         controls,
         assertions,
@@ -186,6 +212,23 @@ pub fn render(run: &Run<'_>) -> String {
             .diagnostics
             .iter()
             .map(|d| diagnostic::to_json(d, run.sources))
+            .collect(),
+        // Like the controls, listed only for a policy that loaded.
+        waivers: run
+            .program
+            .waivers
+            .iter()
+            .filter(|_| run.outcome.is_some())
+            .filter_map(|w| {
+                Some(Waiver {
+                    control: &run.program.controls.get(w.control)?.id,
+                    keys: w.keys.as_deref(),
+                    until: w.until.map(|d| d.to_string()),
+                    by: w.by.as_deref(),
+                    because: w.because.as_deref(),
+                    expired: w.expired,
+                })
+            })
             .collect(),
     };
     super::json_document(&report)

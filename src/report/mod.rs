@@ -159,13 +159,17 @@ pub struct Run<'a> {
     pub outcome: Option<&'a Outcome>,
     pub diagnostics: &'a [Diagnostic],
     pub sources: &'a SourceMap,
+    /// `--baseline`: the earlier run each finding is compared with.
+    pub baseline: Option<&'a crate::diff::Baseline>,
 }
 
-/// What fails the gate: `--fail-on` and `--strict`.
+/// What fails the gate: `--fail-on`, `--strict` and `--fail-on-new`.
 #[derive(Clone, Copy, Debug)]
 pub struct Gate {
     pub fail_on: Word,
     pub strict: bool,
+    /// Only findings the baseline does not have fail the gate.
+    pub fail_on_new: bool,
 }
 
 impl Default for Gate {
@@ -173,6 +177,7 @@ impl Default for Gate {
         Gate {
             fail_on: Word::Info,
             strict: false,
+            fail_on_new: false,
         }
     }
 }
@@ -188,6 +193,8 @@ pub struct Summary {
     pub unverified: usize,
     pub unevaluated: usize,
     pub assertions_failed: usize,
+    /// With a baseline: violations and error subjects it does not have.
+    pub new: Option<usize>,
 }
 
 impl<'a> Run<'a> {
@@ -246,7 +253,22 @@ impl<'a> Run<'a> {
                 .filter(|a| a.status == Status::Fail)
                 .count()
         });
+        s.new = self.baseline.map(|_| {
+            self.controls()
+                .map(|(c, r)| {
+                    let keys = r.violations.iter().map(|v| &v.key);
+                    let keys = keys.chain(r.errors.iter().map(|e| &e.key));
+                    keys.filter(|k| self.is_new(c, k) == Some(true)).count()
+                })
+                .sum()
+        });
         s
+    }
+
+    /// With a baseline, whether a finding of control `c` for `key` is new
+    /// (the baseline had no violation or error for that subject).
+    pub fn is_new(&self, c: &Control, key: &str) -> Option<bool> {
+        self.baseline.map(|b| b.is_new(&c.id, key))
     }
 
     pub fn service_name(&self, c: &Control) -> &'a str {
@@ -278,7 +300,22 @@ impl<'a> Run<'a> {
             Word::Soft => gate.strict,
             _ => false,
         };
-        counts && c.severity >= gate.fail_on && matches!(r.status, Status::Fail | Status::Error)
+        counts
+            && c.severity >= gate.fail_on
+            && matches!(r.status, Status::Fail | Status::Error)
+            && (!gate.fail_on_new || self.has_new_finding(c, r))
+    }
+
+    /// Whether a finding fails the gate: its control does, and under
+    /// `--fail-on-new` the finding is new.
+    pub fn finding_gates(&self, c: &Control, r: &ControlResult, gate: Gate, key: &str) -> bool {
+        self.gates(c, r, gate) && (!gate.fail_on_new || self.is_new(c, key) != Some(false))
+    }
+
+    fn has_new_finding(&self, c: &Control, r: &ControlResult) -> bool {
+        let violations = r.violations.iter().filter(|v| !v.waived).map(|v| &v.key);
+        let mut keys = violations.chain(r.errors.iter().map(|e| &e.key));
+        keys.any(|k| self.is_new(c, k) != Some(false))
     }
 
     /// SPEC §5: 2 when loading failed, 1 when the gate fails, else 0.
@@ -293,9 +330,15 @@ impl<'a> Run<'a> {
         }
         let control_fails = self.controls().any(|(c, r)| self.gates(c, r, gate));
         let assertion_fails = self.outcome.is_some_and(|o| {
-            o.assertions
+            self.program
+                .assertions
                 .iter()
-                .any(|a| matches!(a.status, Status::Fail | Status::Error))
+                .zip(&o.assertions)
+                .any(|(a, r)| {
+                    matches!(r.status, Status::Fail | Status::Error)
+                        && !(gate.fail_on_new
+                            && self.baseline.is_some_and(|b| b.assertion_failed(&a.name)))
+                })
         });
         i32::from(control_fails || assertion_fails)
     }

@@ -9,7 +9,8 @@
 //! follow severity (critical/high → error, medium/low → warning, info →
 //! note); waived violations carry an `external` suppression; diagnostics are
 //! tool-configuration notifications, not results; text from the facts in
-//! messages is terminal-escaped, and kept exact in `properties`.
+//! messages is terminal-escaped, and kept exact in `properties`; with a
+//! baseline, every result has a `baselineState` (`new` or `unchanged`).
 
 use super::{Position, Run, subject_label, waiver_note};
 use crate::check::program::Control;
@@ -119,6 +120,9 @@ struct SarifResult<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<Location>,
     partial_fingerprints: BTreeMap<&'static str, String>,
+    /// With `--baseline`: `new` or `unchanged`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<Suppression>,
     properties: ResultProperties<'a>,
@@ -193,6 +197,11 @@ struct Notification {
 #[derive(Serialize)]
 struct Descriptor {
     id: &'static str,
+}
+
+/// SARIF's `baselineState` of a finding compared with a baseline.
+fn baseline_state(new: Option<bool>) -> Option<&'static str> {
+    new.map(|new| if new { "new" } else { "unchanged" })
 }
 
 /// SARIF level of a control's severity.
@@ -410,6 +419,7 @@ pub fn render(run: &Run<'_>) -> String {
                     "onusSubject/v1",
                     format!("{}/{}", c.id, v.key),
                 )]),
+                baseline_state: baseline_state(run.is_new(c, &v.key)),
                 suppressions: if v.waived {
                     vec![Suppression {
                         kind: "external",
@@ -452,6 +462,7 @@ pub fn render(run: &Run<'_>) -> String {
                     "onusSubject/v1",
                     format!("{}/{}", c.id, e.key),
                 )]),
+                baseline_state: baseline_state(run.is_new(c, &e.key)),
                 suppressions: Vec::new(),
                 properties: ResultProperties {
                     outcome: "error",

@@ -1,5 +1,6 @@
 //! The human report: per control its status, owner and decider, each
-//! violation and error with key, pointer and message, then a summary line.
+//! violation and error with key, pointer and message (marked `new` when
+//! the run has a baseline that lacks it), then a summary line.
 //! Everything echoed from facts or policies is escaped for the terminal.
 
 use super::{Gate, Run};
@@ -92,9 +93,13 @@ pub fn render(run: &Run<'_>, gate: Gate, style: Style) -> String {
     } else {
         String::new()
     };
+    let new = s
+        .new
+        .map(|n| format!("; {n} new since the baseline"))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "\n{verdict}: {} control{}: {}; {} assertion{} failed{errored}",
+        "\n{verdict}: {} control{}: {}; {} assertion{} failed{errored}{new}",
         s.controls,
         plural(s.controls),
         parts.join(", "),
@@ -179,7 +184,12 @@ pub fn render_control(
     }
     let index = run.program.controls.iter().position(|x| std::ptr::eq(x, c));
     for v in &r.violations {
-        let mark = if v.waived { "~ waived" } else { "✗" };
+        let mark = match (v.waived, run.is_new(c, &v.key) == Some(true)) {
+            (true, true) => "~ waived, new",
+            (true, false) => "~ waived",
+            (false, true) => "✗ new",
+            (false, false) => "✗",
+        };
         let mark = style.paint(if v.waived { "33" } else { "31" }, mark);
         let subject = subject(&v.key, v.pointer.as_deref(), style);
         let _ = writeln!(out, "{indent}{mark} {subject}  {}", terminal(&v.message));
@@ -196,10 +206,15 @@ pub fn render_control(
     }
     for e in &r.errors {
         let subject = subject(&e.key, e.pointer.as_deref(), style);
+        let mark = if run.is_new(c, &e.key) == Some(true) {
+            "! new"
+        } else {
+            "!"
+        };
         let _ = writeln!(
             out,
             "{indent}{} {subject}  {}",
-            style.paint("35", "!"),
+            style.paint("35", mark),
             terminal(&e.message)
         );
     }
