@@ -66,3 +66,43 @@ fn the_reference_lists_every_builtin_as_the_table_does() {
         );
     }
 }
+
+/// Every diagnostic code the sources can emit has a row in the reference's
+/// table (a range row such as `R001–R007` counts for the codes it spans).
+#[test]
+fn the_reference_lists_every_diagnostic_code() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let doc =
+        std::fs::read_to_string(format!("{root}/docs/language.md")).expect("docs/language.md");
+    let code = regex::Regex::new(r#""([A-Z][0-9]{3})""#).unwrap();
+    let row = regex::Regex::new(r"(?m)^\| ([A-Z])([0-9]{3})(?:–[A-Z]([0-9]{3}))? \|").unwrap();
+    let documented = |c: &str| {
+        let (letter, n) = (&c[..1], c[1..].parse::<u32>().unwrap());
+        row.captures_iter(&doc).any(|r| {
+            let lo: u32 = r[2].parse().unwrap();
+            let hi: u32 = r.get(3).map_or(lo, |h| h.as_str().parse().unwrap());
+            &r[1] == letter && (lo..=hi).contains(&n)
+        })
+    };
+    let mut missing = std::collections::BTreeSet::new();
+    let mut dirs = vec![std::path::PathBuf::from(format!("{root}/src"))];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for c in code.captures_iter(&text) {
+                    if !documented(&c[1]) {
+                        missing.insert(format!("{} ({})", &c[1], path.display()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "codes with no row in docs/language.md: {missing:?}"
+    );
+}
