@@ -98,6 +98,10 @@ impl<'a> FactRef<'a> {
         self.facts.len(self.block)
     }
 
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+
     /// Element `i` of an array.
     pub fn element(self, i: usize) -> Option<Value<'a>> {
         self.facts

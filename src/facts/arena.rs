@@ -101,6 +101,10 @@ impl Packed {
     }
 
     /// The same node with its block id moved by `by` (when parts are joined).
+    #[allow(
+        dead_code,
+        reason = "joins parts of a parallel read; its caller is on the facts branch, not merged here"
+    )]
     pub(super) fn shifted(self, blocks: u32, strings: u32, wide: u32) -> Packed {
         match self.0 & TAG_MASK {
             ARRAY | OBJECT => Packed(self.0 + ((blocks as u64) << 32)),

@@ -109,6 +109,10 @@ struct Frame {
     /// any syntax error before its end, as serde_json would).
     repeat: Option<Box<Repeat>>,
     /// The keys so far, once there are too many to compare one by one.
+    #[allow(
+        clippy::box_collection,
+        reason = "one word in every frame; most objects never need the set"
+    )]
     seen: Option<Box<HashSet<u32>>>,
 }
 
@@ -682,7 +686,9 @@ impl<R: Read> Parser<R> {
         let word = self.b.keys.word(k);
         let buf = &self.input.buf[..self.doc_end];
         if word != u64::MAX
-            && let Some(&bytes) = buf.get(pos + 1..pos + 9).and_then(|b| b.as_array::<8>())
+            && let Some(&bytes) = buf
+                .get(pos + 1..pos + 9)
+                .and_then(|b| <&[u8; 8]>::try_from(b).ok())
         {
             // The key and its quote in one comparison.
             let len = (64 - word.leading_zeros()).div_ceil(8);
