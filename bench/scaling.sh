@@ -3,7 +3,8 @@
 #
 # How onus's cost grows: with resources (N = 10k ... 1M, the ten checks) and
 # with controls (10 ... 1,000 generated copies of the checks over 100k
-# resources), plus loading and checking a 10,000-control policy without facts.
+# resources), plus loading and checking a 10,000-control policy without facts,
+# and with policy files (2,500 ... 10,000 files of one control each).
 # Prints markdown tables (median of hyperfine runs, peak RSS of one run).
 #
 # env: HARNESS (default ../shared/bench beside this repository, for
@@ -58,3 +59,15 @@ echo
 python3 "$HERE/gen_controls.py" 10000 >"$WORK/policy-10000.onus"
 t=$(median "$ONUS" check "$WORK/policy-10000.onus" --format json)
 awk -v t="$t" 'BEGIN{printf "Loading and checking a generated 10,000-control policy (no facts): %.0f ms\n", t*1000}'
+echo
+echo "| policy files (one control each) | wall s | ms per file |"
+echo "|---:|---:|---:|"
+for k in 2500 5000 10000; do
+  mkdir -p "$WORK/files-$k"
+  printf 'use std\nservice s: iaas {}\n' >"$WORK/files-$k/main.onus"
+  for i in $(seq 1 "$k"); do
+    printf 'use std\ncontrol c%d {\n  service = s\n  layer = config\n  require true\n}\n' "$i" >"$WORK/files-$k/c$i.onus"
+  done
+  t=$(median "$ONUS" check "$WORK/files-$k" --format json)
+  awk -v k="$k" -v t="$t" 'BEGIN{printf "| %d | %.3f | %.3f |\n", k, t, t*1000/k}'
+done

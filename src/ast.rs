@@ -36,6 +36,8 @@ pub enum ItemKind {
     Assert(Assertion),
     Waive(Waiver),
     Test(Test),
+    Framework(FrameworkDecl),
+    Attest(Attestation),
     /// A declaration that did not parse (already reported), with its name
     /// when the parser got that far.
     Broken(Option<Name>),
@@ -44,6 +46,9 @@ pub enum ItemKind {
 #[derive(Clone, Debug, PartialEq)]
 pub enum UseTarget {
     Std(Span),
+    /// `use std.NAME`: one optional module of the standard library; the
+    /// span covers `std.NAME`.
+    StdModule(String, Span),
     Path(String, Span),
 }
 
@@ -136,6 +141,18 @@ pub struct Control {
     pub selection: Option<Selection>,
     pub key: Option<Expr>,
     pub steps: Vec<Step>,
+    /// `evidence "URI" period DATE..DATE` lines, among the fields.
+    pub evidence: Vec<Evidence>,
+}
+
+/// `evidence "URI" period FROM..TO`: a provider's attestation (a SOC 2
+/// report, an ISO certificate) for the period it covers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evidence {
+    pub uri: StrLit,
+    pub from: (jiff::civil::Date, Span),
+    pub to: (jiff::civil::Date, Span),
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -160,10 +177,50 @@ pub struct Waiver {
     pub because: Option<StrLit>,
 }
 
+/// `framework NAME from "PATH"` or `framework NAME "title" { "ID": "text", ... }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrameworkDecl {
+    pub name: Name,
+    pub source: FrameworkSource,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum FrameworkSource {
+    /// An OSCAL catalog (JSON), relative to the policy file.
+    Catalog(StrLit),
+    /// Requirements written in the policy: (id, text) in order.
+    Inline {
+        title: StrLit,
+        requirements: Vec<(StrLit, StrLit)>,
+    },
+}
+
+/// `attest CONTROL [for KEYS] by "WHO" on DATE until DATE evidence "URI"
+/// [because "TEXT"]`: a person vouches for what the facts cannot show.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attestation {
+    pub control: Name,
+    /// A string or a list of strings: the subjects attested. None: the control.
+    pub keys: Option<Expr>,
+    pub by: StrLit,
+    pub on: (jiff::civil::Date, Span),
+    pub until: (jiff::civil::Date, Span),
+    pub evidence: StrLit,
+    pub because: Option<StrLit>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Given {
     Inline(Expr),
     File(StrLit),
+}
+
+/// One `given` of a test: its facts, bound to `facts` or, when named, to
+/// `facts.NAME` (as `--facts NAME=FILE` does).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GivenFacts {
+    pub name: Option<Name>,
+    pub source: Given,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -190,7 +247,7 @@ pub struct Expect {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Test {
     pub name: StrLit,
-    pub given: Option<Given>,
+    pub givens: Vec<GivenFacts>,
     pub expects: Vec<Expect>,
 }
 
@@ -575,8 +632,13 @@ impl ItemKind {
             ItemKind::Let(l) => Some(&l.name),
             ItemKind::Fn(f) => Some(&f.name),
             ItemKind::Control(c) => Some(&c.name),
+            ItemKind::Framework(f) => Some(&f.name),
             ItemKind::Broken(n) => n.as_ref(),
-            ItemKind::Use(_) | ItemKind::Assert(_) | ItemKind::Waive(_) | ItemKind::Test(_) => None,
+            ItemKind::Use(_)
+            | ItemKind::Assert(_)
+            | ItemKind::Waive(_)
+            | ItemKind::Attest(_)
+            | ItemKind::Test(_) => None,
         }
     }
 }
@@ -616,10 +678,13 @@ impl Item {
             }
             ItemKind::Assert(a) => vec![&mut a.cond],
             ItemKind::Waive(w) => w.keys.iter_mut().collect(),
+            ItemKind::Attest(a) => a.keys.iter_mut().collect(),
             ItemKind::Test(t) => {
                 let mut out = Vec::new();
-                if let Some(Given::Inline(e)) = &mut t.given {
-                    out.push(e);
+                for given in &mut t.givens {
+                    if let Given::Inline(e) = &mut given.source {
+                        out.push(e);
+                    }
                 }
                 for x in &mut t.expects {
                     if let Expectation::Fails(Some(e)) = &mut x.expectation {
@@ -632,6 +697,7 @@ impl Item {
             | ItemKind::Party(_)
             | ItemKind::Layer(_)
             | ItemKind::Model(_)
+            | ItemKind::Framework(_)
             | ItemKind::Broken(_) => Vec::new(),
         }
     }

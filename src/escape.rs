@@ -153,26 +153,31 @@ pub fn xml_chars(s: &str) -> Cow<'_, str> {
     )
 }
 
-/// Text for one Markdown table cell or inline run: Markdown and HTML
-/// punctuation is backslash-escaped or entity-encoded, control characters
-/// (newlines included) become visible `\u{..}` escapes, and `@` is followed
-/// by a word joiner so that text from the facts cannot mention (notify) a
-/// user or team when the report is posted as a pull-request comment.
+/// Text for any place in a Markdown document: a paragraph, a heading, a
+/// list item or a table cell. It is [`markdown_cell`] (only what would
+/// change the rendering is escaped, so `web_fleet` and `network.core` stay
+/// as they are), plus a backslash before what would open a block at the
+/// start of a line (`#`, `>`, `-`, `+`, `=`, a number followed by `.` or
+/// `)`) and before a trailing run of `#` that would close a heading.
+/// Leading whitespace, which could indent a code block, is dropped.
 pub fn markdown(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in terminal(s).chars() {
-        match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '|' | '!' | '~' | '{' | '}'
-            | '+' | '-' | '.' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '@' => out.push_str("@\u{2060}"),
-            c => out.push(c),
-        }
+    let cell = markdown_cell(s.trim_start());
+    let digits = cell.chars().take_while(char::is_ascii_digit).count();
+    let mut out = String::with_capacity(cell.len() + 2);
+    if cell.starts_with(['#', '>', '-', '+', '=']) {
+        out.push('\\');
+        out.push_str(&cell);
+    } else if digits > 0 && cell[digits..].starts_with(['.', ')']) {
+        out.push_str(&cell[..digits]);
+        out.push('\\');
+        out.push_str(&cell[digits..]);
+    } else {
+        out.push_str(&cell);
+    }
+    let body = out.trim_end();
+    let run = body.trim_end_matches('#').len();
+    if run < body.len() && (run == 0 || body[..run].ends_with([' ', '\t'])) {
+        out.insert(run, '\\');
     }
     out
 }
@@ -184,7 +189,8 @@ pub fn markdown(s: &str) -> String {
 /// an entity, `_` unless inside a word (where it cannot emphasise), and the
 /// `:` of `://` and the `.` of a word-initial `www.`, which GitHub would
 /// turn into links. Control characters become visible `\u{..}` escapes and
-/// `@` gets a word joiner, as in [`markdown`].
+/// `@` is followed by a word joiner, so that text from the facts cannot
+/// mention (notify) a user or team when the report is posted as a comment.
 pub fn markdown_cell(s: &str) -> String {
     let text = terminal(s);
     let chars: Vec<char> = text.chars().collect();
@@ -336,6 +342,97 @@ mod tests {
     #[test]
     fn markdown_escapes_table_pipes() {
         assert_eq!(markdown("a|b*c"), "a\\|b\\*c");
+    }
+
+    /// The visible text of `doc` as pulldown-cmark renders it (GFM), and
+    /// every block it opens: escaping must keep both as the caller meant.
+    fn rendered(doc: &str) -> (String, Vec<String>) {
+        use pulldown_cmark::{Event, Options, Parser, Tag};
+        let mut text = String::new();
+        let mut blocks = Vec::new();
+        for event in Parser::new_ext(
+            doc,
+            Options::ENABLE_TABLES
+                | Options::ENABLE_GFM
+                | Options::ENABLE_STRIKETHROUGH
+                | Options::ENABLE_MATH,
+        ) {
+            match event {
+                Event::Text(t) => text.push_str(&t),
+                Event::Start(Tag::Paragraph) => blocks.push("paragraph".to_string()),
+                Event::Start(Tag::Heading { level, .. }) => blocks.push(format!("{level}")),
+                Event::End(_) => {}
+                other => blocks.push(format!("{other:?}")),
+            }
+        }
+        (text, blocks)
+    }
+
+    const HOSTILE: &[&str] = &[
+        "web_fleet",
+        "network.core",
+        "a|b",
+        "*x*",
+        "_x_",
+        "__init__",
+        "<script>",
+        "`x`",
+        "a & b &amp; &#38;",
+        "[x](javascript:alert(1))",
+        "![i](x.png)",
+        "~~gone~~",
+        "$x$",
+        "www.example.com http://x.y",
+        "a\\b",
+        "# heading",
+        "> quote",
+        "- item",
+        "+ item",
+        "1. item",
+        "2) item",
+        "===",
+        "---",
+        "***",
+        "    code",
+        "trailing #",
+        "###",
+        "@security-team",
+    ];
+
+    #[test]
+    fn markdown_renders_as_its_text_in_a_paragraph_and_a_heading() {
+        for value in HOSTILE {
+            let shown = value.trim_start().replace('@', "@\u{2060}");
+            let escaped = markdown(value);
+            assert_eq!(
+                rendered(&format!("{escaped}\n")),
+                (shown.clone(), vec!["paragraph".to_string()]),
+                "paragraph {value:?} as {escaped:?}"
+            );
+            assert_eq!(
+                rendered(&format!("text\n{escaped}\n")),
+                (
+                    format!("text{shown}"),
+                    vec!["paragraph".to_string(), "SoftBreak".to_string()]
+                ),
+                "second line {value:?} as {escaped:?}"
+            );
+            assert_eq!(
+                rendered(&format!("#### x {escaped}\n")),
+                (format!("x {shown}"), vec!["h4".to_string()]),
+                "heading {value:?} as {escaped:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn markdown_leaves_names_alone() {
+        assert_eq!(markdown("web_fleet"), "web_fleet");
+        assert_eq!(markdown("network.core"), "network.core");
+        assert_eq!(
+            markdown("gke_clusters on network.core"),
+            "gke_clusters on network.core"
+        );
     }
 
     #[test]

@@ -233,7 +233,8 @@ struct Tracer<'m, 'a, 'e, 'o> {
 
 impl<'a> Tracer<'_, 'a, '_, '_> {
     fn line(&mut self, ir: &'a Ir, depth: usize, role: Role) -> Result<Value<'a>, String> {
-        let value = self.m.eval(ir).map_err(|e| e.message());
+        // As passed on: a shared list shows which of its elements failed.
+        let value = self.m.eval_shared(ir).map_err(|e| e.message());
         self.out.push(Trace {
             depth,
             span: ir.span,

@@ -51,7 +51,8 @@ pub enum Token<'src> {
     Ident(&'src str),
     #[regex(r"[0-9]+", |lex| lex.slice().parse::<i64>().map_err(|_| LexError::IntegerTooLarge))]
     Int(i64),
-    #[regex(r"[0-9]+\.[0-9]+", |lex| lex.slice().parse::<f64>().map_err(|_| LexError::InvalidNumber))]
+    // A literal beyond `f64` would read as infinity: refused instead.
+    #[regex(r"[0-9]+\.[0-9]+", |lex| lex.slice().parse::<f64>().ok().filter(|f| f.is_finite()).ok_or(LexError::InvalidNumber))]
     Float(f64),
     #[regex(r"[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]", lex_date)]
     Date(jiff::civil::Date),
@@ -206,11 +207,14 @@ impl Token<'_> {
         })
     }
 
-    /// Tokens that begin a top-level declaration: where error recovery resumes.
+    /// Tokens that begin a top-level declaration: where error recovery
+    /// resumes. `framework` and `attest` are contextual: an identifier is
+    /// never otherwise valid where a declaration may start.
     pub fn starts_declaration(&self) -> bool {
         matches!(
             self,
-            Token::Use
+            Token::Ident("framework" | "attest")
+                | Token::Use
                 | Token::Party
                 | Token::Layer
                 | Token::Model

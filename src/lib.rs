@@ -6,12 +6,14 @@
 pub mod ast;
 pub mod builtins;
 pub mod check;
+pub mod coverage;
 pub mod diagnostic;
 pub mod diff;
 pub mod escape;
 pub mod eval;
 pub mod facts;
 pub mod fmt;
+pub mod framework;
 pub mod help;
 pub mod lexer;
 pub mod lsp;
@@ -20,6 +22,7 @@ pub mod repl;
 pub mod session;
 pub mod source;
 pub mod stdlib;
+pub mod streaming;
 pub mod value;
 pub mod yaml_warnings;
 

@@ -30,6 +30,10 @@ enum Command {
     /// and who operates each cell, and (with --facts) how its controls fared.
     #[command(after_help = cli::matrix::MATRIX_HELP)]
     Matrix(cli::matrix::Args),
+    /// Which requirements of a framework (NIST 800-53, CIS, ...) the
+    /// controls address, who owns each, and (with --facts) how they fared.
+    #[command(after_help = cli::coverage::COVERAGE_HELP)]
+    Coverage(cli::coverage::Args),
     /// Run the `test` blocks of policies.
     Test(cli::test::Args),
     /// Why a control passed or failed: the deciding `require` per subject,
@@ -71,6 +75,7 @@ fn main() -> ExitCode {
         .spawn(move || match cli.command {
             Command::Check(args) => cli::check::run(args),
             Command::Matrix(args) => cli::matrix::run(args),
+            Command::Coverage(args) => cli::coverage::run(args),
             Command::Test(args) => cli::test::run(args),
             Command::Explain(args) => cli::explain::run(args),
             Command::Repl(args) => cli::repl::run(args),

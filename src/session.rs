@@ -2,18 +2,25 @@
 //! checks them, loads facts and evaluates. The CLI, the REPL and the tests
 //! all drive onus through it; it never prints.
 
-use crate::ast::{ItemKind, Module, UseTarget};
+use crate::ast::{FrameworkSource, ItemKind, Module, UseTarget};
 use crate::check::{self, program::Program};
 use crate::diagnostic::{self, Diagnostic};
 use crate::eval::{self, Options, Outcome};
 use crate::facts::{ErrorKind, Facts, FactsError, FactsFormat, YamlSchema};
+use crate::framework::{Catalogs, FileDigest};
 use crate::parser;
 use crate::source::{FileId, Origin, SourceMap, Span};
 use crate::stdlib;
 use crate::value::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// The largest policy file read by default (`--max-policy-bytes`). Parsing
+/// holds about 200 bytes per byte of the densest text (a token per byte:
+/// the token, its span and its tree node), so this keeps a policy under
+/// a gigabyte; hand-written policies are a thousand times smaller.
+pub const MAX_POLICY_BYTES: u64 = 4 << 20;
 
 #[derive(Clone)]
 pub struct LoadedModule {
@@ -27,6 +34,48 @@ pub struct FactsInput {
     /// Where they came from (path, or `-` for standard input).
     pub source: String,
     pub facts: Facts,
+    /// Path, size and SHA-256 of the bytes, hashed as they were read.
+    digest: Option<FileDigest>,
+}
+
+impl FactsInput {
+    pub fn new(source: String, facts: Facts) -> FactsInput {
+        let digest = facts.digest().map(|d| facts_digest(&source, d));
+        FactsInput {
+            source,
+            facts,
+            digest,
+        }
+    }
+
+    /// Path, size and SHA-256 of the bytes as they were read (None only
+    /// for facts that were never a whole input: a batch of a stream).
+    pub fn digest(&self) -> Option<&FileDigest> {
+        self.digest.as_ref()
+    }
+}
+
+/// A report's name for facts read from `source`.
+pub(crate) fn facts_digest(source: &str, digest: &crate::facts::Digest) -> FileDigest {
+    FileDigest {
+        path: source.to_string(),
+        bytes: digest.bytes,
+        sha256: digest.sha256.clone(),
+    }
+}
+
+/// Where a run came from, so that a report filed as evidence can be traced
+/// to its exact inputs.
+#[derive(Clone, Debug)]
+pub struct RunInfo {
+    pub onus_version: &'static str,
+    pub now: jiff::civil::Date,
+    pub started_at: jiff::Timestamp,
+    /// Policy files read from disk, in load order (std is part of the version).
+    pub policy_files: Vec<FileDigest>,
+    pub facts: Vec<FileDigest>,
+    /// Framework catalogs read from disk.
+    pub frameworks: Vec<FileDigest>,
 }
 
 /// The load as it was at one moment (`Session::checkpoint`), to return to
@@ -49,10 +98,33 @@ pub struct Session {
     pub facts_limits: crate::facts::Limits,
     /// How YAML facts resolve plain scalars (`--yaml-schema`).
     pub yaml_schema: YamlSchema,
+    /// Read JSON-lines facts a batch at a time where the policy allows it
+    /// (`onus check`; see `streaming`): they are opened when loaded, and
+    /// read by `evaluate_streaming`.
+    pub stream_json_lines: bool,
+    /// JSON-lines facts opened, not yet read.
+    pub(crate) streams: Vec<crate::streaming::Deferred>,
+    /// The digests of JSON-lines facts read a batch at a time.
+    pub(crate) streamed: Vec<FileDigest>,
+    /// Policy files larger than this are refused (F001) before parsing.
+    pub max_policy_bytes: u64,
+    /// `--strict`: diagnostics that are warnings by default become errors.
+    pub strict: bool,
+    /// When the run started; reports print it (`RunInfo`).
+    pub started_at: jiff::Timestamp,
+    /// Framework catalogs, read once per path for the session's life.
+    pub catalogs: Catalogs,
+    /// Size and SHA-256 of each policy file read from disk.
+    digests: HashMap<FileId, FileDigest>,
     /// Texts that stand in for files on disk, by canonical path: the
     /// language server's unsaved editor buffers.
     pub overlays: HashMap<PathBuf, String>,
     std_loaded: bool,
+    /// The file of each loaded module read from disk, by canonical path,
+    /// so that a file `use`d or named again is found at once.
+    loaded_paths: HashMap<PathBuf, FileId>,
+    /// The std files loaded (`std`'s and `use std.NAME`'s), by name.
+    loaded_std: HashSet<&'static str>,
 }
 
 impl Session {
@@ -66,18 +138,31 @@ impl Session {
             options,
             facts_limits: crate::facts::Limits::default(),
             yaml_schema: YamlSchema::default(),
+            stream_json_lines: false,
+            streams: Vec::new(),
+            streamed: Vec::new(),
+            max_policy_bytes: MAX_POLICY_BYTES,
+            strict: false,
+            started_at: jiff::Timestamp::now(),
+            catalogs: Catalogs::default(),
+            digests: HashMap::new(),
             overlays: HashMap::new(),
             std_loaded: false,
+            loaded_paths: HashMap::new(),
+            loaded_std: HashSet::new(),
         }
     }
 
-    /// Loads a policy file, or every `.onus` file below a directory.
+    /// Loads a policy file, or every `.onus` file below a directory. What
+    /// the walk cannot read (a directory, a `.onus` name that is not a
+    /// regular file) is an F001 error: never skipped silently.
     pub fn load_path(&mut self, path: &Path) {
         if path.is_dir() {
             let mut files = Vec::new();
-            collect_onus_files(path, &mut files);
+            let unreadable = self.diagnostics.len();
+            collect_onus_files(path, &mut files, &mut self.diagnostics);
             files.sort();
-            if files.is_empty() {
+            if files.is_empty() && self.diagnostics.len() == unreadable {
                 self.diagnostics.push(
                     Diagnostic::error(
                         "F002",
@@ -105,25 +190,24 @@ impl Session {
 
     fn load_file(&mut self, path: &Path, used_at: Option<Span>) -> Option<FileId> {
         let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-        let origin = Origin::Path(canonical.clone());
-        if let Some(id) = self.loaded_file(&origin) {
+        if let Some(&id) = self.loaded_paths.get(&canonical) {
             return Some(id);
         }
+        let origin = Origin::Path(canonical.clone());
         let read = match self.overlays.get(&canonical) {
             Some(text) => Ok(text.clone().into_bytes()),
-            None => std::fs::read(path),
+            None => read_policy(path, self.max_policy_bytes),
         };
         let bytes = match read {
             Ok(b) => b,
             Err(e) => {
                 let mut d = Diagnostic::error(
                     "F001",
-                    format!(
-                        "cannot read policy {}: {}",
-                        display_name(path),
-                        io_reason(&e)
-                    ),
+                    format!("cannot read policy {}: {e}", display_name(path)),
                 );
+                if matches!(e, PolicyReadError::TooLarge { .. }) {
+                    d = d.with_help("raise the limit with --max-policy-bytes N if this file is meant to be this large");
+                }
                 if let Some(span) = used_at {
                     d = d.with_label(span, "used here");
                 }
@@ -131,6 +215,7 @@ impl Session {
                 return None;
             }
         };
+        let digest = FileDigest::of(display_name(path), &[&bytes]);
         let (text, invalid_at) = match String::from_utf8(bytes) {
             Ok(t) => (t, None),
             Err(e) => {
@@ -139,6 +224,7 @@ impl Session {
             }
         };
         let file = self.sources.add(origin, display_name(path), text);
+        self.digests.insert(file, digest);
         if let Some(at) = invalid_at {
             self.diagnostics.push(
                 Diagnostic::error("F003", "policy file is not valid UTF-8")
@@ -149,7 +235,7 @@ impl Session {
                     .with_help("onus reads policies as UTF-8 text"),
             );
             // An empty module marks the file as loaded, so it is read once.
-            self.modules.push(LoadedModule {
+            self.push_module(LoadedModule {
                 file,
                 module: Module { items: Vec::new() },
                 std: false,
@@ -160,13 +246,18 @@ impl Session {
         Some(file)
     }
 
-    /// The file of a loaded module that came from `origin`. A file whose
-    /// module was taken out again (`rollback`) counts as not loaded.
-    fn loaded_file(&self, origin: &Origin) -> Option<FileId> {
-        self.modules
-            .iter()
-            .map(|m| m.file)
-            .find(|&f| &self.sources.get(f).origin == origin)
+    /// Keeps a module, indexing its path when it came from disk.
+    fn push_module(&mut self, module: LoadedModule) {
+        match &self.sources.get(module.file).origin {
+            Origin::Path(path) => {
+                self.loaded_paths.insert(path.clone(), module.file);
+            }
+            Origin::Std(name) => {
+                self.loaded_std.insert(name);
+            }
+            Origin::Memory(_) => {}
+        }
+        self.modules.push(module);
     }
 
     fn load_std(&mut self) {
@@ -180,6 +271,33 @@ impl Session {
                 .add(Origin::Std(name), name.to_string(), text.to_string());
             self.parse_and_follow(file, true);
         }
+    }
+
+    /// Loads `use std.NAME` once per load; an unknown NAME is an error at
+    /// the `use`.
+    fn load_std_module(&mut self, module: &str, span: Span) {
+        let Some((_, name, text)) = stdlib::MODULES.iter().find(|(m, ..)| *m == module) else {
+            let known: Vec<String> = stdlib::MODULES
+                .iter()
+                .map(|(m, ..)| format!("std.{m}"))
+                .collect();
+            self.diagnostics.push(
+                Diagnostic::error("F006", format!("no standard library module `std.{module}`"))
+                    .with_label(span, "not in the standard library")
+                    .with_help(format!(
+                        "the standard library has `std` and {}",
+                        known.join(", ")
+                    )),
+            );
+            return;
+        };
+        if self.loaded_std.contains(name) {
+            return;
+        }
+        let file = self
+            .sources
+            .add(Origin::Std(name), name.to_string(), text.to_string());
+        self.parse_and_follow(file, true);
     }
 
     /// Parses a file, keeps its module, and loads what it `use`s.
@@ -196,7 +314,15 @@ impl Session {
             })
             .collect();
         let dir = self.sources.get(file).dir().map(Path::to_path_buf);
-        self.modules.push(LoadedModule {
+        for item in &parsed.module.items {
+            if let ItemKind::Framework(f) = &item.kind
+                && let FrameworkSource::Catalog(path) = &f.source
+            {
+                let base = dir.clone().unwrap_or_default();
+                self.catalogs.load(&base, &path.value, display_name);
+            }
+        }
+        self.push_module(LoadedModule {
             file,
             module: parsed.module,
             std,
@@ -204,6 +330,7 @@ impl Session {
         for u in uses {
             match u {
                 UseTarget::Std(_) => self.load_std(),
+                UseTarget::StdModule(module, span) => self.load_std_module(&module, span),
                 UseTarget::Path(p, span) => {
                     let target = dir.clone().unwrap_or_default().join(&p);
                     if target.extension().and_then(|e| e.to_str()) != Some("onus") {
@@ -234,7 +361,11 @@ impl Session {
                 std: m.std,
             })
             .collect();
-        let (program, diags) = check::check(&inputs, &self.sources, self.options.now);
+        let (program, mut diags) =
+            check::check(&inputs, &self.sources, self.options.now, &self.catalogs);
+        if self.strict {
+            check::apply_strict(&mut diags);
+        }
         self.program = program;
         self.diagnostics.retain(|d| !is_check_code(d.code));
         self.diagnostics.extend(diags);
@@ -256,6 +387,24 @@ impl Session {
         self.modules = to.modules;
         self.diagnostics = to.diagnostics;
         self.std_loaded = to.std_loaded;
+        // A file whose module was taken out counts as not loaded.
+        let sources = &self.sources;
+        self.loaded_paths = self
+            .modules
+            .iter()
+            .filter_map(|m| match &sources.get(m.file).origin {
+                Origin::Path(path) => Some((path.clone(), m.file)),
+                _ => None,
+            })
+            .collect();
+        self.loaded_std = self
+            .modules
+            .iter()
+            .filter_map(|m| match &sources.get(m.file).origin {
+                Origin::Std(name) => Some(*name),
+                _ => None,
+            })
+            .collect();
         self.check();
     }
 
@@ -285,45 +434,7 @@ impl Session {
     /// The facts root: the single unnamed document, with each named one
     /// added under its name. An error when two unnamed documents are given.
     pub fn facts_root(&self) -> Result<Option<Value<'_>>, String> {
-        let unnamed: Vec<&FactsInput> = self
-            .facts
-            .iter()
-            .filter(|f| f.facts.mount().is_none())
-            .collect();
-        let named: Vec<&FactsInput> = self
-            .facts
-            .iter()
-            .filter(|f| f.facts.mount().is_some())
-            .collect();
-        if unnamed.len() > 1 {
-            return Err(
-                "only one unnamed --facts may be given; name the others with NAME=FILE".into(),
-            );
-        }
-        let root = unnamed
-            .first()
-            .map(|f| Value::from_node(&f.facts, f.facts.root()));
-        if named.is_empty() {
-            return Ok(root);
-        }
-        let mut entries: Vec<(Arc<str>, Value<'_>)> = Vec::new();
-        if let Some(root) = root {
-            let Some(items) = root.entries() else {
-                return Err(
-                    "the unnamed facts must be a JSON object when named facts are added to it"
-                        .into(),
-                );
-            };
-            for (k, v) in items {
-                entries.push((Arc::from(k.as_str().unwrap_or_default()), v));
-            }
-        }
-        for f in named {
-            let name = f.facts.mount().unwrap_or_default();
-            entries.retain(|(k, _)| &**k != name);
-            entries.push((Arc::from(name), Value::from_node(&f.facts, f.facts.root())));
-        }
-        Ok(Some(Value::object(entries)))
+        combine_facts(self.facts.iter().map(|f| &f.facts))
     }
 
     pub fn fact_nodes(&self) -> usize {
@@ -350,6 +461,70 @@ impl Session {
             diagnostics.extend(o.diagnostics.iter().cloned());
         }
         diagnostics
+    }
+
+    /// The coverage of framework `name` by the loaded controls, with their
+    /// statuses from `outcome` (see `coverage`); an N015 error when no
+    /// framework has that name.
+    #[allow(
+        clippy::result_large_err,
+        reason = "called once per command; the error is rendered at once"
+    )]
+    pub fn coverage<'s>(
+        &'s self,
+        name: &str,
+        outcome: &'s Outcome,
+    ) -> Result<crate::coverage::Coverage<'s>, Diagnostic> {
+        let names = self.program.frameworks.iter().map(|f| f.id.as_str());
+        let Some(framework) = self.program.framework(name) else {
+            let d = Diagnostic::error("N015", format!("unknown framework `{name}`"));
+            // `nist` for `nist_800_53`: a prefix says more than a spelling.
+            let d = match names.clone().find(|n| n.starts_with(name)) {
+                Some(longer) => d.with_help(format!("did you mean `{longer}`?")),
+                None => check::with_suggestion(d, name, names.clone()),
+            };
+            let declared: Vec<&str> = names.collect();
+            return Err(d.or_help(if declared.is_empty() {
+                "declare one in the policy: `framework NAME from \"catalog.json\"` (OSCAL) or `framework NAME \"title\" { \"ID\": \"text\" }`".to_string()
+            } else {
+                format!("the policy declares {}", declared.join(", "))
+            }));
+        };
+        Ok(crate::coverage::coverage(
+            &self.program,
+            outcome,
+            framework,
+            !self.facts.is_empty(),
+        ))
+    }
+
+    /// The run's provenance: version, dates, and every input with its digest.
+    pub fn run_info(&self) -> RunInfo {
+        let policy_files = self
+            .modules
+            .iter()
+            .filter_map(|m| self.digests.get(&m.file).cloned())
+            .collect();
+        let frameworks = self
+            .program
+            .frameworks
+            .iter()
+            .filter_map(|f| f.digest.clone())
+            .collect();
+        RunInfo {
+            onus_version: env!("CARGO_PKG_VERSION"),
+            now: self.options.now,
+            started_at: self.started_at,
+            policy_files,
+            facts: self
+                .facts
+                .iter()
+                .filter_map(FactsInput::digest)
+                .chain(&self.streamed)
+                .cloned()
+                .collect(),
+            frameworks,
+        }
     }
 
     pub fn file_name(&self, id: FileId) -> &str {
@@ -384,7 +559,8 @@ impl Session {
             .map_err(|m| vec![Diagnostic::error("F012", m)])?;
         let ev = eval::Evaluator::new(&self.program, root, self.fact_nodes(), &self.options);
         let mut machine = eval::Machine::new(&ev, slots);
-        match machine.eval(&ir) {
+        // Shown as it is: a shared list shows which of its elements failed.
+        match machine.eval_shared(&ir) {
             Ok(v) => Ok(show(&v)),
             Err(e) => Err(vec![
                 Diagnostic::error("E001", e.message()).with_label(e.span, "while evaluating this"),
@@ -396,30 +572,172 @@ impl Session {
 /// Codes produced by `check` (recomputed on every call), as opposed to
 /// load and syntax diagnostics (kept).
 fn is_check_code(code: &str) -> bool {
-    matches!(code.as_bytes().first(), Some(b'N' | b'T' | b'O' | b'W'))
+    matches!(
+        code.as_bytes().first(),
+        Some(b'N' | b'T' | b'O' | b'W' | b'A')
+    ) || crate::framework::CATALOG_CODES.contains(&code)
 }
 
-/// Every `.onus` file below `dir`. Like Go's tools, the walk skips
-/// directories whose names start with `.` or `_` (hidden, or set aside on
-/// purpose) and `target` (build output); it does not follow symbolic links
-/// to directories, so it cannot loop.
-pub(crate) fn collect_onus_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
+/// Every `.onus` file below `dir`, in `out`; an F001 error in `problems`
+/// for each directory that cannot be read and each `.onus` name that is
+/// not a regular file (or a link to one): a FIFO would block the read
+/// forever, and a policy onus did not read must never make a run look
+/// clean. Like Go's tools, the walk skips directories whose names start
+/// with `.` or `_` (hidden, or set aside on purpose) and `target` (build
+/// output); it does not follow symbolic links to directories, so it
+/// cannot loop.
+pub(crate) fn collect_onus_files(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let unreadable = |e: &std::io::Error| {
+        Diagnostic::error(
+            "F001",
+            format!(
+                "cannot read directory {}: {}",
+                display_name(dir),
+                io_reason(e)
+            ),
+        )
+        .with_help("onus does not skip policies it cannot read: make the directory readable, or rename it to start with `_` to set it aside")
     };
-    for entry in entries.flatten() {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => return problems.push(unreadable(&e)),
+    };
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                problems.push(unreadable(&e));
+                continue;
+            }
+        };
         let path = entry.path();
-        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-        if is_dir {
+        let file_type = match entry.file_type() {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(unreadable(&e));
+                continue;
+            }
+        };
+        if file_type.is_dir() {
             let name = entry.file_name();
             let name = name.to_string_lossy();
             if !(name.starts_with('.') || name.starts_with('_') || name == "target") {
-                collect_onus_files(&path, out);
+                collect_onus_files(&path, out, problems);
             }
         } else if path.extension().and_then(|e| e.to_str()) == Some("onus") {
-            out.push(path);
+            // A link is judged by its target; a broken one is reported
+            // when it is read.
+            match std::fs::metadata(&path) {
+                Ok(meta) if !meta.is_file() => problems.push(
+                    Diagnostic::error(
+                        "F001",
+                        format!(
+                            "cannot read policy {}: {}, not a regular file",
+                            display_name(&path),
+                            file_kind(&meta.file_type())
+                        ),
+                    )
+                    .with_help("a policy directory holds policy files; move this one out, or give it another name"),
+                ),
+                _ => out.push(path),
+            }
         }
     }
+}
+
+/// What a file that is not a regular one is, for messages.
+pub(crate) fn file_kind(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "a special file"
+    }
+}
+
+/// Why a policy file was not read.
+#[derive(Debug)]
+pub(crate) enum PolicyReadError {
+    Io(std::io::Error),
+    /// Longer than the limit; the size when it was known before reading.
+    TooLarge {
+        size: Option<u64>,
+        limit: u64,
+    },
+}
+
+impl std::fmt::Display for PolicyReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PolicyReadError::Io(e) => f.write_str(&io_reason(e)),
+            PolicyReadError::TooLarge { size, limit } => {
+                match size {
+                    Some(size) => write!(f, "{}", bytes(*size))?,
+                    None => write!(f, "more than {}", bytes(*limit))?,
+                }
+                write!(
+                    f,
+                    " is over the limit of {} for a policy file",
+                    bytes(*limit)
+                )
+            }
+        }
+    }
+}
+
+/// The bytes of a policy file, or why not: a file longer than `limit`
+/// (checked before reading where the size is known, and while reading
+/// where it is not) is refused.
+pub(crate) fn read_policy(path: &Path, limit: u64) -> Result<Vec<u8>, PolicyReadError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(PolicyReadError::Io)?;
+    let meta = file.metadata().map_err(PolicyReadError::Io)?;
+    if meta.is_dir() {
+        return Err(PolicyReadError::Io(std::io::ErrorKind::IsADirectory.into()));
+    }
+    if meta.is_file() && meta.len() > limit {
+        return Err(PolicyReadError::TooLarge {
+            size: Some(meta.len()),
+            limit,
+        });
+    }
+    let mut content = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut content)
+        .map_err(PolicyReadError::Io)?;
+    if content.len() as u64 > limit {
+        return Err(PolicyReadError::TooLarge { size: None, limit });
+    }
+    Ok(content)
+}
+
+/// A size as people read it: `4 MiB`, `23.8 MiB`, `97.7 KiB`, `512 bytes`.
+fn bytes(n: u64) -> String {
+    for (unit, size) in [("MiB", 1u64 << 20), ("KiB", 1 << 10)] {
+        if n >= size && n.is_multiple_of(size) {
+            return format!("{} {unit}", n / size);
+        }
+        if n >= size {
+            return format!("{:.1} {unit}", n as f64 / size as f64);
+        }
+    }
+    format!("{n} bytes")
 }
 
 /// A path as the user would write it: relative to the working directory
@@ -461,6 +779,9 @@ impl Session {
         let format = FactsFormat::of_path(file);
         let limits = self.facts_limits;
         let schema = self.yaml_schema;
+        if self.stream_json_lines && format == FactsFormat::JsonLines {
+            return self.defer_stream(name, file);
+        }
         let (source, read) = if file == "-" {
             let source = "<stdin>".to_string();
             let read = Facts::read_noting(std::io::stdin().lock(), name, format, &limits, schema);
@@ -475,13 +796,7 @@ impl Session {
                 return Err(cannot("is a directory".into()));
             }
             let source = display_name(Path::new(file));
-            let read = Facts::read_noting(
-                std::io::BufReader::with_capacity(0, f),
-                name,
-                format,
-                &limits,
-                schema,
-            );
+            let read = Facts::read_file_noting(f, metadata.len(), name, format, &limits, schema);
             (source, read.map_err(|e| (e, Some(metadata.len()))))
         };
         let (facts, ambiguities) =
@@ -500,14 +815,14 @@ impl Session {
     ) {
         let warnings = crate::yaml_warnings::warnings(&source, &facts, ambiguities);
         self.diagnostics.extend(warnings);
-        self.facts.push(FactsInput { source, facts });
+        self.facts.push(FactsInput::new(source, facts));
     }
 }
 
 /// The diagnostic for facts that could not be read: F010 when the input
-/// could not be read, F011 when it is not facts, F013 when it is too large
+/// could not be read, F011 when it is not facts, F014 when it is too large
 /// for the limit or for memory.
-fn facts_error(
+pub(crate) fn facts_error(
     file: &str,
     source: &str,
     e: FactsError,
@@ -525,7 +840,7 @@ fn facts_error(
             .at(source.to_string(), 1, 1)
             .with_help("facts are a JSON document (or JSON lines in a .jsonl file, or YAML in a .yaml file)"),
         ErrorKind::TooLarge => Diagnostic::error(
-            "F013",
+            "F014",
             format!(
                 "facts {source} take more than the limit of {} MiB",
                 mib(limits.max_size)
@@ -534,9 +849,12 @@ fn facts_error(
         .with_help("raise the limit with --max-facts-size SIZE (e.g. 8G) if the input is expected to be this large"),
         ErrorKind::OutOfMemory => {
             let size = size.map(|s| format!(" ({} MiB)", mib(s))).unwrap_or_default();
-            Diagnostic::error("F013", format!("not enough memory to read facts {source}{size}"))
+            Diagnostic::error("F014", format!("not enough memory to read facts {source}{size}"))
                 .with_help("free memory, raise the process's memory limit, or split the facts")
         }
+        ErrorKind::Unmarked(encoding) => Diagnostic::error("F011", format!("invalid facts {source}: {}", e.message))
+            .at(source.to_string(), e.line, e.column)
+            .with_help(format!("convert it to UTF-8, e.g. `iconv -f {encoding} -t UTF-8 {source} > facts.json`, or write it with a byte order mark")),
         ErrorKind::Syntax | ErrorKind::Utf8 => {
             let d = Diagnostic::error("F011", format!("invalid facts {source}: {}", e.message));
             if e.line == 0 {
@@ -546,6 +864,41 @@ fn facts_error(
             }
         }
     }
+}
+
+/// The facts root of several documents, as `--facts` builds it (and a test's
+/// `given`s): the single unnamed document, with each named one added under
+/// its name, replacing a key of the same name. An error when two unnamed
+/// documents are given, or named ones over an unnamed non-object.
+pub fn combine_facts<'a>(
+    documents: impl Iterator<Item = &'a Facts> + Clone,
+) -> Result<Option<Value<'a>>, String> {
+    let mut unnamed = documents.clone().filter(|f| f.mount().is_none());
+    let root = unnamed.next().map(|f| Value::from_node(f, f.root()));
+    if unnamed.next().is_some() {
+        return Err("only one unnamed --facts may be given; name the others with NAME=FILE".into());
+    }
+    let mut named = documents.filter(|f| f.mount().is_some()).peekable();
+    if named.peek().is_none() {
+        return Ok(root);
+    }
+    let mut entries: Vec<(Arc<str>, Value<'a>)> = Vec::new();
+    if let Some(root) = root {
+        let Some(items) = root.entries() else {
+            return Err(
+                "the unnamed facts must be a JSON object when named facts are added to it".into(),
+            );
+        };
+        for (k, v) in items {
+            entries.push((Arc::from(k.as_str().unwrap_or_default()), v));
+        }
+    }
+    for f in named {
+        let name = f.mount().unwrap_or_default();
+        entries.retain(|(k, _)| &**k != name);
+        entries.push((Arc::from(name), Value::from_node(f, f.root())));
+    }
+    Ok(Some(Value::object(entries)))
 }
 
 #[cfg(test)]
@@ -603,7 +956,9 @@ mod tests {
         let _ = std::os::unix::fs::symlink(&dir, dir.join("sub/up"));
         let _ = std::os::unix::fs::symlink(dir.join("sub"), dir.join("again"));
         let mut files = Vec::new();
-        collect_onus_files(&dir, &mut files);
+        let mut problems = Vec::new();
+        collect_onus_files(&dir, &mut files, &mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
         files.sort();
         let names: Vec<String> = files
             .iter()

@@ -18,8 +18,19 @@ pub struct ExpectResult {
     /// Keys expected to fail but passing (`-`) and failing but not expected (`+`).
     pub missing_keys: Vec<String>,
     pub unexpected_keys: Vec<String>,
+    /// The control's first subject error, when the expectation is not met.
+    pub first_error: Option<FirstError>,
     pub ok: bool,
     pub span: Span,
+}
+
+/// The first error of a control that errored: which subject, where in the
+/// facts, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FirstError {
+    pub subject: String,
+    pub pointer: Option<String>,
+    pub message: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -45,16 +56,15 @@ pub fn run(program: &Program, options: &Options) -> Vec<TestResult> {
         .collect()
 }
 
-/// The test's facts as text in its format: its `given` literal (JSON) or
-/// file (by extension, as for `--facts`), or `{}`.
+/// One `given`'s facts as text in its format: its literal (JSON) or its
+/// file (by extension, as for `--facts`).
 fn given_text(
     program: &Program,
-    test: &Test,
+    source: &Given,
     options: &Options,
 ) -> Result<(String, FactsFormat), String> {
-    match &test.given {
-        None => Ok(("{}".into(), FactsFormat::Json)),
-        Some(Given::File(path, _)) => std::fs::read_to_string(path)
+    match source {
+        Given::File(path, _) => std::fs::read_to_string(path)
             .map(|text| (text, FactsFormat::of_path(&path.to_string_lossy())))
             .map_err(|e| {
                 format!(
@@ -63,7 +73,7 @@ fn given_text(
                     crate::session::io_reason(&e)
                 )
             }),
-        Some(Given::Inline(ir, slots)) => {
+        Given::Inline(ir, slots) => {
             let ev = eval::Evaluator::new(program, None, 0, options);
             let mut m = Machine::new(&ev, *slots);
             m.eval(ir)
@@ -73,6 +83,25 @@ fn given_text(
     }
 }
 
+/// Every `given` of the test parsed, each named one mounted under its name;
+/// `{}` when the test gives nothing.
+fn given_facts(program: &Program, test: &Test, options: &Options) -> Result<Vec<Facts>, String> {
+    if test.givens.is_empty() {
+        let empty = Facts::parse("{}".into(), None, FactsFormat::Json);
+        return empty.map(|f| vec![f]).map_err(|e| e.to_string());
+    }
+    test.givens
+        .iter()
+        .map(|g| {
+            let (text, format) = given_text(program, &g.source, options)?;
+            Facts::parse(text, g.name.clone(), format).map_err(|e| match &g.name {
+                Some(name) => format!("invalid given facts `{name}`: {e}"),
+                None => format!("invalid given facts: {e}"),
+            })
+        })
+        .collect()
+}
+
 fn run_one(program: &Program, test: &Test, options: &Options) -> TestResult {
     let mut result = TestResult {
         name: test.name.clone(),
@@ -80,18 +109,22 @@ fn run_one(program: &Program, test: &Test, options: &Options) -> TestResult {
         error: None,
         expects: Vec::new(),
     };
-    let facts = given_text(program, test, options).and_then(|(text, format)| {
-        Facts::parse(text, None, format).map_err(|e| format!("invalid given facts: {e}"))
-    });
-    let facts = match facts {
-        Ok(f) => f,
+    let documents = match given_facts(program, test, options) {
+        Ok(d) => d,
         Err(e) => {
             result.error = Some(e);
             return result;
         }
     };
-    let root = eval::Evaluator::root(&facts);
-    let outcome = eval::evaluate(program, Some(root), facts.node_count(), options);
+    let root = match crate::session::combine_facts(documents.iter()) {
+        Ok(root) => root,
+        Err(e) => {
+            result.error = Some(format!("cannot combine the given facts: {e}"));
+            return result;
+        }
+    };
+    let nodes = documents.iter().map(Facts::node_count).sum();
+    let outcome = eval::evaluate(program, root, nodes, options);
     result.expects = test
         .expects
         .iter()
@@ -107,9 +140,14 @@ fn compare(
     expectation: &Expectation,
     span: Span,
 ) -> ExpectResult {
-    let (name, status, failing) = match target {
+    let (name, status, failing, first_error) = match target {
         ExpectTarget::Control(i) => {
             let r = &outcome.controls[*i];
+            let first_error = r.errors.first().map(|e| FirstError {
+                subject: e.key.clone(),
+                pointer: e.pointer.clone(),
+                message: e.message.clone(),
+            });
             let failing: BTreeSet<String> = r
                 .violations
                 .iter()
@@ -120,12 +158,14 @@ fn compare(
                 format!("control {}", program.controls[*i].id),
                 r.status,
                 failing,
+                first_error,
             )
         }
         ExpectTarget::Assertion(i) => (
             format!("assertion \"{}\"", program.assertions[*i].name),
             outcome.assertions[*i].status,
             BTreeSet::new(),
+            None,
         ),
     };
     let (wanted, expected) = match expectation {
@@ -151,9 +191,11 @@ fn compare(
         Status::Fail if !failing.is_empty() => format!("fail on [{}]", quoted(failing.iter())),
         s => s.as_str().to_string(),
     };
+    let ok = status == wanted && missing_keys.is_empty() && unexpected_keys.is_empty();
     ExpectResult {
         target: name,
-        ok: status == wanted && missing_keys.is_empty() && unexpected_keys.is_empty(),
+        ok,
+        first_error: first_error.filter(|_| !ok),
         expected,
         actual,
         missing_keys,

@@ -6,6 +6,7 @@ mod object;
 
 pub use object::{Object, ObjectBuilder};
 
+use crate::eval::error::EvalError;
 use crate::facts::{Facts, Node};
 use jiff::civil::Date;
 use std::cmp::Ordering as Order;
@@ -94,12 +95,8 @@ pub struct FactRef<'a> {
 
 impl<'a> FactRef<'a> {
     /// Elements of an array, or entries of an object.
-    pub fn len(self) -> usize {
+    pub(crate) fn len(self) -> usize {
         self.facts.len(self.block)
-    }
-
-    pub fn is_empty(self) -> bool {
-        self.len() == 0
     }
 
     /// Element `i` of an array.
@@ -147,6 +144,19 @@ pub enum Value<'a> {
     Array(FactRef<'a>),
     /// An object in the facts.
     Map(FactRef<'a>),
+    /// A computed list or object holding elements that could not be
+    /// evaluated (only a top-level `let` builds one: `eval::build`).
+    /// Reading such an element raises its error; using the whole raises
+    /// the first one.
+    Poisoned(Arc<Poisoned<'a>>),
+    /// One such element: never found outside a `Poisoned` container.
+    Failed(Arc<EvalError<'a>>),
+}
+
+/// A list or object with elements that failed, and the first failure.
+pub struct Poisoned<'a> {
+    pub value: Value<'a>,
+    pub first: Arc<EvalError<'a>>,
 }
 
 impl<'a> Value<'a> {
@@ -190,6 +200,8 @@ impl<'a> Value<'a> {
             },
             Value::List(_) | Value::Array(_) => "list",
             Value::Object(_) | Value::Map(_) => "object",
+            Value::Poisoned(p) => p.value.type_name(),
+            Value::Failed(_) => "error",
         }
     }
 
@@ -214,6 +226,14 @@ impl<'a> Value<'a> {
             Value::Int(i) => Some(*i as f64),
             Value::Float(f) => Some(*f),
             _ => None,
+        }
+    }
+
+    /// The container itself, for a poisoned one.
+    pub fn unpoisoned(&self) -> &Value<'a> {
+        match self {
+            Value::Poisoned(p) => &p.value,
+            v => v,
         }
     }
 
@@ -376,6 +396,9 @@ impl<'a> Value<'a> {
                     .map(|v| v.to_json())
                     .collect(),
             ),
+            // Only the REPL and `explain` show these: consumers raise first.
+            Value::Poisoned(p) => p.value.to_json(),
+            Value::Failed(e) => J::String(format!("error: {}", e.message())),
             Value::Object(_) | Value::Map(_) => J::Object(
                 self.entries()
                     .into_iter()

@@ -9,6 +9,9 @@ use std::process::{Command, Stdio};
 
 /// The date every case runs at, so results never depend on the calendar.
 const NOW: &str = "2026-11-22";
+/// The start time JSON reports print (`run.started_at`), 2026-11-22T09:00:00Z,
+/// given as `SOURCE_DATE_EPOCH` so that goldens do not depend on the clock.
+const STARTED_AT: &str = "1795338000";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -68,6 +71,7 @@ fn run(case: &Case) -> Result<String, Failed> {
     cmd.args(&case.args)
         .current_dir(root())
         .env("NO_COLOR", "1")
+        .env("SOURCE_DATE_EPOCH", STARTED_AT)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     match &case.stdin {

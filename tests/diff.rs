@@ -32,6 +32,8 @@ fn onus(args: &[&str]) -> Run {
         .args(args)
         .current_dir(root())
         .env("NO_COLOR", "1")
+        // The report's `run.started_at`, fixed so committed reports are stable.
+        .env("SOURCE_DATE_EPOCH", "1795338000")
         .stdin(Stdio::null())
         .output()
         .expect("the onus binary runs");

@@ -194,6 +194,7 @@ fn run_checks(facts_text: &str, jobs: usize) -> String {
         outcome: Some(&outcome),
         diagnostics: &session.diagnostics,
         sources: &session.sources,
+        info: None,
         baseline: None,
     };
     json::render(&run)
@@ -278,4 +279,165 @@ fn the_benchmark_checks_agree_with_the_peers_on_gen_facts_output() {
         .map(|(k, v)| (k.to_string(), v))
         .collect();
     assert_eq!(reference, expected);
+}
+
+/// A policy over a JSON-lines stream (`facts.events`) and other facts: a
+/// `where`, a `key`, waivers and an attestation by key (one key each that
+/// no record has: A006 is decided over all batches; an attested key that
+/// fails: A008), errors for records without a field (some attested), a
+/// top-level `let` that does not read the stream, and an assertion.
+const STREAM_POLICY: &str = r#"use std
+service logs: saas {}
+let threshold = 5
+control severe {
+  service = logs
+  layer   = logging
+  for e in facts.events where e.kind != "noise"
+  key e.id
+  require e.severity < threshold else "event {e.id} has severity {e.severity}"
+}
+control named {
+  service = logs
+  layer   = logging
+  for e in facts.events
+  require e.user.name != "root"
+}
+control accounts {
+  service = logs
+  layer   = monitoring
+  for a in facts.accounts
+  require a.ok
+}
+waive severe for "ev-00007" until 2030-01-01 by "sec" because "a known test event"
+waive named for ["ev-00011", "ev-gone"] until 2030-01-01 by "sec" because "stale on purpose"
+attest named for ["ev-00001", "ev-00030", "ev-00002", "ev-00003", "ev-00004", "ev-00005", "ev-00006", "ev-00008", "ev-00009", "ev-19999", "ev-nope"] by "sec@example.com" on 2026-11-01 until 2027-01-01 evidence "https://tickets.example/SEC-9"
+assert "no account fails": all c in controls: c.id != "accounts" or c.status == "pass"
+"#;
+
+/// The JSON report of `p.onus` over `events=EVENTS` and `accounts.json`,
+/// and the digests the run names for its facts (path order).
+fn stream_report(
+    dir: &Path,
+    events: &str,
+    streaming: bool,
+    batch: usize,
+    jobs: usize,
+) -> (String, Vec<(String, u64, String)>) {
+    let options = Options {
+        now: jiff::civil::date(2026, 11, 22),
+        max_steps: None,
+        timeout: None,
+        jobs: Some(jobs),
+        show_passed: true,
+    };
+    let mut session = Session::new(options);
+    session.facts_limits.batch = batch;
+    session.stream_json_lines = streaming;
+    session.load_path(&dir.join("p.onus"));
+    session.check();
+    assert!(!session.has_errors(), "{:?}", session.diagnostics);
+    for (name, file) in [("events", events), ("accounts", "accounts.json")] {
+        let path = dir.join(file);
+        session
+            .load_facts_spec(&format!("{name}={}", path.display()))
+            .expect("facts load");
+    }
+    let outcome = session.evaluate_streaming().expect("evaluates");
+    let diagnostics = session.run_diagnostics(Some(&outcome));
+    let run = Run {
+        program: &session.program,
+        outcome: Some(&outcome),
+        diagnostics: &diagnostics,
+        sources: &session.sources,
+        info: None,
+        baseline: None,
+    };
+    let mut digests: Vec<(String, u64, String)> = session
+        .run_info()
+        .facts
+        .into_iter()
+        .map(|d| (d.path, d.bytes, d.sha256))
+        .collect();
+    digests.sort();
+    (json::render(&run), digests)
+}
+
+/// SHA-256 of a file, as `sha256sum` prints it.
+fn sha256_of(path: &Path) -> String {
+    use sha2::Digest as _;
+    let bytes = std::fs::read(path).expect("file read");
+    sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Read a batch at a time on several threads, a stream gives the report
+/// of reading it whole: the same violations, passing subjects, keys,
+/// pointers, errors, waivers, attestations, key warnings and summary,
+/// byte for byte, and the same digest of each input.
+#[test]
+fn a_stream_read_in_batches_reports_as_the_whole_list_does() {
+    let dir = std::env::temp_dir().join(format!("onus-stream-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let mut r = Rng(42);
+    let mut events = String::new();
+    for i in 0..20_000 {
+        if r.chance(3) {
+            events.push_str("  \n");
+        }
+        let kind = if r.chance(20) { "noise" } else { "login" };
+        let user = match r.below(10) {
+            0 => String::new(),
+            1 => r#", "user": {"name": "root"}"#.to_string(),
+            _ => format!(r#", "user": {{"name": "u{}"}}"#, r.below(50)),
+        };
+        events.push_str(&format!(
+            "{{\"id\": \"ev-{i:05}\", \"kind\": \"{kind}\", \"severity\": {}{user}}}\n",
+            r.below(8)
+        ));
+    }
+    std::fs::write(dir.join("events.jsonl"), &events).expect("events written");
+    // The same with one id repeated far apart (A007), and once in a batch.
+    let repeated = events.replacen("\"ev-19000\"", "\"ev-00010\"", 1).replacen(
+        "\"ev-00021\"",
+        "\"ev-00020\"",
+        1,
+    );
+    std::fs::write(dir.join("repeated.jsonl"), &repeated).expect("events written");
+    std::fs::write(
+        dir.join("accounts.json"),
+        r#"[{"ok": true}, {"ok": false}]"#,
+    )
+    .expect("accounts written");
+    std::fs::write(dir.join("p.onus"), STREAM_POLICY).expect("policy written");
+    for events in ["events.jsonl", "repeated.jsonl"] {
+        let whole = stream_report(&dir, events, false, 1 << 20, 1);
+        assert!(
+            whole.0.contains("/events/") && whole.0.contains("\"passed\""),
+            "{}",
+            whole.0
+        );
+        for code in ["A006", "A008", "\"attested\": true"] {
+            assert!(whole.0.contains(code), "{code} in {}", whole.0);
+        }
+        assert_eq!(whole.0.contains("A007"), events == "repeated.jsonl");
+        let digests: Vec<(u64, String)> = whole.1.iter().map(|d| (d.1, d.2.clone())).collect();
+        let files = ["accounts.json", events].map(|f| {
+            let path = dir.join(f);
+            (
+                std::fs::metadata(&path).expect("size").len(),
+                sha256_of(&path),
+            )
+        });
+        assert_eq!(digests, files, "digests of the whole run");
+        for (batch, jobs) in [(4096, 2), (100_000, 3), (1 << 24, 1)] {
+            assert_eq!(
+                stream_report(&dir, events, true, batch, jobs),
+                whole,
+                "{events} in batches of {batch} on {jobs} threads"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

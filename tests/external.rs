@@ -265,6 +265,11 @@ const CONTEXTUAL: &[&str] = &[
     "until",
     "by",
     "because",
+    "attest",
+    "framework",
+    "evidence",
+    "period",
+    "from",
 ];
 
 /// The expected classes of one file's pieces, from onus's own lexer: byte

@@ -51,6 +51,11 @@ fn facts() {
 }
 
 #[test]
+fn eval() {
+    replay("eval", targets::eval);
+}
+
+#[test]
 fn report() {
     replay("report", targets::report);
 }

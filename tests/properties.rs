@@ -301,6 +301,7 @@ fn reports(policy: &Path, facts: &str, jobs: usize) -> Vec<String> {
         outcome: Some(&outcome),
         diagnostics: &diagnostics,
         sources: &session.sources,
+        info: None,
         baseline: None,
     };
     let mut out = vec![
@@ -361,7 +362,8 @@ proptest! {
 }
 
 /// The binary too: every example command, in every `--format`, gives the
-/// same bytes twice, on one evaluation thread and on four.
+/// same bytes twice, on one evaluation thread and on four (with the start
+/// time fixed by `SOURCE_DATE_EPOCH`, as for reproducible builds).
 #[test]
 fn reports_are_byte_identical_run_to_run() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -387,6 +389,8 @@ fn reports_are_byte_identical_run_to_run() {
                     .args(["--now", "2026-11-22", "--jobs", jobs])
                     .current_dir(root)
                     .env("NO_COLOR", "1")
+                    // `run.started_at` is the clock unless this fixes it.
+                    .env("SOURCE_DATE_EPOCH", "1795338000")
                     .output()
                     .map(|o| (o.status.code(), o.stdout, o.stderr))
                     .ok()

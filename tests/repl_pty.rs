@@ -1,9 +1,10 @@
 //! Drives the interactive REPL through a pseudo-terminal, as a person at a
-//! terminal would: Tab completes a facts path, Enter inside an open
-//! `control … {` continues the declaration, Up recalls the previous line,
-//! and the history is kept in the cache directory. Every wait has a
-//! timeout; where no pseudo-terminal can be allocated the test says so and
-//! passes.
+//! terminal would: Tab completes a facts path (through list elements too),
+//! Enter inside an open `control … {` continues the declaration at the
+//! `...` prompt, a typo is answered at once, Ctrl-C drops an unfinished
+//! entry, Up recalls the previous line, and the history is kept in the
+//! cache directory. Every wait has a timeout; where no pseudo-terminal can
+//! be allocated the test says so and passes.
 
 #![cfg(unix)]
 
@@ -16,6 +17,8 @@ use std::time::Duration;
 
 /// The cursor-up key as a terminal sends it.
 const UP: &str = "\x1b[A";
+/// Ctrl-C as a terminal sends it.
+const CTRL_C: &str = "\x03";
 
 fn spawn(cache: &Path) -> Option<OsSession> {
     let mut command = Command::new(env!("CARGO_BIN_EXE_onus"));
@@ -44,8 +47,9 @@ fn spawn(cache: &Path) -> Option<OsSession> {
     }
 }
 
-fn cache_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("onus-repl-pty-{}", std::process::id()));
+/// A cache directory of the test's own (the tests run in parallel).
+fn cache_dir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("onus-repl-pty-{test}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
@@ -71,7 +75,7 @@ fn send(session: &mut OsSession, keys: &str, step: &str) {
 
 #[test]
 fn completion_multi_line_declarations_and_history() {
-    let cache = cache_dir();
+    let cache = cache_dir("history");
     let Some(mut repl) = spawn(&cache) else {
         return;
     };
@@ -104,6 +108,7 @@ fn completion_multi_line_declarations_and_history() {
         "  require true",
     ] {
         send(&mut repl, &format!("{line}\r"), "a line of the declaration");
+        wait_for(&mut repl, "  ... ", "the declaration continues");
     }
     send(&mut repl, "}\r", "close the declaration");
     wait_for(
@@ -128,4 +133,54 @@ fn completion_multi_line_declarations_and_history() {
         "history: {history}"
     );
     assert!(history.contains("control typed {"), "history: {history}");
+}
+
+#[test]
+fn typos_continuations_and_ctrl_c() {
+    let cache = cache_dir("typos");
+    let Some(mut repl) = spawn(&cache) else {
+        return;
+    };
+    wait_for(&mut repl, "onus> ", "start");
+
+    // The issue's typo: answered on the next line, not swallowed.
+    send(&mut repl, "facts.databases.0\r", "the typo");
+    wait_for(&mut repl, "unexpected `0`", "the typo is answered at once");
+    wait_for(&mut repl, "onus> ", "a fresh prompt after the error");
+    send(&mut repl, "1 + 1\r", "the line after the typo");
+    wait_for_regex(&mut repl, r"\n2\r?\n", "the next line is its own input");
+    wait_for(&mut repl, "onus> ", "prompt after the answer");
+
+    // An open bracket continues at `...`; Ctrl-C drops the entry.
+    send(&mut repl, "len([1,\r", "open a bracket");
+    wait_for(&mut repl, "  ... ", "the continuation prompt");
+    send(&mut repl, "2,\r", "a continuation line");
+    wait_for(&mut repl, "  ... ", "still continuing");
+    send(&mut repl, CTRL_C, "Ctrl-C");
+    wait_for(
+        &mut repl,
+        "dropped the unfinished entry (2 lines)",
+        "Ctrl-C says what it dropped",
+    );
+    wait_for(&mut repl, "onus> ", "Ctrl-C returns to a fresh prompt");
+    send(&mut repl, "3 * 3\r", "an input after Ctrl-C");
+    wait_for_regex(&mut repl, r"\n9\r?\n", "the dropped lines are gone");
+    wait_for(&mut repl, "onus> ", "prompt after the answer");
+
+    // Completion goes through list elements.
+    send(
+        &mut repl,
+        "facts.databases[1].enc\t",
+        "complete an element's key",
+    );
+    wait_for(&mut repl, "encrypted", "Tab completes the element's key");
+    send(&mut repl, "\r", "evaluate");
+    wait_for(&mut repl, "false", "the completed path is evaluated");
+    wait_for(&mut repl, "onus> ", "prompt after the answer");
+
+    send(&mut repl, ":quit\r", "quit");
+    if let Err(e) = repl.expect(Eof) {
+        panic!(":quit ends the session: {e}");
+    }
+    let _ = std::fs::remove_dir_all(&cache);
 }

@@ -19,6 +19,7 @@ pub(super) fn control(
     env: &Env,
     program: &Program,
     sources: &SourceMap,
+    now: Date,
     diags: &mut Vec<Diagnostic>,
 ) -> (Control, Span) {
     let fields = ControlFields::read(c, env, program, diags);
@@ -72,6 +73,8 @@ pub(super) fn control(
         })
         .collect();
     diags.append(&mut lw.diags);
+    let requirements = super::audit::resolve_refs(&fields.refs, env, &program.frameworks, diags);
+    let evidence = super::audit::evidence(c, owner, program.decider_name(owner), now, diags);
     let control = Control {
         id: c.name.text.clone(),
         doc: item.doc.clone(),
@@ -91,7 +94,9 @@ pub(super) fn control(
         severity: fields.severity.unwrap_or(Word::Medium),
         enforce: fields.enforce.unwrap_or(Word::Hard),
         team: fields.team,
-        refs: fields.refs,
+        refs: fields.refs.into_iter().map(|(r, _)| r).collect(),
+        requirements,
+        evidence,
         selection,
         key,
         steps,
@@ -109,7 +114,8 @@ struct ControlFields {
     enforce: Option<Word>,
     team: Option<String>,
     title: Option<String>,
-    refs: Vec<String>,
+    /// Each ref with where it is written.
+    refs: Vec<(String, Span)>,
 }
 
 const CONTROL_FIELDS: &[&str] = &[
@@ -242,7 +248,7 @@ impl ControlFields {
                     ExprKind::List(items) => {
                         for i in items {
                             match &i.kind {
-                                ExprKind::Str(s) => f.refs.push(s.clone()),
+                                ExprKind::Str(s) => f.refs.push((s.clone(), i.span)),
                                 _ => diags
                                     .push(field_error(i.span, "`refs` takes a list of strings")),
                             }
@@ -302,7 +308,7 @@ fn field_error(span: Span, message: &str) -> Diagnostic {
 }
 
 /// A constant string or list of strings (waiver keys, `fails on [...]`).
-fn string_list(
+pub(super) fn string_list(
     e: &ast::Expr,
     env: &Env,
     diags: &mut Vec<Diagnostic>,
@@ -374,22 +380,48 @@ pub(super) fn test(
     sources: &SourceMap,
     diags: &mut Vec<Diagnostic>,
 ) -> Test {
-    let given = t.given.as_ref().map(|g| match g {
-        ast::Given::Inline(e) => {
-            let mut lw = Lowerer::new(env);
-            let ir = lw.lower(e);
-            diags.append(&mut lw.diags);
-            Given::Inline(ir, lw.max_slots)
+    let mut givens = Vec::new();
+    let mut bound: Vec<(Option<&str>, Span)> = Vec::new();
+    for g in &t.givens {
+        let name = g.name.as_ref().map(|n| n.text.as_str());
+        let span = g
+            .name
+            .as_ref()
+            .map_or_else(|| given_span(&g.source), |n| n.span);
+        if let Some((_, first)) = bound.iter().find(|(b, _)| *b == name) {
+            let what = name.map_or("the unnamed facts".to_string(), |n| format!("`{n}`"));
+            diags.push(
+                Diagnostic::error("N002", format!("this test gives {what} twice"))
+                    .with_label(span, "given again here")
+                    .with_label(*first, "first given here")
+                    .with_help(
+                        "name each document: `given NAME = file \"…\"` reads it as `facts.NAME`",
+                    ),
+            );
+            continue;
         }
-        ast::Given::File(path) => {
-            let dir = sources
-                .get(file)
-                .dir()
-                .map(|d| d.to_path_buf())
-                .unwrap_or_default();
-            Given::File(dir.join(&path.value), path.span)
-        }
-    });
+        bound.push((name, span));
+        let source = match &g.source {
+            ast::Given::Inline(e) => {
+                let mut lw = Lowerer::new(env);
+                let ir = lw.lower(e);
+                diags.append(&mut lw.diags);
+                Given::Inline(ir, lw.max_slots)
+            }
+            ast::Given::File(path) => {
+                let dir = sources
+                    .get(file)
+                    .dir()
+                    .map(|d| d.to_path_buf())
+                    .unwrap_or_default();
+                Given::File(dir.join(&path.value), path.span)
+            }
+        };
+        givens.push(GivenFacts {
+            name: name.map(str::to_string),
+            source,
+        });
+    }
     let mut expects = Vec::new();
     for x in &t.expects {
         let target = match &x.target {
@@ -461,8 +493,15 @@ pub(super) fn test(
     }
     Test {
         name: t.name.value.clone(),
-        given,
+        givens,
         expects,
         span: item.span,
+    }
+}
+
+fn given_span(source: &ast::Given) -> Span {
+    match source {
+        ast::Given::Inline(e) => e.span,
+        ast::Given::File(path) => path.span,
     }
 }

@@ -45,9 +45,11 @@ impl<'e> Lowerer<'e> {
     }
 
     /// Binds a new local and returns its slot. The binding lasts until
-    /// `unbind_to` drops it.
+    /// `unbind_to` drops it. A local may shadow an enum word (`fn
+    /// between(low, high, x)`), not a built-in name.
     pub fn bind(&mut self, name: &Name) -> u32 {
-        if let Some(reason) = reserved_reason(&name.text) {
+        if RESERVED.contains(&name.text.as_str()) {
+            let reason = format!("`{}` is built in", name.text);
             self.diags.push(
                 Diagnostic::error(
                     "N003",
@@ -169,7 +171,12 @@ impl<'e> Lowerer<'e> {
             ExprKind::Call { callee, args } => self.call(callee, args, e.span),
             ExprKind::Unary(UnaryOp::Not, x) => IrKind::Not(self.boxed(x)),
             ExprKind::Unary(UnaryOp::Neg, x) => IrKind::Neg(self.boxed(x)),
-            ExprKind::Binary(op, l, r) => IrKind::Binary(*op, self.boxed(l), self.boxed(r)),
+            ExprKind::Binary(op, l, r) => {
+                if *op == BinaryOp::Coalesce {
+                    self.warn_loose_coalesce(l, r);
+                }
+                IrKind::Binary(*op, self.boxed(l), self.boxed(r))
+            }
             ExprKind::Quant {
                 kind,
                 vars,
@@ -458,6 +465,42 @@ impl<'e> Lowerer<'e> {
         }
     }
 
+    /// `x? ?? "" != "allow"` reads as `x? ?? ("" != "allow")`: `??` binds
+    /// more loosely than any other operator, which an operator beside it
+    /// without parentheses almost never means (issue 10 met it as a type
+    /// error at run time). `not x ?? d` is `(not x) ?? d` likewise.
+    fn warn_loose_coalesce(&mut self, left: &Expr, right: &Expr) {
+        // Comparisons and logic, whose results `??` is not meant to
+        // default; arithmetic beside `??` (`x ?? 0 + 1`) reads as written.
+        let strong = |e: &Expr| match &e.kind {
+            ExprKind::Binary(op, ..)
+                if op.precedence() <= BinaryOp::Eq.precedence() && *op != BinaryOp::Coalesce =>
+            {
+                Some(op.symbol())
+            }
+            ExprKind::Unary(UnaryOp::Not, _) => Some("not"),
+            _ => None,
+        };
+        for (side, operand) in [("right", right), ("left", left)] {
+            let Some(op) = strong(operand) else { continue };
+            let reading = if side == "right" {
+                format!("`a ?? (b {op} c)`")
+            } else if op == "not" {
+                "`(not a) ?? b`".to_string()
+            } else {
+                format!("`(a {op} b) ?? c`")
+            };
+            self.diags.push(
+                Diagnostic::warning(
+                    "W003",
+                    format!("`??` binds more loosely than `{op}`: this reads as {reading}"),
+                )
+                .with_label(operand.span, format!("all of this is the {side} side of `??`"))
+                .with_help("put parentheses around the part `??` is meant for: `(x ?? d) != v`, or around this side to keep the meaning"),
+            );
+        }
+    }
+
     /// `matches(s, "^a{3}$")` interpolates `3`: almost surely a regex
     /// repetition written without doubled braces.
     fn warn_interpolated_repetition(&mut self, pattern: &Expr) {
@@ -686,19 +729,19 @@ pub(super) fn reserved_reason(name: &str) -> Option<String> {
     if RESERVED.contains(&name) {
         return Some(format!("`{name}` is built in"));
     }
-    Word::parse(name).map(|w| format!("`{name}` is an {} word", w_class(w)))
+    Word::parse(name).map(|w| format!("`{name}` is {} word", w_class(w)))
 }
 
 fn w_class(w: Word) -> &'static str {
     match w.class() {
-        crate::value::WordClass::Ownership => "ownership",
-        crate::value::WordClass::Severity => "severity",
-        crate::value::WordClass::Enforcement => "enforcement",
+        crate::value::WordClass::Ownership => "an ownership",
+        crate::value::WordClass::Severity => "a severity",
+        crate::value::WordClass::Enforcement => "an enforcement",
     }
 }
 
 /// Adds "did you mean" help naming the closest candidate, if one is close.
-pub(super) fn with_suggestion<'a>(
+pub(crate) fn with_suggestion<'a>(
     d: Diagnostic,
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,

@@ -3,6 +3,7 @@
 //! is checked, so one run reports every problem. Any error diagnostic means
 //! the program must not be evaluated.
 
+mod audit;
 mod controls;
 mod lower;
 mod ownership;
@@ -11,13 +12,17 @@ mod services;
 
 use crate::ast::{self, ItemKind, Name};
 use crate::diagnostic::Diagnostic;
+use crate::framework::Catalogs;
 use crate::source::{FileId, SourceMap, Span};
 use jiff::civil::Date;
-use lower::{Dep, Lowerer, reserved_reason, with_suggestion};
+pub(crate) use lower::with_suggestion;
+use lower::{Dep, Lowerer, reserved_reason};
 use petgraph::algo::kosaraju_scc;
 use petgraph::graphmap::DiGraphMap;
 use program::*;
 use std::collections::{HashMap, HashSet};
+
+pub use audit::{STRICT_CODES, apply_strict};
 
 /// One parsed file of the load.
 pub struct Input<'m> {
@@ -44,6 +49,8 @@ pub(crate) struct Env {
     pub symbols: HashMap<String, Symbol>,
     pub layers: HashMap<String, usize>,
     pub function_params: Vec<usize>,
+    /// Declared frameworks; None for one whose catalog could not be read.
+    pub frameworks: HashMap<String, Option<usize>>,
     /// Party names by `PartyId`.
     pub parties: Vec<String>,
 }
@@ -124,6 +131,12 @@ impl Env {
                 .map(|(i, l)| (l.id.clone(), i))
                 .collect(),
             function_params: p.functions.iter().map(|f| f.params as usize).collect(),
+            frameworks: p
+                .frameworks
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.id.clone(), Some(i)))
+                .collect(),
             parties: p.parties.iter().map(|x| x.id.clone()).collect(),
         }
     }
@@ -148,15 +161,28 @@ struct Decls<'m> {
     controls: Vec<(&'m ast::Item, &'m ast::Control)>,
     asserts: Vec<&'m ast::Assertion>,
     waivers: Vec<(&'m ast::Item, &'m ast::Waiver)>,
+    attestations: Vec<(&'m ast::Item, &'m ast::Attestation)>,
+    frameworks: Vec<(&'m ast::FrameworkDecl, FileId)>,
     tests: Vec<(&'m ast::Item, &'m ast::Test, FileId)>,
 }
 
 pub const PARTY_KINDS: &[&str] = &["team", "third_party"];
 
-pub fn check(inputs: &[Input<'_>], sources: &SourceMap, now: Date) -> (Program, Vec<Diagnostic>) {
+/// Checks one load; `catalogs` holds the framework catalogs the session
+/// read for its `framework ... from` declarations.
+pub fn check(
+    inputs: &[Input<'_>],
+    sources: &SourceMap,
+    now: Date,
+    catalogs: &Catalogs,
+) -> (Program, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut program = Program::default();
-    let (env, decls) = collect(inputs, &mut program, &mut diags);
+    let (mut env, decls) = collect(inputs, &mut program, &mut diags);
+    let (frameworks, framework_names) =
+        audit::frameworks(&decls.frameworks, sources, catalogs, &mut diags);
+    program.frameworks = frameworks;
+    env.frameworks = framework_names;
 
     check_parties(&decls, &env, &mut program, &mut diags);
     program.models = ownership::build_models(&decls.models, &env, &mut diags);
@@ -193,7 +219,8 @@ pub fn check(inputs: &[Input<'_>], sources: &SourceMap, now: Date) -> (Program, 
 
     let mut layer_spans = Vec::new();
     for (item, c) in &decls.controls {
-        let (control, layer_span) = controls::control(item, c, &env, &program, sources, &mut diags);
+        let (control, layer_span) =
+            controls::control(item, c, &env, &program, sources, now, &mut diags);
         program.controls.push(control);
         layer_spans.push(layer_span);
     }
@@ -210,7 +237,13 @@ pub fn check(inputs: &[Input<'_>], sources: &SourceMap, now: Date) -> (Program, 
     }
     for (item, w) in &decls.waivers {
         if let Some(waiver) = controls::waiver(item, w, &env, &program, now, &mut diags) {
+            audit::waiver_honesty(w, &mut diags);
             program.waivers.push(waiver);
+        }
+    }
+    for (item, a) in &decls.attestations {
+        if let Some(a) = audit::attestation(item, a, &env, &program, now, &mut diags) {
+            program.attestations.push(a);
         }
     }
     for (item, t, file) in &decls.tests {
@@ -231,6 +264,7 @@ fn collect<'m>(
         symbols: HashMap::new(),
         layers: HashMap::new(),
         function_params: Vec::new(),
+        frameworks: HashMap::new(),
         parties: Vec::new(),
     };
     let mut decls = Decls {
@@ -242,6 +276,8 @@ fn collect<'m>(
         controls: Vec::new(),
         asserts: Vec::new(),
         waivers: Vec::new(),
+        attestations: Vec::new(),
+        frameworks: Vec::new(),
         tests: Vec::new(),
     };
     let mut spans: HashMap<String, Span> = HashMap::new();
@@ -381,6 +417,8 @@ fn collect<'m>(
                     }
                 }
                 ItemKind::Waive(w) => decls.waivers.push((item, w)),
+                ItemKind::Attest(a) => decls.attestations.push((item, a)),
+                ItemKind::Framework(f) => decls.frameworks.push((f, input.file)),
                 ItemKind::Test(t) => {
                     if let Some(first) = test_names.insert(&t.name.value, t.name.span) {
                         diags.push(duplicate_string("test", &t.name, first));

@@ -340,7 +340,10 @@ fn control_ownership(
             diags.push(d);
         }
     }
-    if !matches!(control.owner, Decider::PROVIDER | Decider::None) && !control.checked() {
+    if !matches!(control.owner, Decider::PROVIDER | Decider::None)
+        && !control.checked()
+        && !program.vouched_for(control)
+    {
         diags.push(
             Diagnostic::warning(
                 "O004",

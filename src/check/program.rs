@@ -125,6 +125,9 @@ pub enum Status {
     Unverified,
     /// Static analysis only (no facts): a checked control was not run.
     Unevaluated,
+    /// Vouched for by a current `attest` where the facts could not show it;
+    /// counts as a pass.
+    Attested,
 }
 
 impl Status {
@@ -137,6 +140,7 @@ impl Status {
             Status::Inherited => "inherited",
             Status::Unverified => "unverified",
             Status::Unevaluated => "unevaluated",
+            Status::Attested => "attested",
         }
     }
 
@@ -148,6 +152,7 @@ impl Status {
             Status::Waived,
             Status::Inherited,
             Status::Unverified,
+            Status::Attested,
         ]
         .into_iter()
         .find(|st| st.as_str() == s)
@@ -418,6 +423,10 @@ pub struct Control {
     pub enforce: Word,
     pub team: Option<String>,
     pub refs: Vec<String>,
+    /// The refs that name a requirement of a declared framework.
+    pub requirements: Vec<RequirementRef>,
+    /// The provider's evidence, for a provider-owned control.
+    pub evidence: Vec<Evidence>,
     pub selection: Option<Selection>,
     pub key: Option<Ir>,
     pub steps: Vec<Step>,
@@ -441,6 +450,13 @@ impl Control {
             .unwrap_or(self.span)
     }
 
+    /// Evidence whose period covers the run's date.
+    pub fn current_evidence(&self) -> impl Iterator<Item = &Evidence> {
+        self.evidence
+            .iter()
+            .filter(|e| e.validity == Validity::Current)
+    }
+
     /// Status of a control without checks (SPEC §5).
     pub fn unchecked_status(&self) -> Status {
         if self.owner == Decider::PROVIDER {
@@ -457,6 +473,89 @@ pub struct Assertion {
     pub cond: Ir,
     pub slots: u32,
     pub span: Span,
+}
+
+/// A declared framework: its requirements and where they came from.
+#[derive(Debug)]
+pub struct Framework {
+    pub id: String,
+    pub catalog: Arc<crate::framework::Catalog>,
+    /// The catalog file read, with its digest; None for an inline framework.
+    pub digest: Option<crate::framework::FileDigest>,
+    pub span: Span,
+}
+
+/// A ref that names requirement `requirement` of framework `framework`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequirementRef {
+    pub framework: usize,
+    pub requirement: usize,
+}
+
+/// Where the run's date falls against a dated statement's validity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Validity {
+    Current,
+    /// Its last day is before the run's date.
+    Expired,
+    /// Its first day is after the run's date.
+    NotYet,
+}
+
+impl Validity {
+    pub fn of(from: Date, to: Date, now: Date) -> Validity {
+        if now > to {
+            Validity::Expired
+        } else if now < from {
+            Validity::NotYet
+        } else {
+            Validity::Current
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Validity::Current => "current",
+            Validity::Expired => "expired",
+            Validity::NotYet => "not_yet",
+        }
+    }
+}
+
+/// `evidence "URI" period FROM..TO` of a provider-owned control.
+#[derive(Debug)]
+pub struct Evidence {
+    pub uri: String,
+    pub from: Date,
+    pub to: Date,
+    pub validity: Validity,
+    pub span: Span,
+}
+
+/// `attest CONTROL [for KEYS] by WHO on DATE until DATE evidence URI`.
+#[derive(Debug)]
+pub struct Attestation {
+    pub control: usize,
+    /// The subject keys attested; None attests the control.
+    pub keys: Option<Vec<String>>,
+    pub by: String,
+    pub on: Date,
+    pub until: Date,
+    pub evidence: String,
+    pub because: Option<String>,
+    pub validity: Validity,
+    pub span: Span,
+}
+
+impl Attestation {
+    /// Whether this attestation vouches for subject `key` today.
+    pub fn covers(&self, key: &str) -> bool {
+        self.validity == Validity::Current
+            && self
+                .keys
+                .as_ref()
+                .is_none_or(|ks| ks.iter().any(|k| k == key))
+    }
 }
 
 #[derive(Debug)]
@@ -488,6 +587,13 @@ pub enum Given {
     File(PathBuf, Span),
 }
 
+/// One `given` of a test, bound to `facts` (no name) or `facts.NAME`.
+#[derive(Debug)]
+pub struct GivenFacts {
+    pub name: Option<String>,
+    pub source: Given,
+}
+
 #[derive(Debug)]
 pub enum ExpectTarget {
     Control(usize),
@@ -512,7 +618,7 @@ pub struct Expect {
 #[derive(Debug)]
 pub struct Test {
     pub name: String,
-    pub given: Option<Given>,
+    pub givens: Vec<GivenFacts>,
     pub expects: Vec<Expect>,
     pub span: Span,
 }
@@ -528,6 +634,8 @@ pub struct Program {
     pub controls: Vec<Control>,
     pub assertions: Vec<Assertion>,
     pub waivers: Vec<Waiver>,
+    pub attestations: Vec<Attestation>,
+    pub frameworks: Vec<Framework>,
     pub tests: Vec<Test>,
 }
 
@@ -542,6 +650,26 @@ impl Program {
 
     pub fn layer(&self, id: &str) -> Option<usize> {
         self.layers.iter().position(|l| l.id == id)
+    }
+
+    pub fn framework(&self, id: &str) -> Option<usize> {
+        self.frameworks.iter().position(|f| f.id == id)
+    }
+
+    /// Whether a current attestation vouches for the whole of `control`.
+    pub fn vouched_for(&self, control: &Control) -> bool {
+        self.attestations.iter().any(|a| {
+            std::ptr::eq(&self.controls[a.control], control)
+                && a.keys.is_none()
+                && a.validity == Validity::Current
+        })
+    }
+
+    /// The attestations of control `control`, in declaration order.
+    pub fn attestations_of(&self, control: usize) -> impl Iterator<Item = &Attestation> {
+        self.attestations
+            .iter()
+            .filter(move |a| a.control == control)
     }
 
     pub fn party(&self, id: &str) -> Option<PartyId> {

@@ -2,10 +2,9 @@
 //! one or more reports, and the gate's exit code.
 
 use super::common::{
-    FactsLimit, Limits, YamlReading, color_for, deliver, options, parse_date, parse_severity, plan,
-    print_diagnostics, print_sourceless,
+    FactsLimit, Limits, PolicyLimit, YamlReading, color_for, deliver, options, parse_date,
+    parse_severity, plan, print_diagnostics, print_sourceless, session, started_at,
 };
-use onus::Session;
 use onus::check::program::Status;
 use onus::diagnostic::Diagnostic;
 use onus::diff::Baseline;
@@ -59,6 +58,11 @@ pub struct Args {
     /// reported as an error (nothing was checked), which fails the run.
     #[arg(long)]
     require_subjects: bool,
+    /// Fail the run for a hard control that nothing verifies: an unverified
+    /// control (no check, no current attestation), or an inherited one
+    /// without current provider evidence.
+    #[arg(long)]
+    require_evidence: bool,
     /// An earlier `--format json` report: each violation and error is
     /// marked new or not (same control id and key) in the JSON, SARIF and
     /// text reports.
@@ -77,6 +81,8 @@ pub struct Args {
     facts_limit: FactsLimit,
     #[command(flatten)]
     yaml: YamlReading,
+    #[command(flatten)]
+    policy: PolicyLimit,
 }
 
 pub fn run(args: Args) -> i32 {
@@ -91,16 +97,22 @@ pub fn run(args: Args) -> i32 {
             return 2;
         }
     };
-    let mut session = Session::new(onus::eval::Options {
-        show_passed: args.show_passed,
-        ..options(args.now, &args.limits)
-    });
+    let mut session = session(
+        onus::eval::Options {
+            show_passed: args.show_passed,
+            ..options(args.now, &args.limits)
+        },
+        &args.policy,
+    );
     session.facts_limits = args.facts_limit.limits(&args.limits);
+    session.started_at = started_at();
+    session.strict = args.strict;
     session.yaml_schema = args.yaml.yaml_schema;
     for p in &args.paths {
         session.load_path(p);
     }
     session.check();
+    session.stream_json_lines = true;
     let mut facts_errors: Vec<Diagnostic> = Vec::new();
     for spec in &args.facts {
         if let Err(d) = session.load_facts_spec(spec) {
@@ -108,17 +120,18 @@ pub fn run(args: Args) -> i32 {
         }
     }
     let outcome = if session.has_errors() || !facts_errors.is_empty() {
+        facts_errors.extend(session.check_streams());
         None
     } else {
-        match session.evaluate() {
+        match session.evaluate_streaming() {
             Ok(mut o) => {
                 if args.require_subjects {
                     o.require_subjects(&session.program);
                 }
                 Some(o)
             }
-            Err(msg) => {
-                facts_errors.push(Diagnostic::error("F012", msg));
+            Err(d) => {
+                facts_errors.push(d);
                 None
             }
         }
@@ -126,16 +139,23 @@ pub fn run(args: Args) -> i32 {
     // Facts errors and an outcome never come together: either order holds.
     let mut diagnostics = session.run_diagnostics(outcome.as_ref());
     diagnostics.extend(facts_errors);
+    // Only the JSON report names the inputs; digesting large facts costs.
+    let info = targets
+        .iter()
+        .any(|t| t.format == CheckFormat::Json)
+        .then(|| session.run_info());
     let run = Run {
         program: &session.program,
         outcome: outcome.as_ref(),
         diagnostics: &diagnostics,
         sources: &session.sources,
+        info: info.as_ref(),
         baseline: baseline.as_ref(),
     };
     let gate = Gate {
         fail_on: args.fail_on,
         strict: args.strict,
+        require_evidence: args.require_evidence,
         fail_on_new: args.fail_on_new,
     };
     // People read diagnostics on stderr beside a text report, or when every

@@ -39,7 +39,7 @@ pub struct YamlReading {
 #[derive(clap::Args)]
 pub struct FactsLimit {
     /// The most one facts input may take, read and parsed: e.g. 512M, 8G
-    /// (default 4G). Larger input stops with F013 instead of filling memory.
+    /// (default 4G). Larger input stops with F014 instead of filling memory.
     #[arg(long, value_name = "SIZE", value_parser = onus::facts::parse_size)]
     pub max_facts_size: Option<u64>,
 }
@@ -54,8 +54,18 @@ impl FactsLimit {
                 .jobs
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
                 .max(1),
+            ..onus::facts::Limits::default()
         }
     }
+}
+
+/// The size limit of policy files, for the commands that read policies
+/// from disk.
+#[derive(clap::Args)]
+pub struct PolicyLimit {
+    /// Refuse a policy file larger than N bytes (default: 4 MiB).
+    #[arg(long, value_name = "N", default_value_t = onus::session::MAX_POLICY_BYTES)]
+    pub max_policy_bytes: u64,
 }
 
 pub fn parse_severity(s: &str) -> Result<Word, String> {
@@ -95,6 +105,17 @@ pub fn options(now: Option<jiff::civil::Date>, limits: &Limits) -> Options {
     }
 }
 
+/// When the run started: now, or `SOURCE_DATE_EPOCH` (seconds since
+/// 1970, the reproducible-builds convention) when it is set, so that a
+/// report can be made byte for byte again.
+pub fn started_at() -> jiff::Timestamp {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .and_then(|secs| jiff::Timestamp::from_second(secs).ok())
+        .unwrap_or_else(jiff::Timestamp::now)
+}
+
 pub fn color_for(stream_is_terminal: bool) -> bool {
     stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
@@ -117,6 +138,13 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic], session: &Session) {
     }
 }
 
+/// A session with the command line's limits.
+pub fn session(options: Options, policy: &PolicyLimit) -> Session {
+    let mut session = Session::new(options);
+    session.max_policy_bytes = policy.max_policy_bytes;
+    session
+}
+
 /// Renders diagnostics that quote no policy source (unreadable inputs) to
 /// stderr.
 pub fn print_sourceless(diagnostics: &[Diagnostic]) {
@@ -130,8 +158,8 @@ pub fn print_sourceless(diagnostics: &[Diagnostic]) {
 
 /// Loads and checks policies, rendering diagnostics to stderr; the flag is
 /// false when they cannot be loaded.
-pub fn load(paths: &[PathBuf], options: Options) -> (Session, bool) {
-    let mut session = Session::new(options);
+pub fn load(paths: &[PathBuf], options: Options, policy: &PolicyLimit) -> (Session, bool) {
+    let mut session = session(options, policy);
     for p in paths {
         session.load_path(p);
     }

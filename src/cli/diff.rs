@@ -54,6 +54,8 @@ pub fn run(args: Args) -> i32 {
     let gate = args.fail_on_new.then_some(Gate {
         fail_on: args.fail_on,
         strict: args.strict,
+        // Findings only: a diff has no controls to find unverified.
+        require_evidence: false,
         fail_on_new: true,
     });
     let (old_name, new_name) = (display_name(&args.old), display_name(&args.new));

@@ -1,7 +1,9 @@
 //! `onus explain`: one control re-run with an observer, and why each
 //! subject passed or failed, as text or JSON.
 
-use super::common::{FactsLimit, Limits, YamlReading, load, options, parse_date, write_out};
+use super::common::{
+    FactsLimit, Limits, PolicyLimit, YamlReading, load, options, parse_date, write_out,
+};
 use onus::Session;
 use onus::check::program::Status;
 use onus::diagnostic;
@@ -42,6 +44,8 @@ pub struct Args {
     facts_limit: FactsLimit,
     #[command(flatten)]
     yaml: YamlReading,
+    #[command(flatten)]
+    policy: PolicyLimit,
 }
 
 /// The text explanation of one control over the session's facts (also
@@ -65,7 +69,7 @@ pub fn text(session: &Session, control: usize, subject: Option<&str>, limit: usi
 }
 
 pub fn run(args: Args) -> i32 {
-    let (mut session, ok) = load(&args.paths, options(args.now, &args.limits));
+    let (mut session, ok) = load(&args.paths, options(args.now, &args.limits), &args.policy);
     session.facts_limits = args.facts_limit.limits(&args.limits);
     session.yaml_schema = args.yaml.yaml_schema;
     if !ok {

@@ -3,7 +3,8 @@
 //! `--party NAME`, only what that party decides, operates or answers for.
 
 use super::common::{
-    FactsLimit, Limits, YamlReading, deliver, load, options, parse_date, plan, print_diagnostics,
+    FactsLimit, Limits, PolicyLimit, YamlReading, deliver, load, options, parse_date, plan,
+    print_diagnostics,
 };
 use onus::diagnostic::Diagnostic;
 use onus::report::matrix::{self, Matrix, MatrixFormat, PartyView};
@@ -49,13 +50,15 @@ pub struct Args {
     facts_limit: FactsLimit,
     #[command(flatten)]
     yaml: YamlReading,
+    #[command(flatten)]
+    policy: PolicyLimit,
 }
 
 pub fn run(args: Args) -> i32 {
     let Some(targets) = plan(&args.format, &args.output, MatrixFormat::Text) else {
         return 2;
     };
-    let (mut session, ok) = load(&args.paths, options(args.now, &args.limits));
+    let (mut session, ok) = load(&args.paths, options(args.now, &args.limits), &args.policy);
     session.facts_limits = args.facts_limit.limits(&args.limits);
     session.yaml_schema = args.yaml.yaml_schema;
     if !ok {

@@ -6,6 +6,7 @@
 pub mod check;
 pub mod common;
 pub mod completions;
+pub mod coverage;
 pub mod diff;
 pub mod explain;
 pub mod fmt;

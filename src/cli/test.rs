@@ -1,7 +1,7 @@
 //! `onus test`: runs the `test` blocks; with `--coverage`, which checked
 //! controls they exercise. Exit 1 when a test fails or coverage is low.
 
-use super::common::{Limits, load, options, parse_date, write_out};
+use super::common::{Limits, PolicyLimit, load, options, parse_date, write_out};
 use onus::report;
 use std::path::PathBuf;
 
@@ -30,10 +30,12 @@ pub struct Args {
     now: Option<jiff::civil::Date>,
     #[command(flatten)]
     limits: Limits,
+    #[command(flatten)]
+    policy: PolicyLimit,
 }
 
 pub fn run(args: Args) -> i32 {
-    let (session, ok) = load(&args.paths, options(args.now, &args.limits));
+    let (session, ok) = load(&args.paths, options(args.now, &args.limits), &args.policy);
     if !ok {
         return 2;
     }

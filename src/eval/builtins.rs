@@ -40,7 +40,9 @@ pub fn call<'a>(
             Some(n) => Value::Int(n as i64),
             None => return Err(want(0, "a list, object or string", &args[0])),
         },
-        Builtin::Sum => sum(&args[0]).ok_or_else(|| want(0, "a list of numbers", &args[0]))?,
+        Builtin::Sum => {
+            sum(&args[0], span)?.ok_or_else(|| want(0, "a list of numbers", &args[0]))?
+        }
         Builtin::Min | Builtin::Max => extreme(b, args, span)?,
         Builtin::Keys | Builtin::Values => match args[0].entries() {
             Some(entries) => Value::list(
@@ -127,7 +129,7 @@ pub fn call<'a>(
         },
         Builtin::ToString => Value::string(args[0].display()),
         Builtin::FromJson => {
-            let parsed: serde_json::Value = serde_json::from_str(str_arg(0)?).map_err(|e| {
+            let parsed = parse_json(str_arg(0)?).map_err(|e| {
                 EvalError::invalid(arg_span(0), format!("`from_json`: invalid JSON: {e}"))
             })?;
             from_json(&parsed)
@@ -287,19 +289,29 @@ fn identity(v: &Value<'_>) -> String {
     }
 }
 
-fn sum<'a>(list: &Value<'a>) -> Option<Value<'a>> {
+/// The sum of a list of numbers (None when it is not one); integers stay
+/// exact, and overflow is an error, as it is for `+`.
+fn sum<'a>(list: &Value<'a>, span: Span) -> Result<Option<Value<'a>>, EvalError<'a>> {
+    let overflow = || EvalError::invalid(span, "`sum` overflows");
+    let Some(items) = list.elements() else {
+        return Ok(None);
+    };
     let mut int: i64 = 0;
     let mut float: Option<f64> = None;
-    for v in list.elements()? {
+    for v in items {
         match (v, float) {
-            (Value::Int(i), None) => match int.checked_add(i) {
-                Some(n) => int = n,
-                None => float = Some(int as f64 + i as f64),
+            (Value::Int(i), None) => int = int.checked_add(i).ok_or_else(overflow)?,
+            (v, f) => match v.as_f64() {
+                Some(x) => float = Some(f.unwrap_or(int as f64) + x),
+                None => return Ok(None),
             },
-            (v, f) => float = Some(f.unwrap_or(int as f64) + v.as_f64()?),
         }
     }
-    Some(float.map_or(Value::Int(int), Value::Float))
+    match float {
+        None => Ok(Some(Value::Int(int))),
+        Some(f) if f.is_finite() => Ok(Some(Value::Float(f))),
+        Some(_) => Err(overflow()),
+    }
 }
 
 fn extreme<'a>(b: Builtin, args: &[Value<'a>], span: Span) -> R<'a> {
@@ -366,6 +378,84 @@ fn date_error<'a>(v: &Value<'_>, span: Span) -> EvalError<'a> {
             span,
             format!("expected a date or a string, got {}", v.type_name()),
         ),
+    }
+}
+
+/// Parses JSON text, refusing an object with a repeated key as facts
+/// files do (tools disagree on which one wins: a doubled `Effect` must not
+/// decide a verdict).
+fn parse_json(text: &str) -> Result<serde_json::Value, serde_json::Error> {
+    use serde::Deserialize;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = StrictJson::deserialize(&mut de)?.0;
+    de.end()?;
+    Ok(value)
+}
+
+/// A JSON value whose objects have no repeated key.
+struct StrictJson(serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for StrictJson {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(StrictJson)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(StrictJson(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(serde_json::Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            // Refused before its value is read: the error points at the key.
+            if object.contains_key(&key) {
+                let key = crate::escape::terminal(&key).into_owned();
+                return Err(serde::de::Error::custom(format!(
+                    "duplicate key `{key}` in object"
+                )));
+            }
+            let StrictJson(value) = map.next_value()?;
+            object.insert(key, value);
+        }
+        Ok(serde_json::Value::Object(object))
     }
 }
 

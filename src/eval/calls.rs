@@ -3,6 +3,7 @@
 //! can outgrow input: `replace`, `join`, `regex_replace`, `walk`). Also
 //! `has` paths and slices. Evaluated arguments in, a value or an error out.
 
+use super::build::element;
 use super::error::EvalError;
 use super::machine::{Machine, R, deep_size, size};
 use super::patterns::{Glob, Kind, compile_steps};
@@ -238,34 +239,45 @@ impl<'a> Machine<'a, '_> {
             Err(e) if e.is_missing() => Ok(None),
             Err(e) => Err(e),
         };
+        // An element that failed (in a shared list) is there, but only as
+        // its error.
+        let found = |v: Value<'a>| swallow_missing(element(v));
         match &ir.kind {
             IrKind::Field { base, name, .. } => {
                 let Some(b) = self.path_value(base)? else {
                     return Ok(None);
                 };
-                self.lookup(&b, name, ir.span)
+                match self.lookup(&b, name, ir.span)? {
+                    Some(v) => found(v),
+                    None => Ok(None),
+                }
             }
             IrKind::Index { base, index, .. } => {
                 let Some(b) = self.path_value(base)? else {
                     return Ok(None);
                 };
+                let b = b.unpoisoned().clone();
                 let Some(i) = swallow_missing(self.eval(index))? else {
                     return Ok(None);
                 };
-                match (&b, &i) {
+                let at = match (&b, &i) {
                     (b, Value::Int(i)) if b.is_list() => {
                         let len = b.len().unwrap_or(0) as i64;
                         let at = if *i < 0 { len + i } else { *i };
-                        Ok(usize::try_from(at).ok().and_then(|at| b.index(at)))
+                        usize::try_from(at).ok().and_then(|at| b.index(at))
                     }
                     (b, k) if b.is_object() => match k.as_name() {
-                        Some(k) => self.lookup(b, k, ir.span),
-                        None => Ok(None),
+                        Some(k) => self.lookup(b, k, ir.span)?,
+                        None => None,
                     },
-                    _ => Ok(None),
+                    _ => None,
+                };
+                match at {
+                    Some(v) => found(v),
+                    None => Ok(None),
                 }
             }
-            _ => swallow_missing(self.eval(ir)),
+            _ => swallow_missing(self.eval_shared(ir)),
         }
     }
 

@@ -4,6 +4,7 @@
 //! a new list, object or string.
 
 use super::Evaluator;
+use super::build::{Items, element};
 use super::builtins;
 use super::error::{EvalError, Missing};
 use super::index::{self, KeyIndex, ObjectId};
@@ -12,7 +13,7 @@ use crate::ast::{BinaryOp, Quantifier};
 use crate::builtins::Builtin;
 use crate::check::program::{Binding, Ir, IrKind};
 use crate::source::Span;
-use crate::value::{FactRef, ObjectBuilder, Value};
+use crate::value::{FactRef, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -24,10 +25,11 @@ pub type R<'a> = Result<Value<'a>, EvalError<'a>>;
 pub const BYTES_PER_STEP: usize = 16;
 /// What a list element, an object and an object entry take, roughly.
 pub const ELEMENT_BYTES: usize = std::mem::size_of::<Value<'static>>();
-const OBJECT_BYTES: usize = 64;
-const ENTRY_BYTES: usize = ELEMENT_BYTES + 16;
+pub const OBJECT_BYTES: usize = 64;
+pub const ENTRY_BYTES: usize = ELEMENT_BYTES + 16;
 
-/// How often (in steps) the wall clock is read for `--timeout`.
+/// How often (in steps) the wall clock is read for `--timeout` (a power of
+/// two: `tick` masks with it).
 const CLOCK_INTERVAL: u64 = 1 << 16;
 
 /// Stack enough for one frame's body: an expression nested to the parser's
@@ -47,56 +49,9 @@ pub struct Machine<'a, 'e> {
     indexes: HashMap<ObjectId, Arc<KeyIndex<'a>>>,
     /// The patterns this machine has used (and paid for).
     pub(super) patterns: Patterns,
-}
-
-/// One iteration of a loop: key (index or object key) and value.
-pub struct Items<'a> {
-    source: Value<'a>,
-    pos: usize,
-}
-
-impl<'a> Items<'a> {
-    pub fn new(source: Value<'a>, span: Span) -> Result<Items<'a>, EvalError<'a>> {
-        if source.is_list() || source.is_object() {
-            Ok(Items { source, pos: 0 })
-        } else {
-            Err(EvalError::type_error(
-                span,
-                format!(
-                    "cannot iterate over {}; expected a list or an object",
-                    source.type_name()
-                ),
-            ))
-        }
-    }
-
-    /// Where element `pos - 1` lives in the facts, when it does.
-    pub fn container(&self) -> Option<FactRef<'a>> {
-        match &self.source {
-            Value::Array(r) | Value::Map(r) => Some(*r),
-            _ => None,
-        }
-    }
-}
-
-impl<'a> Iterator for Items<'a> {
-    type Item = (Value<'a>, Value<'a>);
-
-    fn next(&mut self) -> Option<(Value<'a>, Value<'a>)> {
-        let i = self.pos;
-        let item = match &self.source {
-            Value::List(l) => l.get(i).map(|v| (Value::Int(i as i64), v.clone())),
-            Value::Array(r) => r.element(i).map(|v| (Value::Int(i as i64), v)),
-            Value::Object(o) => o
-                .entries()
-                .get(i)
-                .map(|(k, v)| (Value::String(k.clone()), v.clone())),
-            Value::Map(r) => r.entry(i),
-            _ => None,
-        };
-        self.pos += 1;
-        item
-    }
+    /// Evaluating a top-level `let`: a failing element of a list or object
+    /// is kept in it, not the failure of the whole (see `eval::build`).
+    pub(super) tolerant: bool,
 }
 
 impl<'a, 'e> Machine<'a, 'e> {
@@ -111,6 +66,7 @@ impl<'a, 'e> Machine<'a, 'e> {
             deadline: ev.deadline,
             indexes: HashMap::new(),
             patterns: Patterns::default(),
+            tolerant: false,
         }
     }
 
@@ -129,6 +85,13 @@ impl<'a, 'e> Machine<'a, 'e> {
     }
 
     fn tick(&mut self, span: Span) -> Result<(), EvalError<'a>> {
+        // Every node pays this: the common case (within the budget, no
+        // clock to read) skips `charge`. A wrapped count is 0 and goes on.
+        let next = self.steps.wrapping_add(1);
+        if self.steps != 0 && next <= self.limit && next & (CLOCK_INTERVAL - 1) != 0 {
+            self.steps = next;
+            return Ok(());
+        }
         self.charge(1, span)
     }
 
@@ -171,7 +134,7 @@ impl<'a, 'e> Machine<'a, 'e> {
     /// frame gets a fresh stack of its own instead of overflowing.
     pub fn in_frame(&mut self, slots: u32, args: Vec<Value<'a>>, body: &'a Ir) -> R<'a> {
         let frame = self.enter_frame(slots, args);
-        let out = stacker::maybe_grow(FRAME_STACK, 4 * FRAME_STACK, || self.eval(body));
+        let out = stacker::maybe_grow(FRAME_STACK, 4 * FRAME_STACK, || self.eval_shared(body));
         self.leave_frame(frame);
         out
     }
@@ -206,7 +169,18 @@ impl<'a, 'e> Machine<'a, 'e> {
         }
     }
 
+    /// The value of `ir`, to be used: a list or object holding failed
+    /// elements raises its first failure.
     pub fn eval(&mut self, ir: &'a Ir) -> R<'a> {
+        match self.eval_shared(ir)? {
+            Value::Poisoned(p) => Err((*p.first).clone()),
+            v => Ok(v),
+        }
+    }
+
+    /// The value of `ir`, to be passed on (bound, returned, put in a
+    /// container): one holding failed elements is kept as it is.
+    pub fn eval_shared(&mut self, ir: &'a Ir) -> R<'a> {
         self.tick(ir.span)?;
         match &ir.kind {
             IrKind::Invalid => Err(EvalError::invalid(ir.span, "this expression did not check")),
@@ -226,23 +200,8 @@ impl<'a, 'e> Machine<'a, 'e> {
             },
             IrKind::Now => Ok(Value::Date(self.ev.now)),
             IrKind::Policy(list) => Ok(self.ev.policy_list(*list)),
-            IrKind::List(items) => {
-                self.charge_bytes(ELEMENT_BYTES * items.len(), ir.span)?;
-                let values = items
-                    .iter()
-                    .map(|i| self.eval(i))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok(Value::list(values))
-            }
-            IrKind::Object(entries) => {
-                self.charge_bytes(OBJECT_BYTES + ENTRY_BYTES * entries.len(), ir.span)?;
-                let mut out = Vec::with_capacity(entries.len());
-                for (k, v) in entries {
-                    out.push((k.clone(), self.eval(v)?));
-                }
-                // The checker refused repeated keys in a literal.
-                Ok(Value::object(out))
-            }
+            IrKind::List(items) => self.list(items, ir.span),
+            IrKind::Object(entries) => self.object(entries, ir.span),
             IrKind::Template(parts) => {
                 let mut s = String::new();
                 for p in parts {
@@ -261,12 +220,17 @@ impl<'a, 'e> Machine<'a, 'e> {
                 optional,
                 hint,
             } => {
-                let b = self.eval(base)?;
+                // Only a poisoned container holds failed elements.
+                let (b, poisoned) = match self.eval_shared(base)? {
+                    Value::Poisoned(p) => (p.value.clone(), true),
+                    b => (b, false),
+                };
                 let found = match b.get_hinted(name, hint, index::SCAN_UP_TO) {
                     Some(found) => found,
                     None => self.lookup(&b, name, ir.span)?,
                 };
                 match found {
+                    Some(v) if poisoned => element(v),
                     Some(v) => Ok(v),
                     None => absent_field(b, name, *optional, ir.span),
                 }
@@ -276,9 +240,9 @@ impl<'a, 'e> Machine<'a, 'e> {
                 index,
                 optional,
             } => {
-                let b = self.eval(base)?;
+                let b = unpoison(self.eval_shared(base)?);
                 let i = self.eval(index)?;
-                self.index(b, i, *optional, ir.span)
+                self.index(b, i, *optional, ir.span).and_then(element)
             }
             IrKind::Not(x) => Ok(Value::Bool(!self.eval_bool(x, "`not`")?)),
             IrKind::Neg(x) => match self.eval(x)? {
@@ -287,7 +251,10 @@ impl<'a, 'e> Machine<'a, 'e> {
                     .map(Value::Int)
                     .ok_or_else(|| EvalError::invalid(ir.span, "integer overflow")),
                 Value::Float(f) => Ok(Value::Float(-f)),
-                Value::Duration(d) => Ok(Value::Duration(-d)),
+                Value::Duration(d) => d
+                    .checked_neg()
+                    .map(Value::Duration)
+                    .ok_or_else(|| EvalError::invalid(ir.span, "duration overflow")),
                 v => Err(EvalError::type_error(
                     ir.span,
                     format!("cannot negate {}", v.type_name()),
@@ -338,7 +305,7 @@ impl<'a, 'e> Machine<'a, 'e> {
                 let func = &self.ev.program.functions[*f as usize];
                 let values = args
                     .iter()
-                    .map(|a| self.eval(a))
+                    .map(|a| self.eval_shared(a))
                     .collect::<Result<Vec<_>, _>>()?;
                 self.in_frame(func.slots, values, &func.body)
             }
@@ -350,8 +317,10 @@ impl<'a, 'e> Machine<'a, 'e> {
                 filter,
                 body,
             } => {
-                let items = Items::new(self.eval(source)?, source.span)?;
-                for (k, v) in items {
+                let items = self.eval_shared(source)?;
+                let poisoned = matches!(items, Value::Poisoned(_));
+                for (k, v) in Items::new(items, source.span)? {
+                    let v = if poisoned { element(v)? } else { v };
                     self.bind(*binding, k, v);
                     if let Some(f) = filter
                         && !self.eval_bool(f, "`where`")?
@@ -374,65 +343,24 @@ impl<'a, 'e> Machine<'a, 'e> {
                 binding,
                 source,
                 filter,
-            } => {
-                let items = Items::new(self.eval(source)?, source.span)?;
-                let mut out = Vec::new();
-                for (k, v) in items {
-                    self.bind(*binding, k, v);
-                    if let Some(f) = filter
-                        && !self.eval_bool(f, "`if`")?
-                    {
-                        continue;
-                    }
-                    let v = self.eval(elem)?;
-                    self.charge_bytes(ELEMENT_BYTES, elem.span)?;
-                    out.push(v);
-                }
-                Ok(Value::list(out))
-            }
+            } => self.comprehension(elem, *binding, source, filter.as_deref()),
             IrKind::ObjectComprehension {
                 key,
                 value,
                 binding,
                 source,
                 filter,
-            } => {
-                let items = Items::new(self.eval(source)?, source.span)?;
-                let mut out = ObjectBuilder::default();
-                for (k, v) in items {
-                    self.bind(*binding, k, v);
-                    if let Some(f) = filter
-                        && !self.eval_bool(f, "`if`")?
-                    {
-                        continue;
-                    }
-                    let name: Arc<str> = match self.eval(key)? {
-                        Value::String(s) => s,
-                        Value::Text(t) => Arc::from(t),
-                        Value::Word(w) => Arc::from(w.name()),
-                        v => {
-                            return Err(EvalError::type_error(
-                                key.span,
-                                format!("an object's keys are strings, not {}", v.type_name()),
-                            ));
-                        }
-                    };
-                    let v = self.eval(value)?;
-                    self.charge_bytes(ENTRY_BYTES + name.len(), value.span)?;
-                    out.insert(name, v);
-                }
-                Ok(Value::Object(Arc::new(out.finish())))
-            }
+            } => self.object_comprehension(key, value, *binding, source, filter.as_deref()),
             IrKind::Slice { base, from, to } => {
-                let b = self.eval(base)?;
+                let b = unpoison(self.eval_shared(base)?);
                 let from = self.slice_bound(from.as_deref())?;
                 let to = self.slice_bound(to.as_deref())?;
                 self.slice(b, from, to, ir.span)
             }
             IrKind::With { slot, value, body } => {
-                let v = self.eval(value)?;
+                let v = self.eval_shared(value)?;
                 self.set(*slot, v);
-                self.eval(body)
+                self.eval_shared(body)
             }
             IrKind::If {
                 cond,
@@ -440,9 +368,9 @@ impl<'a, 'e> Machine<'a, 'e> {
                 otherwise,
             } => {
                 if self.eval_bool(cond, "`if`")? {
-                    self.eval(then)
+                    self.eval_shared(then)
                 } else {
-                    self.eval(otherwise)
+                    self.eval_shared(otherwise)
                 }
             }
         }
@@ -456,6 +384,7 @@ impl<'a, 'e> Machine<'a, 'e> {
         key: &str,
         span: Span,
     ) -> Result<Option<Value<'a>>, EvalError<'a>> {
+        let obj = obj.unpoisoned();
         let Value::Map(r) = obj else {
             return Ok(obj.get(key));
         };
@@ -521,16 +450,21 @@ impl<'a, 'e> Machine<'a, 'e> {
                 ));
             }
             BinaryOp::Coalesce => {
-                return match self.eval(l) {
-                    Ok(Value::Null) => self.eval(r),
-                    Err(e) if e.is_missing() => self.eval(r),
+                return match self.eval_shared(l) {
+                    Ok(Value::Null) => self.eval_shared(r),
+                    Err(e) if e.is_missing() => self.eval_shared(r),
                     other => other,
                 };
             }
             _ => {}
         }
         let a = self.eval(l)?;
-        let b = self.eval(r)?;
+        // An object's keys are known even where some of its values failed.
+        let b = match self.eval_shared(r)? {
+            Value::Poisoned(p) if op == BinaryOp::In && p.value.is_object() => p.value.clone(),
+            Value::Poisoned(p) => return Err((*p.first).clone()),
+            v => v,
+        };
         if op == BinaryOp::In && b.is_object() {
             return match a.as_name() {
                 Some(k) => Ok(Value::Bool(self.lookup(&b, k, span)?.is_some())),
@@ -645,6 +579,14 @@ pub(super) fn container<'a>(v: &Value<'a>) -> Option<FactRef<'a>> {
     match v {
         Value::Array(r) | Value::Map(r) => Some(*r),
         _ => None,
+    }
+}
+
+/// A poisoned container's container, to read elements of.
+fn unpoison(v: Value<'_>) -> Value<'_> {
+    match v {
+        Value::Poisoned(p) => p.value.clone(),
+        v => v,
     }
 }
 

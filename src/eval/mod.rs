@@ -2,23 +2,31 @@
 //! and per assertion out (SPEC §5). Missing facts and type errors make the
 //! subject `error`, never `pass`; limits stop the control with a diagnostic.
 
+mod build;
 mod builtins;
 mod calls;
 pub mod cidr;
 pub mod error;
 mod index;
+mod keys;
 mod machine;
 mod ops;
 mod patterns;
 pub mod policy;
+pub mod stream;
 
-use crate::check::program::{Control, PolicyList, Program, Status, Step, Waiver};
+use crate::check::program::{
+    Attestation, Control, PolicyList, Program, Status, Step, Validity, Waiver,
+};
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 use crate::value::Value;
+pub use build::Items;
 use error::{ErrorKind, EvalError};
 use jiff::civil::Date;
-pub use machine::{Items, Machine};
+use keys::SubjectKeys;
+pub use machine::Machine;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -79,6 +87,9 @@ pub struct SubjectError {
     pub pointer: Option<String>,
     pub message: String,
     pub span: Span,
+    /// A current attestation vouches for this subject: what the facts
+    /// could not show, a person checked.
+    pub attested: bool,
 }
 
 /// A subject that met every `require` (kept with `--show-passed`).
@@ -147,7 +158,14 @@ impl<'a> Evaluator<'a> {
     fn global(&self, i: usize, m: &mut Machine<'a, '_>) -> Result<Value<'a>, EvalError<'a>> {
         let g = &self.program.globals[i];
         self.globals[i]
-            .get_or_init(|| m.in_frame(g.slots, Vec::new(), &g.value))
+            .get_or_init(|| {
+                // Shared by every control: an element that fails is kept,
+                // for the subjects that read it (`eval::build`).
+                let tolerant = std::mem::replace(&mut m.tolerant, true);
+                let value = m.in_frame(g.slots, Vec::new(), &g.value);
+                m.tolerant = tolerant;
+                value
+            })
             .clone()
     }
 
@@ -188,6 +206,8 @@ const WORKER_STACK: usize = 64 << 20;
 
 /// `f(0..n)` on up to `jobs` threads, each taking the next index as it goes;
 /// results come back in index order, so output never depends on scheduling.
+/// Threads the system refuses (a thread or memory limit below `--jobs`)
+/// are done without: the work goes to those that started, or to this one.
 fn in_parallel<T: Send>(n: usize, jobs: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     if jobs <= 1 || n <= 1 {
         return (0..n).map(f).collect();
@@ -231,6 +251,18 @@ fn in_parallel<T: Send>(n: usize, jobs: usize, f: impl Fn(usize) -> T + Sync) ->
     done.into_iter().map(|(_, t)| t).collect()
 }
 
+/// Threads for the controls: `--jobs`, else one per core once the facts
+/// are large enough to pay for them.
+fn jobs(options: &Options, fact_nodes: usize) -> usize {
+    match options.jobs {
+        Some(n) => n.max(1),
+        None if fact_nodes >= PARALLEL_FROM_NODES => {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        }
+        None => 1,
+    }
+}
+
 /// Evaluates every control, then every assertion.
 pub fn evaluate<'a>(
     program: &'a Program,
@@ -240,40 +272,60 @@ pub fn evaluate<'a>(
 ) -> Outcome {
     let mut ev = Evaluator::new(program, facts, fact_nodes, options);
     let static_only = ev.facts.is_none();
-    let mut diagnostics = Vec::new();
-    let jobs = match options.jobs {
-        Some(n) => n.max(1),
-        None if fact_nodes >= PARALLEL_FROM_NODES => {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
-        }
-        None => 1,
-    };
-    let one = |i: usize| {
-        let c = &program.controls[i];
-        if static_only && c.checked() {
-            return (ControlResult::empty(Status::Unevaluated), None);
-        }
-        let waivers: Vec<&Waiver> = program.waivers.iter().filter(|w| w.control == i).collect();
-        let (result, stopped) = run_control(&ev, c, &waivers, &mut NoObserver);
-        let limit = stopped.map(|limit| {
-            Diagnostic::error("L001", format!("control `{}` stopped: {}", c.id, limit.message()))
-                .with_label(limit.span, "stopped while evaluating this")
-                .with_help("raise the limit with --max-steps N or --timeout SECONDS if this much work is expected")
-        });
-        (result, limit)
-    };
+    let jobs = jobs(options, fact_nodes);
     let mut controls = Vec::with_capacity(program.controls.len());
-    for (result, limit) in in_parallel(program.controls.len(), jobs, one) {
+    let mut diagnostics = Vec::new();
+    let one = |i| control_outcome(&ev, i, static_only);
+    for (result, notes) in in_parallel(program.controls.len(), jobs, one) {
         controls.push(result);
-        diagnostics.extend(limit);
+        diagnostics.extend(notes);
     }
+    let assertions = assertions(&mut ev, &controls);
+    Outcome {
+        controls,
+        assertions,
+        diagnostics,
+    }
+}
+
+/// Control `i`'s result, and its notes: subject-key warnings, then the
+/// L001 diagnostic of a limit that stopped it.
+fn control_outcome(
+    ev: &Evaluator<'_>,
+    i: usize,
+    static_only: bool,
+) -> (ControlResult, Vec<Diagnostic>) {
+    let c = &ev.program.controls[i];
+    if static_only && c.checked() {
+        return (ControlResult::empty(Status::Unevaluated), Vec::new());
+    }
+    let exceptions = Exceptions::of(ev.program, i);
+    let (result, stopped, mut notes) = run_control(ev, c, &exceptions, &mut NoObserver);
+    notes.extend(stopped.map(|limit| limit_diagnostic(c, &limit)));
+    (result, notes)
+}
+
+fn limit_diagnostic(c: &Control, limit: &EvalError<'_>) -> Diagnostic {
+    Diagnostic::error(
+        "L001",
+        format!("control `{}` stopped: {}", c.id, limit.message()),
+    )
+    .with_label(limit.span, "stopped while evaluating this")
+    .with_help(
+        "raise the limit with --max-steps N or --timeout SECONDS if this much work is expected",
+    )
+}
+
+/// Every assertion, once the controls' statuses are known.
+fn assertions(ev: &mut Evaluator<'_>, controls: &[ControlResult]) -> Vec<AssertionResult> {
     let statuses: Vec<Status> = controls.iter().map(|r| r.status).collect();
     ev.set_statuses(&statuses);
-    let assertions = program
+    let ev = &*ev;
+    ev.program
         .assertions
         .iter()
         .map(|a| {
-            let mut m = Machine::new(&ev, a.slots);
+            let mut m = Machine::new(ev, a.slots);
             match m.eval_bool(&a.cond, "an assertion") {
                 Ok(true) => AssertionResult {
                     status: Status::Pass,
@@ -293,12 +345,7 @@ pub fn evaluate<'a>(
                 },
             }
         })
-        .collect();
-    Outcome {
-        controls,
-        assertions,
-        diagnostics,
-    }
+        .collect()
 }
 
 impl Outcome {
@@ -326,6 +373,7 @@ impl Outcome {
                     "the `for` selected no subjects{left_out}; --require-subjects asks for at least one"
                 ),
                 span: selection.source.span,
+                attested: false,
             });
         }
     }
@@ -412,27 +460,79 @@ pub fn observe_control<'a>(
     observer: &mut impl Observer<'a>,
 ) -> ControlResult {
     let ev = Evaluator::new(program, facts, fact_nodes, options);
-    let waivers: Vec<&Waiver> = program
-        .waivers
-        .iter()
-        .filter(|w| w.control == control)
-        .collect();
-    run_control(&ev, &program.controls[control], &waivers, observer).0
+    let exceptions = Exceptions::of(program, control);
+    run_control(&ev, &program.controls[control], &exceptions, observer).0
 }
 
-/// One control's result, and the limit that stopped it early, if any.
+/// The waivers and attestations of one control.
+struct Exceptions<'p> {
+    waivers: Vec<&'p Waiver>,
+    attestations: Vec<&'p Attestation>,
+}
+
+impl<'p> Exceptions<'p> {
+    fn of(program: &'p Program, control: usize) -> Self {
+        Exceptions {
+            waivers: program
+                .waivers
+                .iter()
+                .filter(|w| w.control == control)
+                .collect(),
+            attestations: program.attestations_of(control).collect(),
+        }
+    }
+
+    /// Whether some waiver or attestation names subjects by key.
+    fn keyed(&self) -> bool {
+        self.waivers.iter().any(|w| w.keys.is_some())
+            || self.attestations.iter().any(|a| a.keys.is_some())
+    }
+
+    /// The status of a control without checks: attested while a control-wide
+    /// attestation is current, unverified once the last one expired.
+    fn unchecked_status(&self, c: &Control) -> Status {
+        let whole = || self.attestations.iter().filter(|a| a.keys.is_none());
+        if whole().any(|a| a.validity == Validity::Current) {
+            Status::Attested
+        } else if whole().any(|a| a.validity == Validity::Expired) {
+            Status::Unverified
+        } else {
+            c.unchecked_status()
+        }
+    }
+}
+
+/// One control's result, the limit that stopped it early if any, and the
+/// warnings about its subject keys.
 fn run_control<'a>(
     ev: &Evaluator<'a>,
     c: &'a Control,
-    waivers: &[&Waiver],
+    exceptions: &Exceptions<'_>,
     observer: &mut impl Observer<'a>,
-) -> (ControlResult, Option<EvalError<'a>>) {
+) -> (ControlResult, Option<EvalError<'a>>, Vec<Diagnostic>) {
+    let (r, stopped, keys) = visit_subjects(ev, c, exceptions, observer);
+    let mut notes = keys.diagnostics(c, &exceptions.waivers, &exceptions.attestations);
+    notes.extend(keys::overruled(c, &exceptions.attestations, &r.violations));
+    (r, stopped, notes)
+}
+
+/// One control's result, the limit that stopped it early if any, and the
+/// keys of its subjects (a stream joins them over its batches).
+fn visit_subjects<'a>(
+    ev: &Evaluator<'a>,
+    c: &'a Control,
+    exceptions: &Exceptions<'_>,
+    observer: &mut impl Observer<'a>,
+) -> (ControlResult, Option<EvalError<'a>>, SubjectKeys<'a>) {
+    let (waivers, attestations) = (&exceptions.waivers, &exceptions.attestations);
+    let mut keys = SubjectKeys::new(exceptions.keyed());
     let recorded = |mut r: ControlResult| {
         r.passed = ev.show_passed.then(Vec::new);
         r
     };
     if !c.checked() {
-        return (recorded(ControlResult::empty(c.unchecked_status())), None);
+        let status = exceptions.unchecked_status(c);
+        return (recorded(ControlResult::empty(status)), None, keys);
     }
     let mut m = Machine::new(ev, c.slots);
     let mut r = recorded(ControlResult::empty(Status::Pass));
@@ -444,29 +544,106 @@ fn run_control<'a>(
                 container: None,
                 index: 0,
             };
-            check_subject(&mut m, c, root, &location, waivers, &mut r, observer)
+            let mut visit = Visit {
+                waivers,
+                keys: &mut keys,
+                result: &mut r,
+            };
+            check_subject(&mut m, c, root, &location, &mut visit, observer)
         }
-        Some(sel) => select(&mut m, c, sel, waivers, &mut r, observer),
+        Some(sel) => {
+            let mut visit = Visit {
+                waivers,
+                keys: &mut keys,
+                result: &mut r,
+            };
+            select(&mut m, c, sel, &mut visit, observer)
+        }
     };
     let stopped = outcome.err();
+    unwaive_shared_keys(&mut r, waivers);
     if let Some(limit) = &stopped {
         r.errors.push(SubjectError {
             key: "(stopped)".into(),
             pointer: None,
             message: limit.message(),
             span: limit.span,
+            attested: false,
         });
     }
-    r.status = if r.violations.iter().any(|v| !v.waived) {
+    for e in &mut r.errors {
+        // A limit is not something a person can vouch for.
+        e.attested = stopped.is_none() && attestations.iter().any(|a| a.covers(&e.key));
+    }
+    r.status = status_of(&r);
+    (r, stopped, keys)
+}
+
+/// A checked control's status from its violations and errors.
+fn status_of(r: &ControlResult) -> Status {
+    if r.violations.iter().any(|v| !v.waived) {
         Status::Fail
-    } else if !r.errors.is_empty() {
+    } else if r.errors.iter().any(|e| !e.attested) {
         Status::Error
     } else if !r.violations.is_empty() {
         Status::Waived
+    } else if !r.errors.is_empty() {
+        Status::Attested
     } else {
         Status::Pass
+    }
+}
+
+/// What a control's run accumulates while it visits its subjects.
+struct Visit<'r, 'a> {
+    waivers: &'r [&'r Waiver],
+    keys: &'r mut SubjectKeys<'a>,
+    result: &'r mut ControlResult,
+}
+
+/// A waiver that names keys cannot tell apart subjects that share one
+/// (facts decide the keys): such violations are not waived (fail closed),
+/// and an error per shared key says why. A waiver of the whole control
+/// names no key, so it still covers them.
+fn unwaive_shared_keys(r: &mut ControlResult, waivers: &[&Waiver]) {
+    let by_key = |key: &str| {
+        waivers.iter().any(|w| w.keys.is_some() && w.covers(key))
+            && !waivers.iter().any(|w| w.keys.is_none() && w.covers(key))
     };
-    (r, stopped)
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for v in r.violations.iter().filter(|v| v.waived) {
+        *counts.entry(v.key.as_str()).or_default() += 1;
+    }
+    // In the order of first appearance, so that reports are stable.
+    let mut shared: Vec<(String, usize, Span)> = Vec::new();
+    for v in &r.violations {
+        if let Some(n) = counts.remove(v.key.as_str())
+            && n > 1
+            && by_key(&v.key)
+        {
+            shared.push((v.key.clone(), n, v.span));
+        }
+    }
+    if shared.is_empty() {
+        return;
+    }
+    let keys: HashSet<&str> = shared.iter().map(|(k, _, _)| k.as_str()).collect();
+    for v in &mut r.violations {
+        if keys.contains(v.key.as_str()) {
+            v.waived = false;
+        }
+    }
+    for (key, n, span) in shared {
+        r.errors.push(SubjectError {
+            message: format!(
+                "{n} failing subjects have the key `{key}`: a waiver by key cannot tell them apart, so it waives none of them; give the control a `key` that is unique per subject"
+            ),
+            key,
+            pointer: None,
+            span,
+            attested: false,
+        });
+    }
 }
 
 /// Runs the `for` selection; `Err` only for a limit.
@@ -474,66 +651,73 @@ fn select<'a>(
     m: &mut Machine<'a, '_>,
     c: &'a Control,
     sel: &'a crate::check::program::Selection,
-    waivers: &[&Waiver],
-    r: &mut ControlResult,
+    visit: &mut Visit<'_, 'a>,
     observer: &mut impl Observer<'a>,
 ) -> Result<(), EvalError<'a>> {
-    let items = match m
-        .eval(&sel.source)
-        .and_then(|v| Items::new(v, sel.source.span))
-    {
+    let items = match m.eval_shared(&sel.source).and_then(|v| {
+        visit.keys.reserve_for(&v);
+        Items::new(v, sel.source.span)
+    }) {
         Ok(items) => items,
         Err(e) if e.is_limit() => return Err(e),
         Err(e) => {
-            r.errors.push(SubjectError {
+            visit.result.errors.push(SubjectError {
                 key: "(for)".into(),
                 pointer: e.pointer(),
                 message: e.message(),
                 span: e.span,
+                attested: false,
             });
             return Ok(());
         }
     };
     let container = items.container();
+    visit.keys.set_container(container);
     for (index, (k, v)) in items.enumerate() {
-        m.bind(sel.binding, k, v.clone());
         let location = Location { container, index };
-        if let Some(filter) = &sel.filter {
-            match m.eval_bool(filter, "`where`") {
-                Ok(true) => {}
-                Ok(false) => {
-                    r.filtered += 1;
-                    continue;
-                }
-                Err(e) if e.is_limit() => return Err(e),
-                Err(e) => {
-                    r.subjects += 1;
-                    let pointer = location.pointer(&v);
-                    let error = SubjectError {
-                        key: default_key(&v, &pointer, index),
-                        pointer,
-                        message: e.message(),
-                        span: e.span,
-                    };
-                    observer.subject(
-                        m,
-                        c,
-                        &Seen {
-                            key: error.key.clone(),
-                            pointer: error.pointer.clone(),
-                            verdict: Verdict::Error {
-                                step: None,
-                                message: error.message.clone(),
-                            },
+        // An element of a shared list that failed errors as its subject.
+        let selected = build::element(v.clone()).and_then(|v| {
+            m.bind(sel.binding, k, v);
+            match &sel.filter {
+                Some(filter) => m.eval_bool(filter, "`where`"),
+                None => Ok(true),
+            }
+        });
+        match selected {
+            Ok(true) => {}
+            Ok(false) => {
+                visit.result.filtered += 1;
+                continue;
+            }
+            Err(e) if e.is_limit() => return Err(e),
+            Err(e) => {
+                visit.result.subjects += 1;
+                let pointer = location.pointer(&v);
+                let error = SubjectError {
+                    key: default_key(&v, &pointer, index),
+                    pointer,
+                    message: e.message(),
+                    span: e.span,
+                    attested: false,
+                };
+                observer.subject(
+                    m,
+                    c,
+                    &Seen {
+                        key: error.key.clone(),
+                        pointer: error.pointer.clone(),
+                        verdict: Verdict::Error {
+                            step: None,
+                            message: error.message.clone(),
                         },
-                    );
-                    r.errors.push(error);
-                    continue;
-                }
+                    },
+                );
+                visit.result.errors.push(error);
+                continue;
             }
         }
-        r.subjects += 1;
-        check_subject(m, c, v, &location, waivers, r, observer)?;
+        visit.result.subjects += 1;
+        check_subject(m, c, v, &location, visit, observer)?;
     }
     Ok(())
 }
@@ -544,15 +728,14 @@ fn check_subject<'a>(
     c: &'a Control,
     subject: Value<'a>,
     location: &Location<'a>,
-    waivers: &[&Waiver],
-    r: &mut ControlResult,
+    visit: &mut Visit<'_, 'a>,
     observer: &mut impl Observer<'a>,
 ) -> Result<(), EvalError<'a>> {
     let mut failed: Option<(usize, String, Span)> = None;
     let mut error: Option<(usize, EvalError<'a>)> = None;
     for (i, step) in c.steps.iter().enumerate() {
         match step {
-            Step::Let(slot, value) => match m.eval(value) {
+            Step::Let(slot, value) => match m.eval_shared(value) {
                 Ok(v) => m.set(*slot, v),
                 Err(e) if e.is_limit() => return Err(e),
                 Err(e) => {
@@ -588,22 +771,47 @@ fn check_subject<'a>(
             },
         }
     }
-    if failed.is_none() && error.is_none() && !observer.wants_passing() && r.passed.is_none() {
-        return Ok(());
-    }
-    let pointer = location.pointer(&subject);
-    let key = match &c.key {
-        None => Ok(default_key(&subject, &pointer, location.index)),
+    let reported = failed.is_some()
+        || error.is_some()
+        || observer.wants_passing()
+        || visit.result.passed.is_some();
+    // The subject's own key, computed for every subject so that repeated
+    // keys are found; a key that cannot be computed matters only where the
+    // subject is reported (below, as an error).
+    let own_key = match &c.key {
+        None => Ok(visit.keys.default_own_key(&subject)),
         Some(k) => match m.eval(k) {
-            Ok(v) if v.as_str().is_some() || v.as_f64().is_some() => Ok(v.display()),
-            Ok(v) => Err(EvalError::type_error(
-                k.span,
-                format!("`key` must be a string or a number, got {}", v.type_name()),
-            )),
+            Ok(v) => match keys::own_key(&v) {
+                Some(key) => Ok(Some(key)),
+                None => Err(EvalError::type_error(
+                    k.span,
+                    format!("`key` must be a string or a number, got {}", v.type_name()),
+                )),
+            },
             Err(e) if e.is_limit() => return Err(e),
             Err(e) => Err(e),
         },
     };
+    if !reported && !visit.keys.with_pointers {
+        if let Ok(Some(key)) = own_key {
+            visit.keys.add(key, location.index);
+        }
+        return Ok(());
+    }
+    let pointer = location.pointer(&subject);
+    let key = match own_key {
+        Ok(Some(key)) => Ok(key.into_owned()),
+        Ok(None) => Ok(default_key(&subject, &pointer, location.index)),
+        Err(e) => Err(e),
+    };
+    if let Ok(key) = &key {
+        visit
+            .keys
+            .add(std::borrow::Cow::Owned(key.clone()), location.index);
+    }
+    if !reported {
+        return Ok(());
+    }
     let (key, failed, error) = match key {
         Ok(key) => (key, failed, error),
         Err(e) => (
@@ -612,7 +820,7 @@ fn check_subject<'a>(
             Some((usize::MAX, e)),
         ),
     };
-    let waived = failed.is_some() && waivers.iter().any(|w| w.covers(&key));
+    let waived = failed.is_some() && visit.waivers.iter().any(|w| w.covers(&key));
     let verdict = match (&failed, &error) {
         (Some((step, message, _)), _) => Verdict::Fail {
             step: *step,
@@ -635,21 +843,22 @@ fn check_subject<'a>(
         },
     );
     match (failed, error) {
-        (Some((_, message, span)), _) => r.violations.push(Violation {
+        (Some((_, message, span)), _) => visit.result.violations.push(Violation {
             waived,
             key,
             pointer,
             message,
             span,
         }),
-        (None, Some((_, e))) => r.errors.push(SubjectError {
+        (None, Some((_, e))) => visit.result.errors.push(SubjectError {
             key,
             pointer,
             message: e.message(),
             span: e.span,
+            attested: false,
         }),
         (None, None) => {
-            if let Some(passed) = &mut r.passed {
+            if let Some(passed) = &mut visit.result.passed {
                 passed.push(Passed { key, pointer });
             }
         }

@@ -1,5 +1,7 @@
 //! Binary operators on values: two values in, a value or a type error out.
-//! Integers stay exact (overflow is an error), `/` is exact when it can be.
+//! Integers stay exact, `/` is exact when it can be. Overflow is an error
+//! everywhere (integers, durations, numbers beyond `f64`): no result is
+//! ever saturated, wrapped or infinite.
 
 use super::error::EvalError;
 use crate::ast::BinaryOp;
@@ -69,14 +71,24 @@ fn membership(a: &Value<'_>, b: &Value<'_>, span: Span) -> Result<bool, EvalErro
 fn arithmetic<'a>(op: BinaryOp, a: Value<'a>, b: Value<'a>, span: Span) -> R<'a> {
     use BinaryOp::*;
     let overflow = || EvalError::invalid(span, "integer overflow");
+    let duration_overflow = || {
+        EvalError::invalid(
+            span,
+            "duration overflow: the result is beyond 64 bits of seconds",
+        )
+    };
     match (&a, &b) {
         (Value::Int(x), Value::Int(y)) => match op {
             Add => x.checked_add(*y).map(Value::Int).ok_or_else(overflow),
             Sub => x.checked_sub(*y).map(Value::Int).ok_or_else(overflow),
             Mul => x.checked_mul(*y).map(Value::Int).ok_or_else(overflow),
             Div | Rem if *y == 0 => Err(EvalError::invalid(span, "division by zero")),
-            Div if x % y == 0 => x.checked_div(*y).map(Value::Int).ok_or_else(overflow),
-            Div => Ok(Value::Float(*x as f64 / *y as f64)),
+            // `i64::MIN / -1` and `i64::MIN % -1` overflow: checked, never `%`.
+            Div => match x.checked_rem(*y) {
+                None => Err(overflow()),
+                Some(0) => x.checked_div(*y).map(Value::Int).ok_or_else(overflow),
+                Some(_) => Ok(Value::Float(*x as f64 / *y as f64)),
+            },
             _ => x.checked_rem(*y).map(Value::Int).ok_or_else(overflow),
         },
         (x, y) if x.as_f64().is_some() && y.as_f64().is_some() => {
@@ -84,13 +96,16 @@ fn arithmetic<'a>(op: BinaryOp, a: Value<'a>, b: Value<'a>, span: Span) -> R<'a>
             if matches!(op, Div | Rem) && y == 0.0 {
                 return Err(EvalError::invalid(span, "division by zero"));
             }
-            Ok(Value::Float(match op {
-                Add => x + y,
-                Sub => x - y,
-                Mul => x * y,
-                Div => x / y,
-                _ => x % y,
-            }))
+            finite(
+                match op {
+                    Add => x + y,
+                    Sub => x - y,
+                    Mul => x * y,
+                    Div => x / y,
+                    _ => x % y,
+                },
+                span,
+            )
         }
         (x, y) if op == Add && x.as_str().is_some() && y.as_str().is_some() => {
             let (x, y) = (x.as_str().unwrap_or(""), y.as_str().unwrap_or(""));
@@ -111,12 +126,14 @@ fn arithmetic<'a>(op: BinaryOp, a: Value<'a>, b: Value<'a>, span: Span) -> R<'a>
             } else {
                 x.checked_sub(*y)
             };
-            r.map(Value::Duration).ok_or_else(overflow)
+            r.map(Value::Duration).ok_or_else(duration_overflow)
         }
+        (Value::Duration(d), Value::Int(n)) | (Value::Int(n), Value::Duration(d)) if op == Mul => d
+            .checked_mul(*n)
+            .map(Value::Duration)
+            .ok_or_else(duration_overflow),
         (Value::Duration(d), n) | (n, Value::Duration(d)) if op == Mul && n.as_f64().is_some() => {
-            Ok(Value::Duration(
-                (*d as f64 * n.as_f64().unwrap_or(0.0)) as i64,
-            ))
+            seconds(*d as f64 * n.as_f64().unwrap_or(0.0)).ok_or_else(duration_overflow)
         }
         (Value::Date(d), Value::Duration(s)) if matches!(op, Add | Sub) => {
             let secs = if op == Add { *s } else { -*s };
@@ -140,6 +157,28 @@ fn arithmetic<'a>(op: BinaryOp, a: Value<'a>, b: Value<'a>, span: Span) -> R<'a>
             ),
         )),
     }
+}
+
+/// A number result, or an error when it left the range of `f64` (the
+/// operands are finite: facts and literals never hold an infinity or NaN).
+fn finite(x: f64, span: Span) -> R<'static> {
+    if x.is_finite() {
+        Ok(Value::Float(x))
+    } else {
+        Err(EvalError::invalid(
+            span,
+            "number overflow: the result is beyond the range of a 64-bit float",
+        ))
+    }
+}
+
+/// A duration of `x` seconds, rounded toward zero; None when it does not
+/// fit a duration (`as` would saturate silently).
+fn seconds(x: f64) -> Option<Value<'static>> {
+    // 2^63 is exactly representable; every float below it in magnitude fits.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    let x = x.trunc();
+    (x.is_finite() && x.abs() < LIMIT).then_some(Value::Duration(x as i64))
 }
 
 /// A date moved by whole days (durations shorter than a day round down).

@@ -101,10 +101,6 @@ impl Packed {
     }
 
     /// The same node with its block id moved by `by` (when parts are joined).
-    #[allow(
-        dead_code,
-        reason = "joins parts of a parallel read; its caller is on the facts branch, not merged here"
-    )]
     pub(super) fn shifted(self, blocks: u32, strings: u32, wide: u32) -> Packed {
         match self.0 & TAG_MASK {
             ARRAY | OBJECT => Packed(self.0 + ((blocks as u64) << 32)),
@@ -145,6 +141,17 @@ pub(super) struct Part {
 }
 
 impl Part {
+    /// An empty part that starts where this one ends.
+    pub(super) fn next(&self) -> Part {
+        Part {
+            node_base: self.node_base + self.nodes.len() as u32,
+            block_base: self.block_base + self.blocks.len() as u32,
+            string_base: self.string_base + self.strings.len() as u32,
+            wide_base: self.wide_base + self.wide.len() as u32,
+            ..Part::default()
+        }
+    }
+
     /// A node that is not wide (`Packed::wide_index` is None).
     pub(super) fn inline(p: Packed) -> Node {
         match p.0 & TAG_MASK {
@@ -285,6 +292,9 @@ impl Shapes {
 /// What a reader builds nodes with: the current part, the key and shape
 /// tables, and the children of the containers still open.
 pub struct Builder {
+    /// Parts done (another thread's, and this one's before it).
+    pub(super) parts: Vec<Part>,
+    /// The part being built.
     pub(super) part: Part,
     /// The part's string bytes, checked as UTF-8 once, by `finish`.
     pub(super) strings: Vec<u8>,
@@ -304,6 +314,7 @@ pub struct Builder {
 impl Builder {
     pub(super) fn new(limit: usize) -> Builder {
         Builder {
+            parts: Vec::new(),
             part: Part::default(),
             strings: Vec::new(),
             keys: Keys::default(),
@@ -315,12 +326,87 @@ impl Builder {
         }
     }
 
-    /// The finished part (the builder keeps the key and shape tables).
-    pub(super) fn finish(&mut self) -> Result<Part, &'static str> {
+    /// All the parts, finished (the builder keeps the key and shape tables).
+    pub(super) fn finish(&mut self) -> Result<Vec<Part>, &'static str> {
+        self.seal()?;
+        Ok(std::mem::take(&mut self.parts))
+    }
+
+    /// Ends the current part; the next starts where it ends.
+    fn seal(&mut self) -> Result<(), &'static str> {
         let bytes = std::mem::take(&mut self.strings);
-        let mut part = std::mem::take(&mut self.part);
-        part.strings = String::from_utf8(bytes).map_err(|_| "facts strings are not UTF-8")?;
-        Ok(part)
+        self.part.strings = String::from_utf8(bytes).map_err(|_| "facts strings are not UTF-8")?;
+        let next = self.part.next();
+        self.parts.push(std::mem::replace(&mut self.part, next));
+        Ok(())
+    }
+
+    /// Takes in the arena another thread read (`parts`, with its key and
+    /// shape tables), placed after everything here; `nodes` (that thread's,
+    /// not yet in a block) are moved to match. Ids inside it are moved by
+    /// what this arena holds, and its keys and shapes become ours.
+    pub(super) fn absorb(
+        &mut self,
+        parts: Vec<Part>,
+        keys: &Keys,
+        shapes: &Shapes,
+        levels: &mut [super::split::Level],
+    ) -> Result<(), &'static str> {
+        self.seal()?;
+        let base = self.part.next();
+        let end = parts.last().map(Part::next).unwrap_or_default();
+        let fits = |a: u32, b: u32| a.checked_add(b).is_some();
+        if !(fits(base.node_base, end.node_base)
+            && fits(base.block_base, end.block_base)
+            && fits(base.string_base, end.string_base)
+            && fits(base.wide_base, end.wide_base))
+        {
+            return Err("more than 4 billion values");
+        }
+        let key_map: Vec<u32> = keys
+            .names
+            .iter()
+            .map(|k| self.keys.intern(k))
+            .collect::<Result<_, _>>()?;
+        let mut shape_map = Vec::with_capacity(shapes.spans.len());
+        for shape in 0..shapes.spans.len() as u32 {
+            let mapped: Vec<u32> = shapes
+                .keys(shape)
+                .iter()
+                .map(|k| key_map[*k as usize])
+                .collect();
+            shape_map.push(self.shapes.intern(&mapped)?);
+        }
+        let shift = |p: Packed| p.shifted(base.block_base, base.string_base, base.wide_base);
+        for mut part in parts {
+            for node in &mut part.nodes {
+                *node = shift(*node);
+            }
+            for block in &mut part.blocks {
+                block.start += base.node_base;
+                if block.shape != NONE {
+                    block.shape = shape_map[block.shape as usize];
+                }
+            }
+            for alias in &mut part.aliases {
+                *alias += base.node_base;
+            }
+            part.node_base += base.node_base;
+            part.block_base += base.block_base;
+            part.string_base += base.string_base;
+            part.wide_base += base.wide_base;
+            self.part = part.next();
+            self.parts.push(part);
+        }
+        for level in levels {
+            for node in &mut level.values {
+                *node = shift(*node);
+            }
+            for key in &mut level.keys {
+                *key = key_map[*key as usize];
+            }
+        }
+        Ok(())
     }
 
     /// Bytes held, for the memory limit.

@@ -63,6 +63,39 @@ impl<R: Read> Input<R> {
         }
     }
 
+    /// The same input, its first byte at `offset` of the text (one
+    /// thread's part of a file): offsets are the file's.
+    pub(super) fn at(mut self, offset: u64) -> Input<R> {
+        self.base = offset;
+        self.line_start = offset;
+        self
+    }
+
+    /// The same input, its first byte on line `line + 1` (a batch of a
+    /// stream's lines).
+    pub(super) fn at_line(mut self, line: u64) -> Input<R> {
+        self.lines = line;
+        self
+    }
+
+    /// The same input, read only up to `len` bytes from where it starts
+    /// (one thread's part of a file).
+    pub(super) fn ending(mut self, len: u64) -> Input<R> {
+        self.stop_at = Some(len);
+        self
+    }
+
+    /// Stops reading: another thread read the rest.
+    pub(super) fn finish(&mut self) {
+        self.pos = self.end;
+        self.eof = true;
+    }
+
+    /// Newlines in everything read (when all of it has been).
+    pub(super) fn newlines(&self) -> u64 {
+        self.lines + memchr::memchr_iter(b'\n', &self.buf[..self.end]).count() as u64
+    }
+
     /// Reads past a byte order mark (Windows tools write one): it carries
     /// no data, and positions count from after it.
     pub(super) fn skip_bom(&mut self) -> Result<(), Stop> {

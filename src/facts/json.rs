@@ -14,8 +14,8 @@ use std::collections::HashSet;
 use std::io::Read;
 
 /// Errors stay boxed inside the parser, so results are one word wide.
-type Fail = Box<FactsError>;
-type Res<T> = Result<T, Fail>;
+pub(super) type Fail = Box<FactsError>;
+pub(super) type Res<T> = Result<T, Fail>;
 
 /// Reads a JSON document, or JSON lines as a list; returns the builder
 /// and the root node.
@@ -24,15 +24,29 @@ pub(super) fn read(
     lines: bool,
     limits: &Limits,
 ) -> Result<(Builder, Packed), FactsError> {
-    let mut p = Parser::new(
+    let p = Parser::new(
         Input::new(reader, limits.max_size),
         Builder::new(limits.arena_limit()),
         lines,
     );
+    if lines { read_lines(p) } else { whole(p) }
+}
+
+/// Reads one JSON document with this parser: the builder and the root.
+pub(super) fn whole<R: Read>(mut p: Parser<R>) -> Result<(Builder, Packed), FactsError> {
     p.input.skip_bom().map_err(stop_error)?;
     p.find_doc_end(0);
-    let read = if lines { p.lines() } else { p.whole() };
-    read.map_err(|e| *e)?;
+    p.whole().map_err(|e| *e)?;
+    let root = p.b.scratch.pop().unwrap_or(Packed::NULL);
+    Ok((p.b, root))
+}
+
+fn read_lines<R: Read>(mut p: Parser<R>) -> Result<(Builder, Packed), FactsError> {
+    p.input.skip_bom().map_err(stop_error)?;
+    p.find_doc_end(0);
+    p.lines_part()
+        .and_then(|()| p.end_lines())
+        .map_err(|e| *e)?;
     let root = p.b.scratch.pop().unwrap_or(Packed::NULL);
     Ok((p.b, root))
 }
@@ -93,30 +107,54 @@ impl Code {
 }
 
 /// An open array or object.
-struct Frame {
-    object: bool,
+pub(super) struct Frame {
+    pub(super) object: bool,
     /// Every key so far is the one the predicted shape has there.
-    matched: bool,
+    pub(super) matched: bool,
     /// Where its children start in the builder's scratch.
-    mark: usize,
+    pub(super) mark: usize,
     /// Where its keys start in the builder's scratch keys.
-    key_mark: usize,
+    pub(super) key_mark: usize,
     /// Where it sits (the key it is under, plus one; arrays pass theirs
     /// on to their elements): the last shape closed there is predicted.
     context: u32,
     shape: u32,
     /// The first repeated key, reported when the object closes (after
     /// any syntax error before its end, as serde_json would).
-    repeat: Option<Box<Repeat>>,
+    pub(super) repeat: Option<Box<Repeat>>,
     /// The keys so far, once there are too many to compare one by one.
     #[allow(
         clippy::box_collection,
         reason = "one word in every frame; most objects never need the set"
     )]
     seen: Option<Box<HashSet<u32>>>,
+    /// Opened before the part of the input this thread reads (see `split`):
+    /// closing it records a `Level` instead of a block.
+    pub(super) virtual_level: bool,
+    /// A virtual container whose kind the next token will tell.
+    pub(super) unknown: bool,
 }
 
-struct Repeat {
+impl Frame {
+    /// The frame a thread reading from the middle of a document starts in:
+    /// an array opened before, or a container of a kind not yet known.
+    pub(super) fn virtual_frame(object: bool, unknown: bool) -> Frame {
+        Frame {
+            object,
+            matched: false,
+            mark: 0,
+            key_mark: 0,
+            context: 0,
+            shape: NONE,
+            repeat: None,
+            seen: None,
+            virtual_level: true,
+            unknown,
+        }
+    }
+}
+
+pub(super) struct Repeat {
     message: String,
     /// Where the key is written; None for an escaped key, reported at the
     /// end of its object.
@@ -126,7 +164,13 @@ struct Repeat {
 pub(super) struct Parser<R> {
     pub(super) input: Input<R>,
     pub(super) b: Builder,
-    stack: Vec<Frame>,
+    pub(super) stack: Vec<Frame>,
+    /// Containers opened before this thread's part, closed in it.
+    pub(super) levels: Vec<super::split::Level>,
+    /// The deepest nesting reached, counted from where this part began.
+    pub(super) depth: i64,
+    /// The thread reading the part of the input after this one's.
+    pub(super) next: Option<super::split::Successor>,
     /// End of the current document's bytes in the buffer: the data end,
     /// or in JSON lines the next newline.
     doc_end: usize,
@@ -134,9 +178,9 @@ pub(super) struct Parser<R> {
     /// The shapes last closed in each context, most recent first.
     contexts: Vec<[u32; CANDIDATES]>,
     /// The text of a string with escapes, decoded.
-    tmp: Vec<u8>,
+    pub(super) tmp: Vec<u8>,
     /// The text of a string without escapes, in the buffer.
-    run: (usize, usize),
+    pub(super) run: (usize, usize),
     /// Documents read (JSON lines).
     pub(super) documents: usize,
 }
@@ -195,6 +239,9 @@ impl<R: Read> Parser<R> {
             input,
             b,
             stack: Vec::new(),
+            levels: Vec::new(),
+            depth: 0,
+            next: None,
             doc_end: 0,
             lines,
             contexts: vec![[NONE; CANDIDATES]],
@@ -267,7 +314,7 @@ impl<R: Read> Parser<R> {
 
     /// An arena error (a limit, or an allocation that failed).
     #[cold]
-    fn arena_error(&self, message: &'static str) -> Fail {
+    pub(super) fn arena_error(&self, message: &'static str) -> Fail {
         let kind = match message {
             arena::LIMIT => ErrorKind::TooLarge,
             arena::OUT_OF_MEMORY => ErrorKind::OutOfMemory,
@@ -316,6 +363,7 @@ impl<R: Read> Parser<R> {
     }
 
     /// Whether the document's bytes end at `doc_end` (no more will come).
+    #[inline]
     fn at_last_bytes(&self) -> bool {
         self.doc_end < self.input.end || self.input.eof
     }
@@ -334,7 +382,7 @@ impl<R: Read> Parser<R> {
 
     /// Skips whitespace; the next byte, not consumed, or None at the end.
     #[inline(always)]
-    fn peek_ws(&mut self) -> Res<Option<u8>> {
+    pub(super) fn peek_ws(&mut self) -> Res<Option<u8>> {
         let pos = self.input.pos;
         if pos < self.doc_end {
             let c = self.input.buf[pos];
@@ -391,7 +439,7 @@ impl<R: Read> Parser<R> {
     // ---- documents --------------------------------------------------------
 
     /// One JSON document, the whole input.
-    fn whole(&mut self) -> Res<()> {
+    pub(super) fn whole(&mut self) -> Res<()> {
         match self.peek_ws()? {
             None if !self.input.bom => return Err(Box::new(empty())),
             Some(c) if c >= 0x80 => {
@@ -411,8 +459,9 @@ impl<R: Read> Parser<R> {
         }
     }
 
-    /// JSON lines: a document per line (blank lines skipped), as a list.
-    fn lines(&mut self) -> Res<()> {
+    /// JSON lines: a document per line (blank lines skipped), each left on
+    /// the scratch stack.
+    pub(super) fn lines_part(&mut self) -> Res<()> {
         loop {
             match self.peek_ws()? {
                 None => {}
@@ -434,9 +483,13 @@ impl<R: Read> Parser<R> {
                 self.input.pos = self.doc_end + 1;
                 self.find_doc_end(self.input.pos);
             } else if self.input.eof {
-                break;
+                return Ok(());
             }
         }
+    }
+
+    /// The list of the documents read (none at all: the input is empty).
+    pub(super) fn end_lines(&mut self) -> Res<()> {
         if self.documents == 0 && !self.input.bom {
             return Err(Box::new(empty()));
         }
@@ -445,9 +498,15 @@ impl<R: Read> Parser<R> {
 
     /// One value (nested ones included) at `pos`, after whitespace.
     pub(super) fn document(&mut self) -> Res<()> {
-        let Some(mut c) = self.peek_ws()? else {
+        let Some(c) = self.peek_ws()? else {
             return Err(self.peek_error(Code::EofValue));
         };
+        self.values(c)
+    }
+
+    /// The value whose first byte `c` is at `pos`, and what follows it until
+    /// the stack is empty (or, reading from the middle, the input ends).
+    pub(super) fn values(&mut self, mut c: u8) -> Res<()> {
         'value: loop {
             match c {
                 b'{' => {
@@ -467,11 +526,13 @@ impl<R: Read> Parser<R> {
                 }
                 b'[' => {
                     self.open(false)?;
+                    let after = self.input.offset(self.input.pos);
                     match self.peek_ws()? {
                         Some(b']') => {
                             self.input.pos += 1;
                             self.close_array()?;
                         }
+                        Some(_) if self.next.is_some() && self.jump(after)? => return Ok(()),
                         Some(next) => {
                             c = next;
                             continue 'value;
@@ -496,10 +557,26 @@ impl<R: Read> Parser<R> {
             // After a value: the next element or entry, or the end of
             // containers, until one needs a value again.
             loop {
-                let Some(top) = self.stack.last() else {
+                let Some(&Frame {
+                    object,
+                    virtual_level,
+                    unknown,
+                    ..
+                }) = self.stack.last()
+                else {
                     return Ok(());
                 };
-                if top.object {
+                if unknown {
+                    match self.virtual_next()? {
+                        super::split::Next::Value(next) => {
+                            c = next;
+                            continue 'value;
+                        }
+                        super::split::Next::After => continue,
+                        super::split::Next::End => return Ok(()),
+                    }
+                }
+                if object {
                     match self.peek_ws()? {
                         Some(b',') => {
                             self.input.pos += 1;
@@ -515,7 +592,11 @@ impl<R: Read> Parser<R> {
                         }
                         Some(b'}') => {
                             self.input.pos += 1;
-                            self.close_object()?;
+                            if virtual_level {
+                                self.close_virtual();
+                            } else {
+                                self.close_object()?;
+                            }
                         }
                         Some(_) => return Err(self.peek_error(Code::ExpectedObjectCommaOrEnd)),
                         None => return Err(self.peek_error(Code::EofObject)),
@@ -524,8 +605,12 @@ impl<R: Read> Parser<R> {
                     match self.peek_ws()? {
                         Some(b',') => {
                             self.input.pos += 1;
+                            let after = self.input.offset(self.input.pos);
                             match self.peek_ws()? {
                                 Some(b']') => return Err(self.peek_error(Code::TrailingComma)),
+                                Some(_) if self.next.is_some() && self.jump(after)? => {
+                                    return Ok(());
+                                }
                                 Some(next) => {
                                     c = next;
                                     continue 'value;
@@ -535,7 +620,11 @@ impl<R: Read> Parser<R> {
                         }
                         Some(b']') => {
                             self.input.pos += 1;
-                            self.close_array()?;
+                            if virtual_level {
+                                self.close_virtual();
+                            } else {
+                                self.close_array()?;
+                            }
                         }
                         Some(_) => return Err(self.peek_error(Code::ExpectedListCommaOrEnd)),
                         None => return Err(self.peek_error(Code::EofList)),
@@ -572,11 +661,16 @@ impl<R: Read> Parser<R> {
             shape,
             repeat: None,
             seen: None,
+            virtual_level: false,
+            unknown: false,
         });
+        if self.stack[0].virtual_level {
+            self.depth = self.depth.max(self.relative_depth());
+        }
         Ok(())
     }
 
-    fn close_array(&mut self) -> Res<()> {
+    pub(super) fn close_array(&mut self) -> Res<()> {
         let Some(frame) = self.stack.pop() else {
             return Ok(());
         };
@@ -586,7 +680,7 @@ impl<R: Read> Parser<R> {
     }
 
     /// Closes the object whose `}` was just read.
-    fn close_object(&mut self) -> Res<()> {
+    pub(super) fn close_object(&mut self) -> Res<()> {
         let Some(frame) = self.stack.pop() else {
             return Ok(());
         };
@@ -671,7 +765,7 @@ impl<R: Read> Parser<R> {
     }
 
     #[inline]
-    fn push_key(&mut self, k: u32) -> Res<()> {
+    pub(super) fn push_key(&mut self, k: u32) -> Res<()> {
         if self.b.scratch_keys.len() == self.b.scratch_keys.capacity() {
             arena::grow(&mut self.b.scratch_keys, 1).map_err(|m| self.arena_error(m))?;
         }
@@ -819,7 +913,7 @@ impl<R: Read> Parser<R> {
     /// Reads the rest of a string whose opening quote was just consumed,
     /// keeping the buffer from index `keep` on meanwhile. Its text ends in
     /// `run` (no escapes) or `tmp` (decoded); returns which: true for `tmp`.
-    fn scan_string(&mut self, mut keep: usize) -> Res<bool> {
+    pub(super) fn scan_string(&mut self, mut keep: usize) -> Res<bool> {
         let mut start = self.input.pos;
         let mut i = start;
         let mut escaped = false;

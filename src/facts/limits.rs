@@ -14,6 +14,8 @@ pub struct Limits {
     /// Threads that may read one large file (by lines, or at split points
     /// of a long array); 1 reads on the calling thread alone.
     pub threads: usize,
+    /// Bytes of a JSON-lines stream read into one batch (`stream`).
+    pub batch: usize,
 }
 
 impl Default for Limits {
@@ -21,6 +23,7 @@ impl Default for Limits {
         Limits {
             max_size: DEFAULT_MAX_SIZE,
             threads: 1,
+            batch: super::stream::BATCH,
         }
     }
 }

@@ -9,14 +9,20 @@
 
 mod arena;
 mod cloudformation;
+mod digest;
+pub mod encoding;
 mod input;
 mod json;
 mod limits;
+mod split;
+mod stream;
 mod yaml;
 mod yaml_schema;
 
 pub use arena::{Node, StrRef};
+pub use digest::{Digest, Hashing};
 pub use limits::{DEFAULT_MAX_SIZE, Limits, parse_size};
+pub use stream::{BATCH, Batch, Batches};
 pub use yaml_schema::{Ambiguity, YamlSchema};
 
 use arena::{Keys, NONE, Packed, Part, Shapes};
@@ -61,6 +67,8 @@ pub enum ErrorKind {
     TooLarge,
     /// An allocation failed.
     OutOfMemory,
+    /// UTF-16 or UTF-32 (named) without a byte order mark.
+    Unmarked(&'static str),
 }
 
 /// Why facts could not be read: a message with the line and column.
@@ -92,6 +100,11 @@ impl FactsError {
     }
 }
 
+/// A read that failed.
+fn io_error(e: std::io::Error) -> FactsError {
+    FactsError::unpositioned(ErrorKind::Io, crate::session::io_reason(&e))
+}
+
 impl fmt::Display for FactsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line == 0 {
@@ -106,9 +119,12 @@ impl fmt::Display for FactsError {
     }
 }
 
-/// How deep arrays and objects may nest: serde_json's recursion limit (128
-/// allows 127 levels), which keeps hostile facts from exhausting the stack.
-pub const MAX_DEPTH: usize = 127;
+/// How deep arrays and objects may nest. Real exports go past serde_json's
+/// 127 (a Terraform plan of 40 nested modules nests 128 levels, three per
+/// module under `configuration`); the readers use no recursion, and 512
+/// keeps what recurses over values later (printing, comparing) well
+/// within an evaluation thread's stack.
+pub const MAX_DEPTH: usize = 512;
 
 pub struct Facts {
     /// The name under `facts` (`facts.NAME`), or None for the root.
@@ -126,6 +142,9 @@ pub struct Facts {
     /// The node that holds each block, by block id (`NONE` for the root):
     /// found on the first pointer asked for, as most runs need none or few.
     owners: OnceLock<Vec<u32>>,
+    /// Of the input's bytes, hashed as they were read (None for a batch:
+    /// its stream is hashed as a whole).
+    digest: Option<Digest>,
 }
 
 impl Facts {
@@ -139,8 +158,68 @@ impl Facts {
         Facts::read(text.as_bytes(), mount, format, &Limits::default())
     }
 
+    /// Reads one facts file, on several threads when it is large (see
+    /// `split`; then one more thread hashes the file as they read it).
+    pub fn read_file(
+        file: std::fs::File,
+        size: u64,
+        mount: Option<String>,
+        format: FactsFormat,
+        limits: &Limits,
+    ) -> Result<Facts, FactsError> {
+        Facts::read_file_noting(file, size, mount, format, limits, YamlSchema::default())
+            .map(|(facts, _)| facts)
+    }
+
+    /// Reads one facts file as `read_file` does, YAML by this schema; also
+    /// returns the YAML plain scalars that YAML 1.1 would read otherwise.
+    pub fn read_file_noting(
+        file: std::fs::File,
+        size: u64,
+        mount: Option<String>,
+        format: FactsFormat,
+        limits: &Limits,
+        schema: YamlSchema,
+    ) -> Result<(Facts, Vec<Ambiguity>), FactsError> {
+        let lines = format == FactsFormat::JsonLines;
+        if format != FactsFormat::Yaml
+            && split::may_split(size, split::PARALLEL_FROM, limits)
+            && Facts::utf8_head(&file)
+        {
+            let split = std::thread::scope(|scope| {
+                let hashing = scope.spawn(|| split::hash_file(&file));
+                let read = split::read(&file, size, split::PARALLEL_FROM, lines, limits);
+                (read, hashing.join())
+            });
+            if let (Some(read), Ok(hashed)) = split {
+                let (mut builder, root) = read?;
+                let parts = builder
+                    .finish()
+                    .map_err(|m| FactsError::unpositioned(ErrorKind::Syntax, m.into()))?;
+                let mut facts = Facts::assemble(mount, parts, builder, root);
+                facts.digest = Some(hashed.map_err(io_error)?);
+                return Ok((facts, Vec::new()));
+            }
+        }
+        Facts::read_noting(
+            std::io::BufReader::with_capacity(0, file),
+            mount,
+            format,
+            limits,
+            schema,
+        )
+    }
+
+    /// Whether a file's first bytes are UTF-8 (not UTF-16 or UTF-32), so
+    /// that it can be read in batches as it comes.
+    pub fn utf8_head(file: &std::fs::File) -> bool {
+        encoding::head(&split::head(file)) == encoding::Head::Utf8
+    }
+
     /// Reads one facts document from a stream, within the limits (YAML by
-    /// the 1.2 core schema).
+    /// the 1.2 core schema), hashing its bytes as they come. UTF-16 and
+    /// UTF-32 with a byte order mark are transcoded first (`encoding`), the
+    /// one case read whole.
     pub fn read(
         reader: impl Read,
         mount: Option<String>,
@@ -161,6 +240,58 @@ impl Facts {
         limits: &Limits,
         schema: YamlSchema,
     ) -> Result<(Facts, Vec<Ambiguity>), FactsError> {
+        let mut reader = Hashing::new(reader);
+        let mut head = Vec::with_capacity(encoding::HEAD);
+        (&mut reader)
+            .take(encoding::HEAD as u64)
+            .read_to_end(&mut head)
+            .map_err(io_error)?;
+        let (mut facts, ambiguities) = match encoding::head(&head) {
+            encoding::Head::Utf8 => Facts::read_utf8(
+                std::io::Cursor::new(head).chain(&mut reader),
+                mount,
+                format,
+                limits,
+                schema,
+            )?,
+            encoding::Head::Unmarked(name, first_nul) => {
+                let (line, column) = crate::source::byte_position(&head, first_nul);
+                return Err(FactsError {
+                    message: format!(
+                        "not UTF-8: this looks like {name} text without a byte order mark"
+                    ),
+                    line,
+                    column,
+                    kind: ErrorKind::Unmarked(name),
+                });
+            }
+            encoding::Head::Marked => {
+                let mut bytes = head;
+                (&mut reader)
+                    .take(limits.max_size.saturating_mul(4))
+                    .read_to_end(&mut bytes)
+                    .map_err(io_error)?;
+                let text = encoding::decode(bytes, "").map_err(|e| FactsError {
+                    message: e.message,
+                    line: e.line,
+                    column: e.column,
+                    kind: ErrorKind::Utf8,
+                })?;
+                Facts::read_utf8(text.as_bytes(), mount, format, limits, schema)?
+            }
+        };
+        facts.digest = Some(reader.finish().map_err(io_error)?);
+        Ok((facts, ambiguities))
+    }
+
+    /// Reads UTF-8 facts (a leading byte order mark skipped).
+    fn read_utf8(
+        reader: impl Read,
+        mount: Option<String>,
+        format: FactsFormat,
+        limits: &Limits,
+        schema: YamlSchema,
+    ) -> Result<(Facts, Vec<Ambiguity>), FactsError> {
         let mut how = yaml::Reader {
             schema,
             ambiguities: Vec::new(),
@@ -171,10 +302,10 @@ impl Facts {
             }
             FactsFormat::Yaml => yaml::read(reader, limits, &mut how)?,
         };
-        let part = builder
+        let parts = builder
             .finish()
             .map_err(|m| FactsError::unpositioned(ErrorKind::Syntax, m.into()))?;
-        let facts = Facts::assemble(mount, vec![part], builder, root);
+        let facts = Facts::assemble(mount, parts, builder, root);
         Ok((facts, how.ambiguities))
     }
 
@@ -200,7 +331,14 @@ impl Facts {
             node_count: values + entries + 1,
             first_index: 0,
             owners: OnceLock::new(),
+            digest: None,
         }
+    }
+
+    /// Length and SHA-256 of the input's bytes as read (None for a batch
+    /// of a stream).
+    pub fn digest(&self) -> Option<&Digest> {
+        self.digest.as_ref()
     }
 
     pub fn mount(&self) -> Option<&str> {

@@ -434,7 +434,7 @@ fn error(message: String, at: &Marker) -> FactsError {
 
 #[cfg(test)]
 mod tests {
-    use crate::facts::{Facts, FactsFormat};
+    use crate::facts::{Facts, FactsFormat, MAX_DEPTH};
     use crate::value::Value;
 
     fn json(text: &str) -> String {
@@ -496,7 +496,20 @@ mod tests {
         assert!(error("a: &x [*x]\n").contains("cannot be recursive"));
         assert!(error("a: [\n").starts_with("line 2"));
         assert!(error("# only a comment\n").contains("no document"));
-        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
-        assert!(error(&deep).contains("nest more than 127"));
+        // yaml-rust2 stops flow collections at its own, lower, limit.
+        let deep = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+        assert!(
+            error(&deep).starts_with("line 1, column 256: recursion limit exceeded"),
+            "{}",
+            error(&deep)
+        );
+        let block: String = (0..MAX_DEPTH + 1)
+            .map(|i| format!("{}- \n", "  ".repeat(i)))
+            .collect();
+        assert!(
+            error(&block).contains("nest more than"),
+            "{}",
+            error(&block)
+        );
     }
 }

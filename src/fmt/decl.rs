@@ -13,11 +13,27 @@ enum ControlPart<'a> {
     Selection(&'a Selection),
     Key(&'a Expr),
     Step(&'a Step),
+    Evidence(&'a Evidence),
+}
+
+impl ControlPart<'_> {
+    /// Where the part starts in the source (evidence lines sit among the
+    /// fields, so parts are printed in source order).
+    fn start(&self) -> u32 {
+        match self {
+            ControlPart::Field(name, _) => name.span.start,
+            ControlPart::Selection(selection) => selection.span.start,
+            ControlPart::Key(key) => key.span.start,
+            ControlPart::Step(Step::Let(binding)) => binding.name.span.start,
+            ControlPart::Step(Step::Require { span, .. }) => span.start,
+            ControlPart::Evidence(evidence) => evidence.span.start,
+        }
+    }
 }
 
 /// One line of a test body, in source order.
 enum TestPart<'a> {
-    Given(&'a Given),
+    Given(&'a GivenFacts),
     Expect(&'a Expect),
 }
 
@@ -43,6 +59,9 @@ impl Printer<'_> {
                 self.space();
                 match target {
                     UseTarget::Std(span) => self.word_at(span.start as usize, "std"),
+                    UseTarget::StdModule(module, span) => {
+                        self.word_at(span.start as usize, &format!("std.{module}"))
+                    }
                     UseTarget::Path(path, span) => self.word_at(span.start as usize, &quote(path)),
                 }
             }
@@ -124,6 +143,8 @@ impl Printer<'_> {
                 self.expr(&assertion.cond);
             }
             ItemKind::Waive(waiver) => self.waiver(keyword, waiver),
+            ItemKind::Attest(attestation) => self.attestation(keyword, attestation),
+            ItemKind::Framework(framework) => self.framework(keyword, close, framework),
             ItemKind::Test(test) => self.test(keyword, close, test),
             // Never reached for a file that parsed; kept verbatim all the same.
             ItemKind::Broken(_) => {
@@ -241,14 +262,16 @@ impl Printer<'_> {
         self.word_at(keyword, "control");
         self.space();
         self.name(&control.name);
-        let parts: Vec<ControlPart<'_>> = control
+        let mut parts: Vec<ControlPart<'_>> = control
             .fields
             .iter()
             .map(|(name, value)| ControlPart::Field(name, value))
+            .chain(control.evidence.iter().map(ControlPart::Evidence))
             .chain(control.selection.iter().map(ControlPart::Selection))
             .chain(control.key.iter().map(ControlPart::Key))
             .chain(control.steps.iter().map(ControlPart::Step))
             .collect();
+        parts.sort_by_key(ControlPart::start);
         self.body(end(control.name.span), close, &parts, |p, part, slot| {
             p.control_part(part, slot);
         });
@@ -276,6 +299,22 @@ impl Printer<'_> {
                 self.expr(key);
             }
             ControlPart::Step(Step::Let(binding)) => self.let_binding(start, binding),
+            ControlPart::Evidence(evidence) => {
+                self.word_at(start, "evidence");
+                self.space();
+                self.word_at(
+                    evidence.uri.span.start as usize,
+                    &quote(&evidence.uri.value),
+                );
+                self.space();
+                self.token_after(end(evidence.uri.span), "period");
+                self.space();
+                let (from, from_span) = evidence.from;
+                let (to, to_span) = evidence.to;
+                self.word_at(from_span.start as usize, &from.to_string());
+                self.word("..");
+                self.word_at(to_span.start as usize, &to.to_string());
+            }
             ControlPart::Step(Step::Require { cond, message, .. }) => {
                 self.word_at(start, "require");
                 self.space();
@@ -318,12 +357,75 @@ impl Printer<'_> {
         }
     }
 
+    fn attestation(&mut self, keyword: usize, a: &Attestation) {
+        self.word_at(keyword, "attest");
+        self.space();
+        self.name(&a.control);
+        let mut last = end(a.control.span);
+        if let Some(keys) = &a.keys {
+            self.clause(last, keys.span.start as usize, "for");
+            self.space();
+            self.clause_expr(keys);
+            last = end(keys.span);
+        }
+        self.clause(last, a.by.span.start as usize, "by");
+        self.space();
+        self.word_at(a.by.span.start as usize, &quote(&a.by.value));
+        last = end(a.by.span);
+        for (keyword, (date, span)) in [("on", &a.on), ("until", &a.until)] {
+            self.clause(last, span.start as usize, keyword);
+            self.space();
+            self.word_at(span.start as usize, &date.to_string());
+            last = end(*span);
+        }
+        let texts = [
+            ("evidence", Some(&a.evidence)),
+            ("because", a.because.as_ref()),
+        ];
+        for (keyword, text) in texts {
+            if let Some(text) = text {
+                self.clause(last, text.span.start as usize, keyword);
+                self.space();
+                self.word_at(text.span.start as usize, &quote(&text.value));
+                last = end(text.span);
+            }
+        }
+    }
+
+    fn framework(&mut self, keyword: usize, close: usize, framework: &FrameworkDecl) {
+        self.word_at(keyword, "framework");
+        self.space();
+        self.name(&framework.name);
+        match &framework.source {
+            FrameworkSource::Catalog(path) => {
+                self.space();
+                self.token_after(end(framework.name.span), "from");
+                self.space();
+                self.word_at(path.span.start as usize, &quote(&path.value));
+            }
+            FrameworkSource::Inline {
+                title,
+                requirements,
+            } => {
+                self.space();
+                self.word_at(title.span.start as usize, &quote(&title.value));
+                self.body(end(title.span), close, requirements, |p, (id, text), _| {
+                    p.word_at(id.span.start as usize, &quote(&id.value));
+                    p.token_after(end(id.span), ":");
+                    p.space();
+                    p.word_at(text.span.start as usize, &quote(&text.value));
+                    p.word(",");
+                });
+            }
+        }
+    }
+
     fn test(&mut self, keyword: usize, close: usize, test: &Test) {
         self.word_at(keyword, "test");
         self.space();
         self.word_at(test.name.span.start as usize, &quote(&test.name.value));
         let parts: Vec<TestPart<'_>> = test
-            .given
+            .givens
             .iter()
             .map(TestPart::Given)
             .chain(test.expects.iter().map(TestPart::Expect))
@@ -339,13 +441,20 @@ impl Printer<'_> {
         );
     }
 
-    fn given(&mut self, given: &Given, start: usize) {
+    fn given(&mut self, given: &GivenFacts, start: usize) {
         self.word_at(start, "given");
         self.space();
-        match given {
+        let mut after = start + "given".len();
+        if let Some(name) = &given.name {
+            self.name(name);
+            self.space();
+            after = self.token_after(end(name.span), "=");
+            self.space();
+        }
+        match &given.source {
             Given::Inline(value) => self.expr(value),
             Given::File(path) => {
-                self.token_after(start + "given".len(), "file");
+                self.token_after(after, "file");
                 self.space();
                 self.word_at(path.span.start as usize, &quote(&path.value));
             }
@@ -447,10 +556,18 @@ impl BodyPart for ServiceMember {
     }
 }
 
+/// A requirement of an inline framework: `"ID": "text"`.
+impl BodyPart for (StrLit, StrLit) {
+    fn end(&self) -> usize {
+        end(self.1.span)
+    }
+}
+
 impl BodyPart for ControlPart<'_> {
     fn end(&self) -> usize {
         match self {
             ControlPart::Field(_, value) | ControlPart::Key(value) => end(value.span),
+            ControlPart::Evidence(evidence) => end(evidence.span),
             ControlPart::Selection(selection) => end(selection.span),
             ControlPart::Step(Step::Let(binding)) => end(binding.value.span),
             ControlPart::Step(Step::Require { span, .. }) => end(*span),
@@ -468,8 +585,10 @@ impl BodyPart for ControlPart<'_> {
 impl BodyPart for TestPart<'_> {
     fn end(&self) -> usize {
         match self {
-            TestPart::Given(Given::Inline(value)) => end(value.span),
-            TestPart::Given(Given::File(path)) => end(path.span),
+            TestPart::Given(given) => match &given.source {
+                Given::Inline(value) => end(value.span),
+                Given::File(path) => end(path.span),
+            },
             TestPart::Expect(expect) => end(expect.span),
         }
     }

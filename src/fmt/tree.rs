@@ -26,7 +26,9 @@ pub fn erase_module(module: &mut Module) {
 
 fn erase_item(kind: &mut ItemKind) {
     match kind {
-        ItemKind::Use(UseTarget::Std(span) | UseTarget::Path(_, span)) => *span = Span::default(),
+        ItemKind::Use(
+            UseTarget::Std(span) | UseTarget::StdModule(_, span) | UseTarget::Path(_, span),
+        ) => *span = Span::default(),
         ItemKind::Party(party) => {
             erase_name(&mut party.name);
             erase_name(&mut party.kind);
@@ -74,10 +76,12 @@ fn erase_item(kind: &mut ItemKind) {
         }
         ItemKind::Test(test) => {
             erase_str(&mut test.name);
-            match &mut test.given {
-                Some(Given::Inline(value)) => erase_expr(value),
-                Some(Given::File(path)) => erase_str(path),
-                None => {}
+            for given in &mut test.givens {
+                given.name.iter_mut().for_each(erase_name);
+                match &mut given.source {
+                    Given::Inline(value) => erase_expr(value),
+                    Given::File(path) => erase_str(path),
+                }
             }
             for expect in &mut test.expects {
                 expect.span = Span::default();
@@ -91,6 +95,31 @@ fn erase_item(kind: &mut ItemKind) {
                     Expectation::Passes | Expectation::Fails(None) | Expectation::Errors => {}
                 }
             }
+        }
+        ItemKind::Framework(framework) => {
+            erase_name(&mut framework.name);
+            match &mut framework.source {
+                FrameworkSource::Catalog(path) => erase_str(path),
+                FrameworkSource::Inline {
+                    title,
+                    requirements,
+                } => {
+                    erase_str(title);
+                    for (id, text) in requirements {
+                        erase_str(id);
+                        erase_str(text);
+                    }
+                }
+            }
+        }
+        ItemKind::Attest(attestation) => {
+            erase_name(&mut attestation.control);
+            attestation.keys.iter_mut().for_each(erase_expr);
+            erase_str(&mut attestation.by);
+            attestation.on.1 = Span::default();
+            attestation.until.1 = Span::default();
+            erase_str(&mut attestation.evidence);
+            attestation.because.iter_mut().for_each(erase_str);
         }
         ItemKind::Broken(name) => name.iter_mut().for_each(erase_name),
     }
@@ -109,6 +138,12 @@ fn erase_control(control: &mut Control) {
         selection.filter.iter_mut().for_each(erase_expr);
     }
     control.key.iter_mut().for_each(erase_expr);
+    for evidence in &mut control.evidence {
+        evidence.span = Span::default();
+        erase_str(&mut evidence.uri);
+        evidence.from.1 = Span::default();
+        evidence.to.1 = Span::default();
+    }
     for step in &mut control.steps {
         match step {
             Step::Let(binding) => erase_let(binding),

@@ -130,6 +130,18 @@ pub fn symbols(analysis: &Analysis, file: FileId) -> Vec<DocumentSymbol> {
                 SymbolKind::KEY,
                 "waive",
             ),
+            ItemKind::Framework(f) => (
+                f.name.text.clone(),
+                f.name.span,
+                SymbolKind::NAMESPACE,
+                "framework",
+            ),
+            ItemKind::Attest(a) => (
+                a.control.text.clone(),
+                a.control.span,
+                SymbolKind::KEY,
+                "attest",
+            ),
             ItemKind::Test(t) => (
                 t.name.value.clone(),
                 t.name.span,

@@ -240,7 +240,8 @@ impl Walker<'_> {
         self.within = Within::Other;
         self.scopes.clear();
         match kind {
-            ItemKind::Use(_) | ItemKind::Broken(_) => {}
+            // A framework's requirements are named in strings (`refs`).
+            ItemKind::Use(_) | ItemKind::Broken(_) | ItemKind::Framework(_) => {}
             ItemKind::Party(p) => {
                 self.define(&p.name, Target::Party(p.name.text.clone()));
                 if let Some(to) = &p.accountable_to {
@@ -290,9 +291,17 @@ impl Walker<'_> {
                     self.expr(keys);
                 }
             }
+            ItemKind::Attest(a) => {
+                self.global(&a.control);
+                if let Some(keys) = &a.keys {
+                    self.expr(keys);
+                }
+            }
             ItemKind::Test(t) => {
-                if let Some(Given::Inline(e)) = &t.given {
-                    self.expr(e);
+                for given in &t.givens {
+                    if let Given::Inline(e) = &given.source {
+                        self.expr(e);
+                    }
                 }
                 for x in &t.expects {
                     if let ExpectTarget::Control(name) = &x.target {

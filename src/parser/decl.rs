@@ -63,7 +63,10 @@ fn skip_declaration<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's,
             while matches!(inp.peek(), Some(Token::Doc(_))) {
                 inp.skip();
             }
-            let name = match (first.starts_declaration(), inp.peek()) {
+            // `framework` and `attest` are identifiers that start a
+            // declaration; what follows them declares no global name.
+            let declares = first.starts_declaration() && !matches!(first, Token::Ident(_));
+            let name = match (declares, inp.peek()) {
                 (true, Some(Token::Ident(text))) => {
                     let before = inp.cursor();
                     inp.skip();
@@ -115,7 +118,19 @@ fn declaration<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
 
     let use_ = just(Token::Use)
         .ignore_then(choice((
-            just(Token::Ident("std")).map_with(move |_, e| UseTarget::Std(to_span(file, e.span()))),
+            just(Token::Ident("std"))
+                .ignore_then(
+                    just(Token::Dot)
+                        .ignore_then(select! { Token::Ident(module) => module.to_string() })
+                        .or_not(),
+                )
+                .map_with(move |module, e| {
+                    let span = to_span(file, e.span());
+                    match module {
+                        None => UseTarget::Std(span),
+                        Some(module) => UseTarget::StdModule(module, span),
+                    }
+                }),
             string.clone().map(|s| UseTarget::Path(s.value, s.span)),
         )))
         .map(ItemKind::Use);
@@ -265,24 +280,55 @@ fn declaration<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
     let field = layer_field.or(field_name(file)
         .then_ignore(just(Token::Assign))
         .then(expr.clone()));
+    let date = select! { Token::Date(d) => d }
+        .map_with(move |d, e| (d, to_span(file, e.span())))
+        .labelled("date");
+    // `evidence "URI" period FROM..TO`, among a control's fields.
+    let evidence = kw("evidence")
+        .ignore_then(string.clone())
+        .then_ignore(kw("period"))
+        .then(date)
+        .then_ignore(just(Token::Dot).then(just(Token::Dot)))
+        .then(date)
+        .map_with(move |((uri, from), to), e| Evidence {
+            uri,
+            from,
+            to,
+            span: to_span(file, e.span()),
+        });
+    let settings = evidence
+        .map(Err)
+        .or(field.map(Ok))
+        .repeated()
+        .collect::<Vec<_>>()
+        .map(|settings| {
+            let mut fields = Vec::new();
+            let mut evidence = Vec::new();
+            for s in settings {
+                match s {
+                    Ok(f) => fields.push(f),
+                    Err(e) => evidence.push(e),
+                }
+            }
+            (fields, evidence)
+        });
     let control = just(Token::Control)
         .ignore_then(name.clone())
         .then(
-            field
-                .repeated()
-                .collect::<Vec<_>>()
+            settings
                 .then(selection.or_not())
                 .then(kw("key").ignore_then(expr.clone()).or_not())
                 .then(step.repeated().collect::<Vec<_>>())
                 .delimited_by(just(Token::LBrace), just(Token::RBrace)),
         )
-        .map(|(name, (((fields, selection), key), steps))| {
+        .map(|(name, ((((fields, evidence), selection), key), steps))| {
             ItemKind::Control(Control {
                 name,
                 fields,
                 selection,
                 key,
                 steps,
+                evidence,
             })
         })
         .labelled("control");
@@ -293,9 +339,6 @@ fn declaration<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
         .then(expr.clone())
         .map(|(name, cond)| ItemKind::Assert(Assertion { name, cond }));
 
-    let date = select! { Token::Date(d) => d }
-        .map_with(move |d, e| (d, to_span(file, e.span())))
-        .labelled("date");
     let waiver = just(Token::Waive)
         .ignore_then(name.clone())
         .then(just(Token::For).ignore_then(expr.clone()).or_not())
@@ -312,10 +355,66 @@ fn declaration<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
             })
         });
 
-    let given = kw("given").ignore_then(choice((
-        kw("file").ignore_then(string.clone()).map(Given::File),
-        expr.clone().map(Given::Inline),
-    )));
+    let attestation = kw("attest")
+        .ignore_then(name.clone())
+        .then(just(Token::For).ignore_then(expr.clone()).or_not())
+        .then_ignore(kw("by"))
+        .then(string.clone())
+        .then_ignore(kw("on"))
+        .then(date)
+        .then_ignore(kw("until"))
+        .then(date)
+        .then_ignore(kw("evidence"))
+        .then(string.clone())
+        .then(kw("because").ignore_then(string.clone()).or_not())
+        .map(
+            |((((((control, keys), by), on), until), evidence), because)| {
+                ItemKind::Attest(Attestation {
+                    control,
+                    keys,
+                    by,
+                    on,
+                    until,
+                    evidence,
+                    because,
+                })
+            },
+        );
+
+    // Commas between requirements are optional, as newlines are.
+    let requirement = string
+        .clone()
+        .then_ignore(just(Token::Colon))
+        .then(string.clone());
+    let framework = kw("framework")
+        .ignore_then(name.clone())
+        .then(choice((
+            kw("from")
+                .ignore_then(string.clone())
+                .map(FrameworkSource::Catalog),
+            string
+                .clone()
+                .then(
+                    requirement
+                        .separated_by(just(Token::Comma).or_not())
+                        .allow_trailing()
+                        .collect::<Vec<_>>()
+                        .delimited_by(just(Token::LBrace), just(Token::RBrace)),
+                )
+                .map(|(title, requirements)| FrameworkSource::Inline {
+                    title,
+                    requirements,
+                }),
+        )))
+        .map(|(name, source)| ItemKind::Framework(FrameworkDecl { name, source }));
+
+    let given = kw("given")
+        .ignore_then(name.clone().then_ignore(just(Token::Assign)).or_not())
+        .then(choice((
+            kw("file").ignore_then(string.clone()).map(Given::File),
+            expr.clone().map(Given::Inline),
+        )))
+        .map(|(name, source)| GivenFacts { name, source });
     let expectation = choice((
         kw("passes").to(Expectation::Passes),
         kw("fails")
@@ -341,14 +440,15 @@ fn declaration<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
         .ignore_then(string)
         .then(
             given
-                .or_not()
+                .repeated()
+                .collect::<Vec<_>>()
                 .then(expect.repeated().collect::<Vec<_>>())
                 .delimited_by(just(Token::LBrace), just(Token::RBrace)),
         )
-        .map(|(name, (given, expects))| {
+        .map(|(name, (givens, expects))| {
             ItemKind::Test(Test {
                 name,
-                given,
+                givens,
                 expects,
             })
         });
@@ -365,6 +465,8 @@ fn declaration<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
         assertion,
         waiver,
         test,
+        framework,
+        attestation,
     ))
     .boxed()
 }

@@ -134,7 +134,7 @@ fn parse_module_here(src: &str, file: FileId) -> Parsed {
             // What parsed around the overflow is unreliable: report only it.
             diagnostics.push(too_deep(token_at(file, &ranges, at), "expressions nest"));
         } else {
-            incomplete = !errors.is_empty() && errors.iter().all(|e| e.found().is_none());
+            incomplete = only_end_of_input(&errors, src.len());
             hidden += add_syntax_errors(&mut diagnostics, &errors, file, src, &ranges);
             explain_interpolations(&mut diagnostics, &lexed.interpolations);
             module.items = items.unwrap_or_default();
@@ -220,7 +220,7 @@ fn parse_expr_here(src: &str, file: FileId) -> (Option<Expr>, Vec<Diagnostic>, b
         diagnostics.push(too_deep(token_at(file, &ranges, at), "expressions nest"));
         return (None, diagnostics, false);
     }
-    let incomplete = !errors.is_empty() && errors.iter().all(|e| e.found().is_none());
+    let incomplete = only_end_of_input(&errors, src.len());
     let hidden =
         lexed_suppressed + add_syntax_errors(&mut diagnostics, &errors, file, src, &ranges);
     let parsed = parsed.map(|mut e| {
@@ -237,6 +237,16 @@ pub fn starts_with_declaration(src: &str) -> bool {
         .tokens
         .first()
         .is_some_and(|(t, _)| t.starts_declaration() || matches!(t, Token::Doc(_)))
+}
+
+/// Every error is an unexpected end of input: found nothing, at the end.
+/// (A custom error, such as `expected a field name, found 0`, finds
+/// nothing either, but sits on the token it refused.)
+fn only_end_of_input(errors: &[Rich<'_, Token<'_>>], len: usize) -> bool {
+    !errors.is_empty()
+        && errors
+            .iter()
+            .all(|e| e.found().is_none() && e.span().start >= len)
 }
 
 fn stream<'t, 's: 't>(
@@ -379,9 +389,14 @@ fn syntax_error(
     if !is_reported(e) {
         return None;
     }
-    let found = match e.found() {
-        Some(t) => t.to_string(),
-        None => "end of input".to_string(),
+    let at = e.span().into_range();
+    let start = at.start;
+    // A refused token (a custom error) is not found either, but has a place.
+    let refused = src.get(at.clone()).filter(|t| !t.is_empty());
+    let found = match (e.found(), refused) {
+        (Some(t), _) => t.to_string(),
+        (None, Some(text)) => format!("`{text}`"),
+        (None, None) => "end of input".to_string(),
     };
     let mut expected: Vec<String> = e
         .expected()
@@ -406,12 +421,11 @@ fn syntax_error(
         _ if expected.is_empty() => format!("unexpected {found}"),
         _ => format!("unexpected {found}, expected {}", join_or(&expected)),
     };
-    let label = match (e.reason(), e.found()) {
-        (chumsky::error::RichReason::Custom(_), _) => "here".to_string(),
-        (_, Some(_)) => format!("unexpected {found}"),
-        (_, None) => "input ends here".to_string(),
+    let label = match (e.reason(), e.found(), refused) {
+        (chumsky::error::RichReason::Custom(_), _, _) => "here".to_string(),
+        (_, None, None) => "input ends here".to_string(),
+        _ => format!("unexpected {found}"),
     };
-    let at = e.span().into_range();
     // Tokens are in source order: a binary search keeps many errors linear.
     let previous = tokens
         .partition_point(|r| r.end <= at.start)
@@ -435,6 +449,10 @@ fn syntax_error(
     };
     if let Some((ctx, span)) = e.contexts().next() {
         d = d.with_label(Span::new(file, span.into_range()), format!("in this {ctx}"));
+    }
+    if refused.is_some_and(|t| t.bytes().all(|b| b.is_ascii_digit())) && src[..start].ends_with('.')
+    {
+        d = d.with_help("an element of a list is `list[0]`, not `list.0`");
     }
     Some(d)
 }

@@ -20,13 +20,15 @@ pub enum Name {
     Owner,
     Matrix,
     Type,
+    Raw,
+    Save,
     Diagnostics,
     Help,
     Quit,
 }
 
 impl Name {
-    pub const ALL: [Name; 13] = [
+    pub const ALL: [Name; 15] = [
         Name::Load,
         Name::Facts,
         Name::Reload,
@@ -37,6 +39,8 @@ impl Name {
         Name::Owner,
         Name::Matrix,
         Name::Type,
+        Name::Raw,
+        Name::Save,
         Name::Diagnostics,
         Name::Help,
         Name::Quit,
@@ -54,6 +58,8 @@ impl Name {
             Name::Owner => "owner",
             Name::Matrix => "matrix",
             Name::Type => "type",
+            Name::Raw => "raw",
+            Name::Save => "save",
             Name::Diagnostics => "diagnostics",
             Name::Help => "help",
             Name::Quit => "quit",
@@ -79,6 +85,8 @@ impl Name {
             Name::Owner => "SERVICE [LAYER]",
             Name::Matrix => "[SERVICE...]",
             Name::Type => "EXPR",
+            Name::Raw => "EXPR",
+            Name::Save => "FILE",
             Name::Help => "[TOPIC]",
             _ => "",
         }
@@ -103,6 +111,8 @@ impl Name {
             Name::Owner => "who decides and operates a layer of a service, and who said so",
             Name::Matrix => "the responsibility matrix: layers by services",
             Name::Type => "the type of an expression's value",
+            Name::Raw => "a string's text as it is, not JSON-escaped (other values as usual)",
+            Name::Save => "write the declarations typed in this session to a new policy file",
             Name::Diagnostics => "every current diagnostic of the loaded policy",
             Name::Help => "this list, a command's help, or a built-in function's",
             Name::Quit => "leave the REPL (so does end of input)",
@@ -158,6 +168,8 @@ pub enum Command {
     },
     Matrix(Vec<String>),
     Type(String),
+    Raw(String),
+    Save(String),
     Diagnostics,
     Help(Option<Topic>),
     Quit,
@@ -210,12 +222,16 @@ impl FromStr for Command {
                 .with_help(format!("usage: {}", name.usage()))
         };
         let command = match name {
-            Name::Load | Name::Facts | Name::Type | Name::Explain if rest.is_empty() => {
+            Name::Load | Name::Facts | Name::Type | Name::Raw | Name::Save | Name::Explain
+                if rest.is_empty() =>
+            {
                 return Err(wrong("needs an argument"));
             }
             Name::Load => Command::Load(rest.to_string()),
             Name::Facts => Command::Facts(rest.to_string()),
             Name::Type => Command::Type(rest.to_string()),
+            Name::Raw => Command::Raw(rest.to_string()),
+            Name::Save => Command::Save(rest.to_string()),
             Name::Explain => {
                 let (control, subject) = rest
                     .split_once(char::is_whitespace)
@@ -275,7 +291,8 @@ pub fn help(topic: Option<Topic>) -> String {
     out.push_str(
         "Type an expression to evaluate it against the facts, a declaration to add it\n\
          (a name declared again replaces the earlier declaration), or a command.\n\
-         A declaration or bracket left open continues on the next line.\n\n",
+         An entry continues on the next line (prompt `...`) while a bracket or brace\n\
+         is open; Ctrl-C drops it, and so does an empty line after an error.\n\n",
     );
     let width = Name::ALL
         .iter()

@@ -2,12 +2,13 @@
 //! candidates for the word before the cursor out. Completes `:commands`
 //! and their arguments, keywords, built-ins, enum words, declared names
 //! (dotted layer names too) and fact paths, walking the loaded facts along
-//! the dotted prefix (`facts.fire` → `facts.firewall_rules`).
+//! the prefix, list elements included (`facts.fire` → `facts.firewall_rules`,
+//! `facts.gke[0].` → the keys of the first cluster).
 
 use super::command::Name;
 use crate::Session;
 use crate::builtins::Builtin;
-use crate::value::Word;
+use crate::value::{Value, Word};
 use std::path::Path;
 
 /// One completion: what the list shows and what replaces the word.
@@ -42,6 +43,8 @@ pub const KEYWORDS: &[&str] = &[
     "fn",
     "assert",
     "waive",
+    "attest",
+    "framework",
     "test",
     "for",
     "in",
@@ -77,6 +80,9 @@ pub const KEYWORDS: &[&str] = &[
     "file",
     "assertion",
     "with",
+    "evidence",
+    "period",
+    "from",
 ];
 
 /// The lists every expression can read (SPEC §3).
@@ -117,8 +123,10 @@ fn complete_command(session: &Session, before: &str, colon: usize) -> Completion
         .count();
     let program = &session.program;
     let names: Vec<String> = match (name, arguments_before) {
-        (Name::Load | Name::Facts, _) => return complete_path(before, argument_start),
-        (Name::Type, _) => return complete_expression(session, before),
+        (Name::Load | Name::Facts | Name::Save, _) => {
+            return complete_path(before, argument_start);
+        }
+        (Name::Type | Name::Raw, _) => return complete_expression(session, before),
         (Name::Check, _) | (Name::Explain, 0) => {
             program.controls.iter().map(|c| c.id.clone()).collect()
         }
@@ -192,16 +200,38 @@ fn word_start(before: &str) -> usize {
         .map_or(before.len(), |(i, _)| i)
 }
 
+/// The facts path that ends at the cursor, element indices included
+/// (`facts.gke[0].na`), or "" when the text there is not one.
+fn facts_path(before: &str) -> &str {
+    let start = before
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'))
+        .last()
+        .map_or(before.len(), |(i, _)| i);
+    let run = &before[start..];
+    // The path begins at `facts` at the start of the run or after a `[`
+    // (`[facts.a`, `xs[facts.i`).
+    let begins = (0..run.len()).find(|&i| {
+        run[i..].starts_with("facts")
+            && (i == 0 || run[..i].ends_with('['))
+            && run[i + 5..].starts_with(['.', '['])
+    });
+    begins.map_or("", |i| &run[i..])
+}
+
 fn complete_expression(session: &Session, before: &str) -> Completion {
+    if let Some((head, tail)) = facts_path(before).rsplit_once('.')
+        && tail.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return (before.len() - tail.len(), fact_keys(session, head, tail));
+    }
     let start = word_start(before);
     let word = &before[start..];
     if word.is_empty() || word.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
         return (before.len(), Vec::new());
     }
-    if let Some((head, tail)) = word.rsplit_once('.') {
-        if head == "facts" || head.starts_with("facts.") {
-            return (before.len() - tail.len(), fact_keys(session, head, tail));
-        }
+    if word.contains('.') {
         let layers = session
             .program
             .layers
@@ -213,18 +243,33 @@ fn complete_expression(session: &Session, before: &str) -> Completion {
     (start, names(session, word))
 }
 
-/// The keys of the facts object at `path` (`facts.a.b`) that start with
-/// `partial` and can follow a dot.
-fn fact_keys(session: &Session, path: &str, partial: &str) -> Vec<Candidate> {
-    let Ok(Some(mut value)) = session.facts_root() else {
-        return Vec::new();
-    };
-    for key in path.split('.').skip(1) {
-        match value.get(key) {
-            Some(inner) => value = inner,
-            None => return Vec::new(),
+/// The value at `path` below the facts root: `.key` and `[index]` steps
+/// (`.gke[0].nodePools`); None where the facts have nothing there.
+fn walk<'a>(mut value: Value<'a>, mut path: &str) -> Option<Value<'a>> {
+    while !path.is_empty() {
+        if let Some(after) = path.strip_prefix('.') {
+            let end = after.find(['.', '[']).unwrap_or(after.len());
+            value = value.get(&after[..end])?;
+            path = &after[end..];
+        } else {
+            let after = path.strip_prefix('[')?;
+            let end = after.find(']')?;
+            value = value.index(after[..end].parse().ok()?)?;
+            path = &after[end + 1..];
         }
     }
+    Some(value)
+}
+
+/// The keys of the facts object at `path` (`facts.a.b`, `facts.a[0]`)
+/// that start with `partial` and can follow a dot.
+fn fact_keys(session: &Session, path: &str, partial: &str) -> Vec<Candidate> {
+    let Ok(Some(root)) = session.facts_root() else {
+        return Vec::new();
+    };
+    let Some(value) = path.strip_prefix("facts").and_then(|p| walk(root, p)) else {
+        return Vec::new();
+    };
     let mut keys: Vec<String> = value
         .entries()
         .into_iter()
@@ -313,7 +358,7 @@ mod tests {
         s.add_facts(
             "facts.json".into(),
             None,
-            r#"{"firewall_rules": [], "fire_drills": 2, "network": {"vpcs": [], "bad-key": 1}}"#
+            r#"{"firewall_rules": [], "fire_drills": 2, "network": {"vpcs": [{"id": "a", "subnets": [{"name": "s"}]}, {"id": "b", "cidr": "10.0.0.0/8"}], "bad-key": 1}}"#
                 .into(),
             crate::facts::FactsFormat::Json,
         )
@@ -344,6 +389,31 @@ mod tests {
             replacements(complete(&s, line, line.len())),
             (14, vec!["vpcs".to_string()])
         );
+        let line = "[facts.fire";
+        assert_eq!(replacements(complete(&s, line, line.len())).1.len(), 2);
+    }
+
+    #[test]
+    fn fact_paths_go_through_list_elements() {
+        let s = session();
+        let line = "len(facts.network.vpcs[1].";
+        assert_eq!(
+            replacements(complete(&s, line, line.len())),
+            (line.len(), vec!["cidr".to_string(), "id".to_string()])
+        );
+        let line = "facts.network.vpcs[0].subnets[0].n";
+        assert_eq!(
+            replacements(complete(&s, line, line.len())).1,
+            vec!["name".to_string()]
+        );
+        // No such element, or not a list: nothing to offer.
+        for line in [
+            "facts.network.vpcs[9].",
+            "facts.fire_drills[0].",
+            "facts.network.vpcs[x].",
+        ] {
+            assert!(complete(&s, line, line.len()).1.is_empty(), "{line}");
+        }
     }
 
     #[test]

@@ -8,13 +8,15 @@ use crate::session::LoadedModule;
 use crate::source::Span;
 
 /// A declared name, in its namespace: parties, models, services, `let`s,
-/// `fn`s and controls share one; layers, assertions and tests have their own.
+/// `fn`s and controls share one; layers, assertions, tests and frameworks
+/// have their own.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Key {
     Symbol(String),
     Layer(String),
     Assertion(String),
     Test(String),
+    Framework(String),
 }
 
 /// One declaration that declares a name.
@@ -38,7 +40,8 @@ impl Declared {
     }
 }
 
-/// What an item declares; None for `use` and `waive` (they name nothing).
+/// What an item declares; None for `use`, `waive` and `attest` (they
+/// name nothing).
 pub fn declared(item: &Item) -> Option<Declared> {
     let symbol = |kind, name: &crate::ast::Name| Declared {
         key: Key::Symbol(name.text.clone()),
@@ -72,7 +75,15 @@ pub fn declared(item: &Item) -> Option<Declared> {
             name: t.name.value.clone(),
             span: t.name.span,
         },
-        ItemKind::Use(_) | ItemKind::Waive(_) | ItemKind::Broken(None) => return None,
+        ItemKind::Framework(f) => Declared {
+            key: Key::Framework(f.name.text.clone()),
+            kind: "framework",
+            name: f.name.text.clone(),
+            span: f.name.span,
+        },
+        ItemKind::Use(_) | ItemKind::Waive(_) | ItemKind::Attest(_) | ItemKind::Broken(None) => {
+            return None;
+        }
     })
 }
 

@@ -3,7 +3,10 @@
 //! all or nothing (input that would add an error is refused, its errors
 //! shown, and the session is as before); a name declared again replaces the
 //! earlier declaration. The engine keeps what it loaded (paths, facts, the
-//! accepted declarations) so `:reload` can rebuild the session from disk.
+//! accepted declarations) so `:reload` can rebuild the session from disk
+//! and `:save` can write the declarations out. A reply says whether it
+//! reported an error: every diagnostic goes through one renderer, which
+//! notes it.
 
 use super::command::{self, Command};
 use super::complete::{self, Completion};
@@ -17,8 +20,12 @@ use crate::escape::terminal;
 use crate::report::text::{self, Style};
 use crate::report::{Gate, Run};
 use crate::value::Value;
+use std::cell::Cell;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+
+/// Diagnostics shown for one input (a policy's are all shown).
+const MAX_SHOWN_ERRORS: usize = 5;
 
 pub struct SessionRepl {
     session: Session,
@@ -26,6 +33,8 @@ pub struct SessionRepl {
     /// Inputs answered so far; input N is the source `<input N>`.
     inputs: usize,
     color: bool,
+    /// An error diagnostic was rendered since the reply began.
+    errored: Cell<bool>,
 }
 
 /// What the session was built from, for `:reload`.
@@ -36,6 +45,8 @@ struct Workspace {
     facts: Vec<(Option<String>, String)>,
     /// Accepted declarations: source name and text, in order.
     declarations: Vec<(String, String)>,
+    /// Files `:save` wrote (canonical paths): the only ones it replaces.
+    saved: Vec<PathBuf>,
 }
 
 impl Repl for SessionRepl {
@@ -45,17 +56,27 @@ impl Repl for SessionRepl {
             return Reply::default();
         }
         self.inputs += 1;
+        self.errored.set(false);
         let name = format!("<input {}>", self.inputs);
+        let mut quit = false;
         let text = match kind {
             Kind::Empty => String::new(),
             Kind::Command => match input.parse::<Command>() {
-                Ok(command) => return self.command(command, &name),
+                Ok(Command::Quit) => {
+                    quit = true;
+                    String::new()
+                }
+                Ok(command) => self.command(command, &name),
                 Err(d) => self.render(&[d]),
             },
             Kind::Declaration => self.declare(&name, input),
             Kind::Expression => self.evaluate(&name, input, show_value),
         };
-        Reply { text, quit: false }
+        Reply {
+            text,
+            quit,
+            failed: self.errored.get(),
+        }
     }
 
     fn complete(&self, line: &str, pos: usize) -> Completion {
@@ -77,6 +98,15 @@ fn show_value(value: &Value<'_>) -> String {
     terminal_lines(&text)
 }
 
+/// `:raw`: a string's text as it is (line breaks and all, control
+/// characters still made visible); any other value as usual.
+fn show_raw(value: &Value<'_>) -> String {
+    match value.as_str() {
+        Some(text) => terminal_lines(text),
+        None => show_value(value),
+    }
+}
+
 /// Terminal-safe text ending in a newline.
 fn terminal_lines(text: &str) -> String {
     let mut out = crate::escape::terminal_block(text).into_owned();
@@ -85,9 +115,9 @@ fn terminal_lines(text: &str) -> String {
 }
 
 impl SessionRepl {
-    /// Loads the command line's policies and facts; the text reports what
+    /// Loads the command line's policies and facts; the reply reports what
     /// went wrong, if anything.
-    pub fn start(config: Config, color: bool) -> (SessionRepl, String) {
+    pub fn start(config: Config, color: bool) -> (SessionRepl, Reply) {
         let mut repl = SessionRepl {
             session: Session::new(config.options),
             workspace: Workspace {
@@ -96,13 +126,41 @@ impl SessionRepl {
             },
             inputs: 0,
             color,
+            errored: Cell::new(false),
         };
         repl.session.yaml_schema = config.yaml_schema;
         let text = repl.rebuild(&config.facts, Vec::new());
-        (repl, text)
+        let failed = repl.errored.get();
+        (
+            repl,
+            Reply {
+                text,
+                quit: false,
+                failed,
+            },
+        )
     }
 
+    /// The errors of one input: the first `MAX_SHOWN_ERRORS`, then how many
+    /// more there were, so that a line of garbage gets a short answer.
+    fn render_input(&self, diagnostics: &[Diagnostic]) -> String {
+        let shown = diagnostics.len().min(MAX_SHOWN_ERRORS);
+        let mut out = self.render(&diagnostics[..shown]);
+        if diagnostics.len() > shown {
+            let _ = writeln!(
+                out,
+                "note: {} more diagnostics of this input are not shown",
+                diagnostics.len() - shown
+            );
+        }
+        out
+    }
+
+    /// Every diagnostic a reply shows is rendered here.
     fn render(&self, diagnostics: &[Diagnostic]) -> String {
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            self.errored.set(true);
+        }
         diagnostic::render(diagnostics, &self.session.sources, self.color)
     }
 
@@ -141,14 +199,9 @@ impl SessionRepl {
         out
     }
 
-    fn command(&mut self, command: Command, name: &str) -> Reply {
+    fn command(&mut self, command: Command, name: &str) -> String {
         let result = match command {
-            Command::Quit => {
-                return Reply {
-                    text: String::new(),
-                    quit: true,
-                };
-            }
+            Command::Quit => Ok(String::new()),
             Command::Load(path) => self.load(Path::new(&path)),
             Command::Facts(spec) => self.load_facts(&spec),
             Command::Reload => Ok(self.reload()),
@@ -161,16 +214,15 @@ impl SessionRepl {
             Command::Type(expr) => {
                 Ok(self.evaluate(name, &expr, |v| format!("{}\n", v.type_name())))
             }
+            Command::Raw(expr) => Ok(self.evaluate(name, &expr, show_raw)),
+            Command::Save(path) => self.save(Path::new(&path)),
             Command::Diagnostics if self.session.diagnostics.is_empty() => {
                 Ok("no diagnostics\n".into())
             }
             Command::Diagnostics => Ok(self.render(&self.session.diagnostics)),
             Command::Help(topic) => Ok(command::help(topic)),
         };
-        Reply {
-            text: result.unwrap_or_else(|d| self.render(&[d])),
-            quit: false,
-        }
+        result.unwrap_or_else(|d| self.render(&[d]))
     }
 
     /// Nothing is evaluated while the loaded policy has errors (SPEC §4).
@@ -196,7 +248,7 @@ impl SessionRepl {
         }
         match self.session.eval_expr(name, src, show) {
             Ok(text) => text,
-            Err(diagnostics) => self.render(&diagnostics),
+            Err(diagnostics) => self.render_input(&diagnostics),
         }
     }
 
@@ -231,6 +283,9 @@ impl SessionRepl {
         {
             match &item.kind {
                 ItemKind::Use(UseTarget::Std(_)) => out.push_str("using std\n"),
+                ItemKind::Use(UseTarget::StdModule(module, _)) => {
+                    let _ = writeln!(out, "using std.{module}");
+                }
                 ItemKind::Use(UseTarget::Path(path, _)) => {
                     let _ = writeln!(out, "using \"{}\"", terminal(path));
                 }
@@ -254,7 +309,7 @@ impl SessionRepl {
         let errors: Vec<Diagnostic> = new.iter().filter(|d| d.is_error()).cloned().collect();
         if !errors.is_empty() {
             // Warnings about a refused declaration would only distract.
-            let report = self.render(&errors);
+            let report = self.render_input(&errors);
             self.session.rollback(checkpoint);
             return Err(report);
         }
@@ -377,6 +432,81 @@ impl SessionRepl {
         Ok((warnings, message))
     }
 
+    /// `:save FILE`: the declarations typed in this session that are still
+    /// in force (a redefined one replaces the old), in the order they were
+    /// typed, in the canonical layout. It writes a new file, or one it wrote
+    /// before in this session, never another existing file.
+    fn save(&mut self, path: &Path) -> Result<String, Diagnostic> {
+        let shown = terminal(&path.display().to_string()).into_owned();
+        let ours = path
+            .canonicalize()
+            .is_ok_and(|p| self.workspace.saved.contains(&p));
+        if path.exists() && !ours {
+            return Err(Diagnostic::error(
+                "R006",
+                format!("{shown} exists; `:save` does not replace it"),
+            )
+            .with_help("give the name of a new file"));
+        }
+        let (text, count) = self.typed_declarations();
+        if count == 0 {
+            return Ok(
+                "nothing to save: no declaration typed in this session is in force\n".into(),
+            );
+        }
+        let text = crate::fmt::format_source(&text, crate::source::FileId(0)).unwrap_or(text);
+        std::fs::write(path, text).map_err(|e| {
+            Diagnostic::error(
+                "R006",
+                format!("cannot write {shown}: {}", crate::session::io_reason(&e)),
+            )
+        })?;
+        if let Ok(canonical) = path.canonicalize()
+            && !ours
+        {
+            self.workspace.saved.push(canonical);
+        }
+        Ok(format!(
+            "saved {count} declaration{} to {shown}\n",
+            plural(count)
+        ))
+    }
+
+    /// The source of the typed declarations still in force, and how many
+    /// there are: whole inputs, or the items left of an input some of whose
+    /// declarations were replaced later.
+    fn typed_declarations(&self) -> (String, usize) {
+        let mut pieces: Vec<&str> = Vec::new();
+        let mut count = 0;
+        for (name, text) in &self.workspace.declarations {
+            let Some(module) = self
+                .session
+                .modules
+                .iter()
+                .find(|m| !m.std && self.session.file_name(m.file) == name)
+            else {
+                continue;
+            };
+            let items = &module.module.items;
+            count += items.len();
+            let typed = crate::parser::parse_module(text, crate::source::FileId(0))
+                .module
+                .items
+                .len();
+            if items.len() == typed {
+                pieces.push(text.trim());
+            } else {
+                let source = &self.session.sources.get(module.file).text;
+                pieces.extend(items.iter().filter_map(|item| {
+                    source.get(item.span.start as usize..item.span.end as usize)
+                }));
+            }
+        }
+        let mut text = pieces.join("\n\n");
+        text.push('\n');
+        (text, count)
+    }
+
     /// `:reload`: everything read again from disk.
     fn reload(&mut self) -> String {
         let facts: Vec<String> = self
@@ -435,6 +565,7 @@ impl SessionRepl {
             outcome: Some(&outcome),
             diagnostics: &diagnostics,
             sources: &self.session.sources,
+            info: None,
             baseline: None,
         };
         let style = Style { color: self.color };
@@ -443,9 +574,9 @@ impl SessionRepl {
             return Ok(out);
         }
         let mut statuses: Vec<&str> = Vec::new();
-        for (i, (c, r)) in run.controls().enumerate() {
+        for (i, (_, r)) in run.controls().enumerate() {
             if selected.contains(&i) {
-                text::render_control(&mut out, &run, c, r, style);
+                text::render_control(&mut out, &run, i, r, style);
                 statuses.push(r.status.as_str());
             }
         }
@@ -556,7 +687,7 @@ mod tests {
             },
             false,
         );
-        assert_eq!(startup, "");
+        assert_eq!(startup, Reply::default());
         repl
     }
 
@@ -596,6 +727,62 @@ mod tests {
         let loaded = repl.handle(&format!(":load {path}")).text;
         assert!(loaded.starts_with("loaded "), "{loaded}");
         assert_eq!(repl.handle("x + 1").text, "42\n");
+    }
+
+    #[test]
+    fn save_writes_the_declarations_in_force_to_a_new_file() {
+        let scratch = Scratch::new("save", "let base = 1");
+        let mut repl = repl(vec![scratch.policy()]);
+        let file = scratch.0.join("session.onus");
+        let save = format!(":save {}", file.display());
+        assert!(repl.handle(&save).text.starts_with("nothing to save"));
+        assert!(!file.exists());
+        repl.handle("/// Doubled.\nlet a = base * 2  let b = 3");
+        repl.handle("let b = 4");
+        assert!(repl.handle("let bad = nowhere").failed);
+        let saved = repl.handle(&save);
+        assert!(!saved.failed, "{}", saved.text);
+        assert!(saved.text.starts_with("saved 2 declarations to "));
+        // The redefined `b` replaces the first, the refused `bad` is not there.
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap_or_default(),
+            "/// Doubled.\nlet a = base * 2\n\nlet b = 4\n"
+        );
+        // The file it wrote it replaces; any other existing file it refuses.
+        repl.handle("let c = 5");
+        assert!(repl.handle(&save).text.starts_with("saved 3 declarations"));
+        let refused = repl.handle(&format!(":save {}", scratch.policy().display()));
+        assert!(refused.failed);
+        assert!(
+            refused.text.contains("does not replace it"),
+            "{}",
+            refused.text
+        );
+        assert_eq!(
+            std::fs::read_to_string(scratch.policy()).unwrap_or_default(),
+            "let base = 1"
+        );
+    }
+
+    #[test]
+    fn raw_shows_a_string_as_it_is() {
+        let mut repl = repl(Vec::new());
+        assert_eq!(repl.handle(r#":raw "a\tb\n\"c\"""#).text, "a\tb\n\"c\"\n");
+        assert_eq!(repl.handle(r#""a\tb""#).text, "\"a\\tb\"\n");
+        assert_eq!(repl.handle(":raw 1 + 1").text, "2\n");
+        // Still safe for the terminal.
+        assert_eq!(repl.handle(r#":raw "\u{1b}[2J""#).text, "\\u{1b}[2J\n");
+    }
+
+    #[test]
+    fn replies_say_whether_they_report_an_error() {
+        let mut repl = repl(Vec::new());
+        assert!(!repl.handle("1 + 1").failed);
+        assert!(repl.handle("nosuch").failed);
+        assert!(repl.handle(":frobnicate").failed);
+        assert!(repl.handle("let x = ").failed);
+        assert!(!repl.handle("let x = 1").failed);
+        assert!(!repl.handle(":help").failed);
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //!
 //! Every reply, error reports included, goes to standard output in the
 //! order of the inputs, so a piped session reads as one transcript. Standard
-//! error only says when the line editor cannot start.
+//! error only says when the line editor cannot start. A piped session exits
+//! 1 when anything it reported was an error, so scripts can rely on it.
 
 // REPL errors are diagnostics rendered at once, on a cold path: boxing
 // them would only add noise.
@@ -38,6 +39,8 @@ pub struct Reply {
     pub text: String,
     /// The input asked to leave (`:quit`).
     pub quit: bool,
+    /// The reply reports an error (a diagnostic of severity error).
+    pub failed: bool,
 }
 
 /// What a front end needs from a REPL.
@@ -62,8 +65,9 @@ pub struct Config {
     pub yaml_schema: crate::facts::YamlSchema,
 }
 
-/// Runs the REPL on the terminal, or on piped standard input; the exit
-/// code is 0 after `:quit` or the end of input.
+/// Runs the REPL on the terminal, or on piped standard input. The exit
+/// code is 0 after `:quit` or the end of input; piped, it is 1 when loading
+/// the command line's files or any input reported an error.
 pub fn run(config: Config) -> i32 {
     let interactive = std::io::stdin().is_terminal();
     let color = interactive
@@ -72,7 +76,7 @@ pub fn run(config: Config) -> i32 {
     let (mut repl, startup) = SessionRepl::start(config, color);
     let mut stdout = std::io::stdout();
     // A closed standard output ends the session like the end of input.
-    let _ = stdout.write_all(startup.as_bytes());
+    let _ = stdout.write_all(startup.text.as_bytes());
     if interactive {
         match terminal::run(repl, color) {
             Ok(()) => return 0,
@@ -82,6 +86,6 @@ pub fn run(config: Config) -> i32 {
             }
         }
     }
-    let _ = piped::run(&mut repl, std::io::stdin().lock(), &mut stdout);
-    0
+    let failed = piped::run(&mut repl, std::io::stdin().lock(), &mut stdout);
+    i32::from(startup.failed || failed)
 }

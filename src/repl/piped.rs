@@ -1,19 +1,29 @@
 //! The piped front end: lines in (standard input that is not a terminal),
-//! replies out, with no prompts and no escape codes. Lines accumulate while
-//! the parser says the input is incomplete, so a declaration may span many
-//! lines, as in the terminal. Stops at `:quit` or the end of input.
+//! replies out, with no prompts and no escape codes. Lines make entries as
+//! in the terminal (`input::Pending`): one goes on while a bracket is open.
+//! Stops at `:quit` or the end of input, and says whether any reply
+//! reported an error (the exit code of a piped session).
 
 use super::Repl;
-use super::input::is_incomplete;
+use super::input::{Next, Pending};
 use std::io::{BufRead, Write};
 
-/// Feeds `input` to `repl` and writes its replies to `output`.
-pub fn run(
+/// Feeds `input` to `repl` and writes its replies to `output`; true when
+/// some reply reported an error. A read or write error ends the session,
+/// as the end of input does.
+pub fn run(repl: &mut impl Repl, input: impl BufRead, output: &mut impl Write) -> bool {
+    let mut failed = false;
+    let _ = answer(repl, input, output, &mut failed);
+    failed
+}
+
+fn answer(
     repl: &mut impl Repl,
     mut input: impl BufRead,
     output: &mut impl Write,
+    failed: &mut bool,
 ) -> std::io::Result<()> {
-    let mut buffer = String::new();
+    let mut pending = Pending::default();
     let mut line = Vec::new();
     loop {
         line.clear();
@@ -21,15 +31,11 @@ pub fn run(
             break;
         }
         let text = String::from_utf8_lossy(&line);
-        if !buffer.is_empty() {
-            buffer.push('\n');
-        }
-        buffer.push_str(text.trim_end_matches(['\n', '\r']));
-        if is_incomplete(&buffer) {
+        let Next::Submit(entry) = pending.push(text.trim_end_matches(['\n', '\r'])) else {
             continue;
-        }
-        let reply = repl.handle(&buffer);
-        buffer.clear();
+        };
+        let reply = repl.handle(&entry);
+        *failed |= reply.failed;
         output.write_all(reply.text.as_bytes())?;
         output.flush()?;
         if reply.quit {
@@ -37,8 +43,9 @@ pub fn run(
         }
     }
     // Input that ends inside a declaration gets its syntax error.
-    if !buffer.trim().is_empty() {
-        let reply = repl.handle(&buffer);
+    if let Some(entry) = pending.finish() {
+        let reply = repl.handle(&entry);
+        *failed |= reply.failed;
         output.write_all(reply.text.as_bytes())?;
         output.flush()?;
     }
@@ -62,6 +69,7 @@ mod tests {
             Reply {
                 text: format!("[{input}]\n"),
                 quit: input == ":quit",
+                failed: input.contains("oops"),
             }
         }
 
@@ -75,11 +83,19 @@ mod tests {
     }
 
     fn feed(script: &str) -> (Vec<String>, String) {
+        let (inputs, out, _) = feed_and_fail(script);
+        (inputs, out)
+    }
+
+    fn feed_and_fail(script: &str) -> (Vec<String>, String, bool) {
         let mut repl = Recorder::default();
         let mut out = Vec::new();
-        let result = run(&mut repl, script.as_bytes(), &mut out);
-        assert!(result.is_ok());
-        (repl.inputs, String::from_utf8_lossy(&out).into_owned())
+        let failed = run(&mut repl, script.as_bytes(), &mut out);
+        (
+            repl.inputs,
+            String::from_utf8_lossy(&out).into_owned(),
+            failed,
+        )
     }
 
     #[test]
@@ -102,5 +118,19 @@ mod tests {
     fn unfinished_input_is_answered_at_the_end() {
         let (inputs, _) = feed("control c {\n  service = s");
         assert_eq!(inputs, vec!["control c {\n  service = s"]);
+    }
+
+    #[test]
+    fn a_failed_reply_is_remembered_to_the_end() {
+        assert!(!feed_and_fail("1\n2\n").2);
+        assert!(feed_and_fail("oops\n2\n").2);
+        assert!(feed_and_fail("oops\n:quit\n").2);
+        assert!(feed_and_fail("[oops,").2, "the unfinished entry counts too");
+    }
+
+    #[test]
+    fn a_typo_does_not_swallow_the_lines_after_it() {
+        let (inputs, _) = feed("facts.gke.0\n1 + 1\n");
+        assert_eq!(inputs, vec!["facts.gke.0", "1 + 1"]);
     }
 }

@@ -1,16 +1,17 @@
 //! The terminal front end (rustyline): prompts, line editing, history kept
 //! in the user's cache directory, Tab completion, syntax highlighting,
-//! hints, and multi-line input: Enter on an incomplete declaration or an
-//! open bracket starts a new line instead of submitting.
+//! hints, and multi-line input: while a bracket or brace is open, Enter
+//! shows the continuation prompt `...` (`input::Pending` decides), and
+//! Ctrl-C drops the unfinished entry and says so.
 
-use super::input::is_incomplete;
+use super::input::{Next, Pending};
 use super::{Repl, highlight};
 use rustyline::completion::{Completer, Pair};
 use rustyline::error::ReadlineError;
 use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::{Hint, Hinter};
 use rustyline::history::DefaultHistory;
-use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::validate::Validator;
 use rustyline::{ColorMode, CompletionType, Config, Context, Editor, Helper};
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -97,15 +98,9 @@ impl<R: Repl> Highlighter for ReplHelper<R> {
     }
 }
 
-impl<R: Repl> Validator for ReplHelper<R> {
-    fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
-        Ok(if is_incomplete(ctx.input()) {
-            ValidationResult::Incomplete
-        } else {
-            ValidationResult::Valid(None)
-        })
-    }
-}
+/// Enter always submits the line: the read loop, not the editor, keeps
+/// the lines of an unfinished entry, so each shows its own prompt.
+impl<R: Repl> Validator for ReplHelper<R> {}
 
 /// `$XDG_CACHE_HOME/onus/history`, else `~/.cache/onus/history`.
 fn history_path(xdg_cache_home: Option<OsString>, home: Option<OsString>) -> Option<PathBuf> {
@@ -135,9 +130,27 @@ fn editor<R: Repl>(color: bool) -> rustyline::Result<Editor<ReplHelper<R>, Defau
     Editor::with_config(config)
 }
 
-/// Reads and answers lines until `:quit`, end of input (Ctrl-D) or a
-/// terminal error; Ctrl-C abandons the line being edited. When no line
-/// editor can start, the REPL comes back with the reason.
+/// Answers one entry on standard output; true when it asks to leave.
+fn answer<R: Repl>(shared: &RefCell<R>, entry: &str) -> bool {
+    let Ok(mut repl) = shared.try_borrow_mut() else {
+        return false;
+    };
+    let reply = repl.handle(entry);
+    let mut stdout = std::io::stdout();
+    let _ = stdout.write_all(reply.text.as_bytes());
+    let _ = stdout.flush();
+    reply.quit
+}
+
+/// The prompts, plain and coloured: the first line of an entry, and the
+/// lines that continue it (as wide, so the text lines up).
+const PROMPT: (&str, &str) = ("onus> ", "\x1b[1;32monus>\x1b[0m ");
+const CONTINUATION: (&str, &str) = ("  ... ", "  \x1b[2m...\x1b[0m ");
+
+/// Reads and answers entries until `:quit`, end of input (Ctrl-D) or a
+/// terminal error; Ctrl-C abandons the line being edited and the entry it
+/// continues. When no line editor can start, the REPL comes back with the
+/// reason.
 pub fn run<R: Repl>(repl: R, color: bool) -> Result<(), (R, String)> {
     let mut editor = match editor(color) {
         Ok(e) => e,
@@ -155,33 +168,56 @@ pub fn run<R: Repl>(repl: R, color: bool) -> Result<(), (R, String)> {
     }
     let mut stdout = std::io::stdout();
     let _ = writeln!(stdout, "onus repl: :help lists the commands, :quit leaves");
-    let prompt = (
-        "onus> ",
-        if color {
-            "\x1b[1;32monus>\x1b[0m "
-        } else {
-            "onus> "
-        },
-    );
+    let pick = |(plain, coloured): (&'static str, &'static str)| {
+        (plain, if color { coloured } else { plain })
+    };
+    let mut pending = Pending::default();
     loop {
+        let prompt = pick(if pending.is_empty() {
+            PROMPT
+        } else {
+            CONTINUATION
+        });
         match editor.readline(&prompt) {
-            Ok(line) => {
-                if line.trim().is_empty() {
+            Ok(text) => {
+                if pending.is_empty() && text.trim().is_empty() {
                     continue;
                 }
-                let _ = editor.add_history_entry(line.as_str());
-                let Ok(mut repl) = shared.try_borrow_mut() else {
-                    continue;
-                };
-                let reply = repl.handle(&line);
-                let _ = stdout.write_all(reply.text.as_bytes());
-                let _ = stdout.flush();
-                if reply.quit {
+                if !text.trim().is_empty() {
+                    let _ = editor.add_history_entry(text.as_str());
+                }
+                // A paste may bring several lines at once.
+                let mut quit = false;
+                for line in text.split('\n') {
+                    if let Next::Submit(entry) = pending.push(line.trim_end_matches('\r')) {
+                        quit = answer(&shared, &entry);
+                        if quit {
+                            break;
+                        }
+                    }
+                }
+                if quit {
                     break;
                 }
             }
-            Err(ReadlineError::Interrupted) => continue,
-            Err(ReadlineError::Eof) => break,
+            Err(ReadlineError::Interrupted) => {
+                let lines = pending.drop_entry();
+                if lines > 0 {
+                    let _ = writeln!(
+                        stdout,
+                        "dropped the unfinished entry ({lines} line{})",
+                        if lines == 1 { "" } else { "s" }
+                    );
+                }
+            }
+            Err(ReadlineError::Eof) => {
+                // Inside an entry, as at the end of piped input: it is
+                // answered (with its syntax error) before leaving.
+                if let Some(entry) = pending.finish() {
+                    answer(&shared, &entry);
+                }
+                break;
+            }
             Err(e) => {
                 eprintln!("onus repl: {e}");
                 break;

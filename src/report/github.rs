@@ -15,7 +15,7 @@
 //! nothing from the facts can end a command, start another one on a new
 //! line, or reach the log as a raw control character.
 
-use super::{Gate, Position, Run, subject_label, waiver_note};
+use super::{Gate, Position, Run, attestation_note, subject_label, waiver_note};
 use crate::check::program::Status;
 use crate::diagnostic::Severity;
 use crate::escape::{github_data, github_property};
@@ -110,18 +110,46 @@ pub fn render(run: &Run<'_>, gate: Gate) -> String {
             }
         }
         for e in &r.errors {
+            let subject = subject_label(&e.key, e.pointer.as_deref());
+            if e.attested {
+                command(
+                    &mut out,
+                    "notice",
+                    Some(&at),
+                    &title,
+                    &format!("could not evaluate {subject}: {} [attested]", e.message),
+                );
+                continue;
+            }
             let level = if fails_gate(&e.key) {
                 "error"
             } else {
                 "warning"
             };
-            let subject = subject_label(&e.key, e.pointer.as_deref());
             command(
                 &mut out,
                 level,
                 Some(&at),
                 &title,
                 &format!("could not evaluate {subject}: {}", e.message),
+            );
+        }
+        for a in run.attestations(index) {
+            command(
+                &mut out,
+                "notice",
+                Some(&run.position(a.span)),
+                &title,
+                &attestation_note(a),
+            );
+        }
+        if run.gates(c, r, gate) && !matches!(r.status, Status::Fail | Status::Error) {
+            command(
+                &mut out,
+                "error",
+                Some(&run.position(c.span)),
+                &title,
+                "nothing checks this control and no current evidence covers it (--require-evidence)",
             );
         }
     }
@@ -150,9 +178,13 @@ pub fn render(run: &Run<'_>, gate: Gate) -> String {
         2 => "not loaded",
         _ => "FAILED",
     };
+    let attested = match s.attested {
+        0 => String::new(),
+        n => format!(", {n} attested"),
+    };
     let _ = writeln!(
         out,
-        "onus: {verdict}: {} controls: {} pass, {} fail, {} error, {} waived, {} inherited, {} unverified; {} assertions failed",
+        "onus: {verdict}: {} controls: {} pass, {} fail, {} error, {} waived, {} inherited, {} unverified{attested}; {} assertions failed",
         s.controls,
         s.pass,
         s.fail,

@@ -3,7 +3,10 @@
 //! why). Field order is fixed by the structs below.
 
 use super::Run;
+use crate::check::program;
 use crate::diagnostic;
+use crate::framework::FileDigest;
+use crate::session::RunInfo;
 use serde::Serialize;
 
 pub const VERSION: u32 = 1;
@@ -11,6 +14,8 @@ pub const VERSION: u32 = 1;
 #[derive(Serialize)]
 struct Report<'a> {
     version: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run: Option<RunObject<'a>>,
     summary: Summary,
     controls: Vec<Control<'a>>,
     assertions: Vec<Assertion<'a>>,
@@ -28,11 +33,85 @@ struct Summary {
     waived: usize,
     inherited: usize,
     unverified: usize,
+    attested: usize,
     #[serde(skip_serializing_if = "is_zero")]
     unevaluated: usize,
     assertions_failed: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     new: Option<usize>,
+}
+
+/// Where the run came from: a report filed as evidence names its inputs.
+#[derive(Serialize)]
+pub(crate) struct RunObject<'a> {
+    onus_version: &'a str,
+    now: String,
+    started_at: String,
+    policy_files: &'a [FileDigest],
+    facts: &'a [FileDigest],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    frameworks: &'a [FileDigest],
+}
+
+pub(crate) fn run_object(info: &RunInfo) -> RunObject<'_> {
+    RunObject {
+        onus_version: info.onus_version,
+        now: info.now.to_string(),
+        started_at: rfc3339(info.started_at),
+        policy_files: &info.policy_files,
+        facts: &info.facts,
+        frameworks: &info.frameworks,
+    }
+}
+
+/// RFC 3339 in UTC, to the second.
+pub fn rfc3339(t: jiff::Timestamp) -> String {
+    t.round(jiff::Unit::Second)
+        .unwrap_or(t)
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+#[derive(Serialize)]
+pub(crate) struct Attestation<'a> {
+    by: &'a str,
+    on: String,
+    until: String,
+    evidence: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keys: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    because: Option<&'a str>,
+    validity: &'static str,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Evidence<'a> {
+    uri: &'a str,
+    from: String,
+    to: String,
+    validity: &'static str,
+}
+
+pub(crate) fn attestation(a: &program::Attestation) -> Attestation<'_> {
+    Attestation {
+        by: &a.by,
+        on: a.on.to_string(),
+        until: a.until.to_string(),
+        evidence: &a.evidence,
+        keys: a.keys.as_deref(),
+        because: a.because.as_deref(),
+        validity: a.validity.as_str(),
+    }
+}
+
+pub(crate) fn evidence(e: &program::Evidence) -> Evidence<'_> {
+    Evidence {
+        uri: &e.uri,
+        from: e.from.to_string(),
+        to: e.to.to_string(),
+        validity: e.validity.as_str(),
+    }
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -60,6 +139,10 @@ struct Control<'a> {
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     refs: &'a [String],
     status: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attestations: Vec<Attestation<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    evidence: Vec<Evidence<'a>>,
     subjects: usize,
     violations: Vec<Violation<'a>>,
     errors: Vec<SubjectError<'a>>,
@@ -89,8 +172,14 @@ struct SubjectError<'a> {
     key: &'a str,
     pointer: Option<&'a str>,
     message: &'a str,
+    #[serde(skip_serializing_if = "is_false")]
+    attested: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     new: Option<bool>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A `waive` of the policy, expired or not: what `onus diff` compares.
@@ -119,8 +208,8 @@ struct Assertion<'a> {
 pub fn render(run: &Run<'_>) -> String {
     let s = run.summary();
     let controls = run
-        .controls()
-        .map(|(c, r)| Control {
+        .indexed_controls()
+        .map(|(i, c, r)| Control {
             id: &c.id,
             title: c.title.as_deref(),
             service: run.service_name(c),
@@ -145,6 +234,8 @@ pub fn render(run: &Run<'_>) -> String {
             team: c.team.as_deref(),
             refs: &c.refs,
             status: r.status.as_str(),
+            attestations: run.attestations(i).map(attestation).collect(),
+            evidence: c.evidence.iter().map(evidence).collect(),
             subjects: r.subjects,
             violations: r
                 .violations
@@ -164,6 +255,7 @@ pub fn render(run: &Run<'_>) -> String {
                     key: &e.key,
                     pointer: e.pointer.as_deref(),
                     message: &e.message,
+                    attested: e.attested,
                     new: run.is_new(c, &e.key),
                 })
                 .collect(),
@@ -194,6 +286,7 @@ pub fn render(run: &Run<'_>) -> String {
     };
     let report = Report {
         version: VERSION,
+        run: run.info.map(run_object),
         summary: Summary {
             controls: s.controls,
             pass: s.pass,
@@ -202,6 +295,7 @@ pub fn render(run: &Run<'_>) -> String {
             waived: s.waived,
             inherited: s.inherited,
             unverified: s.unverified,
+            attested: s.attested,
             unevaluated: s.unevaluated,
             assertions_failed: s.assertions_failed,
             new: s.new,

@@ -15,7 +15,7 @@
 //! quick-xml's event writer (which escapes text and attribute values), after
 //! replacing characters XML cannot carry with visible escapes.
 
-use super::{Run, subject_label, waiver_note};
+use super::{Run, attestation_note, evidence_note, subject_label, waiver_note};
 use crate::check::program::{Control, Status};
 use crate::diagnostic;
 use crate::escape::{terminal, xml_chars};
@@ -90,7 +90,15 @@ fn listing(run: &Run<'_>, index: usize, r: &ControlResult) -> (String, String) {
             failing.push_str(&format!("✗ {line}\n"));
         }
     }
-    for e in &r.errors {
+    for e in r.errors.iter().filter(|e| e.attested) {
+        let line = format!(
+            "{}: {}",
+            subject_label(&e.key, e.pointer.as_deref()),
+            e.message
+        );
+        waived.push_str(&format!("~ {} [attested]\n", terminal(&line)));
+    }
+    for e in r.errors.iter().filter(|e| !e.attested) {
         let line = format!(
             "{}: {}",
             subject_label(&e.key, e.pointer.as_deref()),
@@ -148,14 +156,24 @@ fn control_case(run: &Run<'_>, index: usize, c: &Control, r: &ControlResult) -> 
         Status::Unevaluated => Outcome::Skipped {
             message: "not evaluated: no --facts given".into(),
         },
+        Status::Attested => Outcome::Passed,
     };
+    // Who vouched for the control, and the provider's evidence: the audit
+    // trail goes with the test case.
+    let mut output = waived;
+    for a in run.attestations(index) {
+        output.push_str(&format!("{}\n", terminal(&attestation_note(a))));
+    }
+    for e in &c.evidence {
+        output.push_str(&format!("{}\n", terminal(&evidence_note(e))));
+    }
     let at = run.position(c.require_span());
     Case {
         classname: run.service_name(c).to_string(),
         name: c.id.clone(),
         location: Some((at.file.to_string(), at.line)),
         outcome,
-        output: waived,
+        output,
     }
 }
 

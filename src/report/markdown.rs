@@ -10,7 +10,7 @@
 //! the tables, inject links or HTML, mention users, or carry control
 //! characters.
 
-use super::{Gate, Run, waiver_note};
+use super::{Gate, Run, evidence_note, waiver_note};
 use crate::check::program::{Control, Status};
 use crate::diagnostic;
 use crate::escape::markdown as md;
@@ -20,7 +20,7 @@ use std::fmt::Write;
 /// Violations and errors listed per control before "… and N more".
 pub const MAX_LISTED: usize = 20;
 
-fn icon(status: Status) -> &'static str {
+pub(crate) fn icon(status: Status) -> &'static str {
     match status {
         Status::Pass => "✅",
         Status::Fail => "❌",
@@ -29,6 +29,7 @@ fn icon(status: Status) -> &'static str {
         Status::Inherited => "☁️",
         Status::Unverified => "❔",
         Status::Unevaluated => "⏸️",
+        Status::Attested => "📝",
     }
 }
 
@@ -124,6 +125,52 @@ fn control_section(out: &mut String, run: &Run<'_>, index: usize, c: &Control, r
     out.push('\n');
 }
 
+/// Who vouched for what, until when and on what evidence; and the
+/// provider's evidence for inherited controls.
+fn audit_trail(out: &mut String, run: &Run<'_>) {
+    let attestations = &run.program.attestations;
+    let evidenced: Vec<_> = run
+        .program
+        .controls
+        .iter()
+        .filter(|c| !c.evidence.is_empty())
+        .collect();
+    if attestations.is_empty() && evidenced.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "### Attestations and evidence\n");
+    if !attestations.is_empty() {
+        let _ = writeln!(
+            out,
+            "| control | subjects | by | on | until | evidence | because | valid |\n|---|---|---|---|---|---|---|---|"
+        );
+        for a in attestations {
+            let subjects = a.keys.as_ref().map_or("all".to_string(), |k| k.join(", "));
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
+                run.program.controls[a.control].id,
+                md(&subjects),
+                md(&a.by),
+                a.on,
+                a.until,
+                md(&a.evidence),
+                md(a.because.as_deref().unwrap_or("—")),
+                a.validity.as_str()
+            );
+        }
+        out.push('\n');
+    }
+    for c in &evidenced {
+        for e in &c.evidence {
+            let _ = writeln!(out, "- `{}`: {}", c.id, md(&evidence_note(e)));
+        }
+    }
+    if !evidenced.is_empty() {
+        out.push('\n');
+    }
+}
+
 fn subjects(n: usize) -> String {
     format!("{n} subject{}", if n == 1 { "" } else { "s" })
 }
@@ -146,6 +193,7 @@ pub fn render(run: &Run<'_>, gate: Gate) -> String {
             (Status::Waived, s.waived),
             (Status::Inherited, s.inherited),
             (Status::Unverified, s.unverified),
+            (Status::Attested, s.attested),
             (Status::Unevaluated, s.unevaluated),
         ];
         for (status, n) in counts {
@@ -200,6 +248,7 @@ pub fn render(run: &Run<'_>, gate: Gate) -> String {
             out.push('\n');
         }
     }
+    audit_trail(&mut out, run);
     if !run.diagnostics.is_empty() {
         let _ = writeln!(out, "### Diagnostics\n");
         for d in run.diagnostics {

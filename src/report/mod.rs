@@ -2,6 +2,7 @@
 //! in, rendered text out. Every renderer reads the same `Run`; this module
 //! also decides the exit code (SPEC §5) and which format renders what.
 
+pub mod coverage;
 pub mod explain;
 pub mod github;
 pub mod json;
@@ -13,7 +14,9 @@ pub mod sarif;
 pub mod testing;
 pub mod text;
 
-use crate::check::program::{Control, Decider, Program, Status, Waiver};
+use crate::check::program::{
+    Attestation, Control, Decider, Evidence, Program, Status, Validity, Waiver,
+};
 use crate::diagnostic::Diagnostic;
 use crate::eval::{ControlResult, Outcome};
 use crate::source::{SourceMap, Span};
@@ -159,15 +162,21 @@ pub struct Run<'a> {
     pub outcome: Option<&'a Outcome>,
     pub diagnostics: &'a [Diagnostic],
     pub sources: &'a SourceMap,
+    /// Where the run came from (the JSON report's `run`).
+    pub info: Option<&'a crate::session::RunInfo>,
     /// `--baseline`: the earlier run each finding is compared with.
     pub baseline: Option<&'a crate::diff::Baseline>,
 }
 
-/// What fails the gate: `--fail-on`, `--strict` and `--fail-on-new`.
+/// What fails the gate: `--fail-on`, `--strict`, `--require-evidence` and
+/// `--fail-on-new`.
 #[derive(Clone, Copy, Debug)]
 pub struct Gate {
     pub fail_on: Word,
     pub strict: bool,
+    /// An unverified control, or an inherited one without current
+    /// evidence, fails like a failing check.
+    pub require_evidence: bool,
     /// Only findings the baseline does not have fail the gate.
     pub fail_on_new: bool,
 }
@@ -177,6 +186,7 @@ impl Default for Gate {
         Gate {
             fail_on: Word::Info,
             strict: false,
+            require_evidence: false,
             fail_on_new: false,
         }
     }
@@ -192,6 +202,7 @@ pub struct Summary {
     pub inherited: usize,
     pub unverified: usize,
     pub unevaluated: usize,
+    pub attested: usize,
     pub assertions_failed: usize,
     /// With a baseline: violations and error subjects it does not have.
     pub new: Option<usize>,
@@ -245,6 +256,7 @@ impl<'a> Run<'a> {
                 Status::Inherited => s.inherited += 1,
                 Status::Unverified => s.unverified += 1,
                 Status::Unevaluated => s.unevaluated += 1,
+                Status::Attested => s.attested += 1,
             }
         }
         s.assertions_failed = self.outcome.map_or(0, |o| {
@@ -300,10 +312,17 @@ impl<'a> Run<'a> {
             Word::Soft => gate.strict,
             _ => false,
         };
-        counts
-            && c.severity >= gate.fail_on
-            && matches!(r.status, Status::Fail | Status::Error)
-            && (!gate.fail_on_new || self.has_new_finding(c, r))
+        let failing = match r.status {
+            Status::Fail | Status::Error => !gate.fail_on_new || self.has_new_finding(c, r),
+            // Missing evidence is not a finding a baseline can have seen.
+            _ => gate.require_evidence && lacks_evidence(c, r.status),
+        };
+        counts && c.severity >= gate.fail_on && failing
+    }
+
+    /// The attestations of control `control`, in declaration order.
+    pub fn attestations(&self, control: usize) -> impl Iterator<Item = &'a Attestation> {
+        self.program.attestations_of(control)
     }
 
     /// Whether a finding fails the gate: its control does, and under
@@ -314,7 +333,8 @@ impl<'a> Run<'a> {
 
     fn has_new_finding(&self, c: &Control, r: &ControlResult) -> bool {
         let violations = r.violations.iter().filter(|v| !v.waived).map(|v| &v.key);
-        let mut keys = violations.chain(r.errors.iter().map(|e| &e.key));
+        let errors = r.errors.iter().filter(|e| !e.attested).map(|e| &e.key);
+        let mut keys = violations.chain(errors);
         keys.any(|k| self.is_new(c, k) != Some(false))
     }
 
@@ -342,6 +362,46 @@ impl<'a> Run<'a> {
         });
         i32::from(control_fails || assertion_fails)
     }
+}
+
+/// What `--require-evidence` refuses: an unverified control (nothing
+/// checked it, nobody vouches for it now), or an inherited one whose
+/// provider evidence does not cover the run's date.
+pub fn lacks_evidence(c: &Control, status: Status) -> bool {
+    match status {
+        Status::Unverified => true,
+        Status::Inherited => c.current_evidence().next().is_none(),
+        _ => false,
+    }
+}
+
+/// An attestation in one line: "attested by WHO on DATE until DATE,
+/// evidence URI: WHY", marked when it no longer (or not yet) counts.
+pub fn attestation_note(a: &Attestation) -> String {
+    let mut note = format!("attested by {} on {} until {}", a.by, a.on, a.until);
+    if let Some(keys) = &a.keys {
+        note.push_str(&format!(" for {}", keys.join(", ")));
+    }
+    note.push_str(&format!(", evidence {}", a.evidence));
+    if let Some(because) = &a.because {
+        note.push_str(&format!(": {because}"));
+    }
+    match a.validity {
+        Validity::Current => {}
+        Validity::Expired => note.push_str(" (expired)"),
+        Validity::NotYet => note.push_str(" (not yet valid)"),
+    }
+    note
+}
+
+/// Provider evidence in one line: "evidence URI for FROM..TO", marked
+/// stale when the period does not cover the run's date.
+pub fn evidence_note(e: &Evidence) -> String {
+    let mut note = format!("evidence {} for {}..{}", e.uri, e.from, e.to);
+    if e.validity != Validity::Current {
+        note.push_str(" (stale)");
+    }
+    note
 }
 
 /// How a subject is named in messages: its key, then its JSON pointer when

@@ -3,9 +3,13 @@
 //! destination (standard output or a file), and the files written.
 //!
 //! Invariants: at most one target writes to standard output; no two
-//! targets write the same file; a file is replaced atomically (written to a
-//! temporary file in the same directory, then renamed over it), so a reader
-//! never sees half a report.
+//! targets write the same file, however it is named (`r.json`,
+//! `./r.json`, a link to it); a regular file is replaced atomically
+//! (written to a temporary file in the same directory, then renamed over
+//! it), so a reader never sees half a report. A symbolic link is written
+//! through to its target, and a device or FIFO (`/dev/null`,
+//! `/dev/stdout`, a named pipe) is written in place: neither is ever
+//! replaced by a regular file.
 //!
 //! Pairing: a format given as `FORMAT=FILE` has its file; the `--output`
 //! values go, in order, to the formats given without one. Without any
@@ -113,7 +117,10 @@ pub fn plan<F: Copy + Display>(
                 .next()
                 .map_or(Destination::Stdout, |f| Destination::from_path(f)),
         };
-        if let Some(earlier) = targets.iter().find(|t| t.destination == destination) {
+        if let Some(earlier) = targets
+            .iter()
+            .find(|t| same_destination(&t.destination, &destination))
+        {
             return Err(match &destination {
                 Destination::Stdout => format!(
                     "both {} and {} would go to standard output; give one of them a file",
@@ -133,6 +140,28 @@ pub fn plan<F: Copy + Display>(
         });
     }
     Ok(targets)
+}
+
+/// Whether two destinations are the same stream or the same file under
+/// any name: paths are compared once made absolute, with every link and
+/// `..` resolved (for a file not written yet, its folder's).
+fn same_destination(a: &Destination, b: &Destination) -> bool {
+    match (a, b) {
+        (Destination::Stdout, Destination::Stdout) => true,
+        (Destination::File(a), Destination::File(b)) => a == b || identity(a) == identity(b),
+        _ => false,
+    }
+}
+
+fn identity(path: &Path) -> Option<PathBuf> {
+    if let Ok(real) = fs::canonicalize(path) {
+        return Some(real);
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    Some(fs::canonicalize(dir).ok()?.join(path.file_name()?))
 }
 
 /// Renders every target and writes the files; returns what goes to standard
@@ -162,10 +191,54 @@ pub fn deliver<F: Copy>(
     Ok(stdout)
 }
 
-/// Replaces `path` with `contents` atomically: a temporary file in the same
-/// directory (so the rename never crosses file systems), synced, then
-/// renamed over the target. The temporary file is removed on failure.
+/// Writes `contents` to `path`. A regular file (or a new one) is replaced
+/// atomically: a temporary file in the same directory (so the rename never
+/// crosses file systems), synced, then renamed over the target; the
+/// temporary file is removed on failure. A symbolic link is followed to
+/// the file it names, which is replaced the same way. Anything else that
+/// exists (a device such as `/dev/null`, a FIFO) and every path under
+/// `/dev` or `/proc` (`/dev/stdout`, `/dev/fd/3`: streams another program
+/// opened, whatever they lead to) is opened and appended to in place.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let stream = path.starts_with("/dev") || path.starts_with("/proc");
+    match fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => {
+            return Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "is a directory",
+            ));
+        }
+        Ok(meta) if stream || !meta.is_file() => {
+            let mut stream = OpenOptions::new().append(true).open(path)?;
+            return stream.write_all(contents).and_then(|()| stream.flush());
+        }
+        Ok(_) => {
+            // Through any links, to the file that is really replaced.
+            let real = fs::canonicalize(path)?;
+            return replace_file(&real, contents);
+        }
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        Err(_) => {}
+    }
+    // Nothing there yet; a dangling link is written through to its target.
+    let mut path = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::read_link(&path) {
+            Ok(target) => {
+                path = match path.parent() {
+                    Some(dir) => dir.join(target),
+                    None => target,
+                };
+            }
+            Err(_) => break,
+        }
+    }
+    replace_file(&path, contents)
+}
+
+/// Writes `contents` to a temporary file beside `path`, then renames it
+/// over `path` (a regular file, or nothing yet).
+fn replace_file(path: &Path, contents: &[u8]) -> io::Result<()> {
     let name = path
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
@@ -303,6 +376,63 @@ mod tests {
     fn bad_specs_are_rejected() {
         assert!("yaml".parse::<FormatSpec<CheckFormat>>().is_err());
         assert!("json=".parse::<FormatSpec<CheckFormat>>().is_err());
+    }
+
+    #[test]
+    fn the_same_file_under_two_names_is_refused() {
+        let dir = std::env::temp_dir().join(format!("onus-alias-test-{}", std::process::id()));
+        let _ = fs::create_dir_all(dir.join("sub"));
+        let a = dir.join("r.json");
+        let b = dir.join("sub/../r.json");
+        let specs = vec![
+            FormatSpec {
+                format: CheckFormat::Json,
+                file: Some(a.clone()),
+            },
+            FormatSpec {
+                format: CheckFormat::Sarif,
+                file: Some(b),
+            },
+        ];
+        assert!(plan(&specs, &[], CheckFormat::Text).is_err());
+        let _ = fs::write(&a, "x");
+        #[cfg(unix)]
+        {
+            let _ = std::os::unix::fs::symlink(&a, dir.join("link.json"));
+            let linked = vec![
+                specs[0].clone(),
+                FormatSpec {
+                    format: CheckFormat::Sarif,
+                    file: Some(dir.join("link.json")),
+                },
+            ];
+            assert!(plan(&linked, &[], CheckFormat::Text).is_err());
+        }
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn writes_through_links_and_into_devices() {
+        let dir = std::env::temp_dir().join(format!("onus-through-test-{}", std::process::id()));
+        let _ = fs::create_dir_all(&dir);
+        let real = dir.join("real.json");
+        let link = dir.join("link.json");
+        let _ = fs::write(&real, "old");
+        let _ = std::os::unix::fs::symlink(&real, &link);
+        assert!(write_atomic(&link, b"new").is_ok());
+        assert!(fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_symlink()));
+        assert_eq!(fs::read_to_string(&real).ok().as_deref(), Some("new"));
+        let dangling = dir.join("dangling.json");
+        let _ = std::os::unix::fs::symlink(dir.join("later.json"), &dangling);
+        assert!(write_atomic(&dangling, b"made").is_ok());
+        assert_eq!(
+            fs::read_to_string(dir.join("later.json")).ok().as_deref(),
+            Some("made")
+        );
+        assert!(write_atomic(Path::new("/dev/null"), b"nothing").is_ok());
+        assert!(fs::metadata("/dev/null").is_ok_and(|m| !m.is_file()));
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! messages is terminal-escaped, and kept exact in `properties`; with a
 //! baseline, every result has a `baselineState` (`new` or `unchanged`).
 
-use super::{Position, Run, subject_label, waiver_note};
+use super::{Position, Run, attestation_note, evidence_note, subject_label, waiver_note};
 use crate::check::program::Control;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::escape::{self, terminal};
@@ -106,6 +106,11 @@ struct RuleProperties<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     team: Option<&'a str>,
     refs: &'a [String],
+    /// Who vouched for the control, and the provider's evidence, one line each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attestations: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    evidence: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -275,7 +280,7 @@ fn short_description(c: &Control) -> String {
     terminal(c.title.as_deref().or(first_doc_line).unwrap_or(&c.id)).into_owned()
 }
 
-fn rule<'a>(run: &Run<'a>, c: &'a Control) -> Rule<'a> {
+fn rule<'a>(run: &Run<'a>, index: usize, c: &'a Control) -> Rule<'a> {
     let o = run.ownership(c);
     let decider = o.decider;
     let operator = o.operator;
@@ -349,6 +354,15 @@ fn rule<'a>(run: &Run<'a>, c: &'a Control) -> Rule<'a> {
             layer,
             team: c.team.as_deref(),
             refs: &c.refs,
+            attestations: run
+                .attestations(index)
+                .map(|a| terminal(&attestation_note(a)).into_owned())
+                .collect(),
+            evidence: c
+                .evidence
+                .iter()
+                .map(|e| terminal(&evidence_note(e)).into_owned())
+                .collect(),
         },
     }
 }
@@ -386,7 +400,7 @@ pub fn render(run: &Run<'_>) -> String {
     let mut rules = Vec::new();
     let mut results = Vec::new();
     for (index, c, r) in run.indexed_controls() {
-        rules.push(rule(run, c));
+        rules.push(rule(run, index, c));
         let at = run.position(c.require_span());
         let service = run.service_name(c);
         let layer = run.layer_name(c);
@@ -463,7 +477,17 @@ pub fn render(run: &Run<'_>) -> String {
                     format!("{}/{}", c.id, e.key),
                 )]),
                 baseline_state: baseline_state(run.is_new(c, &e.key)),
-                suppressions: Vec::new(),
+                // A person vouched for what the facts could not show.
+                suppressions: run
+                    .attestations(index)
+                    .find(|a| e.attested && a.covers(&e.key))
+                    .map(|a| Suppression {
+                        kind: "external",
+                        status: "accepted",
+                        justification: terminal(&attestation_note(a)).into_owned(),
+                    })
+                    .into_iter()
+                    .collect(),
                 properties: ResultProperties {
                     outcome: "error",
                     key: &e.key,

@@ -5,7 +5,7 @@
 use crate::check::program::Program;
 use crate::escape::terminal;
 use crate::source::SourceMap;
-use crate::testing::{Coverage, TestResult, coverage_percent};
+use crate::testing::{Coverage, FirstError, TestResult, coverage_percent};
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -33,6 +33,9 @@ pub fn text(results: &[TestResult], sources: &SourceMap) -> String {
             );
             let _ = writeln!(out, "        expected: {}", terminal(&x.expected));
             let _ = writeln!(out, "        actual:   {}", terminal(&x.actual));
+            if let Some(e) = &x.first_error {
+                let _ = writeln!(out, "        error:    {}", terminal(&describe(e)));
+            }
             for k in &x.missing_keys {
                 let _ = writeln!(
                     out,
@@ -51,6 +54,14 @@ pub fn text(results: &[TestResult], sources: &SourceMap) -> String {
     }
     let _ = writeln!(out, "\n{}", summary_line(results));
     out
+}
+
+/// `subject "KEY" at POINTER: MESSAGE`.
+fn describe(e: &FirstError) -> String {
+    match &e.pointer {
+        Some(pointer) => format!("subject {:?} at {pointer}: {}", e.subject, e.message),
+        None => format!("subject {:?}: {}", e.subject, e.message),
+    }
 }
 
 fn location(sources: &SourceMap, span: crate::source::Span) -> (String, usize) {
@@ -88,6 +99,17 @@ struct JsonExpect<'a> {
     missing_keys: &'a [String],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     unexpected_keys: &'a [String],
+    /// The control's first error, when the expectation is not met.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<JsonError<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    subject: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pointer: Option<&'a str>,
+    message: &'a str,
 }
 
 pub fn json(results: &[TestResult], sources: &SourceMap) -> String {
@@ -117,6 +139,11 @@ pub fn json(results: &[TestResult], sources: &SourceMap) -> String {
                             line: location(sources, x.span).1,
                             missing_keys: &x.missing_keys,
                             unexpected_keys: &x.unexpected_keys,
+                            error: x.first_error.as_ref().map(|e| JsonError {
+                                subject: &e.subject,
+                                pointer: e.pointer.as_deref(),
+                                message: &e.message,
+                            }),
                         })
                         .collect(),
                 }
@@ -156,6 +183,9 @@ pub fn junit(results: &[TestResult], sources: &SourceMap) -> String {
                         }
                         for k in &x.unexpected_keys {
                             d.push_str(&format!("  + {k:?} fails, but was not expected to\n"));
+                        }
+                        if let Some(e) = &x.first_error {
+                            d.push_str(&format!("  error: {}\n", describe(e)));
                         }
                         d
                     })

@@ -4,7 +4,7 @@
 //! Everything echoed from facts or policies is escaped for the terminal.
 
 use super::{Gate, Run};
-use crate::check::program::{Control, Status};
+use crate::check::program::Status;
 use crate::escape::terminal;
 use crate::eval::ControlResult;
 use std::fmt::Write;
@@ -16,7 +16,7 @@ pub struct Style {
 }
 
 impl Style {
-    fn paint(self, code: &str, text: &str) -> String {
+    pub(crate) fn paint(self, code: &str, text: &str) -> String {
         if self.color {
             format!("\x1b[{code}m{text}\x1b[0m")
         } else {
@@ -24,7 +24,7 @@ impl Style {
         }
     }
 
-    fn status(self, status: Status) -> String {
+    pub(crate) fn status(self, status: Status) -> String {
         let label = format!("{:<11}", status.as_str().to_uppercase());
         let code = match status {
             Status::Pass => "32",
@@ -34,11 +34,12 @@ impl Style {
             Status::Inherited => "36",
             Status::Unverified => "33",
             Status::Unevaluated => "2",
+            Status::Attested => "32",
         };
         self.paint(code, &label)
     }
 
-    fn dim(self, text: &str) -> String {
+    pub(crate) fn dim(self, text: &str) -> String {
         self.paint("2", text)
     }
 }
@@ -49,8 +50,8 @@ pub fn render(run: &Run<'_>, gate: Gate, style: Style) -> String {
         let _ = writeln!(out, "policy not loaded: see the diagnostics above");
         return out;
     };
-    for (c, r) in run.controls() {
-        render_control(&mut out, run, c, r, style);
+    for (i, (_, r)) in run.controls().enumerate() {
+        render_control(&mut out, run, i, r, style);
     }
     if !run.program.assertions.is_empty() {
         let _ = writeln!(out);
@@ -76,8 +77,25 @@ pub fn render(run: &Run<'_>, gate: Gate, style: Style) -> String {
         format!("{} inherited", s.inherited),
         format!("{} unverified", s.unverified),
     ];
+    if s.attested > 0 {
+        parts.push(format!("{} attested", s.attested));
+    }
     if s.unevaluated > 0 {
         parts.push(format!("{} unevaluated", s.unevaluated));
+    }
+    if gate.require_evidence {
+        let lacking: Vec<&str> = run
+            .controls()
+            .filter(|(c, r)| super::lacks_evidence(c, r.status))
+            .map(|(c, _)| c.id.as_str())
+            .collect();
+        if !lacking.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n--require-evidence: no check and no current evidence for {}",
+                terminal(&lacking.join(", "))
+            );
+        }
     }
     let verdict = match run.exit_code(gate) {
         0 => style.paint("32", "ok"),
@@ -119,13 +137,15 @@ fn subject(key: &str, pointer: Option<&str>, style: Style) -> String {
 
 /// One control's block: the status line, then its subject count or why it
 /// was not checked, then each violation and error.
+/// The text of control `index` of the program and its result.
 pub fn render_control(
     out: &mut String,
     run: &Run<'_>,
-    c: &Control,
+    index: usize,
     r: &ControlResult,
     style: Style,
 ) {
+    let c = &run.program.controls[index];
     let o = run.ownership(c);
     let ownership = format!(
         "owner {}, decided by {}{}",
@@ -170,6 +190,13 @@ pub fn render_control(
                 style.dim("not evaluated: no --facts given")
             );
         }
+        Status::Attested if !c.checked() => {
+            let _ = writeln!(
+                out,
+                "{indent}{}",
+                style.dim("no check: a person vouches for this control")
+            );
+        }
         _ => {
             let mut counts = format!("{} subject{}", r.subjects, plural(r.subjects));
             if r.filtered > 0 {
@@ -182,7 +209,20 @@ pub fn render_control(
             let _ = writeln!(out, "{indent}{}", style.dim(&counts));
         }
     }
-    let index = run.program.controls.iter().position(|x| std::ptr::eq(x, c));
+    for a in run.attestations(index) {
+        let _ = writeln!(
+            out,
+            "{indent}{}",
+            style.dim(&terminal(&super::attestation_note(a)))
+        );
+    }
+    for e in &c.evidence {
+        let _ = writeln!(
+            out,
+            "{indent}{}",
+            style.dim(&terminal(&super::evidence_note(e)))
+        );
+    }
     for v in &r.violations {
         let mark = match (v.waived, run.is_new(c, &v.key) == Some(true)) {
             (true, true) => "~ waived, new",
@@ -192,11 +232,12 @@ pub fn render_control(
         };
         let mark = style.paint(if v.waived { "33" } else { "31" }, mark);
         let subject = subject(&v.key, v.pointer.as_deref(), style);
-        let _ = writeln!(out, "{indent}{mark} {subject}  {}", terminal(&v.message));
-        if let Some(w) = index
-            .filter(|_| v.waived)
-            .and_then(|i| run.waiver(i, &v.key))
-        {
+        let _ = writeln!(
+            out,
+            "{indent}{mark} {subject}  {}",
+            lines(&v.message, &indent)
+        );
+        if let Some(w) = v.waived.then(|| run.waiver(index, &v.key)).flatten() {
             let _ = writeln!(
                 out,
                 "{indent}  {}",
@@ -206,22 +247,32 @@ pub fn render_control(
     }
     for e in &r.errors {
         let subject = subject(&e.key, e.pointer.as_deref(), style);
-        let mark = if run.is_new(c, &e.key) == Some(true) {
-            "! new"
-        } else {
-            "!"
+        let mark = match (e.attested, run.is_new(c, &e.key) == Some(true)) {
+            (true, _) => style.paint("32", "~ attested"),
+            (false, true) => style.paint("35", "! new"),
+            (false, false) => style.paint("35", "!"),
         };
         let _ = writeln!(
             out,
-            "{indent}{} {subject}  {}",
-            style.paint("35", mark),
-            terminal(&e.message)
+            "{indent}{mark} {subject}  {}",
+            lines(&e.message, &indent)
         );
     }
     for p in r.passed.iter().flatten() {
         let subject = subject(&p.key, p.pointer.as_deref(), style);
         let _ = writeln!(out, "{indent}{} {subject}", style.paint("32", "✓"));
     }
+}
+
+/// A message that may hold line breaks (a policy's `else "…\n…"`, text
+/// from the facts): each line made safe for the terminal, the lines after
+/// the first indented below it, instead of a `\u{a}` in one long line.
+fn lines(message: &str, indent: &str) -> String {
+    message
+        .lines()
+        .map(|l| terminal(l).into_owned())
+        .collect::<Vec<_>>()
+        .join(&format!("\n{indent}    "))
 }
 
 fn plural(n: usize) -> &'static str {

@@ -65,7 +65,7 @@ td.failing { box-shadow: inset 0 0 0 3px var(--fail); }
 .badge { display: inline-block; padding: 0 6px; border-radius: 999px; font-size: 11px; font-weight: 600; color: #fff; }
 .s-fail { background: var(--fail); } .s-error { background: var(--error); } .s-pass { background: var(--pass); }
 .s-waived { background: var(--waived); } .s-inherited { background: #2563eb; } .s-unverified { background: #d97706; }
-.s-unevaluated { background: #9ca3af; }
+.s-unevaluated { background: #9ca3af; } .s-attested { background: #0f766e; }
 table.controls { border-collapse: collapse; min-width: 60%; }
 .controls th, .controls td { text-align: left; padding: 4px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
 .controls th { font-size: 12px; color: var(--muted); font-weight: 600; }

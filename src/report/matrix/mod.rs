@@ -202,11 +202,12 @@ impl MatrixCell<'_> {
 }
 
 /// Statuses from the most to the least urgent, as cells list them.
-pub const ORDER: [Status; 7] = [
+pub const ORDER: [Status; 8] = [
     Status::Fail,
     Status::Error,
     Status::Unverified,
     Status::Waived,
+    Status::Attested,
     Status::Pass,
     Status::Inherited,
     Status::Unevaluated,

@@ -18,6 +18,7 @@ fn mark(status: Status) -> &'static str {
         Status::Inherited => "↑",
         Status::Unverified => "?",
         Status::Unevaluated => "·",
+        Status::Attested => "✎",
     }
 }
 
@@ -94,9 +95,11 @@ pub fn render_text(m: &Matrix<'_>) -> String {
     }
     let _ = writeln!(out, "\n{}", legend(m));
     if m.evaluated {
+        let attested = m.cells.iter().any(|c| c.count(Status::Attested) > 0);
         let _ = writeln!(
             out,
-            "✓ pass  ✗ fail  ! error  ~ waived  ↑ inherited  ? unverified"
+            "✓ pass  ✗ fail  ! error  ~ waived  ↑ inherited  ? unverified{}",
+            if attested { "  ✎ attested" } else { "" }
         );
     } else {
         let _ = writeln!(out, "statuses: give --facts to evaluate the controls");
