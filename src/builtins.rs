@@ -189,6 +189,9 @@ builtins! {
     GroupBy "group_by" (1, 2) [List, Str] "group_by(list, field) | group_by(pairs)"
         "An object from each key to the list of all elements with that key, in their order, built in one pass. With a field name, the key is each element's field (missing is an error; write a comprehension with `??` to default it); with one argument, the list holds `[key, value]` pairs. Keys must be strings."
         ("group_by([{ t: \"a\", n: 1 }, { t: \"b\", n: 2 }, { t: \"a\", n: 3 }], \"t\").a", "[{\"t\":\"a\",\"n\":1},{\"t\":\"a\",\"n\":3}]");
+    Documents "documents" (1, 1) [Any] "documents(x)"
+        "`x` itself when it is a list, otherwise the one-element list `[x]`: a YAML file with one document and a stream of several (or JSON and JSON lines) read the same, as `for d in documents(facts)`."
+        ("documents({ kind: \"Pod\" })", "[{\"kind\":\"Pod\"}]");
     Accountable "accountable" (2, 2) [Any, Any] "accountable(service, layer)"
         "Who answers for the layer of the service: a third party's `accountable_to` party, else the decider."
         ("accountable(orders_db, identity)", "\"customer\"");

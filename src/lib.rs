@@ -24,6 +24,7 @@ pub mod source;
 pub mod stdlib;
 pub mod streaming;
 pub mod value;
+pub mod yaml_warnings;
 
 pub use session::Session;
 pub mod explain;

@@ -6,7 +6,7 @@ use crate::ast::{FrameworkSource, ItemKind, Module, UseTarget};
 use crate::check::{self, program::Program};
 use crate::diagnostic::{self, Diagnostic};
 use crate::eval::{self, Options, Outcome};
-use crate::facts::{ErrorKind, Facts, FactsError, FactsFormat};
+use crate::facts::{ErrorKind, Facts, FactsError, FactsFormat, YamlSchema};
 use crate::framework::{Catalogs, FileDigest};
 use crate::parser;
 use crate::source::{FileId, Origin, SourceMap, Span};
@@ -96,6 +96,8 @@ pub struct Session {
     pub options: Options,
     /// How much one facts input may take, and how many threads read it.
     pub facts_limits: crate::facts::Limits,
+    /// How YAML facts resolve plain scalars (`--yaml-schema`).
+    pub yaml_schema: YamlSchema,
     /// Read JSON-lines facts a batch at a time where the policy allows it
     /// (`onus check`; see `streaming`): they are opened when loaded, and
     /// read by `evaluate_streaming`.
@@ -135,6 +137,7 @@ impl Session {
             facts: Vec::new(),
             options,
             facts_limits: crate::facts::Limits::default(),
+            yaml_schema: YamlSchema::default(),
             stream_json_lines: false,
             streams: Vec::new(),
             streamed: Vec::new(),
@@ -417,8 +420,14 @@ impl Session {
         text: String,
         format: FactsFormat,
     ) -> Result<(), FactsError> {
-        let facts = Facts::read(text.as_bytes(), name, format, &self.facts_limits)?;
-        self.facts.push(FactsInput::new(source, facts));
+        let (facts, ambiguities) = Facts::read_noting(
+            text.as_bytes(),
+            name,
+            format,
+            &self.facts_limits,
+            self.yaml_schema,
+        )?;
+        self.note_facts(source, facts, &ambiguities);
         Ok(())
     }
 
@@ -769,12 +778,13 @@ impl Session {
         };
         let format = FactsFormat::of_path(file);
         let limits = self.facts_limits;
+        let schema = self.yaml_schema;
         if self.stream_json_lines && format == FactsFormat::JsonLines {
             return self.defer_stream(name, file);
         }
         let (source, read) = if file == "-" {
             let source = "<stdin>".to_string();
-            let read = Facts::read(std::io::stdin().lock(), name, format, &limits);
+            let read = Facts::read_noting(std::io::stdin().lock(), name, format, &limits, schema);
             (source, read.map_err(|e| (e, None)))
         } else {
             let cannot = |reason: String| {
@@ -786,12 +796,26 @@ impl Session {
                 return Err(cannot("is a directory".into()));
             }
             let source = display_name(Path::new(file));
-            let read = Facts::read_file(f, metadata.len(), name, format, &limits);
+            let read = Facts::read_file_noting(f, metadata.len(), name, format, &limits, schema);
             (source, read.map_err(|e| (e, Some(metadata.len()))))
         };
-        let facts = read.map_err(|(e, size)| facts_error(file, &source, e, size, &limits))?;
-        self.facts.push(FactsInput::new(source, facts));
+        let (facts, ambiguities) =
+            read.map_err(|(e, size)| facts_error(file, &source, e, size, &limits))?;
+        self.note_facts(source, facts, &ambiguities);
         Ok(())
+    }
+
+    /// Adds read facts, with a warning for each YAML scalar that YAML 1.1
+    /// reads otherwise.
+    fn note_facts(
+        &mut self,
+        source: String,
+        facts: Facts,
+        ambiguities: &[crate::facts::Ambiguity],
+    ) {
+        let warnings = crate::yaml_warnings::warnings(&source, &facts, ambiguities);
+        self.diagnostics.extend(warnings);
+        self.facts.push(FactsInput::new(source, facts));
     }
 }
 

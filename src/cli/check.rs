@@ -2,8 +2,8 @@
 //! one or more reports, and the gate's exit code.
 
 use super::common::{
-    FactsLimit, Limits, PolicyLimit, color_for, deliver, options, parse_date, parse_severity, plan,
-    print_diagnostics, print_sourceless, session, started_at,
+    FactsLimit, Limits, PolicyLimit, YamlReading, color_for, deliver, options, parse_date,
+    parse_severity, plan, print_diagnostics, print_sourceless, session, started_at,
 };
 use onus::check::program::Status;
 use onus::diagnostic::Diagnostic;
@@ -80,6 +80,8 @@ pub struct Args {
     #[command(flatten)]
     facts_limit: FactsLimit,
     #[command(flatten)]
+    yaml: YamlReading,
+    #[command(flatten)]
     policy: PolicyLimit,
 }
 
@@ -105,6 +107,7 @@ pub fn run(args: Args) -> i32 {
     session.facts_limits = args.facts_limit.limits(&args.limits);
     session.started_at = started_at();
     session.strict = args.strict;
+    session.yaml_schema = args.yaml.yaml_schema;
     for p in &args.paths {
         session.load_path(p);
     }

@@ -23,6 +23,18 @@ pub struct Limits {
     pub jobs: Option<usize>,
 }
 
+/// How YAML facts are read (commands that read `--facts`).
+#[derive(clap::Args)]
+pub struct YamlReading {
+    /// Read YAML facts by YAML 1.2 (the default: `off` is a string, and each
+    /// plain scalar YAML 1.1 reads otherwise is an F040 warning) or by 1.1
+    /// as Kubernetes reads manifests (`off` is false, `0777` octal, `<<`
+    /// merges mappings).
+    #[arg(long, value_name = "1.1|1.2", default_value = "1.2",
+          value_parser = onus::facts::YamlSchema::parse)]
+    pub yaml_schema: onus::facts::YamlSchema,
+}
+
 /// How much facts may take (commands that read `--facts`).
 #[derive(clap::Args)]
 pub struct FactsLimit {

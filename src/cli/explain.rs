@@ -1,7 +1,9 @@
 //! `onus explain`: one control re-run with an observer, and why each
 //! subject passed or failed, as text or JSON.
 
-use super::common::{FactsLimit, Limits, PolicyLimit, load, options, parse_date, write_out};
+use super::common::{
+    FactsLimit, Limits, PolicyLimit, YamlReading, load, options, parse_date, write_out,
+};
 use onus::Session;
 use onus::check::program::Status;
 use onus::diagnostic;
@@ -41,6 +43,8 @@ pub struct Args {
     #[command(flatten)]
     facts_limit: FactsLimit,
     #[command(flatten)]
+    yaml: YamlReading,
+    #[command(flatten)]
     policy: PolicyLimit,
 }
 
@@ -67,6 +71,7 @@ pub fn text(session: &Session, control: usize, subject: Option<&str>, limit: usi
 pub fn run(args: Args) -> i32 {
     let (mut session, ok) = load(&args.paths, options(args.now, &args.limits), &args.policy);
     session.facts_limits = args.facts_limit.limits(&args.limits);
+    session.yaml_schema = args.yaml.yaml_schema;
     if !ok {
         return 2;
     }
@@ -77,6 +82,7 @@ pub fn run(args: Args) -> i32 {
         );
         return 2;
     };
+    let policy_diagnostics = session.diagnostics.len();
     for spec in &args.facts {
         if let Err(d) = session.load_facts_spec(spec) {
             let _ = std::io::stderr()
@@ -84,6 +90,10 @@ pub fn run(args: Args) -> i32 {
             return 2;
         }
     }
+    // The facts' own warnings (F040).
+    let warnings = &session.diagnostics[policy_diagnostics..];
+    let _ = std::io::stderr()
+        .write_all(diagnostic::render(warnings, &session.sources, false).as_bytes());
     let root = match session.facts_root() {
         Ok(r) => r,
         Err(msg) => {

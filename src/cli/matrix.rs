@@ -3,7 +3,8 @@
 //! `--party NAME`, only what that party decides, operates or answers for.
 
 use super::common::{
-    FactsLimit, Limits, PolicyLimit, deliver, load, options, parse_date, plan, print_diagnostics,
+    FactsLimit, Limits, PolicyLimit, YamlReading, deliver, load, options, parse_date, plan,
+    print_diagnostics,
 };
 use onus::diagnostic::Diagnostic;
 use onus::report::matrix::{self, Matrix, MatrixFormat, PartyView};
@@ -48,6 +49,8 @@ pub struct Args {
     #[command(flatten)]
     facts_limit: FactsLimit,
     #[command(flatten)]
+    yaml: YamlReading,
+    #[command(flatten)]
     policy: PolicyLimit,
 }
 
@@ -57,14 +60,18 @@ pub fn run(args: Args) -> i32 {
     };
     let (mut session, ok) = load(&args.paths, options(args.now, &args.limits), &args.policy);
     session.facts_limits = args.facts_limit.limits(&args.limits);
+    session.yaml_schema = args.yaml.yaml_schema;
     if !ok {
         return 2;
     }
+    let policy_diagnostics = session.diagnostics.len();
     let facts_errors: Vec<Diagnostic> = args
         .facts
         .iter()
         .filter_map(|spec| session.load_facts_spec(spec).err())
         .collect();
+    // The facts' own warnings (F040).
+    print_diagnostics(&session.diagnostics[policy_diagnostics..], &session);
     if !facts_errors.is_empty() {
         print_diagnostics(&facts_errors, &session);
         return 2;

@@ -1,6 +1,6 @@
 //! `onus repl`: the interactive (or piped) session of `onus::repl`.
 
-use super::common::{Limits, options, parse_date};
+use super::common::{Limits, YamlReading, options, parse_date};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -16,6 +16,8 @@ pub struct Args {
     now: Option<jiff::civil::Date>,
     #[command(flatten)]
     limits: Limits,
+    #[command(flatten)]
+    yaml: YamlReading,
 }
 
 pub fn run(args: Args) -> i32 {
@@ -23,5 +25,6 @@ pub fn run(args: Args) -> i32 {
         options: options(args.now, &args.limits),
         paths: args.paths,
         facts: args.facts,
+        yaml_schema: args.yaml.yaml_schema,
     })
 }

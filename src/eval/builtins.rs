@@ -106,6 +106,8 @@ pub fn call<'a>(
             Value::list(str_arg(0)?.split(sep).map(Value::string).collect())
         }
         Builtin::TypeOf => Value::Text(args[0].type_name()),
+        Builtin::Documents if args[0].is_list() => args[0].clone(),
+        Builtin::Documents => Value::list(vec![args[0].clone()]),
         Builtin::ToNumber => match &args[0] {
             v if v.as_f64().is_some() => v.clone(),
             v => {

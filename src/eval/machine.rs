@@ -521,10 +521,9 @@ fn built_bytes(v: &Value<'_>) -> usize {
 fn builtin_work(b: Builtin, args: &[Value<'_>], cap: u64) -> u64 {
     use Builtin::*;
     match b {
-        Len | Count | TypeOf | Has | Now | Date | DaysSince | Abs | StartsWith | EndsWith
-        | Owner | Decider | Operator | Accountable | CidrContains | CidrOverlaps | IsPublicCidr => {
-            0
-        }
+        Len | Count | TypeOf | Documents | Has | Now | Date | DaysSince | Abs | StartsWith
+        | EndsWith | Owner | Decider | Operator | Accountable | CidrContains | CidrOverlaps
+        | IsPublicCidr => 0,
         // A list by the size of its elements, as the rest.
         GroupBy => args.iter().map(size).sum::<u64>() * 2,
         // Printed or compared whole.

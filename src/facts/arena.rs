@@ -517,6 +517,18 @@ impl Builder {
             .unwrap_or("")
     }
 
+    /// The values and key ids (none for an array) of a block this builder
+    /// finished: YAML merge keys copy a mapping's entries.
+    pub(super) fn block_children(&self, block: u32) -> (&[Packed], &[u32]) {
+        let index = (block as usize).wrapping_sub(self.part.block_base as usize);
+        let Some(b) = self.part.blocks.get(index) else {
+            return (&[], &[]);
+        };
+        let start = (b.start - self.part.node_base) as usize;
+        let values = self.part.nodes.get(start..start + b.len as usize);
+        (values.unwrap_or(&[]), self.shapes.keys(b.shape))
+    }
+
     /// The position in `scratch` of a key that repeats an earlier one among
     /// the key/value pairs pushed since `mark` (YAML's mappings).
     pub(super) fn duplicate_key(&self, mark: usize) -> Option<usize> {

@@ -8,6 +8,7 @@
 //! every node can name its JSON pointer without storing a parent per node.
 
 mod arena;
+mod cloudformation;
 mod digest;
 pub mod encoding;
 mod input;
@@ -16,11 +17,13 @@ mod limits;
 mod split;
 mod stream;
 mod yaml;
+mod yaml_schema;
 
 pub use arena::{Node, StrRef};
 pub use digest::{Digest, Hashing};
 pub use limits::{DEFAULT_MAX_SIZE, Limits, parse_size};
 pub use stream::{BATCH, Batch, Batches};
+pub use yaml_schema::{Ambiguity, YamlSchema};
 
 use arena::{Keys, NONE, Packed, Part, Shapes};
 use std::fmt;
@@ -33,7 +36,8 @@ pub enum FactsFormat {
     Json,
     /// One JSON document per line, read as a list.
     JsonLines,
-    /// YAML 1.2; several documents are read as a list.
+    /// YAML (1.2 unless `YamlSchema` says 1.1); several documents are
+    /// read as a list.
     Yaml,
 }
 
@@ -163,6 +167,20 @@ impl Facts {
         format: FactsFormat,
         limits: &Limits,
     ) -> Result<Facts, FactsError> {
+        Facts::read_file_noting(file, size, mount, format, limits, YamlSchema::default())
+            .map(|(facts, _)| facts)
+    }
+
+    /// Reads one facts file as `read_file` does, YAML by this schema; also
+    /// returns the YAML plain scalars that YAML 1.1 would read otherwise.
+    pub fn read_file_noting(
+        file: std::fs::File,
+        size: u64,
+        mount: Option<String>,
+        format: FactsFormat,
+        limits: &Limits,
+        schema: YamlSchema,
+    ) -> Result<(Facts, Vec<Ambiguity>), FactsError> {
         let lines = format == FactsFormat::JsonLines;
         if format != FactsFormat::Yaml
             && split::may_split(size, split::PARALLEL_FROM, limits)
@@ -180,14 +198,15 @@ impl Facts {
                     .map_err(|m| FactsError::unpositioned(ErrorKind::Syntax, m.into()))?;
                 let mut facts = Facts::assemble(mount, parts, builder, root);
                 facts.digest = Some(hashed.map_err(io_error)?);
-                return Ok(facts);
+                return Ok((facts, Vec::new()));
             }
         }
-        Facts::read(
+        Facts::read_noting(
             std::io::BufReader::with_capacity(0, file),
             mount,
             format,
             limits,
+            schema,
         )
     }
 
@@ -197,27 +216,43 @@ impl Facts {
         encoding::head(&split::head(file)) == encoding::Head::Utf8
     }
 
-    /// Reads one facts document from a stream, within the limits, hashing
-    /// its bytes as they come. UTF-16 and UTF-32 with a byte order mark
-    /// are transcoded first (`encoding`), the one case read whole.
+    /// Reads one facts document from a stream, within the limits (YAML by
+    /// the 1.2 core schema), hashing its bytes as they come. UTF-16 and
+    /// UTF-32 with a byte order mark are transcoded first (`encoding`), the
+    /// one case read whole.
     pub fn read(
         reader: impl Read,
         mount: Option<String>,
         format: FactsFormat,
         limits: &Limits,
     ) -> Result<Facts, FactsError> {
+        Facts::read_noting(reader, mount, format, limits, YamlSchema::default())
+            .map(|(facts, _)| facts)
+    }
+
+    /// Reads one facts document as `read` does, YAML by this schema; also
+    /// returns the YAML plain scalars that YAML 1.1 would read otherwise
+    /// (none under 1.1, or for JSON).
+    pub fn read_noting(
+        reader: impl Read,
+        mount: Option<String>,
+        format: FactsFormat,
+        limits: &Limits,
+        schema: YamlSchema,
+    ) -> Result<(Facts, Vec<Ambiguity>), FactsError> {
         let mut reader = Hashing::new(reader);
         let mut head = Vec::with_capacity(encoding::HEAD);
         (&mut reader)
             .take(encoding::HEAD as u64)
             .read_to_end(&mut head)
             .map_err(io_error)?;
-        let mut facts = match encoding::head(&head) {
+        let (mut facts, ambiguities) = match encoding::head(&head) {
             encoding::Head::Utf8 => Facts::read_utf8(
                 std::io::Cursor::new(head).chain(&mut reader),
                 mount,
                 format,
                 limits,
+                schema,
             )?,
             encoding::Head::Unmarked(name, first_nul) => {
                 let (line, column) = crate::source::byte_position(&head, first_nul);
@@ -242,11 +277,11 @@ impl Facts {
                     column: e.column,
                     kind: ErrorKind::Utf8,
                 })?;
-                Facts::read_utf8(text.as_bytes(), mount, format, limits)?
+                Facts::read_utf8(text.as_bytes(), mount, format, limits, schema)?
             }
         };
         facts.digest = Some(reader.finish().map_err(io_error)?);
-        Ok(facts)
+        Ok((facts, ambiguities))
     }
 
     /// Reads UTF-8 facts (a leading byte order mark skipped).
@@ -255,17 +290,23 @@ impl Facts {
         mount: Option<String>,
         format: FactsFormat,
         limits: &Limits,
-    ) -> Result<Facts, FactsError> {
+        schema: YamlSchema,
+    ) -> Result<(Facts, Vec<Ambiguity>), FactsError> {
+        let mut how = yaml::Reader {
+            schema,
+            ambiguities: Vec::new(),
+        };
         let (mut builder, root) = match format {
             FactsFormat::Json | FactsFormat::JsonLines => {
                 json::read(reader, format == FactsFormat::JsonLines, limits)?
             }
-            FactsFormat::Yaml => yaml::read(reader, limits)?,
+            FactsFormat::Yaml => yaml::read(reader, limits, &mut how)?,
         };
         let parts = builder
             .finish()
             .map_err(|m| FactsError::unpositioned(ErrorKind::Syntax, m.into()))?;
-        Ok(Facts::assemble(mount, parts, builder, root))
+        let facts = Facts::assemble(mount, parts, builder, root);
+        Ok((facts, how.ambiguities))
     }
 
     fn assemble(

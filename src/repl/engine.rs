@@ -128,6 +128,7 @@ impl SessionRepl {
             color,
             errored: Cell::new(false),
         };
+        repl.session.yaml_schema = config.yaml_schema;
         let text = repl.rebuild(&config.facts, Vec::new());
         let failed = repl.errored.get();
         (
@@ -166,7 +167,9 @@ impl SessionRepl {
     /// A fresh session from the workspace: policies read again, then
     /// `facts`, then `declarations` applied again in order.
     fn rebuild(&mut self, facts: &[String], declarations: Vec<(String, String)>) -> String {
+        let yaml_schema = self.session.yaml_schema;
         self.session = Session::new(self.session.options.clone());
+        self.session.yaml_schema = yaml_schema;
         for path in &self.workspace.paths {
             self.session.load_path(path);
         }
@@ -174,8 +177,10 @@ impl SessionRepl {
         let mut out = self.render(&self.session.diagnostics);
         self.workspace.facts.clear();
         for spec in facts {
-            if let Err(d) = self.load_facts(spec) {
-                out.push_str(&self.render(&[d]));
+            match self.load_facts_spec(spec) {
+                // Only the facts' warnings: the start does not list what it loads.
+                Ok((warnings, _)) => out.push_str(&warnings),
+                Err(d) => out.push_str(&self.render(&[d])),
             }
         }
         self.workspace.declarations.clear();
@@ -388,6 +393,13 @@ impl SessionRepl {
 
     /// `:facts [NAME=]FILE`: loads facts, replacing those of the same name.
     fn load_facts(&mut self, spec: &str) -> Result<String, Diagnostic> {
+        self.load_facts_spec(spec)
+            .map(|(warnings, loaded)| warnings + &loaded)
+    }
+
+    /// Loads facts as `:facts` does: the facts' warnings, rendered, and
+    /// the line saying what was loaded.
+    fn load_facts_spec(&mut self, spec: &str) -> Result<(String, String), Diagnostic> {
         if spec == "-" || spec.ends_with("=-") {
             return Err(Diagnostic::error(
                 "R006",
@@ -396,9 +408,11 @@ impl SessionRepl {
             .with_help("give the facts as a file"));
         }
         let before = self.session.facts.len();
+        let warnings_from = self.session.diagnostics.len();
         self.session.load_facts_spec(spec)?;
+        let warnings = self.render(&self.session.diagnostics[warnings_from..]);
         let Some(loaded) = self.session.facts.last() else {
-            return Ok(String::new());
+            return Ok((warnings, String::new()));
         };
         let mount = loaded.facts.mount().map(str::to_string);
         let message = format!(
@@ -415,7 +429,7 @@ impl SessionRepl {
         });
         self.workspace.facts.retain(|(m, _)| *m != mount);
         self.workspace.facts.push((mount, spec.to_string()));
-        Ok(message)
+        Ok((warnings, message))
     }
 
     /// `:save FILE`: the declarations typed in this session that are still
@@ -669,6 +683,7 @@ mod tests {
                 options,
                 paths,
                 facts: Vec::new(),
+                yaml_schema: Default::default(),
             },
             false,
         );

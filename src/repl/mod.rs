@@ -61,6 +61,8 @@ pub struct Config {
     pub paths: Vec<PathBuf>,
     /// `[NAME=]FILE` facts loaded at the start.
     pub facts: Vec<String>,
+    /// How YAML facts resolve plain scalars (`--yaml-schema`).
+    pub yaml_schema: crate::facts::YamlSchema,
 }
 
 /// Runs the REPL on the terminal, or on piped standard input. The exit
