@@ -4,9 +4,9 @@
 //! `--min-coverage` asks.
 
 use super::common::{
-    Limits, color_for, deliver, options, parse_date, plan, print_diagnostics, started_at,
+    FactsLimit, Limits, PolicyLimit, YamlReading, color_for, deliver, options, parse_date, plan,
+    print_diagnostics, session, started_at,
 };
-use onus::Session;
 use onus::diagnostic::Diagnostic;
 use onus::report::coverage::{self, CoverageFormat, CoverageRun};
 use onus::report::output::{Destination, FormatSpec};
@@ -54,6 +54,12 @@ pub struct Args {
     now: Option<jiff::civil::Date>,
     #[command(flatten)]
     limits: Limits,
+    #[command(flatten)]
+    facts_limit: FactsLimit,
+    #[command(flatten)]
+    yaml: YamlReading,
+    #[command(flatten)]
+    policy: PolicyLimit,
 }
 
 /// A percentage from 0 to 100, with or without a `%` sign.
@@ -69,7 +75,9 @@ pub fn run(args: Args) -> i32 {
     let Some(targets) = plan(&args.format, &args.output, CoverageFormat::Text) else {
         return 2;
     };
-    let mut session = Session::new(options(args.now, &args.limits));
+    let mut session = session(options(args.now, &args.limits), &args.policy);
+    session.facts_limits = args.facts_limit.limits(&args.limits);
+    session.yaml_schema = args.yaml.yaml_schema;
     session.started_at = started_at();
     for p in &args.paths {
         session.load_path(p);
