@@ -17,6 +17,7 @@ pub mod framework;
 pub mod help;
 pub mod lexer;
 pub mod lsp;
+pub mod oscal;
 pub mod parser;
 pub mod repl;
 pub mod session;
