@@ -88,7 +88,10 @@ fn assert_valid(validator: &jsonschema::Validator, doc: &Value, what: &str) {
 /// first `onus check` line of its commands file.
 fn nist_examples() -> Vec<(String, Vec<String>)> {
     let mut found = Vec::new();
-    for dir in std::fs::read_dir(root().join("examples")).expect("examples").flatten() {
+    for dir in std::fs::read_dir(root().join("examples"))
+        .expect("examples")
+        .flatten()
+    {
         let policy = std::fs::read_to_string(dir.path().join("policy.onus")).unwrap_or_default();
         if !policy.contains("framework nist_800_53 ") {
             continue;
@@ -113,7 +116,10 @@ fn nist_examples() -> Vec<(String, Vec<String>)> {
 #[test]
 fn every_exported_document_validates_against_its_oscal_schema() {
     let examples = nist_examples();
-    assert!(examples.len() >= 3, "examples with the framework: {examples:?}");
+    assert!(
+        examples.len() >= 3,
+        "examples with the framework: {examples:?}"
+    );
     let mut inputs: Vec<(String, Vec<String>, &str)> = Vec::new();
     for (path, facts) in &examples {
         inputs.push((path.clone(), facts.clone(), "nist_800_53"));
@@ -159,10 +165,10 @@ fn a_broken_document_does_not_validate() {
 
 /// The by-components of requirement `id` that carry onus control `control`.
 fn by_components<'a>(ssp: &'a Value, id: &str, control: &str) -> Vec<&'a Value> {
-    let requirements = ssp["system-security-plan"]["control-implementation"]
-        ["implemented-requirements"]
-        .as_array()
-        .expect("implemented-requirements");
+    let requirements =
+        ssp["system-security-plan"]["control-implementation"]["implemented-requirements"]
+            .as_array()
+            .expect("implemented-requirements");
     let requirement = requirements
         .iter()
         .find(|r| r["control-id"] == id)
@@ -210,10 +216,7 @@ fn host_patching_is_inherited_from_what_the_provider_provides() {
 #[test]
 fn the_exposure_control_is_satisfied_only_once_the_facts_pass() {
     let responsibility_and_satisfied = |facts: &str| {
-        let ssp = document(
-            &export("ssp", REGULATED_DB, &[facts], "nist_800_53"),
-            facts,
-        );
+        let ssp = document(&export("ssp", REGULATED_DB, &[facts], "nist_800_53"), facts);
         let found = by_components(&ssp, "sc-7", "not_publicly_accessible");
         assert_eq!(found.len(), 1);
         let b = found[0].clone();
@@ -245,7 +248,12 @@ fn the_exposure_control_is_satisfied_only_once_the_facts_pass() {
 #[test]
 fn assessment_results_list_the_failing_subjects_with_keys_and_pointers() {
     let ar = document(
-        &export("assessment-results", REGULATED_DB, &[DATABASES], "nist_800_53"),
+        &export(
+            "assessment-results",
+            REGULATED_DB,
+            &[DATABASES],
+            "nist_800_53",
+        ),
         "assessment-results",
     );
     let result = &ar["assessment-results"]["results"][0];
@@ -319,8 +327,17 @@ fn output_writes_the_file_and_nothing_to_stdout() {
     let file = dir.join("ssp.json");
     let path = file.to_string_lossy().into_owned();
     let run = onus(&[
-        "export", "oscal", "--kind", "ssp", REGULATED_DB, "--framework", "nist_800_53", "--now",
-        NOW, "--output", &path,
+        "export",
+        "oscal",
+        "--kind",
+        "ssp",
+        REGULATED_DB,
+        "--framework",
+        "nist_800_53",
+        "--now",
+        NOW,
+        "--output",
+        &path,
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.is_empty());
@@ -336,9 +353,23 @@ fn exit_2_when_the_framework_is_unknown_or_the_policy_does_not_load() {
     assert_eq!(unknown.code, 2);
     assert!(unknown.stderr.contains("N015"), "{}", unknown.stderr);
     assert!(unknown.stdout.is_empty());
-    let broken = export("ssp", "tests/cases/formats/broken_sarif.onus", &[], "nist_800_53");
+    let broken = export(
+        "ssp",
+        "tests/cases/formats/broken_sarif.onus",
+        &[],
+        "nist_800_53",
+    );
     assert_eq!(broken.code, 2);
     assert!(broken.stdout.is_empty());
     // A failing run still exports: the document is the report, not a gate.
-    assert_eq!(export("assessment-results", REGULATED_DB, &[DATABASES], "nist_800_53").code, 0);
+    assert_eq!(
+        export(
+            "assessment-results",
+            REGULATED_DB,
+            &[DATABASES],
+            "nist_800_53"
+        )
+        .code,
+        0
+    );
 }

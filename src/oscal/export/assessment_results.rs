@@ -12,8 +12,8 @@
 //! back-matter resource of the policy, the only plan an onus run follows.
 
 use super::{
-    Export, Placed, Rows, back_matter, facts_uuid, metadata, policy_uuid, root,
-    service_component, service_uuid, single_line, timestamp,
+    Export, Placed, Rows, back_matter, facts_uuid, metadata, policy_uuid, root, service_component,
+    service_uuid, single_line, timestamp,
 };
 use crate::check::program::Status;
 use crate::coverage::Mapped;
@@ -93,20 +93,42 @@ fn observation(run: &Export<'_>, m: &Mapped<'_>, inventory: &mut Inventory) -> V
     if let Some(result) = run.outcome.controls.get(m.index) {
         for v in &result.violations {
             let verdict = if v.waived { "waived" } else { "fail" };
-            subjects.push(inventory.subject(&v.key, v.pointer.as_deref(), verdict, Some(&v.message), &component_uuids));
+            subjects.push(inventory.subject(
+                &v.key,
+                v.pointer.as_deref(),
+                verdict,
+                Some(&v.message),
+                &component_uuids,
+            ));
         }
         for e in &result.errors {
             let verdict = if e.attested { "attested" } else { "error" };
-            subjects.push(inventory.subject(&e.key, e.pointer.as_deref(), verdict, Some(&e.message), &component_uuids));
+            subjects.push(inventory.subject(
+                &e.key,
+                e.pointer.as_deref(),
+                verdict,
+                Some(&e.message),
+                &component_uuids,
+            ));
         }
         for p in result.passed.iter().flatten() {
-            subjects.push(inventory.subject(&p.key, p.pointer.as_deref(), "pass", None, &component_uuids));
+            subjects.push(inventory.subject(
+                &p.key,
+                p.pointer.as_deref(),
+                "pass",
+                None,
+                &component_uuids,
+            ));
         }
     }
     let checked = run.outcome.controls.get(m.index).map_or(0, |r| r.subjects);
     // Who decides and operates it, as on its first service (the checker
     // requires one).
-    let placed = Placed::new(program, m, control.services.first().copied().unwrap_or_default());
+    let placed = Placed::new(
+        program,
+        m,
+        control.services.first().copied().unwrap_or_default(),
+    );
     let mut props = placed.props(program);
     props.push(prop("status", m.status.as_str()));
     let evidence: Vec<Value> = run
@@ -146,7 +168,10 @@ fn finding(run: &Export<'_>, m: &Mapped<'_>, rows: &Rows<'_, '_>, observation: V
         .map(|r| r.requirement.id.as_str())
         .collect();
     let first = requirements.first().copied().unwrap_or_default();
-    let mut props: Vec<Value> = requirements.iter().map(|r| prop("requirement", r)).collect();
+    let mut props: Vec<Value> = requirements
+        .iter()
+        .map(|r| prop("requirement", r))
+        .collect();
     props.insert(0, prop("onus-control", &control.id));
     let (failing, erroring) = run.outcome.controls.get(m.index).map_or((0, 0), |r| {
         (
@@ -154,7 +179,11 @@ fn finding(run: &Export<'_>, m: &Mapped<'_>, rows: &Rows<'_, '_>, observation: V
             r.errors.iter().filter(|e| !e.attested).count(),
         )
     });
-    let verb = if m.status == Status::Fail { "fails" } else { "cannot be evaluated" };
+    let verb = if m.status == Status::Fail {
+        "fails"
+    } else {
+        "cannot be evaluated"
+    };
     json!({
         "uuid": uuid("finding", &format!("{}:{}", root(run), control.id)),
         "title": format!("{} {verb}", control.id),
@@ -208,13 +237,9 @@ impl Inventory {
         }
         match self.seen.get(&name) {
             Some(&at) => {
-                let have = self.items[at]["implemented-components"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default();
-                for c in components {
-                    if !have.iter().any(|h| h["component-uuid"] == c.as_str()) {
-                        if let Some(list) = self.items[at]["implemented-components"].as_array_mut() {
+                if let Some(list) = self.items[at]["implemented-components"].as_array_mut() {
+                    for c in components {
+                        if !list.iter().any(|h| h["component-uuid"] == c.as_str()) {
                             list.push(json!({ "component-uuid": c }));
                         }
                     }
@@ -244,5 +269,3 @@ impl Inventory {
         })
     }
 }
-
-

@@ -10,9 +10,7 @@
 //! component definition states capabilities; the SSP and the assessment
 //! results carry the run).
 
-use super::{
-    Export, Placed, Rows, back_matter, catalog_uuid, metadata, root, service_component,
-};
+use super::{Export, Placed, Rows, back_matter, catalog_uuid, metadata, root, service_component};
 use crate::coverage::Mapped;
 use crate::oscal::uuid;
 use serde_json::{Value, json};

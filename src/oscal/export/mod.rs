@@ -33,7 +33,11 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::ComponentDefinition, Kind::Ssp, Kind::AssessmentResults];
+    pub const ALL: [Kind; 3] = [
+        Kind::ComponentDefinition,
+        Kind::Ssp,
+        Kind::AssessmentResults,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -101,7 +105,11 @@ impl<'c, 'a> Rows<'c, 'a> {
             .map(|r| r.requirement.id.clone())
             .collect();
         let addressed: Vec<&Row> = named.iter().copied().filter(|r| r.addressed()).collect();
-        let rows = if addressed.is_empty() { named } else { addressed };
+        let rows = if addressed.is_empty() {
+            named
+        } else {
+            addressed
+        };
         if rows.is_empty() {
             return Err(format!(
                 "framework `{}` has no requirement whose id an OSCAL document can name (ids must start with a letter or `_`)",
@@ -313,7 +321,9 @@ enum Side {
 impl<'c, 'a> Placed<'c, 'a> {
     fn new(program: &Program, mapped: &'c Mapped<'a>, service: usize) -> Placed<'c, 'a> {
         let control = mapped.control;
-        let resolved = control.layer.and_then(|layer| program.resolved(service, layer));
+        let resolved = control
+            .layer
+            .and_then(|layer| program.resolved(service, layer));
         match resolved {
             Some(r) => Placed {
                 mapped,
@@ -421,8 +431,10 @@ fn back_matter(run: &Export<'_>) -> Value {
     match &framework.digest {
         Some(d) => catalog["rlinks"] = json!([rlink(d, "application/oscal.catalog+json")]),
         None => {
-            catalog["description"] =
-                json!(format!("Framework `{}`, written in the policy.", framework.id))
+            catalog["description"] = json!(format!(
+                "Framework `{}`, written in the policy.",
+                framework.id
+            ))
         }
     }
     let policy = json!({
@@ -452,7 +464,10 @@ fn rlink(d: &FileDigest, media_type: &str) -> Value {
 }
 
 fn catalog_uuid(run: &Export<'_>) -> String {
-    uuid("resource", &format!("framework:{}", run.coverage.framework.id))
+    uuid(
+        "resource",
+        &format!("framework:{}", run.coverage.framework.id),
+    )
 }
 
 fn policy_uuid(run: &Export<'_>) -> String {

@@ -91,7 +91,7 @@ fn implemented_requirement(run: &Export<'_>, row: &Row<'_>) -> Value {
         .into_iter()
         .map(|(service, controls)| by_component(run, id, service, &controls))
         .collect();
-    let remarks = (!row.addressed()).then(|| "No onus control names this requirement.");
+    let remarks = (!row.addressed()).then_some("No onus control names this requirement.");
     json!({
         "uuid": uuid("implemented-requirement", &format!("{}:{id}", root(run))),
         "control-id": id,
@@ -100,7 +100,12 @@ fn implemented_requirement(run: &Export<'_>, row: &Row<'_>) -> Value {
     })
 }
 
-fn by_component(run: &Export<'_>, requirement: &str, service: usize, controls: &[&Mapped]) -> Value {
+fn by_component(
+    run: &Export<'_>,
+    requirement: &str,
+    service: usize,
+    controls: &[&Mapped],
+) -> Value {
     let program = run.coverage.program;
     let evaluated = run.coverage.evaluated;
     let name = &program.services[service].id;
@@ -203,7 +208,10 @@ fn implementation_state(placed: &[Placed]) -> &'static str {
         .iter()
         .filter(|p| p.side() != Side::NotApplicable)
         .collect();
-    let met = applicable.iter().filter(|p| is_met(p.mapped.status)).count();
+    let met = applicable
+        .iter()
+        .filter(|p| is_met(p.mapped.status))
+        .count();
     if applicable.is_empty() {
         "not-applicable"
     } else if met == applicable.len() {
