@@ -4,10 +4,7 @@
 //! when the policy or facts do not load or the framework is unknown, else
 //! 0: an export reports, it is not a gate.
 
-use super::common::{
-    FactsLimit, Limits, PolicyLimit, YamlReading, options, parse_date, print_diagnostics, session,
-    started_at, write_out,
-};
+use super::common::{RunOptions, load_facts, print_diagnostics, started_at, write_out};
 use onus::diagnostic::Diagnostic;
 use onus::oscal::export::{self, Export, Kind};
 use std::path::PathBuf;
@@ -63,17 +60,8 @@ struct OscalArgs {
     /// Write the document to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
-    /// The date the run takes as today (YYYY-MM-DD); default: today in UTC.
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
-    now: Option<jiff::civil::Date>,
     #[command(flatten)]
-    limits: Limits,
-    #[command(flatten)]
-    facts_limit: FactsLimit,
-    #[command(flatten)]
-    yaml: YamlReading,
-    #[command(flatten)]
-    policy: PolicyLimit,
+    run: RunOptions,
 }
 
 pub fn run(args: Args) -> i32 {
@@ -88,22 +76,15 @@ fn oscal(args: OscalArgs) -> i32 {
         KindArg::Ssp => Kind::Ssp,
         KindArg::AssessmentResults => Kind::AssessmentResults,
     };
-    let mut run_options = options(args.now, &args.limits);
+    let mut options = args.run.options();
     // Assessment results list every subject, the passing ones too.
-    run_options.show_passed = kind == Kind::AssessmentResults;
-    let mut session = session(run_options, &args.policy);
-    session.facts_limits = args.facts_limit.limits(&args.limits);
-    session.yaml_schema = args.yaml.yaml_schema;
-    session.started_at = started_at();
+    options.show_passed = kind == Kind::AssessmentResults;
+    let mut session = args.run.session_with(options);
     for p in &args.paths {
         session.load_path(p);
     }
     session.check();
-    let mut errors: Vec<Diagnostic> = args
-        .facts
-        .iter()
-        .filter_map(|spec| session.load_facts_spec(spec).err())
-        .collect();
+    let mut errors = load_facts(&mut session, &args.facts);
     let outcome = if session.has_errors() || !errors.is_empty() {
         None
     } else {
