@@ -191,6 +191,18 @@ pub fn explain<'a>(
     };
     let result =
         eval::observe_control(program, facts, fact_nodes, options, control, &mut explainer);
+    // A waiver by a key that several failing subjects share waives none of
+    // them, which is known only once every subject was seen.
+    for s in &mut explainer.subjects {
+        if s.outcome == "waived"
+            && result
+                .violations
+                .iter()
+                .any(|v| !v.waived && v.key == s.key && v.pointer == s.pointer)
+        {
+            s.outcome = "fail";
+        }
+    }
     Explanation {
         control,
         result,
