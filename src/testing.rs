@@ -1,10 +1,13 @@
 //! The policy test runner (`onus test`): the checked program in, one result
 //! per `test` block out. Each test evaluates the whole policy against its
 //! own `given` facts and compares statuses and failing keys with `expect`.
+//! A `given file` in YAML is read by the run's YAML schema, as `--facts`
+//! is, and its F040 warnings are kept with the test's result.
 
 use crate::check::program::{ExpectTarget, Expectation, Given, Program, Status, Test};
+use crate::diagnostic::Diagnostic;
 use crate::eval::{self, Machine, Options, Outcome};
-use crate::facts::{Facts, FactsFormat};
+use crate::facts::{Facts, FactsFormat, Limits, YamlSchema};
 use crate::source::Span;
 use std::collections::BTreeSet;
 
@@ -40,6 +43,8 @@ pub struct TestResult {
     /// Why the test could not run (unreadable `given file`, bad facts).
     pub error: Option<String>,
     pub expects: Vec<ExpectResult>,
+    /// The F040 warnings of its YAML `given file`s read by YAML 1.2.
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl TestResult {
@@ -48,11 +53,12 @@ impl TestResult {
     }
 }
 
-pub fn run(program: &Program, options: &Options) -> Vec<TestResult> {
+/// Every test of the program; YAML `given file`s are read by `schema`.
+pub fn run(program: &Program, options: &Options, schema: YamlSchema) -> Vec<TestResult> {
     program
         .tests
         .iter()
-        .map(|t| run_one(program, t, options))
+        .map(|t| run_one(program, t, options, schema))
         .collect()
 }
 
@@ -83,34 +89,61 @@ fn given_text(
     }
 }
 
-/// Every `given` of the test parsed, each named one mounted under its name;
-/// `{}` when the test gives nothing.
-fn given_facts(program: &Program, test: &Test, options: &Options) -> Result<Vec<Facts>, String> {
+/// Every `given` of the test parsed, each named one mounted under its name
+/// (`{}` when the test gives nothing), and the F040 warnings of its files.
+fn given_facts(
+    program: &Program,
+    test: &Test,
+    options: &Options,
+    schema: YamlSchema,
+) -> Result<(Vec<Facts>, Vec<Diagnostic>), String> {
     if test.givens.is_empty() {
         let empty = Facts::parse("{}".into(), None, FactsFormat::Json);
-        return empty.map(|f| vec![f]).map_err(|e| e.to_string());
+        return empty
+            .map(|f| (vec![f], Vec::new()))
+            .map_err(|e| e.to_string());
     }
-    test.givens
-        .iter()
-        .map(|g| {
-            let (text, format) = given_text(program, &g.source, options)?;
-            Facts::parse(text, g.name.clone(), format).map_err(|e| match &g.name {
-                Some(name) => format!("invalid given facts `{name}`: {e}"),
-                None => format!("invalid given facts: {e}"),
-            })
-        })
-        .collect()
+    let mut warnings = Vec::new();
+    let mut documents = Vec::new();
+    for g in &test.givens {
+        let (text, format) = given_text(program, &g.source, options)?;
+        let read = Facts::read_noting(
+            text.as_bytes(),
+            g.name.clone(),
+            format,
+            &Limits::default(),
+            schema,
+        );
+        let (facts, ambiguities) = read.map_err(|e| match &g.name {
+            Some(name) => format!("invalid given facts `{name}`: {e}"),
+            None => format!("invalid given facts: {e}"),
+        })?;
+        if let Given::File(path, _) = &g.source {
+            let source = crate::session::display_name(path);
+            warnings.extend(crate::yaml_warnings::warnings(
+                &source,
+                &facts,
+                &ambiguities,
+            ));
+        }
+        documents.push(facts);
+    }
+    Ok((documents, warnings))
 }
 
-fn run_one(program: &Program, test: &Test, options: &Options) -> TestResult {
+fn run_one(program: &Program, test: &Test, options: &Options, schema: YamlSchema) -> TestResult {
     let mut result = TestResult {
         name: test.name.clone(),
         span: test.span,
         error: None,
         expects: Vec::new(),
+        warnings: Vec::new(),
     };
-    let documents = match given_facts(program, test, options) {
-        Ok(d) => d,
+    let documents = match given_facts(program, test, options, schema) {
+        Ok((documents, warnings)) => {
+            result.warnings = warnings;
+            documents
+        }
         Err(e) => {
             result.error = Some(e);
             return result;

@@ -1,7 +1,9 @@
 //! `onus test`: runs the `test` blocks; with `--coverage`, which checked
 //! controls they exercise. Exit 1 when a test fails or coverage is low.
+//! YAML `given file`s are read by `--yaml-schema`, with F040 warnings on
+//! standard error as for `onus check`.
 
-use super::common::{RunOptions, write_out};
+use super::common::{RunOptions, print_diagnostics, write_out};
 use onus::report;
 use std::path::PathBuf;
 
@@ -34,7 +36,15 @@ pub fn run(args: Args) -> i32 {
     if !ok {
         return 2;
     }
-    let results = onus::testing::run(&session.program, &session.options);
+    let results = onus::testing::run(&session.program, &session.options, session.yaml_schema);
+    // F040 for the YAML `given file`s; a file several tests read, once.
+    let mut warnings: Vec<onus::diagnostic::Diagnostic> = Vec::new();
+    for w in results.iter().flat_map(|r| &r.warnings) {
+        if !warnings.contains(w) {
+            warnings.push(w.clone());
+        }
+    }
+    print_diagnostics(&warnings, &session);
     let mut out = match args.format {
         Format::Json => report::testing::json(&results, &session.sources),
         Format::Junit => report::testing::junit(&results, &session.sources),
