@@ -2,7 +2,13 @@
 //! per `test` block out. Each test evaluates the whole policy against its
 //! own `given` facts and compares statuses and failing keys with `expect`.
 //! A `given file` in YAML is read by the run's YAML schema, as `--facts`
-//! is, and its F040 warnings are kept with the test's result.
+//! is, and its F040 warnings are kept with the test's result. Coverage:
+//! which checked controls the tests expect something of, and which of
+//! their `require` clauses a subject failed or held (`clauses`).
+
+mod clauses;
+
+pub use clauses::{Clause, Exercised};
 
 use crate::check::program::{ExpectTarget, Expectation, Given, Program, Status, Test};
 use crate::diagnostic::Diagnostic;
@@ -45,6 +51,9 @@ pub struct TestResult {
     pub expects: Vec<ExpectResult>,
     /// The F040 warnings of its YAML `given file`s read by YAML 1.2.
     pub warnings: Vec<Diagnostic>,
+    /// For each control it expects something of: what its subjects did to
+    /// the control's `require` clauses.
+    pub exercised: Vec<(usize, Exercised)>,
 }
 
 impl TestResult {
@@ -138,6 +147,7 @@ fn run_one(program: &Program, test: &Test, options: &Options, schema: YamlSchema
         error: None,
         expects: Vec::new(),
         warnings: Vec::new(),
+        exercised: Vec::new(),
     };
     let documents = match given_facts(program, test, options, schema) {
         Ok((documents, warnings)) => {
@@ -162,6 +172,18 @@ fn run_one(program: &Program, test: &Test, options: &Options, schema: YamlSchema
         .expects
         .iter()
         .map(|x| compare(program, &outcome, &x.target, &x.expectation, x.span))
+        .collect();
+    let expected: BTreeSet<usize> = test
+        .expects
+        .iter()
+        .filter_map(|x| match x.target {
+            ExpectTarget::Control(i) => Some(i),
+            ExpectTarget::Assertion(_) => None,
+        })
+        .collect();
+    result.exercised = expected
+        .into_iter()
+        .map(|i| (i, Exercised::of(&program.controls[i], &outcome.controls[i])))
         .collect();
     result
 }
@@ -243,15 +265,18 @@ fn quoted<'k>(keys: impl Iterator<Item = &'k String>) -> String {
         .join(", ")
 }
 
-/// Test coverage of one control: whether it is checked and exercised.
+/// Test coverage of one control: whether it is checked and exercised, and
+/// what the tests' subjects did to each of its `require` clauses.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Coverage {
     pub control: usize,
     pub checked: bool,
     pub tested: bool,
+    pub clauses: Vec<Clause>,
 }
 
-pub fn coverage(program: &Program) -> Vec<Coverage> {
+/// Coverage of every control by the tests that ran (`results`).
+pub fn coverage(program: &Program, results: &[TestResult]) -> Vec<Coverage> {
     let tested: BTreeSet<usize> = program
         .tests
         .iter()
@@ -261,6 +286,13 @@ pub fn coverage(program: &Program) -> Vec<Coverage> {
             ExpectTarget::Assertion(_) => None,
         })
         .collect();
+    let mut exercised: Vec<Option<Exercised>> = vec![None; program.controls.len()];
+    for (i, x) in results.iter().flat_map(|r| &r.exercised) {
+        match &mut exercised[*i] {
+            Some(seen) => seen.merge(x),
+            slot => *slot = Some(x.clone()),
+        }
+    }
     program
         .controls
         .iter()
@@ -269,6 +301,7 @@ pub fn coverage(program: &Program) -> Vec<Coverage> {
             control: i,
             checked: c.checked(),
             tested: tested.contains(&i),
+            clauses: clauses::clauses(c, exercised[i].as_ref()),
         })
         .collect()
 }
