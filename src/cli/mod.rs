@@ -11,6 +11,7 @@ pub mod diff;
 pub mod explain;
 pub mod fmt;
 pub mod help;
+pub mod import;
 pub mod init;
 pub mod lsp;
 pub mod man;
