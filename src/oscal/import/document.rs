@@ -352,13 +352,18 @@ impl Reader<'_> {
                     }
                     for (s, part) in parts {
                         let statement_id = self.string(part, "statement-id", &s)?;
-                        statements.push(self.implemented(
+                        let mut statement = self.implemented(
                             part,
                             &s,
                             &control_id,
                             Some(&statement_id),
                             &component_uuid,
-                        )?);
+                        )?;
+                        // onus props may sit on the requirement rather than its statements.
+                        if statement.onus.is_empty() {
+                            statement.onus = onus_controls(requirement);
+                        }
+                        statements.push(statement);
                     }
                 }
             }
