@@ -5,6 +5,7 @@
 //! props and the UUIDs. Invariant: every UUID is derived from a stable
 //! name, so the same inputs always give byte-identical documents.
 
+pub mod export;
 pub mod import;
 
 use serde_json::{Value, json};
