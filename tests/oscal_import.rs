@@ -3,9 +3,10 @@
 //! (`onus fmt --check`), with one inherited provider-side control per
 //! `provided` statement and one unverified customer control per
 //! `responsibility`, naming the requirement (counted from the input JSON);
-//! hostile texts stay text; and an SSP carrying onus's props (built here by
-//! the OSCAL contract from `onus check`'s report) imports to the same
-//! matrix cells, for every layer × service a requirement maps to.
+//! hostile texts stay text; and an SSP carrying onus's props (`onus export
+//! oscal --kind ssp`, and one built here by the OSCAL contract from `onus
+//! check`'s report) imports to the same matrix cells, for every layer ×
+//! service a requirement maps to.
 
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -426,5 +427,28 @@ fn an_ssp_with_onus_props_imports_to_the_same_matrix() {
         let report: Value = serde_json::from_str(&report).expect("a JSON report");
         let ssp = ssp_by_contract(&report, &matrix_of(policy));
         assert_round_trip(policy, &ssp, name);
+    }
+}
+
+#[test]
+fn import_of_an_exported_ssp_gives_the_same_matrix() {
+    for (example, name) in [
+        ("examples/regulated_db", "export_regulated_db"),
+        ("examples/shared_cluster", "export_shared_cluster"),
+    ] {
+        let (code, ssp, stderr) = onus(&[
+            "export",
+            "oscal",
+            "--kind",
+            "ssp",
+            example,
+            "--framework",
+            "nist_800_53",
+            "--now",
+            NOW,
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        let ssp: Value = serde_json::from_str(&ssp).expect("an SSP");
+        assert_round_trip(&format!("{example}/policy.onus"), &ssp, name);
     }
 }

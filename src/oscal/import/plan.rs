@@ -393,10 +393,13 @@ impl Builder<'_, '_> {
             .statement_id
             .as_deref()
             .unwrap_or(&statement.control_id);
+        // The statement text that names this control, when one does.
+        let named = format!("`{}`", control.control);
         let doc = statement
             .responsibilities
-            .first()
-            .or(statement.provided.first())
+            .iter()
+            .chain(&statement.provided)
+            .find(|text| text.contains(&named))
             .unwrap_or(&statement.description)
             .clone();
         self.controls.push(Control {
