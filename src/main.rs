@@ -51,6 +51,9 @@ enum Command {
     /// still-failing findings, status changes, waivers and ownership drift,
     /// grouped by owner.
     Diff(cli::diff::Args),
+    /// Onus source from another format: `onus import oscal FILE` reads a
+    /// provider's OSCAL SSP or component definition.
+    Import(cli::import::Args),
     /// Run the language server (LSP over standard input and output) for
     /// editors: diagnostics, hover, definitions, completion, formatting.
     Lsp(cli::lsp::Args),
@@ -85,6 +88,7 @@ fn main() -> ExitCode {
             Command::Repl(args) => cli::repl::run(args),
             Command::Fmt(args) => cli::fmt::run(args),
             Command::Diff(args) => cli::diff::run(args),
+            Command::Import(args) => cli::import::run(args),
             Command::Lsp(args) => cli::lsp::run(args),
             Command::Init(args) => cli::init::run(args),
             Command::Help(args) => cli::help::run(args, Cli::command()),

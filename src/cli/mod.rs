@@ -12,6 +12,7 @@ pub mod explain;
 pub mod export;
 pub mod fmt;
 pub mod help;
+pub mod import;
 pub mod init;
 pub mod lsp;
 pub mod man;

@@ -420,7 +420,7 @@ fn is_digits(s: &str) -> bool {
 }
 
 /// A string literal with the canonical escapes.
-pub(super) fn quote(value: &str) -> String {
+pub(crate) fn quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('"');
     escape_into(value, &mut out);

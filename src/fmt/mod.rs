@@ -55,6 +55,9 @@ use crate::parser::parse_module;
 use crate::source::{FileId, Span};
 use printer::Printer;
 
+/// A string literal for `value`, escaped as the formatter writes it.
+pub(crate) use expr::quote as string_literal;
+
 /// The canonical text of a policy file. `Err` carries the syntax
 /// diagnostics when the text does not parse (it must then be left as it
 /// is), or one diagnostic when the result would not mean the same (a

@@ -6,6 +6,7 @@
 //! name, so the same inputs always give byte-identical documents.
 
 pub mod export;
+pub mod import;
 
 use serde_json::{Value, json};
 
