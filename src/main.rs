@@ -48,6 +48,9 @@ enum Command {
     /// still-failing findings, status changes, waivers and ownership drift,
     /// grouped by owner.
     Diff(cli::diff::Args),
+    /// Merge the `onus check --format json` reports of separate runs of one
+    /// policy (one per account) into one report of the same schema.
+    Merge(cli::merge::Args),
     /// Run the language server (LSP over standard input and output) for
     /// editors: diagnostics, hover, definitions, completion, formatting.
     Lsp(cli::lsp::Args),
@@ -81,6 +84,7 @@ fn main() -> ExitCode {
             Command::Repl(args) => cli::repl::run(args),
             Command::Fmt(args) => cli::fmt::run(args),
             Command::Diff(args) => cli::diff::run(args),
+            Command::Merge(args) => cli::merge::run(args),
             Command::Lsp(args) => cli::lsp::run(args),
             Command::Init(args) => cli::init::run(args),
             Command::Help(args) => cli::help::run(args, Cli::command()),
