@@ -32,6 +32,10 @@ pub const PRECEDENCE: [Status; 8] = [
     Status::Pass,
 ];
 
+/// A waiver's or attestation's key that matches no subject (A006) says
+/// something about the whole: it is kept only when every part says it.
+pub const UNMATCHED_KEY: &str = "A006";
+
 /// Between a part's label and a subject's key.
 pub const SEPARATOR: char = '/';
 
@@ -95,6 +99,8 @@ pub fn outcomes(parts: Vec<(String, Outcome)>) -> Outcome {
     let mut merged = Outcome::default();
     let mut statuses: Vec<Vec<Status>> = Vec::new();
     let mut assertion_statuses: Vec<Vec<AssertionResult>> = Vec::new();
+    let part_diagnostics: Vec<Vec<Diagnostic>> =
+        parts.iter().map(|(_, o)| o.diagnostics.clone()).collect();
     for (label, outcome) in parts {
         if merged.controls.is_empty() {
             merged.controls = outcome
@@ -140,7 +146,8 @@ pub fn outcomes(parts: Vec<(String, Outcome)>) -> Outcome {
             }
         }
         for d in outcome.diagnostics {
-            if !merged.diagnostics.contains(&d) {
+            let everywhere = || part_diagnostics.iter().all(|p| p.contains(&d));
+            if !merged.diagnostics.contains(&d) && (d.code != UNMATCHED_KEY || everywhere()) {
                 merged.diagnostics.push(d);
             }
         }

@@ -7,7 +7,7 @@
 //! anything else, or a report that cannot be read, is one diagnostic
 //! (F030–F038), never a partial result. Controls combine by `merge`'s rule.
 
-use super::{combined_status, labels, prefixed, status_named};
+use super::{UNMATCHED_KEY, combined_status, labels, prefixed, status_named};
 use crate::check::program::Status;
 use crate::diagnostic::Diagnostic;
 use crate::diff::read;
@@ -93,7 +93,12 @@ pub fn merge(inputs: &[Input]) -> Result<Value, Diagnostic> {
     let mut diagnostics: Vec<Value> = Vec::new();
     for d in documents.iter().flat_map(|d| list(d, "diagnostics")) {
         // The policy's own warnings are in every report: once is enough.
-        if !diagnostics.contains(d) {
+        let everywhere = || {
+            documents
+                .iter()
+                .all(|doc| list(doc, "diagnostics").contains(d))
+        };
+        if !diagnostics.contains(d) && (text(d, "code") != UNMATCHED_KEY || everywhere()) {
             diagnostics.push(d.clone());
         }
     }
