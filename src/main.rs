@@ -54,6 +54,9 @@ enum Command {
     /// Onus source from another format: `onus import oscal FILE` reads a
     /// provider's OSCAL SSP or component definition.
     Import(cli::import::Args),
+    /// Merge the `onus check --format json` reports of separate runs of one
+    /// policy (one per account) into one report of the same schema.
+    Merge(cli::merge::Args),
     /// Run the language server (LSP over standard input and output) for
     /// editors: diagnostics, hover, definitions, completion, formatting.
     Lsp(cli::lsp::Args),
@@ -89,6 +92,7 @@ fn main() -> ExitCode {
             Command::Fmt(args) => cli::fmt::run(args),
             Command::Diff(args) => cli::diff::run(args),
             Command::Import(args) => cli::import::run(args),
+            Command::Merge(args) => cli::merge::run(args),
             Command::Lsp(args) => cli::lsp::run(args),
             Command::Init(args) => cli::init::run(args),
             Command::Help(args) => cli::help::run(args, Cli::command()),

@@ -33,6 +33,11 @@ pub struct Args {
     /// a .jsonl file is a list of its lines, a .yaml or .yml file YAML.
     #[arg(long, value_name = "[NAME=]FILE|-")]
     facts: Vec<String>,
+    /// Many facts files, one per account or project: each is the facts of
+    /// a run of its own, on --jobs threads, and each subject is keyed
+    /// NAME/KEY, NAME the file's name without directory or extension.
+    #[arg(long, value_name = "FILE", conflicts_with = "facts")]
+    shard: Vec<String>,
     /// Report format: text, json, sarif, junit, github or markdown, with
     /// `=FILE` to write it to a file; repeat for several reports (default text).
     #[arg(long, value_name = "FORMAT[=FILE]")]
@@ -98,9 +103,24 @@ pub fn run(args: Args) -> i32 {
     session.check();
     session.stream_json_lines = true;
     let mut facts_errors = load_facts(&mut session, &args.facts);
+    let mut shard_digests = Vec::new();
     let outcome = if session.has_errors() || !facts_errors.is_empty() {
         facts_errors.extend(session.check_streams());
         None
+    } else if !args.shard.is_empty() {
+        match session.evaluate_shards(&args.shard) {
+            Ok((mut o, digests)) => {
+                if args.require_subjects {
+                    o.require_subjects(&session.program);
+                }
+                shard_digests = digests;
+                Some(o)
+            }
+            Err(d) => {
+                facts_errors.push(d);
+                None
+            }
+        }
     } else {
         match session.evaluate_streaming() {
             Ok(mut o) => {
@@ -122,7 +142,11 @@ pub fn run(args: Args) -> i32 {
     let info = targets
         .iter()
         .any(|t| t.format == CheckFormat::Json)
-        .then(|| session.run_info());
+        .then(|| {
+            let mut info = session.run_info();
+            info.facts.extend(shard_digests);
+            info
+        });
     let run = Run {
         program: &session.program,
         outcome: outcome.as_ref(),

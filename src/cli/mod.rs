@@ -17,5 +17,6 @@ pub mod init;
 pub mod lsp;
 pub mod man;
 pub mod matrix;
+pub mod merge;
 pub mod repl;
 pub mod test;

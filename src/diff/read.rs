@@ -184,6 +184,17 @@ impl<'de> Deserialize<'de> for Versioned {
     reason = "read once or twice per run; the error is rendered at once"
 )]
 pub fn load(path: &Path) -> Result<Report, Diagnostic> {
+    let (name, text) = read_text(path)?;
+    parse(&name, &text)
+}
+
+/// A report file's name as shown and its text, F030 when it cannot be read
+/// and F031 when it is not UTF-8.
+#[allow(
+    clippy::result_large_err,
+    reason = "read once or twice per run; the error is rendered at once"
+)]
+pub fn read_text(path: &Path) -> Result<(String, String), Diagnostic> {
     let name = display_name(path);
     let bytes = std::fs::read(path).map_err(|e| {
         Diagnostic::error(
@@ -198,7 +209,7 @@ pub fn load(path: &Path) -> Result<Report, Diagnostic> {
             .at(name.clone(), line, column)
             .with_help(HELP)
     })?;
-    parse(&name, &text)
+    Ok((name, text))
 }
 
 /// Checks and reads the text of a report named `name`.

@@ -222,12 +222,19 @@ impl<'a> Run<'a> {
         self.controls().enumerate().map(|(i, (c, r))| (i, c, r))
     }
 
-    /// The waiver that covers a violation of control `control` for `key`.
+    /// The waiver that covers a violation of control `control` for `key`;
+    /// in a sharded run (`merge`), for the key within its shard.
     pub fn waiver(&self, control: usize, key: &str) -> Option<&'a Waiver> {
-        self.program
-            .waivers
-            .iter()
-            .find(|w| w.control == control && w.covers(key))
+        let covering = |key: &str| {
+            self.program
+                .waivers
+                .iter()
+                .find(|w| w.control == control && w.covers(key))
+        };
+        covering(key).or_else(|| {
+            let (_, within) = key.split_once(crate::merge::SEPARATOR)?;
+            covering(within)
+        })
     }
 
     /// Where a span is, for the formats that locate results in the policy.
