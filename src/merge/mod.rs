@@ -2,7 +2,7 @@
 //! facts (one account or project each). In: the parts, each with a label and
 //! its results, in order. Out: the results of the whole — a control's
 //! subjects concatenated in part order, each key prefixed `LABEL/`, its
-//! status the first of `PRECEDENCE` that some part has, counts summed.
+//! status the worst that some part has, counts summed.
 //! Invariant: the same rule serves a sharded `onus check` (parts are
 //! outcomes) and `onus merge` (parts are JSON reports, `reports`), so both
 //! give the same keys, statuses and summary for the same split.
@@ -15,22 +15,16 @@ use crate::eval::{AssertionResult, ControlResult, Outcome};
 use std::collections::HashSet;
 use std::path::Path;
 
-/// Which status a merged control takes: the first of these that one of its
-/// parts has. For a checked control this is exactly the status one run over
-/// all the subjects would give (an unwaived violation anywhere fails it,
-/// then an unattested error, then a waived violation, then an attested
-/// error); an unchecked control's status depends only on the policy and the
-/// date, which every part shares.
-pub const PRECEDENCE: [Status; 8] = [
-    Status::Fail,
-    Status::Error,
-    Status::Unverified,
-    Status::Unevaluated,
-    Status::Waived,
-    Status::Attested,
-    Status::Inherited,
-    Status::Pass,
-];
+/// Which status a merged control takes (Pass for none): the worst that one
+/// of its parts has, in the order a requirement combines its controls
+/// (`coverage::PRECEDENCE`). For a checked control this is exactly the
+/// status one run over all the subjects would give (an unwaived violation
+/// anywhere fails it, then an unattested error, then a waived violation,
+/// then an attested error); an unchecked control's status depends only on
+/// the policy and the date, which every part shares.
+pub fn combined_status(statuses: impl IntoIterator<Item = Status>) -> Status {
+    crate::coverage::combine(statuses).unwrap_or(Status::Pass)
+}
 
 /// A waiver's or attestation's key that matches no subject (A006) says
 /// something about the whole: it is kept only when every part says it.
@@ -39,19 +33,12 @@ pub const UNMATCHED_KEY: &str = "A006";
 /// Between a part's label and a subject's key.
 pub const SEPARATOR: char = '/';
 
-/// The status of a control whose parts have `statuses` (Pass for none).
-pub fn combined_status(statuses: impl IntoIterator<Item = Status>) -> Status {
-    let seen: Vec<Status> = statuses.into_iter().collect();
-    PRECEDENCE
-        .into_iter()
-        .find(|s| seen.contains(s))
-        .unwrap_or(Status::Pass)
-}
-
 /// A status by its report name (`Status::parse` leaves out `unevaluated`,
 /// which a policy cannot name).
 pub fn status_named(name: &str) -> Option<Status> {
-    PRECEDENCE.into_iter().find(|s| s.as_str() == name)
+    crate::coverage::PRECEDENCE
+        .into_iter()
+        .find(|s| s.as_str() == name)
 }
 
 /// A subject's key in the merged result.
@@ -188,7 +175,7 @@ mod tests {
 
     #[test]
     fn every_status_has_a_place_and_a_name() {
-        for s in PRECEDENCE {
+        for s in crate::coverage::PRECEDENCE {
             assert_eq!(status_named(s.as_str()), Some(s));
         }
         assert_eq!(status_named("bogus"), None);
