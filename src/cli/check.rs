@@ -2,11 +2,10 @@
 //! one or more reports, and the gate's exit code.
 
 use super::common::{
-    FactsLimit, Limits, PolicyLimit, YamlReading, color_for, deliver, options, parse_date,
-    parse_severity, plan, print_diagnostics, print_sourceless, session, started_at,
+    RunOptions, color_for, deliver, load_facts, parse_severity, plan, print_diagnostics,
+    print_sourceless,
 };
 use onus::check::program::Status;
-use onus::diagnostic::Diagnostic;
 use onus::diff::Baseline;
 use onus::report::output::{Destination, FormatSpec};
 use onus::report::{self, CheckFormat, Gate, Run};
@@ -48,9 +47,6 @@ pub struct Args {
     /// Let `soft` controls fail the run too.
     #[arg(long)]
     strict: bool,
-    /// The date the run takes as today (YYYY-MM-DD); default: today in UTC.
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
-    now: Option<jiff::civil::Date>,
     /// After the text report, explain every failing or erroring control.
     #[arg(long)]
     explain: bool,
@@ -76,13 +72,7 @@ pub struct Args {
     #[arg(long)]
     show_passed: bool,
     #[command(flatten)]
-    limits: Limits,
-    #[command(flatten)]
-    facts_limit: FactsLimit,
-    #[command(flatten)]
-    yaml: YamlReading,
-    #[command(flatten)]
-    policy: PolicyLimit,
+    run: RunOptions,
 }
 
 pub fn run(args: Args) -> i32 {
@@ -97,28 +87,17 @@ pub fn run(args: Args) -> i32 {
             return 2;
         }
     };
-    let mut session = session(
-        onus::eval::Options {
-            show_passed: args.show_passed,
-            ..options(args.now, &args.limits)
-        },
-        &args.policy,
-    );
-    session.facts_limits = args.facts_limit.limits(&args.limits);
-    session.started_at = started_at();
+    let mut session = args.run.session_with(onus::eval::Options {
+        show_passed: args.show_passed,
+        ..args.run.options()
+    });
     session.strict = args.strict;
-    session.yaml_schema = args.yaml.yaml_schema;
     for p in &args.paths {
         session.load_path(p);
     }
     session.check();
     session.stream_json_lines = true;
-    let mut facts_errors: Vec<Diagnostic> = Vec::new();
-    for spec in &args.facts {
-        if let Err(d) = session.load_facts_spec(spec) {
-            facts_errors.push(d);
-        }
-    }
+    let mut facts_errors = load_facts(&mut session, &args.facts);
     let outcome = if session.has_errors() || !facts_errors.is_empty() {
         facts_errors.extend(session.check_streams());
         None

@@ -95,6 +95,7 @@ fn today() -> jiff::civil::Date {
         .date()
 }
 
+/// Evaluation options from `--now` and the limits.
 pub fn options(now: Option<jiff::civil::Date>, limits: &Limits) -> Options {
     Options {
         now: now.unwrap_or_else(today),
@@ -138,11 +139,65 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic], session: &Session) {
     }
 }
 
-/// A session with the command line's limits.
-pub fn session(options: Options, policy: &PolicyLimit) -> Session {
-    let mut session = Session::new(options);
-    session.max_policy_bytes = policy.max_policy_bytes;
-    session
+/// What every command that loads policies and evaluates them over facts
+/// takes: the date, the limits, and how facts and policies are read.
+#[derive(clap::Args)]
+pub struct RunOptions {
+    /// The date the run takes as today (YYYY-MM-DD); default: today in UTC.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub now: Option<jiff::civil::Date>,
+    #[command(flatten)]
+    pub limits: Limits,
+    #[command(flatten)]
+    pub facts_limit: FactsLimit,
+    #[command(flatten)]
+    pub yaml: YamlReading,
+    #[command(flatten)]
+    pub policy: PolicyLimit,
+}
+
+impl RunOptions {
+    pub fn options(&self) -> Options {
+        options(self.now, &self.limits)
+    }
+
+    /// A session configured by these options, started now (or at
+    /// `SOURCE_DATE_EPOCH`), with nothing loaded.
+    pub fn session(&self) -> Session {
+        self.session_with(self.options())
+    }
+
+    /// The same, with evaluation options a command adjusted.
+    pub fn session_with(&self, options: Options) -> Session {
+        let mut session = Session::new(options);
+        session.max_policy_bytes = self.policy.max_policy_bytes;
+        session.facts_limits = self.facts_limit.limits(&self.limits);
+        session.yaml_schema = self.yaml.yaml_schema;
+        session.started_at = started_at();
+        session
+    }
+
+    /// Loads and checks policies, rendering diagnostics to stderr; the flag
+    /// is false when they cannot be loaded.
+    pub fn load(&self, paths: &[PathBuf]) -> (Session, bool) {
+        let mut session = self.session();
+        for p in paths {
+            session.load_path(p);
+        }
+        session.check();
+        print_diagnostics(&session.diagnostics, &session);
+        let ok = !session.has_errors();
+        (session, ok)
+    }
+}
+
+/// Reads every `--facts` spec into the session; the inputs that could not
+/// be read, as diagnostics.
+pub fn load_facts(session: &mut Session, specs: &[String]) -> Vec<Diagnostic> {
+    specs
+        .iter()
+        .filter_map(|spec| session.load_facts_spec(spec).err())
+        .collect()
 }
 
 /// Renders diagnostics that quote no policy source (unreadable inputs) to
@@ -154,19 +209,6 @@ pub fn print_sourceless(diagnostics: &[Diagnostic]) {
         color_for(std::io::stderr().is_terminal()),
     );
     let _ = std::io::stderr().write_all(rendered.as_bytes());
-}
-
-/// Loads and checks policies, rendering diagnostics to stderr; the flag is
-/// false when they cannot be loaded.
-pub fn load(paths: &[PathBuf], options: Options, policy: &PolicyLimit) -> (Session, bool) {
-    let mut session = session(options, policy);
-    for p in paths {
-        session.load_path(p);
-    }
-    session.check();
-    print_diagnostics(&session.diagnostics, &session);
-    let ok = !session.has_errors();
-    (session, ok)
 }
 
 /// Pairs formats with destinations; None (after saying why) on a usage error.

@@ -3,10 +3,7 @@
 //! more formats; exit 1 when fewer requirements are addressed than
 //! `--min-coverage` asks.
 
-use super::common::{
-    FactsLimit, Limits, PolicyLimit, YamlReading, color_for, deliver, options, parse_date, plan,
-    print_diagnostics, session, started_at,
-};
+use super::common::{RunOptions, color_for, deliver, load_facts, plan, print_diagnostics};
 use onus::diagnostic::Diagnostic;
 use onus::report::coverage::{self, CoverageFormat, CoverageRun};
 use onus::report::output::{Destination, FormatSpec};
@@ -49,17 +46,8 @@ pub struct Args {
     /// Exit 1 when less than PCT percent of the requirements are addressed.
     #[arg(long, value_name = "PCT", value_parser = parse_percent)]
     min_coverage: Option<f64>,
-    /// The date the run takes as today (YYYY-MM-DD); default: today in UTC.
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
-    now: Option<jiff::civil::Date>,
     #[command(flatten)]
-    limits: Limits,
-    #[command(flatten)]
-    facts_limit: FactsLimit,
-    #[command(flatten)]
-    yaml: YamlReading,
-    #[command(flatten)]
-    policy: PolicyLimit,
+    run: RunOptions,
 }
 
 /// A percentage from 0 to 100, with or without a `%` sign.
@@ -75,19 +63,12 @@ pub fn run(args: Args) -> i32 {
     let Some(targets) = plan(&args.format, &args.output, CoverageFormat::Text) else {
         return 2;
     };
-    let mut session = session(options(args.now, &args.limits), &args.policy);
-    session.facts_limits = args.facts_limit.limits(&args.limits);
-    session.yaml_schema = args.yaml.yaml_schema;
-    session.started_at = started_at();
+    let mut session = args.run.session();
     for p in &args.paths {
         session.load_path(p);
     }
     session.check();
-    let mut errors: Vec<Diagnostic> = args
-        .facts
-        .iter()
-        .filter_map(|spec| session.load_facts_spec(spec).err())
-        .collect();
+    let mut errors = load_facts(&mut session, &args.facts);
     let outcome = if session.has_errors() || !errors.is_empty() {
         None
     } else {

@@ -1,9 +1,7 @@
 //! `onus explain`: one control re-run with an observer, and why each
 //! subject passed or failed, as text or JSON.
 
-use super::common::{
-    FactsLimit, Limits, PolicyLimit, YamlReading, load, options, parse_date, write_out,
-};
+use super::common::{RunOptions, write_out};
 use onus::Session;
 use onus::check::program::Status;
 use onus::diagnostic;
@@ -35,17 +33,8 @@ pub struct Args {
     limit: usize,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
-    /// The date the run takes as today (YYYY-MM-DD); default: today in UTC.
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
-    now: Option<jiff::civil::Date>,
     #[command(flatten)]
-    limits: Limits,
-    #[command(flatten)]
-    facts_limit: FactsLimit,
-    #[command(flatten)]
-    yaml: YamlReading,
-    #[command(flatten)]
-    policy: PolicyLimit,
+    run: RunOptions,
 }
 
 /// The text explanation of one control over the session's facts (also
@@ -69,9 +58,7 @@ pub fn text(session: &Session, control: usize, subject: Option<&str>, limit: usi
 }
 
 pub fn run(args: Args) -> i32 {
-    let (mut session, ok) = load(&args.paths, options(args.now, &args.limits), &args.policy);
-    session.facts_limits = args.facts_limit.limits(&args.limits);
-    session.yaml_schema = args.yaml.yaml_schema;
+    let (mut session, ok) = args.run.load(&args.paths);
     if !ok {
         return 2;
     }

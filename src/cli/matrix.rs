@@ -2,10 +2,7 @@
 //! control statuses when facts are given, in one or more formats; with
 //! `--party NAME`, only what that party decides, operates or answers for.
 
-use super::common::{
-    FactsLimit, Limits, PolicyLimit, YamlReading, deliver, load, options, parse_date, plan,
-    print_diagnostics,
-};
+use super::common::{RunOptions, deliver, load_facts, plan, print_diagnostics};
 use onus::diagnostic::Diagnostic;
 use onus::report::matrix::{self, Matrix, MatrixFormat, PartyView};
 use onus::report::output::FormatSpec;
@@ -41,35 +38,20 @@ pub struct Args {
     /// given without `=FILE`.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Vec<PathBuf>,
-    /// The date the run takes as today (YYYY-MM-DD); default: today in UTC.
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
-    now: Option<jiff::civil::Date>,
     #[command(flatten)]
-    limits: Limits,
-    #[command(flatten)]
-    facts_limit: FactsLimit,
-    #[command(flatten)]
-    yaml: YamlReading,
-    #[command(flatten)]
-    policy: PolicyLimit,
+    run: RunOptions,
 }
 
 pub fn run(args: Args) -> i32 {
     let Some(targets) = plan(&args.format, &args.output, MatrixFormat::Text) else {
         return 2;
     };
-    let (mut session, ok) = load(&args.paths, options(args.now, &args.limits), &args.policy);
-    session.facts_limits = args.facts_limit.limits(&args.limits);
-    session.yaml_schema = args.yaml.yaml_schema;
+    let (mut session, ok) = args.run.load(&args.paths);
     if !ok {
         return 2;
     }
     let policy_diagnostics = session.diagnostics.len();
-    let facts_errors: Vec<Diagnostic> = args
-        .facts
-        .iter()
-        .filter_map(|spec| session.load_facts_spec(spec).err())
-        .collect();
+    let facts_errors = load_facts(&mut session, &args.facts);
     // The facts' own warnings (F040).
     print_diagnostics(&session.diagnostics[policy_diagnostics..], &session);
     if !facts_errors.is_empty() {

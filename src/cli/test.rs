@@ -1,7 +1,7 @@
 //! `onus test`: runs the `test` blocks; with `--coverage`, which checked
 //! controls they exercise. Exit 1 when a test fails or coverage is low.
 
-use super::common::{Limits, PolicyLimit, load, options, parse_date, write_out};
+use super::common::{RunOptions, write_out};
 use onus::report;
 use std::path::PathBuf;
 
@@ -25,17 +25,12 @@ pub struct Args {
     /// Fail when fewer than PCT percent of checked controls are tested.
     #[arg(long, value_name = "PCT")]
     min_coverage: Option<f64>,
-    /// The date the run takes as today (YYYY-MM-DD); default: today in UTC.
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
-    now: Option<jiff::civil::Date>,
     #[command(flatten)]
-    limits: Limits,
-    #[command(flatten)]
-    policy: PolicyLimit,
+    run: RunOptions,
 }
 
 pub fn run(args: Args) -> i32 {
-    let (session, ok) = load(&args.paths, options(args.now, &args.limits), &args.policy);
+    let (session, ok) = args.run.load(&args.paths);
     if !ok {
         return 2;
     }
