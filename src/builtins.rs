@@ -251,4 +251,21 @@ mod tests {
             assert_eq!(got, expected, "{}: {example}", b.name());
         }
     }
+
+    /// The fuzz dictionary names every built-in and every std module's
+    /// `fn`, so the fuzzer reaches each new one without being told.
+    #[test]
+    fn the_fuzz_dictionary_names_every_builtin_and_std_function() {
+        let dict = include_str!("../fuzz/onus.dict");
+        let std_fns = include_str!("../stdlib/terraform.onus")
+            .lines()
+            .filter_map(|l| l.strip_prefix("fn "))
+            .filter_map(|l| l.split('(').next());
+        let names = Builtin::ALL.iter().map(|b| b.name()).chain(std_fns);
+        let missing: Vec<&str> = names
+            .filter(|n| !dict.contains(&format!("\"{n}")))
+            .collect();
+        assert!(missing.is_empty(), "not in fuzz/onus.dict: {missing:?}");
+        assert!(dict.contains("\"use std.terraform"));
+    }
 }

@@ -191,6 +191,18 @@ pub fn explain<'a>(
     };
     let result =
         eval::observe_control(program, facts, fact_nodes, options, control, &mut explainer);
+    // A waiver by a key that several failing subjects share waives none of
+    // them, which is known only once every subject was seen.
+    for s in &mut explainer.subjects {
+        if s.outcome == "waived"
+            && result
+                .violations
+                .iter()
+                .any(|v| !v.waived && v.key == s.key && v.pointer == s.pointer)
+        {
+            s.outcome = "fail";
+        }
+    }
     Explanation {
         control,
         result,
@@ -200,21 +212,82 @@ pub fn explain<'a>(
 }
 
 fn show(v: &Value<'_>) -> String {
-    let text = match v {
-        Value::Text(_) | Value::String(_) => v.to_json().to_string(),
-        v => v.display(),
+    // Written only up to what can be shown: a witness or a collection may
+    // be the whole facts, and each trace line shows one.
+    let cap = MAX_VALUE_CHARS * 4;
+    let mut short = String::new();
+    let fits = match v {
+        Value::Date(_) | Value::Duration(_) | Value::Word(_) => {
+            short = v.display();
+            true
+        }
+        v => compact_json(v, &mut short, cap),
     };
-    if text.chars().count() <= MAX_VALUE_CHARS {
-        return text;
+    if fits && short.chars().count() <= MAX_VALUE_CHARS {
+        return short;
     }
     match v.len() {
         Some(n) if v.is_list() => format!("[…] (list of {n})"),
         Some(n) if v.is_object() => format!("{{…}} (object with {n} keys)"),
-        _ => format!(
-            "{}…",
-            text.chars().take(MAX_VALUE_CHARS).collect::<String>()
-        ),
+        _ => {
+            // A string (or a failed list): its opening, quoted.
+            let opening: String = match v.as_str() {
+                Some(s) => {
+                    let head: String = s.chars().take(MAX_VALUE_CHARS + 1).collect();
+                    Value::string(head).to_json().to_string()
+                }
+                None => v.to_json().to_string(),
+            };
+            format!(
+                "{}…",
+                opening.chars().take(MAX_VALUE_CHARS).collect::<String>()
+            )
+        }
     }
+}
+
+/// `v` as compact JSON (as `Value::to_json` writes it) onto `out`; false,
+/// with `out` left partial, as soon as it passes `cap` bytes.
+fn compact_json(v: &Value<'_>, out: &mut String, cap: usize) -> bool {
+    if out.len() > cap {
+        return false;
+    }
+    match v {
+        Value::Poisoned(p) => return compact_json(&p.value, out, cap),
+        v if v.is_list() => {
+            out.push('[');
+            for (i, x) in v.elements().into_iter().flatten().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                if !compact_json(&x, out, cap) {
+                    return false;
+                }
+            }
+            out.push(']');
+        }
+        v if v.is_object() => {
+            out.push('{');
+            for (i, (k, x)) in v.entries().into_iter().flatten().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let key = k.as_str().unwrap_or_default();
+                if key.len() > cap {
+                    return false;
+                }
+                out.push_str(&serde_json::Value::from(key).to_string());
+                out.push(':');
+                if !compact_json(&x, out, cap) {
+                    return false;
+                }
+            }
+            out.push('}');
+        }
+        v if v.as_str().is_some_and(|s| s.len() > cap) => return false,
+        v => out.push_str(&v.to_json().to_string()),
+    }
+    out.len() <= cap
 }
 
 fn plural(n: usize, what: &str) -> String {

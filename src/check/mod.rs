@@ -11,6 +11,7 @@ pub mod program;
 mod services;
 
 use crate::ast::{self, ItemKind, Name};
+use crate::builtins::Builtin;
 use crate::diagnostic::Diagnostic;
 use crate::framework::Catalogs;
 use crate::source::{FileId, SourceMap, Span};
@@ -254,6 +255,21 @@ pub fn check(
     (program, diags)
 }
 
+/// W004: a user `fn` takes precedence over the built-in of its name in
+/// every file loaded with it (std's and other policies' calls included),
+/// so say so where it is declared.
+fn shadowed_builtin(name: &Name) -> Diagnostic {
+    let n = &name.text;
+    Diagnostic::warning(
+        "W004",
+        format!("function `{n}` has the name of a built-in: every call to `{n}` in this run calls it instead"),
+    )
+    .with_label(name.span, format!("replaces the built-in `{n}`"))
+    .with_help(format!(
+        "rename the function (`onus help builtins` lists the built-in names), e.g. `my_{n}`"
+    ))
+}
+
 /// Builds the symbol tables and layer list, reporting duplicates.
 fn collect<'m>(
     inputs: &[Input<'m>],
@@ -394,6 +410,9 @@ fn collect<'m>(
                     }
                 }
                 ItemKind::Fn(f) => {
+                    if Builtin::from_name(&f.name.text).is_some() {
+                        diags.push(shadowed_builtin(&f.name));
+                    }
                     if declare(&f.name, Symbol::Function(decls.fns.len()), &mut env, diags) {
                         env.function_params.push(f.params.len());
                         decls.fns.push(f);

@@ -93,6 +93,7 @@ struct FindingEntry<'a> {
     pointer: Option<&'a str>,
     message: &'a str,
     waived: bool,
+    attested: bool,
 }
 
 fn finding(f: Finding<'_>) -> FindingEntry<'_> {
@@ -101,6 +102,7 @@ fn finding(f: Finding<'_>) -> FindingEntry<'_> {
         pointer: f.pointer,
         message: f.message,
         waived: f.waived,
+        attested: f.attested,
     }
 }
 

@@ -112,6 +112,8 @@ pub struct Finding<'a> {
     pub pointer: Option<&'a str>,
     pub message: &'a str,
     pub waived: bool,
+    /// An error a current attestation vouched for (it does not fail).
+    pub attested: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -175,7 +177,7 @@ impl<'a> ControlChange<'a> {
             && self.subjects.is_empty()
     }
 
-    /// How many new, unwaived findings of this control fail `gate`: all of
+    /// How many new findings, neither waived nor attested, of this control fail `gate`: all of
     /// them when the control is `hard` (or `soft` under `strict`) at or above
     /// `fail_on`, else none.
     pub fn failing(&self, gate: Gate) -> usize {
@@ -191,7 +193,7 @@ impl<'a> ControlChange<'a> {
             return 0;
         }
         self.subjects(Change::New)
-            .filter(|s| s.new.is_some_and(|f| !f.waived))
+            .filter(|s| s.new.is_some_and(|f| !f.waived && !f.attested))
             .count()
     }
 }
@@ -351,6 +353,7 @@ fn findings(c: Option<&Control>) -> Vec<(&str, Finding<'_>)> {
             pointer: v.pointer.as_deref(),
             message: &v.message,
             waived: v.waived,
+            attested: false,
         };
         (v.key.as_str(), finding)
     });
@@ -360,6 +363,7 @@ fn findings(c: Option<&Control>) -> Vec<(&str, Finding<'_>)> {
             pointer: e.pointer.as_deref(),
             message: &e.message,
             waived: false,
+            attested: e.attested,
         };
         (e.key.as_str(), finding)
     });
@@ -640,5 +644,29 @@ mod tests {
             ..gate
         };
         assert_eq!(compare(&old, &new).failing(high_bar), 0);
+    }
+
+    #[test]
+    fn a_new_error_fails_unless_an_attestation_vouches_for_it() {
+        let with_error = |status: &str, attested: bool| {
+            let c = control("a", "customer", status, &[]).replace(
+                r#""errors": []"#,
+                &format!(r#""errors": [{{"key": "k", "pointer": "/x/k", "message": "m", "attested": {attested}}}]"#),
+            );
+            doc(&[c], "")
+        };
+        let old = doc(&[control("a", "customer", "pass", &[])], "");
+        let gate = Gate::default();
+        assert_eq!(compare(&old, &with_error("error", false)).failing(gate), 1);
+        assert_eq!(
+            compare(&old, &with_error("attested", true)).failing(gate),
+            0
+        );
+        // An error whose attestation lapsed is not new, but says so.
+        let (before, after) = (with_error("attested", true), with_error("error", false));
+        let set = compare(&before, &after);
+        let subject = &set.parties[0].controls[0].subjects[0];
+        assert_eq!(subject.change(), Change::StillFailing);
+        assert_eq!(text::notes(subject), ["no longer attested"]);
     }
 }

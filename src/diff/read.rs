@@ -75,6 +75,9 @@ pub struct SubjectError {
     pub key: String,
     pub pointer: Option<String>,
     pub message: String,
+    /// A current attestation vouched for it; absent before attestations.
+    #[serde(default)]
+    pub attested: bool,
 }
 
 #[derive(Debug, Deserialize)]

@@ -163,19 +163,33 @@ pub(super) fn message(f: Finding<'_>) -> String {
     }
 }
 
-/// What a subject line adds in parentheses: its waiver, and, for a subject
-/// failing in both runs, a move or a change of outcome.
+/// What a subject line adds in parentheses: its waiver or attestation,
+/// and, for a subject failing in both runs, a move or a change of outcome.
 pub(super) fn notes(s: &SubjectChange<'_>) -> Vec<String> {
     let mut notes = Vec::new();
+    // Whether a waiver and an attestation covered the finding.
+    let exceptions = |f: Finding<'_>| [("waived", f.waived), ("attested", f.attested)];
     match (s.old, s.new) {
-        (None, Some(n)) if n.waived => notes.push("waived".to_string()),
-        (Some(o), None) if o.waived => notes.push("was waived".to_string()),
+        (None, Some(n)) => notes.extend(
+            exceptions(n)
+                .into_iter()
+                .filter(|(_, is)| *is)
+                .map(|(w, _)| w.to_string()),
+        ),
+        (Some(o), None) => notes.extend(
+            exceptions(o)
+                .into_iter()
+                .filter(|(_, is)| *is)
+                .map(|(w, _)| format!("was {w}")),
+        ),
         (Some(o), Some(n)) => {
-            match (o.waived, n.waived) {
-                (true, true) => notes.push("waived".to_string()),
-                (true, false) => notes.push("no longer waived".to_string()),
-                (false, true) => notes.push("now waived".to_string()),
-                (false, false) => {}
+            for ((word, before), (_, after)) in exceptions(o).into_iter().zip(exceptions(n)) {
+                match (before, after) {
+                    (true, true) => notes.push(word.to_string()),
+                    (true, false) => notes.push(format!("no longer {word}")),
+                    (false, true) => notes.push(format!("now {word}")),
+                    (false, false) => {}
+                }
             }
             match (o.outcome, n.outcome) {
                 (Outcome::Violation, Outcome::Error) => notes.push("was a violation".into()),

@@ -205,8 +205,9 @@ impl<'a> Machine<'a, '_> {
         let mut out = Vec::new();
         let mut stack: Vec<(Arc<[Value<'a>]>, Value<'a>)> = vec![(Arc::from(Vec::new()), root)];
         while let Some((path, value)) = stack.pop() {
+            // The pair; its path was charged when it was made, below.
             self.charge(1, span)?;
-            self.charge_bytes(list_bytes(3 + path.len()), span)?;
+            self.charge_bytes(list_bytes(3), span)?;
             let children: Vec<(Value<'a>, Value<'a>)> = if let Some(items) = value.elements() {
                 items
                     .enumerate()
@@ -217,6 +218,10 @@ impl<'a> Machine<'a, '_> {
             } else {
                 Vec::new()
             };
+            // Every child's path, charged before any is made: a wide node
+            // deep in the tree makes a long path per child.
+            let paths = list_bytes(path.len() + 1).saturating_mul(children.len());
+            self.charge_bytes(paths, span)?;
             // Pushed last to first, so the first child is visited next.
             for (step, child) in children.into_iter().rev() {
                 let mut child_path = Vec::with_capacity(path.len() + 1);

@@ -479,7 +479,10 @@ impl<'a, 'e> Machine<'a, 'e> {
             BinaryOp::In if b.is_list() => deep_size(&b, cap),
             BinaryOp::In => size(&b),
             BinaryOp::Eq | BinaryOp::Ne => deep_size(&a, cap).min(deep_size(&b, cap)),
-            BinaryOp::Add => size(&a) + size(&b),
+            // `+` of strings or lists builds the result: its bytes too.
+            BinaryOp::Add => {
+                size(&a) + size(&b) + (concatenated_bytes(&a, &b) / BYTES_PER_STEP) as u64
+            }
             _ => 0,
         };
         self.charge(work, span)?;
@@ -504,6 +507,17 @@ pub(super) fn size(v: &Value<'_>) -> u64 {
     n as u64
 }
 
+/// The bytes `a + b` builds when both are strings or both are lists.
+fn concatenated_bytes(a: &Value<'_>, b: &Value<'_>) -> usize {
+    match (a.as_str(), b.as_str()) {
+        (Some(x), Some(y)) => x.len().saturating_add(y.len()),
+        _ if a.is_list() && b.is_list() => {
+            ELEMENT_BYTES.saturating_mul(a.len().unwrap_or(0).saturating_add(b.len().unwrap_or(0)))
+        }
+        _ => 0,
+    }
+}
+
 /// The bytes a value newly built by a built-in holds at its top level
 /// (strings and containers borrowed from the facts or shared cost none).
 fn built_bytes(v: &Value<'_>) -> usize {
@@ -524,8 +538,20 @@ fn builtin_work(b: Builtin, args: &[Value<'_>], cap: u64) -> u64 {
         Len | Count | TypeOf | Documents | Has | Now | Date | DaysSince | Abs | StartsWith
         | EndsWith | Owner | Decider | Operator | Accountable | CidrContains | CidrOverlaps
         | IsPublicCidr => 0,
-        // A list by the size of its elements, as the rest.
-        GroupBy => args.iter().map(size).sum::<u64>() * 2,
+        // Two steps an element, and its key's bytes: each key is hashed,
+        // and a new one copied.
+        GroupBy => {
+            let field = args.get(1).and_then(Value::as_str);
+            let key_bytes = |item: Value<'_>| {
+                let key = match field {
+                    Some(f) => item.get(f),
+                    None => item.index(0),
+                };
+                key.and_then(|k| k.as_str().map(str::len)).unwrap_or(0) / BYTES_PER_STEP
+            };
+            let items = args.first().and_then(Value::elements).into_iter().flatten();
+            items.map(|item| 2 + key_bytes(item) as u64).sum()
+        }
         // Printed or compared whole.
         ToString | Unique => args.iter().map(|a| deep_size(a, cap)).sum(),
         // Its output is every inner element: counted (and its bytes)

@@ -433,7 +433,7 @@ fn join(
         }
     }
     if stopped.is_some() {
-        // A limit is not something a person can vouch for (`run_control`).
+        // A limit is not something a person can vouch for (`visit_subjects`).
         r.errors.iter_mut().for_each(|e| e.attested = false);
     }
     r.status = super::status_of(&r);

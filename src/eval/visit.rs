@@ -144,6 +144,9 @@ pub(super) fn visit_subjects<'a>(
         }
     };
     let stopped = outcome.err();
+    // A person vouches for what a subject raised: not for the shared-key
+    // errors added next, nor for anything once a limit stopped the run.
+    let raised = r.errors.len();
     unwaive_shared_keys(&mut r, waivers);
     if let Some(limit) = &stopped {
         r.errors.push(SubjectError {
@@ -154,8 +157,7 @@ pub(super) fn visit_subjects<'a>(
             attested: false,
         });
     }
-    for e in &mut r.errors {
-        // A limit is not something a person can vouch for.
+    for e in &mut r.errors[..raised] {
         e.attested = stopped.is_none() && attestations.iter().any(|a| a.covers(&e.key));
     }
     r.status = status_of(&r);

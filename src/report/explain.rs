@@ -139,6 +139,26 @@ pub fn text(program: &Program, e: &Explanation, sources: &SourceMap) -> String {
             );
         }
     }
+    // Errors of the run rather than of one subject: a limit that stopped
+    // it, a key several failing subjects share.
+    let explained = |key: &str| {
+        e.subjects
+            .iter()
+            .any(|s| s.key == key && s.pointer.is_none())
+    };
+    for err in r
+        .errors
+        .iter()
+        .filter(|x| x.pointer.is_none() && !explained(&x.key))
+    {
+        let (file, line, col) = at(sources, err.span);
+        let _ = writeln!(
+            out,
+            "\n  ! {}\n    {}\n    at {file}:{line}:{col}",
+            terminal(&err.key),
+            terminal(&one_line(&err.message))
+        );
+    }
     if e.omitted > 0 {
         let _ = writeln!(
             out,
