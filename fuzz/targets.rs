@@ -55,7 +55,7 @@ pub fn check(data: &[u8]) {
     }
     if !session.has_errors() {
         let _ = session.evaluate();
-        let _ = onus::testing::run(&session.program, &session.options);
+        let _ = onus::testing::run(&session.program, &session.options, session.yaml_schema);
     }
 }
 

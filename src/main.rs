@@ -34,6 +34,9 @@ enum Command {
     /// controls address, who owns each, and (with --facts) how they fared.
     #[command(after_help = cli::coverage::COVERAGE_HELP)]
     Coverage(cli::coverage::Args),
+    /// Write what a run knows as a document other tools read: OSCAL 1.2.1
+    /// component definitions, system security plans, assessment results.
+    Export(cli::export::Args),
     /// Run the `test` blocks of policies.
     Test(cli::test::Args),
     /// Why a control passed or failed: the deciding `require` per subject,
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
             Command::Check(args) => cli::check::run(args),
             Command::Matrix(args) => cli::matrix::run(args),
             Command::Coverage(args) => cli::coverage::run(args),
+            Command::Export(args) => cli::export::run(args),
             Command::Test(args) => cli::test::run(args),
             Command::Explain(args) => cli::explain::run(args),
             Command::Repl(args) => cli::repl::run(args),

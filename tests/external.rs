@@ -1,7 +1,8 @@
 //! Tests that drive real external programs: Neovim's built-in LSP client
 //! attached to `onus lsp`, the TextMate grammar under VS Code's tokenizer
 //! (Node with vscode-textmate and vscode-oniguruma), and the HTML matrix
-//! in headless Chromium. A test whose program is not installed is reported
+//! in headless Chromium (its layout at 900 and 1400 px in
+//! `external/matrix_layout.rs`). A test whose program is not installed is reported
 //! as ignored, never as passed; `.ci/run` installs them all.
 
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -11,6 +12,9 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+#[path = "external/matrix_layout.rs"]
+mod matrix_layout;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -93,6 +97,13 @@ fn main() {
         Trial::test("matrix_html_renders_in_headless_chromium", {
             let chromium = chromium.clone();
             move || matrix_in_chromium(chromium.as_deref().unwrap_or(Path::new("chromium")))
+        })
+        .with_ignored_flag(chromium.is_none()),
+        Trial::test("matrix_html_layout_at_900_and_1400_px", {
+            let chromium = chromium.clone();
+            move || {
+                matrix_layout::matrix_layout(chromium.as_deref().unwrap_or(Path::new("chromium")))
+            }
         })
         .with_ignored_flag(chromium.is_none()),
     ];

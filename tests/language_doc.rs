@@ -106,3 +106,47 @@ fn the_reference_lists_every_diagnostic_code() {
         "codes with no row in docs/language.md: {missing:?}"
     );
 }
+
+/// The REPL section of docs/language.md has one row per command `:help`
+/// lists, with the same usage and summary, so a new command (as `:raw` and
+/// `:save` were) cannot go undocumented.
+#[test]
+fn the_reference_lists_every_repl_command_as_help_does() {
+    use std::io::Write;
+    let mut repl = std::process::Command::new(env!("CARGO_BIN_EXE_onus"))
+        .arg("repl")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("onus repl starts");
+    repl.stdin
+        .take()
+        .expect("stdin")
+        .write_all(b":help\n")
+        .expect("write");
+    let out = repl.wait_with_output().expect("onus repl ends");
+    let help = String::from_utf8_lossy(&out.stdout);
+    // `  :usage ARGS   summary`: two spaces or more before the summary.
+    let commands: Vec<(String, String)> = help
+        .lines()
+        .filter_map(|l| l.strip_prefix("  :"))
+        .filter_map(|l| {
+            let (usage, summary) = l.split_once("  ")?;
+            Some((format!(":{}", usage.trim()), summary.trim().to_string()))
+        })
+        .collect();
+    assert!(commands.len() >= 15, "{help}");
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/language.md"))
+        .expect("docs/language.md");
+    let section = doc
+        .split("### The REPL (`onus repl`)")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("a REPL section");
+    let rows: Vec<&str> = section.lines().filter(|l| l.starts_with("| `:")).collect();
+    let expected: Vec<String> = commands
+        .iter()
+        .map(|(usage, summary)| format!("| `{usage}` | {summary} |"))
+        .collect();
+    assert_eq!(rows, expected, "docs/language.md's REPL commands");
+}

@@ -582,3 +582,44 @@ fn odd_requests_do_not_stop_the_server() {
     assert!(client.shutdown().success());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `yaml_schema` in an `onus.toml` reads the project's YAML facts as
+/// `--yaml-schema` does: by 1.2 the policy shows F040 with the YAML
+/// file's line and column; by 1.1 it does not; any other value is F013.
+#[test]
+fn onus_toml_yaml_schema_reads_yaml_facts() {
+    let dir = scratch("yaml-schema");
+    std::fs::write(
+        dir.join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  hostNetwork: off\n",
+    )
+    .expect("write");
+    let file = dir.join("p.onus");
+    let text = "use std\nservice cluster: managed_kubernetes {}\n";
+    std::fs::write(&file, text).expect("write");
+    let file_uri = uri(&file);
+    let codes = |schema: &str| -> Vec<String> {
+        let toml = format!("facts = [\"k8s=pod.yaml\"]\nyaml_schema = \"{schema}\"\n");
+        std::fs::write(dir.join("onus.toml"), toml).expect("write");
+        let mut client = Client::start(None, &dir);
+        client.open(&file_uri, text);
+        let found = client.diagnostics(&file_uri);
+        assert!(client.shutdown().success());
+        found
+            .iter()
+            .map(|d| format!("{} {}", d["code"].as_str().unwrap_or(""), d["message"]))
+            .collect()
+    };
+    let by_12 = codes("1.2");
+    assert!(
+        by_12
+            .iter()
+            .any(|d| d.starts_with("F040") && d.contains("pod.yaml:6:16")),
+        "{by_12:?}"
+    );
+    let by_11 = codes("1.1");
+    assert!(!by_11.iter().any(|d| d.starts_with("F040")), "{by_11:?}");
+    let bad = codes("1.3");
+    assert!(bad.iter().any(|d| d.starts_with("F013")), "{bad:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

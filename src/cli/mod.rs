@@ -9,6 +9,7 @@ pub mod completions;
 pub mod coverage;
 pub mod diff;
 pub mod explain;
+pub mod export;
 pub mod fmt;
 pub mod help;
 pub mod init;

@@ -1,7 +1,9 @@
 //! `onus test`: runs the `test` blocks; with `--coverage`, which checked
 //! controls they exercise. Exit 1 when a test fails or coverage is low.
+//! YAML `given file`s are read by `--yaml-schema`, with F040 warnings on
+//! standard error as for `onus check`.
 
-use super::common::{RunOptions, write_out};
+use super::common::{RunOptions, print_diagnostics, write_out};
 use onus::report;
 use std::path::PathBuf;
 
@@ -19,7 +21,9 @@ pub struct Args {
     paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
-    /// List, per service and owner, which controls are checked and tested.
+    /// List, per service and owner, which controls are checked and tested,
+    /// and which `require` clauses of each a test's subject failed or held
+    /// (text; with --format json, a `coverage` member).
     #[arg(long)]
     coverage: bool,
     /// Fail when fewer than PCT percent of checked controls are tested.
@@ -34,17 +38,32 @@ pub fn run(args: Args) -> i32 {
     if !ok {
         return 2;
     }
-    let results = onus::testing::run(&session.program, &session.options);
+    let results = onus::testing::run(&session.program, &session.options, session.yaml_schema);
+    // F040 for the YAML `given file`s; a file several tests read, once.
+    let mut warnings: Vec<onus::diagnostic::Diagnostic> = Vec::new();
+    for w in results.iter().flat_map(|r| &r.warnings) {
+        if !warnings.contains(w) {
+            warnings.push(w.clone());
+        }
+    }
+    print_diagnostics(&warnings, &session);
+    let coverage = onus::testing::coverage(&session.program, &results);
+    let percent = onus::testing::coverage_percent(&coverage);
+    let detail = args
+        .coverage
+        .then_some((&session.program, coverage.as_slice()));
     let mut out = match args.format {
-        Format::Json => report::testing::json(&results, &session.sources),
+        Format::Json => report::testing::json(&results, &session.sources, detail),
         Format::Junit => report::testing::junit(&results, &session.sources),
         Format::Text => report::testing::text(&results, &session.sources),
     };
-    let coverage = onus::testing::coverage(&session.program);
-    let percent = onus::testing::coverage_percent(&coverage);
     if args.coverage && matches!(args.format, Format::Text) {
         out.push('\n');
-        out.push_str(&report::testing::coverage_text(&session.program, &coverage));
+        out.push_str(&report::testing::coverage_text(
+            &session.program,
+            &coverage,
+            &session.sources,
+        ));
     }
     write_out(&out);
     let below = args.min_coverage.is_some_and(|min| percent < min);

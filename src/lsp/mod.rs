@@ -109,7 +109,7 @@ pub fn serve(connection: &Connection) -> Result<(), Error> {
     Ok(())
 }
 
-/// The initialization options (`paths`, `facts`, `now`, as in `onus.toml`),
+/// The initialization options (`paths`, `facts`, `now`, `yaml_schema`, as in `onus.toml`),
 /// with relative paths made absolute against the first workspace folder.
 fn initial_settings(params: &InitializeParams) -> Settings {
     let Some(options) = params.initialization_options.clone() else {

@@ -10,6 +10,7 @@ use super::position::Address;
 use crate::check::program::Status;
 use crate::diagnostic::Diagnostic;
 use crate::eval::Options;
+use crate::facts::YamlSchema;
 use crate::session::Session;
 use crate::source::{FileId, Origin};
 use serde::Deserialize;
@@ -36,6 +37,8 @@ pub struct Settings {
     pub facts: Vec<String>,
     /// The run's date (`--now`), for waivers and `days_since`.
     pub now: Option<String>,
+    /// How YAML facts are read (`--yaml-schema`): "1.1" or "1.2".
+    pub yaml_schema: Option<String>,
 }
 
 impl Settings {
@@ -105,6 +108,14 @@ impl Analysis {
             show_passed: false,
         });
         session.overlays = overlays.clone();
+        match settings.yaml_schema.as_deref().map(YamlSchema::parse) {
+            Some(Ok(schema)) => session.yaml_schema = schema,
+            Some(Err(why)) => problems.push(Diagnostic::error(
+                "F013",
+                format!("`yaml_schema` in the settings: {why}"),
+            )),
+            None => {}
+        }
         let paths = if settings.paths.is_empty() && matches!(root, Root::Project(_)) {
             vec![".".to_string()]
         } else {

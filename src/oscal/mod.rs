@@ -5,6 +5,8 @@
 //! props and the UUIDs. Invariant: every UUID is derived from a stable
 //! name, so the same inputs always give byte-identical documents.
 
+pub mod export;
+
 use serde_json::{Value, json};
 
 /// The namespace of the props onus adds (`onus-service`, `layer`,

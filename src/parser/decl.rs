@@ -408,12 +408,21 @@ fn declaration<'t, 's: 't, I: ParserInput<'t, 's>, Er: GrammarError<'t, 's, I>>(
         )))
         .map(|(name, source)| ItemKind::Framework(FrameworkDecl { name, source }));
 
+    // `expect` or `given` right after `given NAME =` starts the next line,
+    // not the facts: refuse it there, so the error says what was expected.
     let given = kw("given")
         .ignore_then(name.clone().then_ignore(just(Token::Assign)).or_not())
-        .then(choice((
-            kw("file").ignore_then(string.clone()).map(Given::File),
-            expr.clone().map(Given::Inline),
-        )))
+        .then(
+            choice((
+                kw("file").ignore_then(string.clone()).map(Given::File),
+                kw("expect")
+                    .or(kw("given"))
+                    .not()
+                    .ignore_then(expr.clone())
+                    .map(Given::Inline),
+            ))
+            .labelled("the facts (`file \"PATH\"` or an expression such as `{ … }`)"),
+        )
         .map(|(name, source)| GivenFacts { name, source });
     let expectation = choice((
         kw("passes").to(Expectation::Passes),

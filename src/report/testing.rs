@@ -1,11 +1,13 @@
 //! Renders `onus test` results: text (expected vs actual, with the key
 //! differences) and JSON, then the line `N passed, M failed`; and the
-//! control coverage table of `--coverage`.
+//! control coverage table of `--coverage`, with each tested control's
+//! `require` clauses: whether a subject failed it and whether one held it
+//! (text, and a `coverage` member of the JSON report).
 
 use crate::check::program::Program;
 use crate::escape::terminal;
 use crate::source::SourceMap;
-use crate::testing::{Coverage, FirstError, TestResult, coverage_percent};
+use crate::testing::{Clause, Coverage, FirstError, TestResult, coverage_percent};
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -72,6 +74,8 @@ fn location(sources: &SourceMap, span: crate::source::Span) -> (String, usize) {
 #[derive(Serialize)]
 struct JsonReport<'a> {
     version: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coverage: Option<Vec<JsonCoverage<'a>>>,
     passed: usize,
     failed: usize,
     tests: Vec<JsonTest<'a>>,
@@ -105,6 +109,48 @@ struct JsonExpect<'a> {
 }
 
 #[derive(Serialize)]
+struct JsonCoverage<'a> {
+    control: &'a str,
+    checked: bool,
+    tested: bool,
+    clauses: Vec<JsonClause<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonClause<'a> {
+    line: usize,
+    require: &'a str,
+    /// A subject of a test failed this clause.
+    failed: bool,
+    /// It held for a subject of a test.
+    held: bool,
+}
+
+fn json_coverage<'a>(
+    program: &'a Program,
+    cov: &'a [Coverage],
+    sources: &SourceMap,
+) -> Vec<JsonCoverage<'a>> {
+    cov.iter()
+        .map(|c| JsonCoverage {
+            control: &program.controls[c.control].id,
+            checked: c.checked,
+            tested: c.tested,
+            clauses: c
+                .clauses
+                .iter()
+                .map(|k| JsonClause {
+                    line: location(sources, k.span).1,
+                    require: &k.text,
+                    failed: k.failed,
+                    held: k.held,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
 struct JsonError<'a> {
     subject: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -112,10 +158,16 @@ struct JsonError<'a> {
     message: &'a str,
 }
 
-pub fn json(results: &[TestResult], sources: &SourceMap) -> String {
+/// The JSON report; with `coverage`, its per-control coverage too.
+pub fn json(
+    results: &[TestResult],
+    sources: &SourceMap,
+    coverage: Option<(&Program, &[Coverage])>,
+) -> String {
     let passed = results.iter().filter(|r| r.passed()).count();
     let report = JsonReport {
         version: 1,
+        coverage: coverage.map(|(program, cov)| json_coverage(program, cov, sources)),
         passed,
         failed: results.len() - passed,
         tests: results
@@ -223,7 +275,7 @@ pub fn junit(results: &[TestResult], sources: &SourceMap) -> String {
 type Row<'p> = (String, &'p str, &'p str, &'p Coverage);
 
 /// Per service and owner: which controls are checked and which are tested.
-pub fn coverage_text(program: &Program, cov: &[Coverage]) -> String {
+pub fn coverage_text(program: &Program, cov: &[Coverage], sources: &SourceMap) -> String {
     let mut rows: Vec<Row<'_>> = cov
         .iter()
         .map(|c| {
@@ -275,5 +327,40 @@ pub fn coverage_text(program: &Program, cov: &[Coverage]) -> String {
         "coverage: {tested} of {checked} checked controls exercised by a test ({:.1}%)",
         coverage_percent(cov)
     );
+    write_clauses(&mut out, program, cov, sources);
     out
+}
+
+/// Each tested control's `require` clauses: failed by a subject, held for
+/// one, both (`yes`) or neither (`no`); then how many were both.
+fn write_clauses(out: &mut String, program: &Program, cov: &[Coverage], sources: &SourceMap) {
+    let tested: Vec<&Coverage> = cov.iter().filter(|c| c.checked && c.tested).collect();
+    if tested.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nrequire clauses of the tested controls (failed: a test's subject failed it; held: it held for one)"
+    );
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    let all: Vec<&Clause> = tested.iter().flat_map(|c| &c.clauses).collect();
+    for c in &tested {
+        let _ = writeln!(out, "{}", terminal(&program.controls[c.control].id));
+        for k in &c.clauses {
+            let line = location(sources, k.span).1;
+            let _ = writeln!(
+                out,
+                "  line {line:<4}  failed {:3}  held {:3}  {}",
+                yes(k.failed),
+                yes(k.held),
+                terminal(&k.text)
+            );
+        }
+    }
+    let both = all.iter().filter(|k| k.failed && k.held).count();
+    let _ = writeln!(
+        out,
+        "clauses: {both} of {} both failed and held by a test's subject",
+        all.len()
+    );
 }

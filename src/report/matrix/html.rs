@@ -2,7 +2,11 @@
 //! with inline CSS only (no scripts, fonts or images from anywhere), whose
 //! matrix is a `<table>`: a colour per decider, a legend, failing cells
 //! outlined in red, and doc comments and descriptions as `title` tooltips;
-//! below it, every control with its owner and status. One party's view
+//! a cell whose controls failed or erred lists those subjects (keys and
+//! messages) in a `<details>` that opens without scripts, each linked to its
+//! control's row below, where every control has its owner and status. The
+//! matrix scrolls sideways in its own box rather than break words to fit a
+//! narrow window. One party's view
 //! (`--party`) is a page with a table of its layers, coloured the same way.
 //!
 //! Invariants: every name, doc comment and description is escaped with
@@ -40,14 +44,15 @@ code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monosp
 .bar .label { font-weight: 600; }
 .swatch { display: inline-block; width: 22px; height: 14px; border-radius: 3px; border: 1px solid; }
 .chip { display: inline-block; padding: 1px 8px; border-radius: 999px; font-weight: 600; font-size: 12px; color: #fff; }
-table.matrix { border-collapse: separate; border-spacing: 3px; table-layout: fixed; }
-.matrix col.layer-col { width: 150px; } .matrix col.service-col { width: 240px; }
-.matrix th { text-align: left; font-weight: 600; padding: 4px 8px; }
+.scroll { max-width: 100%; overflow-x: auto; }
+table.matrix { border-collapse: separate; border-spacing: 3px; }
+.matrix th { text-align: left; font-weight: 600; padding: 4px 8px; white-space: nowrap; }
 .matrix thead th { vertical-align: bottom; border-bottom: 2px solid var(--line); }
 .matrix thead .model { font-weight: 400; color: var(--muted); }
 .matrix tbody th { white-space: nowrap; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; font-weight: 500; }
+.matrix tbody th { position: sticky; left: 0; z-index: 1; background: #fff; }
 .matrix tr.group th { font-family: inherit; font-size: 11px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); padding-top: 10px; }
-td.cell { padding: 3px 8px; border-radius: 5px; border: 1px solid; vertical-align: middle; overflow-wrap: anywhere; }
+td.cell { padding: 3px 8px; border-radius: 5px; border: 1px solid; vertical-align: middle; min-width: 10em; }
 td.d-provider { background: var(--provider); color: var(--provider-ink); border-color: var(--provider-edge); }
 td.d-shared { background: var(--shared); color: var(--shared-ink); border-color: var(--shared-edge); }
 td.d-customer { background: var(--customer); color: var(--customer-ink); border-color: var(--customer-edge); }
@@ -57,7 +62,13 @@ td.d-third_party { background: var(--third_party); color: var(--third_party-ink)
 td.d-unassigned { background: var(--unassigned); color: var(--unassigned-ink); border: 1px dashed var(--unassigned-edge); }
 td.d-unassigned.unused { color: var(--muted); border-color: var(--none-edge); font-weight: 400; }
 td.failing { box-shadow: inset 0 0 0 3px var(--fail); }
-.who { font-weight: 650; }
+.who { font-weight: 650; white-space: nowrap; }
+details.subjects { margin-top: 2px; font-size: 11px; }
+details.subjects summary { cursor: pointer; font-weight: 600; color: var(--fail); }
+details.subjects ul { margin: 2px 0 0; padding-left: 14px; max-width: 30em; overflow-wrap: break-word; }
+details.subjects ul ul { padding-left: 10px; }
+details.subjects a { color: inherit; }
+.controls tr:target { background: #fef2f2; }
 .op, .ovr, .acc, .from { font-size: 11px; opacity: .9; margin-left: 6px; white-space: nowrap; }
 .from { font-style: italic; }
 .ovr { font-style: italic; }
@@ -67,6 +78,7 @@ td.failing { box-shadow: inset 0 0 0 3px var(--fail); }
 .s-waived { background: var(--waived); } .s-inherited { background: #2563eb; } .s-unverified { background: #d97706; }
 .s-unevaluated { background: #9ca3af; } .s-attested { background: #0f766e; }
 table.controls { border-collapse: collapse; min-width: 60%; }
+table.controls .mono { white-space: nowrap; }
 .controls th, .controls td { text-align: left; padding: 4px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
 .controls th { font-size: 12px; color: var(--muted); font-weight: 600; }
 footer { margin-top: 24px; color: var(--muted); font-size: 11px; }
@@ -147,7 +159,14 @@ fn cell_tooltip(m: &Matrix<'_>, row: usize, col: usize, cell: &MatrixCell<'_>) -
     tip
 }
 
-fn write_cell(out: &mut String, m: &Matrix<'_>, row: usize, col: usize, cell: &MatrixCell<'_>) {
+/// One cell; `linked`: the page has the controls table its subjects link to.
+fn write_cell(
+    out: &mut String,
+    m: &Matrix<'_>,
+    (row, col): (usize, usize),
+    cell: &MatrixCell<'_>,
+    linked: bool,
+) {
     let class = cell.class.name();
     let failing = if cell.failing() { " failing" } else { "" };
     // A custom layer is assigned only where a service uses it.
@@ -185,8 +204,94 @@ fn write_cell(out: &mut String, m: &Matrix<'_>, row: usize, col: usize, cell: &M
             out.push_str(&badge(status, &format!("{count} {}", status.as_str())));
         }
         out.push_str("</div>");
+        write_failing_subjects(out, m, cell, linked);
     }
     out.push_str("</td>");
+}
+
+/// At most this many subjects of one control are listed in a cell; the
+/// rest are counted (the report lists them all).
+const SUBJECTS_PER_CONTROL: usize = 10;
+
+/// A control's failing subjects (violations not waived) and erring ones
+/// (errors no attestation vouches for): key, pointer and message.
+fn failing_subjects<'m>(
+    m: &Matrix<'m>,
+    control: usize,
+) -> Vec<(&'m str, Option<&'m str>, &'m str)> {
+    let Some(result) = m.results.and_then(|r| r.get(control)) else {
+        return Vec::new();
+    };
+    let violations = result
+        .violations
+        .iter()
+        .filter(|v| !v.waived)
+        .map(|v| (v.key.as_str(), v.pointer.as_deref(), v.message.as_str()));
+    let errors = result
+        .errors
+        .iter()
+        .filter(|e| !e.attested)
+        .map(|e| (e.key.as_str(), e.pointer.as_deref(), e.message.as_str()));
+    violations.chain(errors).collect()
+}
+
+/// The anchor of a control's row in the controls table.
+fn control_anchor(id: &str) -> String {
+    format!("control-{}", esc(id))
+}
+
+/// `<details>` listing, control by control, the subjects that failed or
+/// erred in this cell, each control linked to its row when `linked`;
+/// nothing when none did.
+fn write_failing_subjects(out: &mut String, m: &Matrix<'_>, cell: &MatrixCell<'_>, linked: bool) {
+    let per_control: Vec<(&Control, Vec<_>)> = cell
+        .controls
+        .iter()
+        .filter(|cc| matches!(cc.status, Some(Status::Fail | Status::Error)))
+        .map(|cc| {
+            (
+                &m.program.controls[cc.control],
+                failing_subjects(m, cc.control),
+            )
+        })
+        .filter(|(_, subjects)| !subjects.is_empty())
+        .collect();
+    let total: usize = per_control.iter().map(|(_, s)| s.len()).sum();
+    if total == 0 {
+        return;
+    }
+    let _ = write!(
+        out,
+        "<details class=\"subjects\"><summary>{total} failing subject{}</summary><ul>",
+        if total == 1 { "" } else { "s" }
+    );
+    for (control, subjects) in per_control {
+        let name = format!("<code>{}</code>", esc(&control.id));
+        if linked {
+            let anchor = control_anchor(&control.id);
+            let _ = write!(out, "<li><a href=\"#{anchor}\">{name}</a><ul>");
+        } else {
+            let _ = write!(out, "<li>{name}<ul>");
+        }
+        for (key, pointer, message) in subjects.iter().take(SUBJECTS_PER_CONTROL) {
+            let at = pointer.map_or(String::new(), |p| format!(" title=\"{}\"", esc(p)));
+            let _ = write!(
+                out,
+                "<li><code{at}>{}</code>: {}</li>",
+                esc(key),
+                esc(message)
+            );
+        }
+        if subjects.len() > SUBJECTS_PER_CONTROL {
+            let _ = write!(
+                out,
+                "<li>… and {} more</li>",
+                subjects.len() - SUBJECTS_PER_CONTROL
+            );
+        }
+        out.push_str("</ul></li>");
+    }
+    out.push_str("</ul></details>");
 }
 
 fn write_legend(out: &mut String, m: &Matrix<'_>) {
@@ -239,9 +344,9 @@ fn write_summary(out: &mut String, statuses: &BTreeMap<usize, Status>) {
 }
 
 fn write_matrix(out: &mut String, m: &Matrix<'_>) {
-    out.push_str("<table class=\"matrix\">\n<colgroup><col class=\"layer-col\" />");
-    out.push_str(&"<col class=\"service-col\" />".repeat(m.columns.len()));
-    out.push_str("</colgroup>\n<thead><tr><th scope=\"col\">layer</th>");
+    out.push_str(
+        "<div class=\"scroll\">\n<table class=\"matrix\">\n<thead><tr><th scope=\"col\">layer</th>",
+    );
     for col in 0..m.columns.len() {
         let service = &m.program.services[m.columns[col]];
         let tip = service.doc.as_deref().unwrap_or("");
@@ -278,19 +383,19 @@ fn write_matrix(out: &mut String, m: &Matrix<'_>) {
         );
         for col in 0..m.columns.len() {
             if let Some(cell) = m.cell(row, col) {
-                write_cell(out, m, row, col, cell);
+                write_cell(out, m, (row, col), cell, true);
             }
         }
         out.push_str("</tr>\n");
     }
-    out.push_str("</tbody>\n</table>\n");
+    out.push_str("</tbody>\n</table>\n</div>\n");
 }
 
 fn write_controls(out: &mut String, m: &Matrix<'_>, statuses: &BTreeMap<usize, Status>) {
     if m.program.controls.is_empty() {
         return;
     }
-    out.push_str("<h2>Controls</h2>\n<table class=\"controls\">\n<thead><tr><th>control</th><th>service · layer</th><th>owner</th><th>decided by</th><th>severity</th>");
+    out.push_str("<h2>Controls</h2>\n<div class=\"scroll\">\n<table class=\"controls\">\n<thead><tr><th>control</th><th>service · layer</th><th>owner</th><th>decided by</th><th>severity</th>");
     if m.evaluated {
         out.push_str("<th>status</th>");
     }
@@ -304,7 +409,8 @@ fn write_controls(out: &mut String, m: &Matrix<'_>, statuses: &BTreeMap<usize, S
         let layer = c.layer.map_or("", |l| m.program.layers[l].id.as_str());
         let _ = write!(
             out,
-            "<tr><td class=\"mono\" title=\"{}\">{}</td><td>{} · {}</td><td>{}</td><td>{}</td><td>{} {}</td>",
+            "<tr id=\"{}\"><td class=\"mono\" title=\"{}\">{}</td><td>{} · {}</td><td>{}</td><td>{}</td><td>{} {}</td>",
+            control_anchor(&c.id),
             esc(control_doc(c)),
             esc(&c.id),
             esc(&services.join(", ")),
@@ -330,7 +436,7 @@ fn write_controls(out: &mut String, m: &Matrix<'_>, statuses: &BTreeMap<usize, S
             .unwrap_or("");
         let _ = writeln!(out, "<td>{}</td></tr>", esc(says));
     }
-    out.push_str("</tbody>\n</table>\n");
+    out.push_str("</tbody>\n</table>\n</div>\n");
 }
 
 /// One page: the head with its inline style, a title, then `body`.
@@ -420,7 +526,7 @@ pub fn render_party(view: &PartyView<'_, '_>) -> String {
                 tick(roles.operates),
                 tick(roles.accountable)
             );
-            write_cell(out, m, row, col, cell);
+            write_cell(out, m, (row, col), cell, false);
             out.push_str("<td>");
             for cc in &cell.controls {
                 let control = &m.program.controls[cc.control];

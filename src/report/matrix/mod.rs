@@ -19,7 +19,7 @@ mod party;
 mod text;
 
 use crate::check::program::{Decider, PartyId, PartyKind, Program, Resolved, Roles, Status};
-use crate::eval::Outcome;
+use crate::eval::{ControlResult, Outcome};
 use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;
@@ -223,12 +223,18 @@ pub struct Matrix<'a> {
     pub cells: Vec<MatrixCell<'a>>,
     /// Statuses come from evaluating facts.
     pub evaluated: bool,
+    /// Each control's result (subjects, violations, errors) when evaluated.
+    pub results: Option<&'a [ControlResult]>,
 }
 
 impl<'a> Matrix<'a> {
     /// The matrix of every loaded service; `outcome` gives statuses and is
     /// used only when `evaluated` (facts were given).
-    pub fn build(program: &'a Program, outcome: Option<&Outcome>, evaluated: bool) -> Matrix<'a> {
+    pub fn build(
+        program: &'a Program,
+        outcome: Option<&'a Outcome>,
+        evaluated: bool,
+    ) -> Matrix<'a> {
         let std_layers = (0..program.layers.len()).filter(|l| program.layers[*l].std);
         let custom_layers = (0..program.layers.len()).filter(|l| !program.layers[*l].std);
         let rows: Vec<usize> = std_layers.chain(custom_layers).collect();
@@ -262,6 +268,7 @@ impl<'a> Matrix<'a> {
             columns,
             cells,
             evaluated,
+            results: statuses.map(Vec::as_slice),
         }
     }
 

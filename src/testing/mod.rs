@@ -1,10 +1,19 @@
 //! The policy test runner (`onus test`): the checked program in, one result
 //! per `test` block out. Each test evaluates the whole policy against its
 //! own `given` facts and compares statuses and failing keys with `expect`.
+//! A `given file` in YAML is read by the run's YAML schema, as `--facts`
+//! is, and its F040 warnings are kept with the test's result. Coverage:
+//! which checked controls the tests expect something of, and which of
+//! their `require` clauses a subject failed or held (`clauses`).
+
+mod clauses;
+
+pub use clauses::{Clause, Exercised};
 
 use crate::check::program::{ExpectTarget, Expectation, Given, Program, Status, Test};
+use crate::diagnostic::Diagnostic;
 use crate::eval::{self, Machine, Options, Outcome};
-use crate::facts::{Facts, FactsFormat};
+use crate::facts::{Facts, FactsFormat, Limits, YamlSchema};
 use crate::source::Span;
 use std::collections::BTreeSet;
 
@@ -40,6 +49,11 @@ pub struct TestResult {
     /// Why the test could not run (unreadable `given file`, bad facts).
     pub error: Option<String>,
     pub expects: Vec<ExpectResult>,
+    /// The F040 warnings of its YAML `given file`s read by YAML 1.2.
+    pub warnings: Vec<Diagnostic>,
+    /// For each control it expects something of: what its subjects did to
+    /// the control's `require` clauses.
+    pub exercised: Vec<(usize, Exercised)>,
 }
 
 impl TestResult {
@@ -48,11 +62,12 @@ impl TestResult {
     }
 }
 
-pub fn run(program: &Program, options: &Options) -> Vec<TestResult> {
+/// Every test of the program; YAML `given file`s are read by `schema`.
+pub fn run(program: &Program, options: &Options, schema: YamlSchema) -> Vec<TestResult> {
     program
         .tests
         .iter()
-        .map(|t| run_one(program, t, options))
+        .map(|t| run_one(program, t, options, schema))
         .collect()
 }
 
@@ -83,34 +98,62 @@ fn given_text(
     }
 }
 
-/// Every `given` of the test parsed, each named one mounted under its name;
-/// `{}` when the test gives nothing.
-fn given_facts(program: &Program, test: &Test, options: &Options) -> Result<Vec<Facts>, String> {
+/// Every `given` of the test parsed, each named one mounted under its name
+/// (`{}` when the test gives nothing), and the F040 warnings of its files.
+fn given_facts(
+    program: &Program,
+    test: &Test,
+    options: &Options,
+    schema: YamlSchema,
+) -> Result<(Vec<Facts>, Vec<Diagnostic>), String> {
     if test.givens.is_empty() {
         let empty = Facts::parse("{}".into(), None, FactsFormat::Json);
-        return empty.map(|f| vec![f]).map_err(|e| e.to_string());
+        return empty
+            .map(|f| (vec![f], Vec::new()))
+            .map_err(|e| e.to_string());
     }
-    test.givens
-        .iter()
-        .map(|g| {
-            let (text, format) = given_text(program, &g.source, options)?;
-            Facts::parse(text, g.name.clone(), format).map_err(|e| match &g.name {
-                Some(name) => format!("invalid given facts `{name}`: {e}"),
-                None => format!("invalid given facts: {e}"),
-            })
-        })
-        .collect()
+    let mut warnings = Vec::new();
+    let mut documents = Vec::new();
+    for g in &test.givens {
+        let (text, format) = given_text(program, &g.source, options)?;
+        let read = Facts::read_noting(
+            text.as_bytes(),
+            g.name.clone(),
+            format,
+            &Limits::default(),
+            schema,
+        );
+        let (facts, ambiguities) = read.map_err(|e| match &g.name {
+            Some(name) => format!("invalid given facts `{name}`: {e}"),
+            None => format!("invalid given facts: {e}"),
+        })?;
+        if let Given::File(path, _) = &g.source {
+            let source = crate::session::display_name(path);
+            warnings.extend(crate::yaml_warnings::warnings(
+                &source,
+                &facts,
+                &ambiguities,
+            ));
+        }
+        documents.push(facts);
+    }
+    Ok((documents, warnings))
 }
 
-fn run_one(program: &Program, test: &Test, options: &Options) -> TestResult {
+fn run_one(program: &Program, test: &Test, options: &Options, schema: YamlSchema) -> TestResult {
     let mut result = TestResult {
         name: test.name.clone(),
         span: test.span,
         error: None,
         expects: Vec::new(),
+        warnings: Vec::new(),
+        exercised: Vec::new(),
     };
-    let documents = match given_facts(program, test, options) {
-        Ok(d) => d,
+    let documents = match given_facts(program, test, options, schema) {
+        Ok((documents, warnings)) => {
+            result.warnings = warnings;
+            documents
+        }
         Err(e) => {
             result.error = Some(e);
             return result;
@@ -129,6 +172,18 @@ fn run_one(program: &Program, test: &Test, options: &Options) -> TestResult {
         .expects
         .iter()
         .map(|x| compare(program, &outcome, &x.target, &x.expectation, x.span))
+        .collect();
+    let expected: BTreeSet<usize> = test
+        .expects
+        .iter()
+        .filter_map(|x| match x.target {
+            ExpectTarget::Control(i) => Some(i),
+            ExpectTarget::Assertion(_) => None,
+        })
+        .collect();
+    result.exercised = expected
+        .into_iter()
+        .map(|i| (i, Exercised::of(&program.controls[i], &outcome.controls[i])))
         .collect();
     result
 }
@@ -210,15 +265,18 @@ fn quoted<'k>(keys: impl Iterator<Item = &'k String>) -> String {
         .join(", ")
 }
 
-/// Test coverage of one control: whether it is checked and exercised.
+/// Test coverage of one control: whether it is checked and exercised, and
+/// what the tests' subjects did to each of its `require` clauses.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Coverage {
     pub control: usize,
     pub checked: bool,
     pub tested: bool,
+    pub clauses: Vec<Clause>,
 }
 
-pub fn coverage(program: &Program) -> Vec<Coverage> {
+/// Coverage of every control by the tests that ran (`results`).
+pub fn coverage(program: &Program, results: &[TestResult]) -> Vec<Coverage> {
     let tested: BTreeSet<usize> = program
         .tests
         .iter()
@@ -228,6 +286,13 @@ pub fn coverage(program: &Program) -> Vec<Coverage> {
             ExpectTarget::Assertion(_) => None,
         })
         .collect();
+    let mut exercised: Vec<Option<Exercised>> = vec![None; program.controls.len()];
+    for (i, x) in results.iter().flat_map(|r| &r.exercised) {
+        match &mut exercised[*i] {
+            Some(seen) => seen.merge(x),
+            slot => *slot = Some(x.clone()),
+        }
+    }
     program
         .controls
         .iter()
@@ -236,6 +301,7 @@ pub fn coverage(program: &Program) -> Vec<Coverage> {
             control: i,
             checked: c.checked(),
             tested: tested.contains(&i),
+            clauses: clauses::clauses(c, exercised[i].as_ref()),
         })
         .collect()
 }
