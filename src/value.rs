@@ -2,12 +2,13 @@
 //! referenced in place (`Array`/`Map` hold a `FactRef`), computed lists and
 //! objects are shared with `Arc`, so cloning a value never copies facts.
 
+pub mod error;
 mod object;
 
 pub use object::{Object, ObjectBuilder};
 
-use crate::eval::error::EvalError;
 use crate::facts::{Facts, Node};
+use error::EvalError;
 use jiff::civil::Date;
 use std::cmp::Ordering as Order;
 use std::fmt::Write as _;

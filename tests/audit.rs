@@ -6,6 +6,9 @@
 //! JSON report against `sha256sum`. A check that needs a missing tool is
 //! reported as ignored, never as passed.
 
+mod common;
+
+use common::{Run, onus, root};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -22,29 +25,6 @@ const STORAGE: &str = "examples/object_storage/policy.onus";
 const STORAGE_FACTS: &str = "examples/object_storage/buckets.json";
 const GOVERNANCE: &str = "examples/account_governance/policy.onus";
 const GOVERNANCE_FACTS: &str = "examples/account_governance/example_output_aws.ocsf.json";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-}
-
-fn onus(args: &[&str]) -> Result<Run, Failed> {
-    let out = Command::new(env!("CARGO_BIN_EXE_onus"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run onus: {e}"))?;
-    Ok(Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).map_err(|_| "stdout is not UTF-8")?,
-    })
-}
 
 /// `onus coverage` of each policy the tests look at, in `format`.
 fn coverages(format: &str) -> Result<Vec<(String, Run)>, Failed> {
@@ -81,7 +61,7 @@ fn coverages(format: &str) -> Result<Vec<(String, Run)>, Failed> {
         let mut all = vec!["coverage"];
         all.extend(args);
         all.extend(["--now", NOW, "--format", format, "--min-coverage", "50"]);
-        let run = onus(&all)?;
+        let run = onus(&all);
         if !matches!(run.code, 0 | 1) {
             return Err(format!("{name}: exit {}", run.code).into());
         }
@@ -157,7 +137,7 @@ fn coverage_rows_follow_the_catalog() -> Result<(), Failed> {
         NOW,
         "--format",
         "json",
-    ])?;
+    ]);
     let doc = json(&run.stdout)?;
     let rows = doc["requirements"].as_array().ok_or("no requirements")?;
     let got: Vec<&str> = rows.iter().filter_map(|r| r["id"].as_str()).collect();
@@ -360,7 +340,7 @@ fn run_digests_equal_sha256sum() -> Result<(), Failed> {
         NOW,
         "--format",
         "json",
-    ])?;
+    ]);
     let doc = json(&run.stdout)?;
     let mut named = 0;
     for list in ["policy_files", "facts", "frameworks"] {

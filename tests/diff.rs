@@ -7,42 +7,17 @@
 //! (pulldown-cmark), hostile values leave no control character, and the
 //! gates exit as documented.
 
+mod common;
+
+use common::{Run, onus, root};
 use proptest::prelude::*;
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 const NOW: &str = "2026-11-22";
 const FLEET: &str = "examples/iaas_fleet";
 const ORDERS: &str = "tests/cases/diff/lib";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn onus(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_onus"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        // The report's `run.started_at`, fixed so committed reports are stable.
-        .env("SOURCE_DATE_EPOCH", "1795338000")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the onus binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    }
-}
 
 /// The committed reports, each with the `onus check` that writes it.
 fn committed_reports() -> Vec<(String, Vec<String>)> {

@@ -6,11 +6,13 @@
 //! character anywhere — plus several reports in one run and usage errors.
 //! The HTML page in headless Chromium is in tests/external.rs.
 
+mod common;
+
+use common::{Run, onus, root};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 
 const SHOP: &str = "tests/cases/formats/lib/shop.onus";
 const SHOP_FACTS: &str = "tests/cases/formats/lib/shop.json";
@@ -19,33 +21,6 @@ const PLATFORM_FACTS: &str = "tests/cases/matrix/lib/platform.json";
 const HOSTILE: &str = "tests/cases/matrix/lib/hostile.onus";
 const HOSTILE_FACTS: &str = "tests/cases/matrix/lib/hostile.json";
 const NOW: &str = "2026-11-22";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn onus(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_onus"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        // Reports compared across runs must not differ by their start time.
-        .env("SOURCE_DATE_EPOCH", "1795338000")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the onus binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    }
-}
 
 /// `onus check` of the shop policy with its hostile facts.
 fn check(format: &str) -> Run {

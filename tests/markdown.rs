@@ -3,27 +3,16 @@
 //! it came from — hostile names that are Markdown syntax included — and
 //! names such as `web_fleet` and `network.core` carry no backslash.
 
+mod common;
+
+use common::{onus, root};
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use serde_json::Value;
 use std::path::PathBuf;
-use std::process::Command;
 
 const CELLS: &str = "tests/cases/formats/lib/cells.onus";
 const CELLS_FACTS: &str = "tests/cases/formats/lib/cells.json";
 const NOW: &str = "2026-11-22";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn onus(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_onus"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("the onus binary runs");
-    String::from_utf8(out.stdout).expect("stdout is UTF-8")
-}
 
 /// What a reader sees: each table as rows of cell texts (a `<br>` is a
 /// line break), and the text of every other block. Links, images and any
@@ -114,7 +103,8 @@ fn check_markdown_shows_every_hostile_value_as_it_is() {
         NOW,
         "--format",
         "markdown",
-    ]);
+    ])
+    .stdout;
     let r = render(&out);
     let violations = r
         .tables
@@ -162,10 +152,10 @@ fn matrix_markdown_of_every_example_shows_names_without_backslashes() {
     assert!(!policies.is_empty());
     for policy in policies {
         let policy = policy.to_string_lossy().into_owned();
-        let out = onus(&["matrix", &policy, "--now", NOW, "--format", "markdown"]);
-        let json: Value = serde_json::from_str(&onus(&[
-            "matrix", &policy, "--now", NOW, "--format", "json",
-        ]))
+        let out = onus(&["matrix", &policy, "--now", NOW, "--format", "markdown"]).stdout;
+        let json: Value = serde_json::from_str(
+            &onus(&["matrix", &policy, "--now", NOW, "--format", "json"]).stdout,
+        )
         .expect("the matrix as JSON");
         let ids = |key: &str| -> Vec<String> {
             json[key]

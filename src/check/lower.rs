@@ -184,12 +184,8 @@ impl<'e> Lowerer<'e> {
                 filter,
                 body,
             } => {
-                let source = self.boxed(source);
-                let mark = self.scope_mark();
-                let binding = self.binding(vars);
-                let filter = filter.as_ref().map(|f| self.boxed(f));
-                let body = self.boxed(body);
-                self.unbind_to(mark);
+                let (source, binding, filter, body) =
+                    self.iteration(vars, source, filter.as_deref(), |s| s.boxed(body));
                 IrKind::Quant {
                     kind: *kind,
                     binding,
@@ -204,12 +200,8 @@ impl<'e> Lowerer<'e> {
                 source,
                 filter,
             } => {
-                let source = self.boxed(source);
-                let mark = self.scope_mark();
-                let binding = self.binding(vars);
-                let filter = filter.as_ref().map(|f| self.boxed(f));
-                let elem = self.boxed(elem);
-                self.unbind_to(mark);
+                let (source, binding, filter, elem) =
+                    self.iteration(vars, source, filter.as_deref(), |s| s.boxed(elem));
                 IrKind::Comprehension {
                     elem,
                     binding,
@@ -224,21 +216,19 @@ impl<'e> Lowerer<'e> {
                 source,
                 filter,
             } => {
-                let source = self.boxed(source);
-                let mark = self.scope_mark();
-                let binding = self.binding(vars);
-                let filter = filter.as_ref().map(|f| self.boxed(f));
-                let key = self.boxed(key);
-                if let Some(ty) = static_type(&key).filter(|t| *t != "string") {
-                    self.error(
-                        "T001",
-                        key.span,
-                        format!("type error: an object's keys are strings, not {ty}"),
-                        "this key is not a string",
-                    );
-                }
-                let value = self.boxed(value);
-                self.unbind_to(mark);
+                let (source, binding, filter, (key, value)) =
+                    self.iteration(vars, source, filter.as_deref(), |s| {
+                        let key = s.boxed(key);
+                        if let Some(ty) = static_type(&key).filter(|t| *t != "string") {
+                            s.error(
+                                "T001",
+                                key.span,
+                                format!("type error: an object's keys are strings, not {ty}"),
+                                "this key is not a string",
+                            );
+                        }
+                        (key, s.boxed(value))
+                    });
                 IrKind::ObjectComprehension {
                     key,
                     value,
@@ -272,6 +262,24 @@ impl<'e> Lowerer<'e> {
             ExprKind::Paren(x) => self.lower(x).kind,
             ExprKind::Error => IrKind::Invalid,
         }
+    }
+
+    /// The parts of a form that iterates (`all`/`any`, comprehensions): the
+    /// source lowered outside its binding, the filter and `inner` inside.
+    fn iteration<T>(
+        &mut self,
+        vars: &[Name],
+        source: &Expr,
+        filter: Option<&Expr>,
+        inner: impl FnOnce(&mut Self) -> T,
+    ) -> (Box<Ir>, Binding, Option<Box<Ir>>, T) {
+        let source = self.boxed(source);
+        let mark = self.scope_mark();
+        let binding = self.binding(vars);
+        let filter = filter.map(|f| self.boxed(f));
+        let inner = inner(self);
+        self.unbind_to(mark);
+        (source, binding, filter, inner)
     }
 
     /// Binds `x` or `k, v`.

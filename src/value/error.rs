@@ -1,8 +1,10 @@
 //! Evaluation errors: cheap to build (they drive `??` and `has`), rendered
-//! to text only when reported.
+//! to text only when reported. They sit with the values, below evaluation,
+//! because a value can hold one (a failed element of a shared list);
+//! `eval::error` is this module.
 
+use super::FactRef;
 use crate::source::Span;
-use crate::value::FactRef;
 
 #[derive(Clone, Debug)]
 pub enum Missing<'a> {
