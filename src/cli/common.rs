@@ -110,11 +110,15 @@ pub fn options(now: Option<jiff::civil::Date>, limits: &Limits) -> Options {
 /// 1970, the reproducible-builds convention) when it is set, so that a
 /// report can be made byte for byte again.
 pub fn started_at() -> jiff::Timestamp {
+    source_date_epoch().unwrap_or_else(jiff::Timestamp::now)
+}
+
+/// `SOURCE_DATE_EPOCH`, when it is set to a valid instant.
+pub fn source_date_epoch() -> Option<jiff::Timestamp> {
     std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.trim().parse::<i64>().ok())
         .and_then(|secs| jiff::Timestamp::from_second(secs).ok())
-        .unwrap_or_else(jiff::Timestamp::now)
 }
 
 pub fn color_for(stream_is_terminal: bool) -> bool {

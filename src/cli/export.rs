@@ -4,15 +4,15 @@
 //! when the policy or facts do not load or the framework is unknown, else
 //! 0: an export reports, it is not a gate.
 
-use super::common::{RunOptions, load_facts, print_diagnostics, started_at, write_out};
+use super::common::{RunOptions, load_facts, print_diagnostics, source_date_epoch, write_out};
 use onus::diagnostic::Diagnostic;
 use onus::oscal::export::{self, Export, Kind};
 use std::path::PathBuf;
 
 pub const EXPORT_HELP: &str = "\
-The documents follow OSCAL 1.2.1; UUIDs come from stable names and the dates
-from the run (SOURCE_DATE_EPOCH when set), so the same inputs give the same
-bytes. See docs/oscal.md for what maps to what.
+The documents follow OSCAL 1.2.1; UUIDs come from stable names and every date
+is the run's date (--now, default today) at 00:00 UTC, or SOURCE_DATE_EPOCH
+when set, never the clock: the same inputs and date give the same bytes. See docs/oscal.md for what maps to what.
 
   onus export oscal --kind ssp policies/ --facts inventory.json --framework nist_800_53
   onus export oscal --kind component-definition policies/ --framework nist_800_53 -o cd.json
@@ -79,7 +79,16 @@ fn oscal(args: OscalArgs) -> i32 {
     let mut options = args.run.options();
     // Assessment results list every subject, the passing ones too.
     options.show_passed = kind == Kind::AssessmentResults;
+    // A run assesses the facts as of its date: the documents carry that
+    // date, not the clock, so exporting again gives the same bytes.
+    let at = source_date_epoch().unwrap_or_else(|| {
+        options
+            .now
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map_or(jiff::Timestamp::UNIX_EPOCH, |z| z.timestamp())
+    });
     let mut session = args.run.session_with(options);
+    session.started_at = at;
     for p in &args.paths {
         session.load_path(p);
     }
@@ -93,7 +102,6 @@ fn oscal(args: OscalArgs) -> i32 {
             .map_err(|msg| errors.push(Diagnostic::error("F012", msg)))
             .ok()
     };
-    let finished_at = started_at();
     let mut diagnostics = session.run_diagnostics(outcome.as_ref());
     diagnostics.extend(errors);
     let Some(outcome) = outcome else {
@@ -116,7 +124,6 @@ fn oscal(args: OscalArgs) -> i32 {
         outcome: &outcome,
         info: &info,
         system: &system,
-        finished_at,
     };
     let document = match export::export(kind, &run) {
         Ok(d) => d,

@@ -65,7 +65,8 @@ pub(super) fn build(run: &Export<'_>, rows: &Rows<'_, '_>) -> Value {
                     if run.coverage.evaluated { "against the facts in back-matter" } else { "statically (no facts): nothing was observed" }
                 ),
                 "start": start,
-                "end": timestamp(run.finished_at),
+                // One instant: the date the facts were assessed as of.
+                "end": start,
                 "local-definitions": {
                     "components": components,
                     "inventory-items": inventory.items,

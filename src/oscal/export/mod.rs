@@ -6,7 +6,8 @@
 //! back-matter resources (catalog, policy files, facts) and the onus props.
 //!
 //! Invariants: every UUID comes from `oscal::uuid` with a stable name, and
-//! every timestamp from the provenance, so the same inputs give the same
+//! every timestamp is the run's `started_at` (which the command sets from
+//! the run's date, not the clock), so the same inputs give the same
 //! bytes; no member is null or an empty array (OSCAL forbids both);
 //! requirement ids that are not OSCAL tokens are left out (and named in
 //! `Document::skipped`), so every document stays valid.
@@ -57,8 +58,6 @@ pub struct Export<'a> {
     /// The system the documents describe, as the command line named it
     /// (the policy paths): the name of its SSP and of every UUID's root.
     pub system: &'a str,
-    /// When the evaluation ended (the assessment's `end`).
-    pub finished_at: jiff::Timestamp,
 }
 
 /// An exported document and the requirement ids it had to leave out.
