@@ -5,39 +5,15 @@
 //! the results and summary of one run over the whole inventory (each key
 //! prefixed by its half); mismatched reports are refused with their codes.
 
+mod common;
+
+use common::{Run, onus, root};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 const NOW: &str = "2026-11-22";
 const POLICY: &str = "bench/checks.onus";
 const FACTS: &str = "bench/facts-1000.json";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn onus(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_onus"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .env("SOURCE_DATE_EPOCH", "1795338000")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the onus binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    }
-}
 
 /// A fresh folder for one test's files.
 fn scratch(name: &str) -> PathBuf {

@@ -215,6 +215,32 @@ pub fn print_sourceless(diagnostics: &[Diagnostic]) {
     let _ = std::io::stderr().write_all(rendered.as_bytes());
 }
 
+/// Loads and checks the policies, reads the facts and evaluates, all in
+/// memory: the outcome (None when something did not load) and every
+/// diagnostic of the run, facts errors last.
+pub fn evaluate(
+    session: &mut Session,
+    paths: &[PathBuf],
+    facts: &[String],
+) -> (Option<onus::eval::Outcome>, Vec<Diagnostic>) {
+    for p in paths {
+        session.load_path(p);
+    }
+    session.check();
+    let mut errors = load_facts(session, facts);
+    let outcome = if session.has_errors() || !errors.is_empty() {
+        None
+    } else {
+        session
+            .evaluate()
+            .map_err(|msg| errors.push(Diagnostic::error("F012", msg)))
+            .ok()
+    };
+    let mut diagnostics = session.run_diagnostics(outcome.as_ref());
+    diagnostics.extend(errors);
+    (outcome, diagnostics)
+}
+
 /// Pairs formats with destinations; None (after saying why) on a usage error.
 pub fn plan<F: Copy + std::fmt::Display>(
     formats: &[FormatSpec<F>],

@@ -3,8 +3,7 @@
 //! more formats; exit 1 when fewer requirements are addressed than
 //! `--min-coverage` asks.
 
-use super::common::{RunOptions, color_for, deliver, load_facts, plan, print_diagnostics};
-use onus::diagnostic::Diagnostic;
+use super::common::{RunOptions, color_for, deliver, evaluate, plan, print_diagnostics};
 use onus::report::coverage::{self, CoverageFormat, CoverageRun};
 use onus::report::output::{Destination, FormatSpec};
 use std::io::IsTerminal;
@@ -64,21 +63,7 @@ pub fn run(args: Args) -> i32 {
         return 2;
     };
     let mut session = args.run.session();
-    for p in &args.paths {
-        session.load_path(p);
-    }
-    session.check();
-    let mut errors = load_facts(&mut session, &args.facts);
-    let outcome = if session.has_errors() || !errors.is_empty() {
-        None
-    } else {
-        session
-            .evaluate()
-            .map_err(|msg| errors.push(Diagnostic::error("F012", msg)))
-            .ok()
-    };
-    let mut diagnostics = session.run_diagnostics(outcome.as_ref());
-    diagnostics.extend(errors);
+    let (outcome, mut diagnostics) = evaluate(&mut session, &args.paths, &args.facts);
     let Some(outcome) = outcome else {
         print_diagnostics(&diagnostics, &session);
         return 2;

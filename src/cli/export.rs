@@ -4,7 +4,7 @@
 //! when the policy or facts do not load or the framework is unknown, else
 //! 0: an export reports, it is not a gate.
 
-use super::common::{RunOptions, load_facts, print_diagnostics, source_date_epoch, write_out};
+use super::common::{RunOptions, evaluate, print_diagnostics, source_date_epoch, write_out};
 use onus::diagnostic::Diagnostic;
 use onus::oscal::export::{self, Export, Kind};
 use std::path::PathBuf;
@@ -89,21 +89,7 @@ fn oscal(args: OscalArgs) -> i32 {
     });
     let mut session = args.run.session_with(options);
     session.started_at = at;
-    for p in &args.paths {
-        session.load_path(p);
-    }
-    session.check();
-    let mut errors = load_facts(&mut session, &args.facts);
-    let outcome = if session.has_errors() || !errors.is_empty() {
-        None
-    } else {
-        session
-            .evaluate()
-            .map_err(|msg| errors.push(Diagnostic::error("F012", msg)))
-            .ok()
-    };
-    let mut diagnostics = session.run_diagnostics(outcome.as_ref());
-    diagnostics.extend(errors);
+    let (outcome, mut diagnostics) = evaluate(&mut session, &args.paths, &args.facts);
     let Some(outcome) = outcome else {
         print_diagnostics(&diagnostics, &session);
         return 2;
