@@ -322,6 +322,7 @@ fn stream_report(
     streaming: bool,
     batch: usize,
     jobs: usize,
+    keys_in_memory: usize,
 ) -> (String, Vec<(String, u64, String)>) {
     let options = Options {
         now: jiff::civil::date(2026, 11, 22),
@@ -332,6 +333,7 @@ fn stream_report(
     };
     let mut session = Session::new(options);
     session.facts_limits.batch = batch;
+    session.facts_limits.keys_in_memory = keys_in_memory;
     session.stream_json_lines = streaming;
     session.load_path(&dir.join("p.onus"));
     session.check();
@@ -412,7 +414,7 @@ fn a_stream_read_in_batches_reports_as_the_whole_list_does() {
     .expect("accounts written");
     std::fs::write(dir.join("p.onus"), STREAM_POLICY).expect("policy written");
     for events in ["events.jsonl", "repeated.jsonl"] {
-        let whole = stream_report(&dir, events, false, 1 << 20, 1);
+        let whole = stream_report(&dir, events, false, 1 << 20, 1, 1 << 20);
         assert!(
             whole.0.contains("/events/") && whole.0.contains("\"passed\""),
             "{}",
@@ -431,11 +433,13 @@ fn a_stream_read_in_batches_reports_as_the_whole_list_does() {
             )
         });
         assert_eq!(digests, files, "digests of the whole run");
-        for (batch, jobs) in [(4096, 2), (100_000, 3), (1 << 24, 1)] {
+        // The first keeps only 100 key fingerprints in memory: the rest
+        // are spilled to temporary files (`eval::stream::ledger`).
+        for (batch, jobs, keys) in [(4096, 2, 100), (100_000, 3, 1 << 20), (1 << 24, 1, 1 << 20)] {
             assert_eq!(
-                stream_report(&dir, events, true, batch, jobs),
+                stream_report(&dir, events, true, batch, jobs, keys),
                 whole,
-                "{events} in batches of {batch} on {jobs} threads"
+                "{events} in batches of {batch} on {jobs} threads, {keys} keys in memory"
             );
         }
     }

@@ -153,13 +153,14 @@ impl<'a> SubjectKeys<'a> {
     }
 
     /// A fingerprint of each distinct key, to find a key repeated across
-    /// the batches of a stream without keeping the keys.
-    pub fn fingerprints(&self) -> Vec<u64> {
+    /// the batches of a stream without keeping the keys; `salt` (the
+    /// control) keeps one control's keys apart from another's.
+    pub fn fingerprints(&self, salt: u64) -> Vec<u64> {
         use std::hash::BuildHasher;
         let state = foldhash::quality::FixedState::default();
         self.seen
             .keys()
-            .map(|k| state.hash_one(k.as_ref()))
+            .map(|k| state.hash_one((salt, k.as_ref())))
             .collect()
     }
 }

@@ -16,6 +16,9 @@ pub struct Limits {
     pub threads: usize,
     /// Bytes of a JSON-lines stream read into one batch (`stream`).
     pub batch: usize,
+    /// Subject-key fingerprints of a stream held in memory before they
+    /// are spilled to temporary files (`eval::stream`).
+    pub keys_in_memory: usize,
 }
 
 impl Default for Limits {
@@ -24,6 +27,7 @@ impl Default for Limits {
             max_size: DEFAULT_MAX_SIZE,
             threads: 1,
             batch: super::stream::BATCH,
+            keys_in_memory: 1 << 20,
         }
     }
 }

@@ -12,8 +12,9 @@
 //! unnamed facts (the root is the list), `for r in facts` is the one use.
 //!
 //! Batches are read in order and evaluated on all cores; each control's
-//! results are joined in record order, so reports are byte for byte those
-//! of the whole-list run. One difference: the step budget of each batch is
+//! results are joined in record order as the batches finish (`read`,
+//! `join`), so reports are byte for byte those of the whole-list run, and
+//! what is held at once is a few batches and the results so far. One difference: the step budget of each batch is
 //! the one its records would give (`BASE_STEPS` + `STEPS_PER_NODE` per
 //! node), as the size of the whole stream is not known in advance.
 //!
@@ -24,24 +25,24 @@
 //! none is when a limit stopped the control, as in the whole run. A key
 //! shared by two subjects (A007) is found within a batch exactly, and
 //! across batches by a 64-bit fingerprint of each distinct key (8 bytes a
-//! subject per control, the one memory that grows with the stream): when
-//! either finds one, the stream is not joined but read whole
-//! (`Joined::Whole`), so the warning is the whole run's, exactly. A
-//! fingerprint shared by two different keys only costs that reread.
+//! subject per control, spilled to temporary files past a million:
+//! `ledger`): when either finds one, the stream is not joined but read
+//! whole (`Unjoined::Whole`), so the warning is the whole run's, exactly.
+//! A fingerprint shared by two different keys only costs that reread.
 
-use super::error::EvalError;
-use super::{
-    ControlResult, Evaluator, Exceptions, NoObserver, Options, Outcome, in_parallel, keys,
-    limit_diagnostic, visit_subjects,
-};
-use crate::check::program::{Ir, IrKind, Program, Status, Step};
+mod join;
+mod ledger;
+mod read;
+
+use super::{ControlResult, Evaluator, Options, Outcome, in_parallel};
+use crate::check::program::{Ir, IrKind, Program, Step};
 use crate::diagnostic::Diagnostic;
-use crate::facts::{Batches, Facts, FactsError, Hashing, Limits};
+use crate::facts::{Batches, FactsError, Hashing, Limits};
 use crate::source::Span;
 use crate::value::Value;
+use read::{Unread, read_stream};
 use std::io::Read;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The first use of the stream `name` (None: the unnamed facts) that needs
 /// the whole list, if any; else the controls that read it record by
@@ -226,20 +227,6 @@ pub enum Unjoined {
     Whole(usize),
 }
 
-/// One batch's result for one control.
-struct Partial {
-    batch: usize,
-    control: usize,
-    result: ControlResult,
-    stopped: Option<Diagnostic>,
-    /// `SubjectKeys::named`, `fingerprints`, and whether a key repeated
-    /// within the batch or it had a subject.
-    named: Vec<bool>,
-    fingerprints: Vec<u64>,
-    repeats: bool,
-    any_subject: bool,
-}
-
 /// Evaluates every control and assertion with the streams read a batch at
 /// a time; `facts` is the rest of the facts. The error of a stream that
 /// could not be read (its index, and why) ends the run, as reading it
@@ -261,12 +248,13 @@ pub fn evaluate<'a>(
             (!streamed[i]).then(|| super::control_outcome(&ev, i, false))
         });
     for (s, stream) in streams.iter().enumerate() {
-        let partials = read_stream(program, &facts, fact_nodes, options, stream, &ev, jobs)
-            .map_err(|e| Unjoined::Facts(s, e))?;
-        for &c in &stream.controls {
-            let mut mine: Vec<&Partial> = partials.iter().filter(|p| p.control == c).collect();
-            mine.sort_by_key(|p| p.batch);
-            results[c] = Some(join(program, c, mine).ok_or(Unjoined::Whole(s))?);
+        let joined = read_stream(program, &facts, fact_nodes, options, stream, &ev, jobs);
+        let joined = joined.map_err(|why| match why {
+            Unread::Facts(e) => Unjoined::Facts(s, e),
+            Unread::Whole => Unjoined::Whole(s),
+        })?;
+        for (&c, result) in stream.controls.iter().zip(joined) {
+            results[c] = Some(result);
         }
     }
     let mut controls = Vec::with_capacity(results.len());
@@ -282,166 +270,6 @@ pub fn evaluate<'a>(
         assertions,
         diagnostics,
     })
-}
-
-/// Every batch of one stream, evaluated by `jobs` workers: each control's
-/// result per batch.
-fn read_stream<'a>(
-    program: &'a Program,
-    facts: &Option<Value<'a>>,
-    fact_nodes: usize,
-    options: &Options,
-    stream: &Stream,
-    outer: &Evaluator<'a>,
-    jobs: usize,
-) -> Result<Vec<Partial>, FactsError> {
-    let failed = AtomicBool::new(false);
-    let next = Mutex::new(0usize);
-    let errors: Mutex<Vec<(usize, FactsError)>> = Mutex::new(Vec::new());
-    let work = |_| {
-        let mut partials = Vec::new();
-        while !failed.load(Ordering::Relaxed) {
-            // Batches are cut in order, one worker at a time.
-            let (index, batch) = {
-                let mut batches = stream.batches.lock().unwrap_or_else(|e| e.into_inner());
-                let mut counter = next.lock().unwrap_or_else(|e| e.into_inner());
-                let index = *counter;
-                *counter += 1;
-                (index, batches.next_batch())
-            };
-            let batch = match batch {
-                Ok(Some(b)) => b,
-                Ok(None) => break,
-                Err(e) => {
-                    failed.store(true, Ordering::Relaxed);
-                    errors
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push((index, e));
-                    break;
-                }
-            };
-            let records = match Facts::read_batch(batch, stream.name.clone(), &stream.limits) {
-                Ok(f) => f,
-                Err(e) => {
-                    failed.store(true, Ordering::Relaxed);
-                    errors
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push((index, e));
-                    break;
-                }
-            };
-            let list = Evaluator::root(&records);
-            let root = with_stream(facts, stream.name.as_deref(), list);
-            let mut ev = Evaluator::new(
-                program,
-                Some(root),
-                records.node_count() + fact_nodes,
-                options,
-            );
-            ev.deadline = outer.deadline;
-            for &c in &stream.controls {
-                let control = &program.controls[c];
-                let exceptions = Exceptions::of(program, c);
-                let (result, stopped, keys) =
-                    visit_subjects(&ev, control, &exceptions, &mut NoObserver);
-                partials.push(Partial {
-                    batch: index,
-                    control: c,
-                    result,
-                    stopped: stopped.map(|e: EvalError<'_>| limit_diagnostic(control, &e)),
-                    named: keys.named(&exceptions.waivers, &exceptions.attestations),
-                    fingerprints: keys.fingerprints(),
-                    repeats: keys.repeats(),
-                    any_subject: !keys.is_empty(),
-                });
-            }
-        }
-        partials
-    };
-    let partials: Vec<Partial> = in_parallel(jobs.max(1), jobs.max(1), work)
-        .into_iter()
-        .flatten()
-        .collect();
-    let mut errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
-    errors.sort_by_key(|(i, _)| *i);
-    match errors.into_iter().next() {
-        Some((_, e)) => Err(e),
-        None => Ok(partials),
-    }
-}
-
-/// The facts root of a batch: the batch list itself for the unnamed facts,
-/// else the other facts with the list under its name.
-fn with_stream<'a>(facts: &Option<Value<'a>>, name: Option<&str>, list: Value<'a>) -> Value<'a> {
-    let Some(name) = name else {
-        return list;
-    };
-    let mut entries: Vec<(std::sync::Arc<str>, Value<'a>)> = facts
-        .as_ref()
-        .and_then(|f| f.entries())
-        .into_iter()
-        .flatten()
-        .filter(|(k, _)| k.as_str() != Some(name))
-        .map(|(k, v)| (std::sync::Arc::from(k.as_str().unwrap_or_default()), v))
-        .collect();
-    entries.push((name.into(), list));
-    Value::object(entries)
-}
-
-/// One control's results over the batches, in order: as if the records
-/// had been one list, with its notes. A batch that stopped (a limit) is
-/// the last one seen. None when two subjects may share a key (A007).
-fn join(
-    program: &Program,
-    c: usize,
-    partials: Vec<&Partial>,
-) -> Option<(ControlResult, Vec<Diagnostic>)> {
-    let control = &program.controls[c];
-    let exceptions = Exceptions::of(program, c);
-    let mut r = ControlResult::empty(Status::Pass);
-    if !control.checked() {
-        let status = exceptions.unchecked_status(control);
-        return Some((ControlResult::empty(status), Vec::new()));
-    }
-    let mut stopped = None;
-    let mut named: Vec<bool> = Vec::new();
-    let mut any_subject = false;
-    let mut seen = foldhash::HashSet::default();
-    for p in partials {
-        if p.repeats || !p.fingerprints.iter().all(|f| seen.insert(*f)) {
-            return None;
-        }
-        r.subjects += p.result.subjects;
-        r.filtered += p.result.filtered;
-        r.violations.extend(p.result.violations.iter().cloned());
-        r.errors.extend(p.result.errors.iter().cloned());
-        if let Some(passed) = &p.result.passed {
-            r.passed
-                .get_or_insert_with(Vec::new)
-                .extend(passed.iter().cloned());
-        }
-        named.resize(p.named.len(), false);
-        for (n, seen) in named.iter_mut().zip(&p.named) {
-            *n |= seen;
-        }
-        any_subject |= p.any_subject;
-        if p.stopped.is_some() {
-            stopped.clone_from(&p.stopped);
-            break;
-        }
-    }
-    if stopped.is_some() {
-        // A limit is not something a person can vouch for (`visit_subjects`).
-        r.errors.iter_mut().for_each(|e| e.attested = false);
-    }
-    r.status = super::status_of(&r);
-    let (waivers, attestations) = (&exceptions.waivers, &exceptions.attestations);
-    let mut notes = keys::unknown_keys(control, waivers, attestations, &named, any_subject);
-    notes.extend(keys::overruled(control, attestations, &r.violations));
-    notes.extend(stopped);
-    Some((r, notes))
 }
 
 #[cfg(test)]
