@@ -170,17 +170,17 @@ pub fn run(args: Args) -> i32 {
         print_diagnostics(&diagnostics, &session);
     }
     let stdout_color = color_for(std::io::stdout().is_terminal());
-    let rendered = deliver(&targets, |format, to_stdout| {
-        let mut text = report::render(format, &run, gate, to_stdout && stdout_color);
+    let rendered = deliver(&targets, |format, to_stdout, out| {
+        report::write(format, &run, gate, to_stdout && stdout_color, out)?;
         if args.explain && format == CheckFormat::Text {
             for (i, (_, r)) in run.controls().enumerate() {
                 if matches!(r.status, Status::Fail | Status::Error) {
-                    text.push('\n');
-                    text.push_str(&super::explain::text(&session, i, None, 20));
+                    out.write_all(b"\n")?;
+                    out.write_all(super::explain::text(&session, i, None, 20).as_bytes())?;
                 }
             }
         }
-        text
+        Ok(())
     });
     if let Err(code) = rendered {
         return code;

@@ -260,13 +260,10 @@ pub fn plan<F: Copy + std::fmt::Display>(
 /// a file cannot be written.
 pub fn deliver<F: Copy>(
     targets: &[Target<F>],
-    render: impl FnMut(F, bool) -> String,
+    render: impl FnMut(F, bool, &mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), i32> {
-    match output::deliver(targets, render) {
-        Ok(stdout) => {
-            write_out(&stdout);
-            Ok(())
-        }
+    match output::deliver(targets, &mut std::io::stdout().lock(), render) {
+        Ok(()) => Ok(()),
         Err(message) => {
             eprintln!("error: {message}");
             Err(2)

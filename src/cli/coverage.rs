@@ -95,8 +95,8 @@ pub fn run(args: Args) -> i32 {
         min_coverage: args.min_coverage,
     };
     let stdout_color = color_for(std::io::stdout().is_terminal());
-    if let Err(code) = deliver(&targets, |format, to_stdout| {
-        coverage::render(format, &run, to_stdout && stdout_color)
+    if let Err(code) = deliver(&targets, |format, to_stdout, out| {
+        out.write_all(coverage::render(format, &run, to_stdout && stdout_color).as_bytes())
     }) {
         return code;
     }

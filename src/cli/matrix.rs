@@ -88,7 +88,9 @@ pub fn run(args: Args) -> i32 {
         Some(party) => matrix::render_party(&PartyView::of(&view, party), format),
         None => matrix::render(&view, format),
     };
-    match deliver(&targets, |format, _| rendered(format)) {
+    match deliver(&targets, |format, _, out| {
+        out.write_all(rendered(format).as_bytes())
+    }) {
         Ok(()) => 0,
         Err(code) => code,
     }

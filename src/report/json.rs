@@ -144,11 +144,28 @@ struct Control<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     evidence: Vec<Evidence<'a>>,
     subjects: usize,
-    violations: Vec<Violation<'a>>,
-    errors: Vec<SubjectError<'a>>,
+    violations: Each<'a, Violation<'a>>,
+    errors: Each<'a, SubjectError<'a>>,
     /// With `--show-passed`: the subjects that met every `require`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    passed: Option<Vec<Passed<'a>>>,
+    passed: Option<Each<'a, Passed<'a>>>,
+}
+
+/// A list serialised as it is walked, never collected: a stream's
+/// findings can be millions.
+struct Each<'a, T>(std::cell::Cell<Option<Box<dyn Iterator<Item = T> + 'a>>>);
+
+impl<'a, T> Each<'a, T> {
+    fn new(items: impl Iterator<Item = T> + 'a) -> Self {
+        Each(std::cell::Cell::new(Some(Box::new(items))))
+    }
+}
+
+impl<T: Serialize> Serialize for Each<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // A report is serialised once; a second time would find it empty.
+        serializer.collect_seq(self.0.take().into_iter().flatten())
+    }
 }
 
 #[derive(Serialize)]
@@ -206,6 +223,11 @@ struct Assertion<'a> {
 }
 
 pub fn render(run: &Run<'_>) -> String {
+    super::written(|out| write(run, out))
+}
+
+/// The report, written to `out` as it is serialised.
+pub fn write(run: &Run<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let s = run.summary();
     let controls = run
         .indexed_controls()
@@ -237,36 +259,25 @@ pub fn render(run: &Run<'_>) -> String {
             attestations: run.attestations(i).map(attestation).collect(),
             evidence: c.evidence.iter().map(evidence).collect(),
             subjects: r.subjects,
-            violations: r
-                .violations
-                .iter()
-                .map(|v| Violation {
-                    key: &v.key,
-                    pointer: v.pointer.as_deref(),
-                    message: &v.message,
-                    waived: v.waived,
-                    new: run.is_new(c, &v.key),
-                })
-                .collect(),
-            errors: r
-                .errors
-                .iter()
-                .map(|e| SubjectError {
-                    key: &e.key,
-                    pointer: e.pointer.as_deref(),
-                    message: &e.message,
-                    attested: e.attested,
-                    new: run.is_new(c, &e.key),
-                })
-                .collect(),
+            violations: Each::new(r.violations.iter().map(move |v| Violation {
+                key: &v.key,
+                pointer: v.pointer.as_deref(),
+                message: &v.message,
+                waived: v.waived,
+                new: run.is_new(c, &v.key),
+            })),
+            errors: Each::new(r.errors.iter().map(move |e| SubjectError {
+                key: &e.key,
+                pointer: e.pointer.as_deref(),
+                message: &e.message,
+                attested: e.attested,
+                new: run.is_new(c, &e.key),
+            })),
             passed: r.passed.as_ref().map(|passed| {
-                passed
-                    .iter()
-                    .map(|p| Passed {
-                        key: &p.key,
-                        pointer: p.pointer.as_deref(),
-                    })
-                    .collect()
+                Each::new(passed.iter().map(|p| Passed {
+                    key: &p.key,
+                    pointer: p.pointer.as_deref(),
+                }))
             }),
         })
         .collect();
@@ -325,5 +336,5 @@ pub fn render(run: &Run<'_>) -> String {
             })
             .collect(),
     };
-    super::json_document(&report)
+    super::write_json(&report, out)
 }

@@ -22,6 +22,7 @@ use crate::eval::{ControlResult, Outcome};
 use crate::source::{SourceMap, Span};
 use crate::value::Word;
 use std::fmt;
+use std::io::{self, Write};
 use std::str::FromStr;
 
 /// A control's ownership by name, as the human reports print it: what
@@ -129,6 +130,21 @@ impl FromStr for CheckFormat {
                     output::choices(&CheckFormat::ALL)
                 )
             })
+    }
+}
+
+/// Writes one `onus check` report to `out`; the JSON report as it is
+/// serialised, so its text is never held whole.
+pub fn write(
+    format: CheckFormat,
+    run: &Run<'_>,
+    gate: Gate,
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        CheckFormat::Json => json::write(run, out),
+        _ => out.write_all(render(format, run, gate, color).as_bytes()),
     }
 }
 
@@ -436,12 +452,27 @@ pub fn waiver_note(w: &Waiver) -> String {
     note
 }
 
-/// A report document as pretty JSON, terminal-safe (`escape::json`: it
-/// still parses to the same value), ending in a newline.
+/// A report document as pretty JSON, terminal-safe (`escape::SafeJson`),
+/// with a final newline.
 pub(crate) fn json_document(doc: &impl serde::Serialize) -> String {
-    let text = serde_json::to_string_pretty(doc)
-        .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }).to_string());
-    let mut out = crate::escape::json(text);
-    out.push('\n');
-    out
+    written(|out| write_json(doc, out))
+}
+
+/// What `write` writes to a JSON document, as text; a document that could
+/// not be serialised says why.
+pub(crate) fn written(write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> String {
+    let mut out = Vec::new();
+    match write(&mut out) {
+        // SafeJson writes only whole characters of valid JSON.
+        Ok(()) => String::from_utf8_lossy(&out).into_owned(),
+        Err(e) => format!("{}\n", serde_json::json!({ "error": e.to_string() })),
+    }
+}
+
+/// `json_document`, written to `out` as it is serialised.
+pub(crate) fn write_json(doc: &impl serde::Serialize, mut out: impl Write) -> io::Result<()> {
+    let mut serializer =
+        serde_json::Serializer::with_formatter(&mut out, crate::escape::SafeJson::default());
+    doc.serialize(&mut serializer)?;
+    out.write_all(b"\n")
 }

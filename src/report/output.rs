@@ -164,21 +164,23 @@ fn identity(path: &Path) -> Option<PathBuf> {
     Some(fs::canonicalize(dir).ok()?.join(path.file_name()?))
 }
 
-/// Renders every target and writes the files; returns what goes to standard
-/// output (empty when nothing does). `render` gets the format and whether
-/// the text goes to standard output (for colour). Stops at the first file
-/// that cannot be written, with a message naming it.
+/// Writes every target: the files, then standard output (so nothing is
+/// printed when a file cannot be written). `render` gets the format,
+/// whether it goes to standard output (for colour), and where to write;
+/// what it writes is not held whole. Stops at the first file that cannot
+/// be written, with a message naming it; standard output that cannot be
+/// written (a closed pipe: `onus check | head`) is not an error.
 pub fn deliver<F: Copy>(
     targets: &[Target<F>],
-    mut render: impl FnMut(F, bool) -> String,
-) -> Result<String, String> {
-    let mut stdout = String::new();
+    stdout: &mut dyn Write,
+    mut render: impl FnMut(F, bool, &mut dyn Write) -> io::Result<()>,
+) -> Result<(), String> {
+    let mut to_stdout = None;
     for target in targets {
         match &target.destination {
-            Destination::Stdout => stdout = render(target.format, true),
+            Destination::Stdout => to_stdout = Some(target.format),
             Destination::File(path) => {
-                let text = render(target.format, false);
-                write_atomic(path, text.as_bytes()).map_err(|e| {
+                write_atomic_with(path, |out| render(target.format, false, out)).map_err(|e| {
                     format!(
                         "cannot write {}: {}",
                         path.display(),
@@ -188,10 +190,19 @@ pub fn deliver<F: Copy>(
             }
         }
     }
-    Ok(stdout)
+    if let Some(format) = to_stdout {
+        let mut out = io::BufWriter::new(stdout);
+        let _ = render(format, true, &mut out).and_then(|()| out.flush());
+    }
+    Ok(())
 }
 
-/// Writes `contents` to `path`. A regular file (or a new one) is replaced
+/// `write_atomic_with` for bytes at hand.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
+    write_atomic_with(path, |out| out.write_all(contents))
+}
+
+/// Writes what `write` writes to `path`. A regular file (or a new one) is replaced
 /// atomically: a temporary file in the same directory (so the rename never
 /// crosses file systems), synced, then renamed over the target; the
 /// temporary file is removed on failure. A symbolic link is followed to
@@ -199,7 +210,10 @@ pub fn deliver<F: Copy>(
 /// exists (a device such as `/dev/null`, a FIFO) and every path under
 /// `/dev` or `/proc` (`/dev/stdout`, `/dev/fd/3`: streams another program
 /// opened, whatever they lead to) is opened and appended to in place.
-pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
     let stream = path.starts_with("/dev") || path.starts_with("/proc");
     match fs::metadata(path) {
         Ok(meta) if meta.is_dir() => {
@@ -209,13 +223,13 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
             ));
         }
         Ok(meta) if stream || !meta.is_file() => {
-            let mut stream = OpenOptions::new().append(true).open(path)?;
-            return stream.write_all(contents).and_then(|()| stream.flush());
+            let mut stream = io::BufWriter::new(OpenOptions::new().append(true).open(path)?);
+            return write(&mut stream).and_then(|()| stream.flush());
         }
         Ok(_) => {
             // Through any links, to the file that is really replaced.
             let real = fs::canonicalize(path)?;
-            return replace_file(&real, contents);
+            return replace_file(&real, write);
         }
         Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
         Err(_) => {}
@@ -233,12 +247,15 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
             Err(_) => break,
         }
     }
-    replace_file(&path, contents)
+    replace_file(&path, write)
 }
 
-/// Writes `contents` to a temporary file beside `path`, then renames it
-/// over `path` (a regular file, or nothing yet).
-fn replace_file(path: &Path, contents: &[u8]) -> io::Result<()> {
+/// Writes what `write` writes to a temporary file beside `path`, then
+/// renames it over `path` (a regular file, or nothing yet).
+fn replace_file(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
     let name = path
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
@@ -246,30 +263,37 @@ fn replace_file(path: &Path, contents: &[u8]) -> io::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    let mut opened = None;
     for attempt in 0..100u32 {
         let temp = dir.join(format!(
             ".{}.{}-{attempt}.tmp",
             name.to_string_lossy(),
             std::process::id()
         ));
-        let mut file = match OpenOptions::new().write(true).create_new(true).open(&temp) {
-            Ok(f) => f,
+        match OpenOptions::new().write(true).create_new(true).open(&temp) {
+            Ok(f) => {
+                opened = Some((temp, f));
+                break;
+            }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
-        };
-        let written = file
-            .write_all(contents)
-            .and_then(|()| file.sync_all())
-            .and_then(|()| fs::rename(&temp, path));
-        if written.is_err() {
-            let _ = fs::remove_file(&temp);
         }
-        return written;
     }
-    Err(io::Error::new(
-        io::ErrorKind::AlreadyExists,
-        "no free temporary file name",
-    ))
+    let Some((temp, file)) = opened else {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            "no free temporary file name",
+        ));
+    };
+    let mut file = io::BufWriter::new(file);
+    let written = write(&mut file)
+        .and_then(|()| file.into_inner().map_err(|e| e.into_error()))
+        .and_then(|f| f.sync_all())
+        .and_then(|()| fs::rename(&temp, path));
+    if written.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    written
 }
 
 #[cfg(test)]
