@@ -175,6 +175,8 @@ fn line_endings_byte_order_mark_and_empty_files() {
         fmt("\u{feff}let x = 1 // c\r\nlet y = 2\r\n"),
         "let x = 1  // c\nlet y = 2\n"
     );
+    // A doc comment right after the mark documents the declaration.
+    assert_eq!(fmt("\u{feff}/// doc\nuse std\n"), "/// doc\nuse std\n");
     assert_eq!(fmt(""), "");
     assert_eq!(fmt("\n\n"), "");
     assert_eq!(fmt("// only\n\n\n// comments"), "// only\n\n// comments\n");

@@ -367,7 +367,10 @@ fn drop_orphan_docs(src: &str, tokens: &mut Vec<(Token<'_>, Range<usize>)>) {
         match tokens[i].0 {
             Token::Doc(_) => {
                 let line_start = src[..tokens[i].1.start].rfind('\n').map_or(0, |n| n + 1);
-                let starts_line = src[line_start..tokens[i].1.start].trim().is_empty();
+                // The byte order mark is skipped like a space (`Token`).
+                let starts_line = src[line_start..tokens[i].1.start]
+                    .chars()
+                    .all(|c| c.is_whitespace() || c == '\u{feff}');
                 keep[i] = attached && starts_line;
                 attached = keep[i];
             }
