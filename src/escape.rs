@@ -120,7 +120,7 @@ impl serde_json::ser::Formatter for SafeJson<'_> {
     ) -> std::io::Result<()> {
         let mut rest = fragment;
         while let Some((i, c)) = rest.char_indices().find(|&(_, c)| is_dangerous(c, true)) {
-            writer.write_all(rest[..i].as_bytes())?;
+            writer.write_all(&rest.as_bytes()[..i])?;
             // Every dangerous character is in the Basic Multilingual Plane.
             write!(writer, "\\u{:04x}", u32::from(c))?;
             rest = &rest[i + c.len_utf8()..];
