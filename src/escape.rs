@@ -82,33 +82,13 @@ pub fn terminal_source(s: &str) -> Cow<'_, str> {
     out.map_or(Cow::Borrowed(s), Cow::Owned)
 }
 
-/// A serialized JSON document with every character a terminal would act
-/// on written as a `\uXXXX` escape. serde_json escapes only C0 controls;
-/// DEL, C1 controls and bidirectional overrides may appear raw in JSON, yet
-/// a report printed to a terminal must not recolour or reorder it. These
-/// characters can only occur inside JSON strings, so the document parses
-/// to the same value.
-pub fn json(doc: String) -> String {
-    if !doc.chars().any(|c| is_dangerous(c, true)) {
-        return doc;
-    }
-    let mut out = String::with_capacity(doc.len() + 16);
-    for c in doc.chars() {
-        if is_dangerous(c, true) {
-            // Every dangerous character is in the Basic Multilingual Plane.
-            out.push_str(&format!("\\u{:04x}", u32::from(c)));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// A pretty JSON formatter that writes every dangerous character inside a
-/// string as a `\uXXXX` escape, as `json` does to a whole document, so a
-/// document can be written while it is serialised instead of held whole.
-/// serde_json hands every string (keys too) to `write_string_fragment`,
-/// and escapes C0 controls itself.
+/// A pretty JSON formatter that writes every character a terminal would
+/// act on as a `\uXXXX` escape. serde_json escapes only C0 controls; DEL,
+/// C1 controls and bidirectional overrides may appear raw in JSON, yet a
+/// report printed to a terminal must not recolour or reorder it. They can
+/// only occur inside strings, which serde_json hands (keys too) to
+/// `write_string_fragment`, so the document parses to the same value and
+/// is written while it is serialised, never held whole.
 #[derive(Default)]
 pub struct SafeJson<'a>(serde_json::ser::PrettyFormatter<'a>);
 
@@ -375,9 +355,11 @@ mod tests {
     #[test]
     fn json_escapes_what_serde_leaves_raw() {
         let name = "del\u{7f} c1\u{9b}31m bidi\u{202e}gnp.exe tab\t";
-        let doc =
-            serde_json::to_string_pretty(&serde_json::json!({ "name": name })).unwrap_or_default();
-        let safe = json(doc);
+        let mut doc = Vec::new();
+        let mut serializer = serde_json::Serializer::with_formatter(&mut doc, SafeJson::default());
+        serde::Serialize::serialize(&serde_json::json!({ "name": name }), &mut serializer)
+            .unwrap_or_default();
+        let safe = String::from_utf8(doc).unwrap_or_default();
         assert!(!safe.chars().any(|c| is_dangerous(c, true)), "{safe}");
         assert!(
             safe.contains(r"del\u007f c1\u009b31m bidi\u202egnp.exe tab\t"),

@@ -4,7 +4,7 @@
 //! when the policy or facts do not load or the framework is unknown, else
 //! 0: an export reports, it is not a gate.
 
-use super::common::{RunOptions, evaluate, print_diagnostics, source_date_epoch, write_out};
+use super::common::{RunOptions, evaluate, print_diagnostics, source_date_epoch};
 use onus::diagnostic::Diagnostic;
 use onus::oscal::export::{self, Export, Kind};
 use std::path::PathBuf;
@@ -130,17 +130,15 @@ fn oscal(args: OscalArgs) -> i32 {
     }
     print_diagnostics(&diagnostics, &session);
     // Terminal-safe, as every JSON report is: facts may hold any character.
-    let text = match serde_json::to_string_pretty(&document.value) {
-        Ok(text) => format!("{}\n", onus::escape::json(text)),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
-    };
+    let write = |out: &mut dyn std::io::Write| onus::report::write_json(&document.value, out);
     match &args.output {
-        None => write_out(&text),
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            // A closed pipe (`onus export … | head`) is not an error worth reporting.
+            let _ = write(&mut out).and_then(|()| std::io::Write::flush(&mut out));
+        }
         Some(path) => {
-            if let Err(e) = onus::report::output::write_atomic(path, text.as_bytes()) {
+            if let Err(e) = onus::report::output::write_atomic_with(path, write) {
                 eprintln!(
                     "error: cannot write {}: {}",
                     path.display(),

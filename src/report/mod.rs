@@ -470,7 +470,7 @@ pub(crate) fn written(write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> Str
 }
 
 /// `json_document`, written to `out` as it is serialised.
-pub(crate) fn write_json(doc: &impl serde::Serialize, mut out: impl Write) -> io::Result<()> {
+pub fn write_json(doc: &impl serde::Serialize, mut out: impl Write) -> io::Result<()> {
     let mut serializer =
         serde_json::Serializer::with_formatter(&mut out, crate::escape::SafeJson::default());
     doc.serialize(&mut serializer)?;
