@@ -9,9 +9,11 @@
 //! assessment results list the failing subjects' keys and pointers; two
 //! exports are byte-identical; and the exit codes.
 
+mod common;
+
+use common::{Run, root};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 
 const NOW: &str = "2026-11-22";
 const REGULATED_DB: &str = "examples/regulated_db";
@@ -24,33 +26,9 @@ const KINDS: [(&str, &str); 3] = [
     ("assessment-results", "assessment-results"),
 ];
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn onus(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_onus"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        // Without it, as a user runs it: the dates come from --now, so
-        // two exports are still byte-identical.
-        .env_remove("SOURCE_DATE_EPOCH")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the onus binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    }
-}
+// Without SOURCE_DATE_EPOCH, as a user runs it: the dates come from
+// --now, so two exports are still byte-identical.
+use common::onus_as_a_user as onus;
 
 /// `onus export oscal --kind KIND PATH [--facts F]... --framework FW`.
 fn export(kind: &str, path: &str, facts: &[&str], framework: &str) -> Run {

@@ -23,14 +23,26 @@ pub struct Run {
 
 /// Runs `onus ARGS` in the repository root.
 pub fn onus(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_onus"))
+    run(args, Some("1795338000"))
+}
+
+/// `onus`, without `SOURCE_DATE_EPOCH`: as a user runs it.
+pub fn onus_as_a_user(args: &[&str]) -> Run {
+    run(args, None)
+}
+
+fn run(args: &[&str], source_date_epoch: Option<&str>) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_onus"));
+    command
         .args(args)
         .current_dir(root())
         .env("NO_COLOR", "1")
-        .env("SOURCE_DATE_EPOCH", "1795338000")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the onus binary runs");
+        .stdin(Stdio::null());
+    match source_date_epoch {
+        Some(epoch) => command.env("SOURCE_DATE_EPOCH", epoch),
+        None => command.env_remove("SOURCE_DATE_EPOCH"),
+    };
+    let out = command.output().expect("the onus binary runs");
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
