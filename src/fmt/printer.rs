@@ -4,6 +4,7 @@
 //! or reordered; it also owns indentation, blank lines and the alignment of
 //! trailing comments.
 
+use crate::lexer::lines::{line_breaks, line_start, lines};
 use std::ops::Range;
 
 /// Two spaces per level (SPEC examples).
@@ -125,18 +126,15 @@ impl<'s> Printer<'s> {
 
     /// Whether the source has a line break between `from` and `to`.
     pub(super) fn breaks_between(&self, from: usize, to: usize) -> bool {
-        self.src.get(from..to).is_some_and(|s| s.contains('\n'))
+        self.src.get(from..to).is_some_and(|s| line_breaks(s) > 0)
     }
 
     /// Whether the source has an empty line between `from` and `to`.
     pub(super) fn blank_line_between(&self, from: usize, to: usize) -> bool {
         let gap = self.src.get(from..to).unwrap_or("");
-        let lines: Vec<&str> = gap.split('\n').collect();
         // The first and last pieces are the ends of the lines around the gap.
-        lines.len() > 2
-            && lines[1..lines.len() - 1]
-                .iter()
-                .any(|l| l.trim().is_empty())
+        let inner = line_breaks(gap).saturating_sub(1);
+        lines(gap).skip(1).take(inner).any(|l| l.trim().is_empty())
     }
 
     /// Whether a comment lies strictly inside `from..to`.
@@ -148,22 +146,21 @@ impl<'s> Printer<'s> {
     /// Whether the source has an empty line just before `pos`.
     fn blank_line_before(&self, pos: usize) -> bool {
         let before = &self.src.as_bytes()[..pos.min(self.src.len())];
-        before
+        let blank = before
             .iter()
             .rev()
             .take_while(|b| is_blank_byte(**b))
-            .filter(|b| **b == b'\n')
-            .count()
-            >= 2
+            .count();
+        // Blank bytes are ASCII, so the gap is text on its own.
+        std::str::from_utf8(&before[before.len() - blank..]).is_ok_and(|gap| line_breaks(gap) >= 2)
     }
 
     /// Whether code precedes `pos` on its source line.
     fn code_before_on_line(&self, pos: usize) -> bool {
-        let before = &self.src.as_bytes()[..pos.min(self.src.len())];
-        before
+        let pos = pos.min(self.src.len());
+        let start = line_start(self.src, pos);
+        self.src.as_bytes()[start..pos]
             .iter()
-            .rev()
-            .take_while(|b| **b != b'\n')
             .any(|b| !is_blank_byte(*b))
     }
 

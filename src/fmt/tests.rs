@@ -177,6 +177,17 @@ fn line_endings_byte_order_mark_and_empty_files() {
     );
     // A doc comment right after the mark documents the declaration.
     assert_eq!(fmt("\u{feff}/// doc\nuse std\n"), "/// doc\nuse std\n");
+    // A lone carriage return ends a line for comments, blank lines and
+    // doc comments alike (`lexer::lines`), as it ends a `//` comment.
+    assert_eq!(fmt("// a\r/// d\nfn f(x) = x\n"), "// a\n/// d\nfn f(x) = x\n");
+    assert_eq!(
+        fmt("let x = 1\r\r/// d\rfn f(x) = x\r"),
+        "let x = 1\n\n/// d\nfn f(x) = x\n"
+    );
+    assert_eq!(
+        fmt("let x = 1 // c\r\rlet y = 2\r"),
+        "let x = 1  // c\n\nlet y = 2\n"
+    );
     assert_eq!(fmt(""), "");
     assert_eq!(fmt("\n\n"), "");
     assert_eq!(fmt("// only\n\n\n// comments"), "// only\n\n// comments\n");

@@ -2,6 +2,7 @@
 //! becomes `Token::Error` plus a diagnostic, and string interpolation is
 //! flattened into `StrBegin expr (StrMid expr)* StrEnd` token runs (`strings`).
 
+pub(crate) mod lines;
 mod strings;
 #[cfg(test)]
 mod tests;
@@ -366,7 +367,7 @@ fn drop_orphan_docs(src: &str, tokens: &mut Vec<(Token<'_>, Range<usize>)>) {
     for i in (0..tokens.len()).rev() {
         match tokens[i].0 {
             Token::Doc(_) => {
-                let line_start = src[..tokens[i].1.start].rfind('\n').map_or(0, |n| n + 1);
+                let line_start = lines::line_start(src, tokens[i].1.start);
                 // The byte order mark is skipped like a space (`Token`).
                 let starts_line = src[line_start..tokens[i].1.start]
                     .chars()
