@@ -179,7 +179,10 @@ fn line_endings_byte_order_mark_and_empty_files() {
     assert_eq!(fmt("\u{feff}/// doc\nuse std\n"), "/// doc\nuse std\n");
     // A lone carriage return ends a line for comments, blank lines and
     // doc comments alike (`lexer::lines`), as it ends a `//` comment.
-    assert_eq!(fmt("// a\r/// d\nfn f(x) = x\n"), "// a\n/// d\nfn f(x) = x\n");
+    assert_eq!(
+        fmt("// a\r/// d\nfn f(x) = x\n"),
+        "// a\n/// d\nfn f(x) = x\n"
+    );
     assert_eq!(
         fmt("let x = 1\r\r/// d\rfn f(x) = x\r"),
         "let x = 1\n\n/// d\nfn f(x) = x\n"
