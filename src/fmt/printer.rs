@@ -132,9 +132,12 @@ impl<'s> Printer<'s> {
     /// Whether the source has an empty line between `from` and `to`.
     pub(super) fn blank_line_between(&self, from: usize, to: usize) -> bool {
         let gap = self.src.get(from..to).unwrap_or("");
+        let pieces: Vec<&str> = lines(gap).collect();
         // The first and last pieces are the ends of the lines around the gap.
-        let inner = line_breaks(gap).saturating_sub(1);
-        lines(gap).skip(1).take(inner).any(|l| l.trim().is_empty())
+        pieces.len() > 2
+            && pieces[1..pieces.len() - 1]
+                .iter()
+                .any(|l| l.trim().is_empty())
     }
 
     /// Whether a comment lies strictly inside `from..to`.
