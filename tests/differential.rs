@@ -315,14 +315,16 @@ assert "no account fails": all c in controls: c.id != "accounts" or c.status == 
 "#;
 
 /// The JSON report of `p.onus` over `events=EVENTS` and `accounts.json`,
-/// and the digests the run names for its facts (path order).
+/// and the digests the run names for its facts (path order). A stream
+/// holds up to `in_memory.0` key fingerprints and `in_memory.1` findings
+/// in memory, and spills the rest to temporary files.
 fn stream_report(
     dir: &Path,
     events: &str,
     streaming: bool,
     batch: usize,
     jobs: usize,
-    keys_in_memory: usize,
+    in_memory: (usize, usize),
 ) -> (String, Vec<(String, u64, String)>) {
     let options = Options {
         now: jiff::civil::date(2026, 11, 22),
@@ -333,7 +335,10 @@ fn stream_report(
     };
     let mut session = Session::new(options);
     session.facts_limits.batch = batch;
-    session.facts_limits.keys_in_memory = keys_in_memory;
+    (
+        session.facts_limits.keys_in_memory,
+        session.facts_limits.findings_in_memory,
+    ) = in_memory;
     session.stream_json_lines = streaming;
     session.load_path(&dir.join("p.onus"));
     session.check();
@@ -414,7 +419,7 @@ fn a_stream_read_in_batches_reports_as_the_whole_list_does() {
     .expect("accounts written");
     std::fs::write(dir.join("p.onus"), STREAM_POLICY).expect("policy written");
     for events in ["events.jsonl", "repeated.jsonl"] {
-        let whole = stream_report(&dir, events, false, 1 << 20, 1, 1 << 20);
+        let whole = stream_report(&dir, events, false, 1 << 20, 1, (1 << 20, 1 << 16));
         assert!(
             whole.0.contains("/events/") && whole.0.contains("\"passed\""),
             "{}",
@@ -433,13 +438,18 @@ fn a_stream_read_in_batches_reports_as_the_whole_list_does() {
             )
         });
         assert_eq!(digests, files, "digests of the whole run");
-        // The first keeps only 100 key fingerprints in memory: the rest
-        // are spilled to temporary files (`eval::stream::ledger`).
-        for (batch, jobs, keys) in [(4096, 2, 100), (100_000, 3, 1 << 20), (1 << 24, 1, 1 << 20)] {
+        // The first keeps only 100 key fingerprints and 10 findings in
+        // memory, the last one finding: the rest are spilled to temporary
+        // files (`eval::stream::ledger`, `eval::findings`).
+        for (batch, jobs, in_memory) in [
+            (4096, 2, (100, 10)),
+            (100_000, 3, (1 << 20, 1 << 16)),
+            (1 << 24, 1, (1 << 20, 1)),
+        ] {
             assert_eq!(
-                stream_report(&dir, events, true, batch, jobs, keys),
+                stream_report(&dir, events, true, batch, jobs, in_memory),
                 whole,
-                "{events} in batches of {batch} on {jobs} threads, {keys} keys in memory"
+                "{events} in batches of {batch} on {jobs} threads, {in_memory:?} keys and findings in memory"
             );
         }
     }

@@ -7,6 +7,7 @@ use super::common::{
 };
 use onus::check::program::Status;
 use onus::diff::Baseline;
+use onus::eval::Outcome;
 use onus::report::output::{Destination, FormatSpec};
 use onus::report::{self, CheckFormat, Gate, Run};
 use onus::value::Word;
@@ -184,6 +185,12 @@ pub fn run(args: Args) -> i32 {
     });
     if let Err(code) = rendered {
         return code;
+    }
+    if let Some(why) = outcome.as_ref().and_then(Outcome::findings_failure) {
+        eprintln!(
+            "error: the report is incomplete: findings a stream spilled to a temporary file could not be read back ({why})"
+        );
+        return 2;
     }
     let code = run.exit_code(gate);
     // The process ends here: freeing the facts arena and the program piece by

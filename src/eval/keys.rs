@@ -11,7 +11,7 @@
 use crate::check::program::{Attestation, Control, Validity, Waiver};
 use crate::diagnostic::Diagnostic;
 use crate::value::{FactRef, Value};
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet};
 use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::sync::atomic::AtomicU32;
@@ -228,19 +228,32 @@ pub(super) fn unknown_keys(
 pub(super) fn overruled(
     c: &Control,
     attestations: &[&Attestation],
-    violations: &[super::Violation],
+    violations: &super::Findings<super::Violation>,
 ) -> Vec<Diagnostic> {
+    let current = || {
+        attestations
+            .iter()
+            .filter(|a| a.validity == Validity::Current)
+            .filter_map(|a| Some((a, a.keys.as_ref()?)))
+    };
+    // One pass over the violations (a stream's may be spilled to disk).
+    let named: HashSet<&str> = current()
+        .flat_map(|(_, keys)| keys)
+        .map(|k| k.as_str())
+        .collect();
+    let mut refuted: HashSet<String> = HashSet::default();
+    if !named.is_empty() {
+        for v in violations {
+            if named.contains(v.key.as_str()) {
+                refuted.insert(v.key.clone());
+            }
+        }
+    }
     let mut out = Vec::new();
-    for a in attestations
-        .iter()
-        .filter(|a| a.validity == Validity::Current)
-    {
-        let Some(keys) = &a.keys else {
-            continue;
-        };
+    for (a, keys) in current() {
         let failing: Vec<String> = keys
             .iter()
-            .filter(|k| violations.iter().any(|v| &v.key == *k))
+            .filter(|k| refuted.contains(k.as_str()))
             .map(|k| format!("\"{k}\""))
             .collect();
         if failing.is_empty() {

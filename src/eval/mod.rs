@@ -9,6 +9,7 @@ mod build;
 mod builtins;
 mod calls;
 pub mod cidr;
+pub mod findings;
 mod index;
 mod keys;
 mod machine;
@@ -27,6 +28,7 @@ use crate::value::Value;
 pub use crate::value::error;
 pub use build::Items;
 use error::{ErrorKind, EvalError};
+pub use findings::Findings;
 use jiff::civil::Date;
 pub use machine::Machine;
 use parallel::{in_parallel, jobs};
@@ -112,10 +114,10 @@ pub struct ControlResult {
     pub subjects: usize,
     /// Subjects the `where` clause left out.
     pub filtered: usize,
-    pub violations: Vec<Violation>,
-    pub errors: Vec<SubjectError>,
+    pub violations: Findings<Violation>,
+    pub errors: Findings<SubjectError>,
     /// The passing subjects, in order; None unless `Options::show_passed`.
-    pub passed: Option<Vec<Passed>>,
+    pub passed: Option<Findings<Passed>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -274,14 +276,28 @@ fn assertions(ev: &mut Evaluator<'_>, controls: &[ControlResult]) -> Vec<Asserti
         .collect()
 }
 
+impl Outcome {
+    /// Why findings spilled to a temporary file could not be read back
+    /// (`findings`), if some could not: what was written from them lacks
+    /// them.
+    pub fn findings_failure(&self) -> Option<String> {
+        self.controls.iter().find_map(|r| {
+            r.violations
+                .failure()
+                .or_else(|| r.errors.failure())
+                .or_else(|| r.passed.as_ref().and_then(Findings::failure))
+        })
+    }
+}
+
 impl ControlResult {
     fn empty(status: Status) -> Self {
         ControlResult {
             status,
             subjects: 0,
             filtered: 0,
-            violations: Vec::new(),
-            errors: Vec::new(),
+            violations: Findings::new(),
+            errors: Findings::new(),
             passed: None,
         }
     }

@@ -72,9 +72,9 @@ pub(super) fn unwaive_shared_keys(r: &mut ControlResult, waivers: &[&Waiver]) {
         waivers.iter().any(|w| w.keys.is_some() && w.covers(key))
             && !waivers.iter().any(|w| w.keys.is_none() && w.covers(key))
     };
-    let mut counts: HashMap<&str, usize> = HashMap::new();
+    let mut counts: HashMap<String, usize> = HashMap::new();
     for v in r.violations.iter().filter(|v| v.waived) {
-        *counts.entry(v.key.as_str()).or_default() += 1;
+        *counts.entry(v.key.clone()).or_default() += 1;
     }
     // In the order of first appearance, so that reports are stable.
     let mut shared: Vec<(String, usize, Span)> = Vec::new();
@@ -90,11 +90,11 @@ pub(super) fn unwaive_shared_keys(r: &mut ControlResult, waivers: &[&Waiver]) {
         return;
     }
     let keys: HashSet<&str> = shared.iter().map(|(k, _, _)| k.as_str()).collect();
-    for v in &mut r.violations {
+    r.violations.for_each_mut(|v| {
         if keys.contains(v.key.as_str()) {
             v.waived = false;
         }
-    }
+    });
     for (key, n, span) in shared {
         r.errors.push(SubjectError {
             message: format!(

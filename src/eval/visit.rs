@@ -7,7 +7,9 @@ use super::build::{self, Items};
 use super::error::EvalError;
 use super::keys::{self, SubjectKeys};
 use super::status::{Exceptions, status_of, unwaive_shared_keys};
-use super::{ControlResult, Evaluator, Machine, Options, Passed, SubjectError, Violation};
+use super::{
+    ControlResult, Evaluator, Findings, Machine, Options, Passed, SubjectError, Violation,
+};
 use crate::check::program::{Control, Program, Status, Step, Waiver};
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
@@ -110,7 +112,7 @@ pub(super) fn visit_subjects<'a>(
     let (waivers, attestations) = (&exceptions.waivers, &exceptions.attestations);
     let mut keys = SubjectKeys::new(exceptions.keyed());
     let recorded = |mut r: ControlResult| {
-        r.passed = ev.show_passed.then(Vec::new);
+        r.passed = ev.show_passed.then(Findings::new);
         r
     };
     if !c.checked() {
@@ -146,7 +148,9 @@ pub(super) fn visit_subjects<'a>(
     let stopped = outcome.err();
     // A person vouches for what a subject raised: not for the shared-key
     // errors added next, nor for anything once a limit stopped the run.
-    let raised = r.errors.len();
+    r.errors.for_each_mut(|e| {
+        e.attested = stopped.is_none() && attestations.iter().any(|a| a.covers(&e.key));
+    });
     unwaive_shared_keys(&mut r, waivers);
     if let Some(limit) = &stopped {
         r.errors.push(SubjectError {
@@ -156,9 +160,6 @@ pub(super) fn visit_subjects<'a>(
             span: limit.span,
             attested: false,
         });
-    }
-    for e in &mut r.errors[..raised] {
-        e.attested = stopped.is_none() && attestations.iter().any(|a| a.covers(&e.key));
     }
     r.status = status_of(&r);
     (r, stopped, keys)

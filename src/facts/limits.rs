@@ -19,6 +19,10 @@ pub struct Limits {
     /// Subject-key fingerprints of a stream held in memory before they
     /// are spilled to temporary files (`eval::stream`).
     pub keys_in_memory: usize,
+    /// Findings (violations, errors, passing subjects) of a stream's
+    /// controls held in memory before they are spilled to a temporary
+    /// file (`eval::findings`).
+    pub findings_in_memory: usize,
 }
 
 impl Default for Limits {
@@ -28,6 +32,7 @@ impl Default for Limits {
             threads: 1,
             batch: super::stream::BATCH,
             keys_in_memory: 1 << 20,
+            findings_in_memory: 1 << 16,
         }
     }
 }

@@ -11,7 +11,7 @@ pub mod reports;
 
 use crate::check::program::Status;
 use crate::diagnostic::Diagnostic;
-use crate::eval::{AssertionResult, ControlResult, Outcome};
+use crate::eval::{AssertionResult, ControlResult, Findings, Outcome};
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -97,9 +97,9 @@ pub fn outcomes(parts: Vec<(String, Outcome)>) -> Outcome {
                     status: r.status,
                     subjects: 0,
                     filtered: 0,
-                    violations: Vec::new(),
-                    errors: Vec::new(),
-                    passed: r.passed.as_ref().map(|_| Vec::new()),
+                    violations: Findings::new(),
+                    errors: Findings::new(),
+                    passed: r.passed.as_ref().map(|_| Findings::new()),
                 })
                 .collect();
             statuses = vec![Vec::new(); outcome.controls.len()];

@@ -5,9 +5,11 @@
 use super::Run;
 use crate::check::program;
 use crate::diagnostic;
+use crate::eval;
 use crate::framework::FileDigest;
 use crate::session::RunInfo;
 use serde::Serialize;
+use std::borrow::Cow;
 
 pub const VERSION: u32 = 1;
 
@@ -168,31 +170,93 @@ impl<T: Serialize> Serialize for Each<'_, T> {
     }
 }
 
+// The findings' fields borrow what is held in memory and own what was
+// read back from a stream's temporary file (`eval::findings`).
+
 #[derive(Serialize)]
 struct Passed<'a> {
-    key: &'a str,
-    pointer: Option<&'a str>,
+    key: Cow<'a, str>,
+    pointer: Option<Cow<'a, str>>,
+}
+
+impl<'a> Passed<'a> {
+    fn of(p: Cow<'a, eval::Passed>) -> Self {
+        match p {
+            Cow::Borrowed(p) => Passed {
+                key: Cow::Borrowed(&p.key),
+                pointer: p.pointer.as_deref().map(Cow::Borrowed),
+            },
+            Cow::Owned(p) => Passed {
+                key: Cow::Owned(p.key),
+                pointer: p.pointer.map(Cow::Owned),
+            },
+        }
+    }
 }
 
 #[derive(Serialize)]
 struct Violation<'a> {
-    key: &'a str,
-    pointer: Option<&'a str>,
-    message: &'a str,
+    key: Cow<'a, str>,
+    pointer: Option<Cow<'a, str>>,
+    message: Cow<'a, str>,
     waived: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     new: Option<bool>,
 }
 
+impl<'a> Violation<'a> {
+    fn of(v: Cow<'a, eval::Violation>, new: Option<bool>) -> Self {
+        let waived = v.waived;
+        match v {
+            Cow::Borrowed(v) => Violation {
+                key: Cow::Borrowed(&v.key),
+                pointer: v.pointer.as_deref().map(Cow::Borrowed),
+                message: Cow::Borrowed(&v.message),
+                waived,
+                new,
+            },
+            Cow::Owned(v) => Violation {
+                key: Cow::Owned(v.key),
+                pointer: v.pointer.map(Cow::Owned),
+                message: Cow::Owned(v.message),
+                waived,
+                new,
+            },
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct SubjectError<'a> {
-    key: &'a str,
-    pointer: Option<&'a str>,
-    message: &'a str,
+    key: Cow<'a, str>,
+    pointer: Option<Cow<'a, str>>,
+    message: Cow<'a, str>,
     #[serde(skip_serializing_if = "is_false")]
     attested: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     new: Option<bool>,
+}
+
+impl<'a> SubjectError<'a> {
+    fn of(e: Cow<'a, eval::SubjectError>, new: Option<bool>) -> Self {
+        let attested = e.attested;
+        match e {
+            Cow::Borrowed(e) => SubjectError {
+                key: Cow::Borrowed(&e.key),
+                pointer: e.pointer.as_deref().map(Cow::Borrowed),
+                message: Cow::Borrowed(&e.message),
+                attested,
+                new,
+            },
+            Cow::Owned(e) => SubjectError {
+                key: Cow::Owned(e.key),
+                pointer: e.pointer.map(Cow::Owned),
+                message: Cow::Owned(e.message),
+                attested,
+                new,
+            },
+        }
+    }
 }
 
 fn is_false(b: &bool) -> bool {
@@ -259,26 +323,18 @@ pub fn write(run: &Run<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()>
             attestations: run.attestations(i).map(attestation).collect(),
             evidence: c.evidence.iter().map(evidence).collect(),
             subjects: r.subjects,
-            violations: Each::new(r.violations.iter().map(move |v| Violation {
-                key: &v.key,
-                pointer: v.pointer.as_deref(),
-                message: &v.message,
-                waived: v.waived,
-                new: run.is_new(c, &v.key),
+            violations: Each::new(r.violations.iter().map(move |v| {
+                let new = run.is_new(c, &v.key);
+                Violation::of(v, new)
             })),
-            errors: Each::new(r.errors.iter().map(move |e| SubjectError {
-                key: &e.key,
-                pointer: e.pointer.as_deref(),
-                message: &e.message,
-                attested: e.attested,
-                new: run.is_new(c, &e.key),
+            errors: Each::new(r.errors.iter().map(move |e| {
+                let new = run.is_new(c, &e.key);
+                SubjectError::of(e, new)
             })),
-            passed: r.passed.as_ref().map(|passed| {
-                Each::new(passed.iter().map(|p| Passed {
-                    key: &p.key,
-                    pointer: p.pointer.as_deref(),
-                }))
-            }),
+            passed: r
+                .passed
+                .as_ref()
+                .map(|passed| Each::new(passed.iter().map(Passed::of))),
         })
         .collect();
     let assertions = match run.outcome {

@@ -91,17 +91,13 @@ fn control_section(out: &mut String, run: &Run<'_>, index: usize, c: &Control, r
             } else {
                 v.message.clone()
             };
-            (
-                if v.waived { "🔕" } else { "❌" },
-                &v.key,
-                v.pointer.as_deref(),
-                message,
-            )
+            let mark = if v.waived { "🔕" } else { "❌" };
+            (mark, v.key.clone(), v.pointer.clone(), message)
         })
         .chain(
             r.errors
                 .iter()
-                .map(|e| ("⚠️", &e.key, e.pointer.as_deref(), e.message.clone())),
+                .map(|e| ("⚠️", e.key.clone(), e.pointer.clone(), e.message.clone())),
         );
     let mut listed = 0;
     let mut more = 0;
@@ -114,8 +110,8 @@ fn control_section(out: &mut String, run: &Run<'_>, index: usize, c: &Control, r
         let _ = writeln!(
             out,
             "| {mark} | {} | {} | {} |",
-            md(key),
-            md(pointer.unwrap_or("—")),
+            md(&key),
+            md(pointer.as_deref().unwrap_or("—")),
             md(&message)
         );
     }

@@ -144,7 +144,31 @@ pub fn write(
 ) -> io::Result<()> {
     match format {
         CheckFormat::Json => json::write(run, out),
+        CheckFormat::Text => {
+            let mut text = Unformatted { out, error: None };
+            text::write(run, gate, text::Style { color }, &mut text);
+            text.error.map_or(Ok(()), Err)
+        }
         _ => out.write_all(render(format, run, gate, color).as_bytes()),
+    }
+}
+
+/// A text report's `fmt::Write` onto its destination, keeping the first
+/// I/O error (`fmt::Error` carries none).
+struct Unformatted<'w> {
+    out: &'w mut dyn Write,
+    error: Option<io::Error>,
+}
+
+impl std::fmt::Write for Unformatted<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        if self.error.is_some() {
+            return Err(std::fmt::Error);
+        }
+        self.out.write_all(s.as_bytes()).map_err(|e| {
+            self.error = Some(e);
+            std::fmt::Error
+        })
     }
 }
 
@@ -291,9 +315,15 @@ impl<'a> Run<'a> {
         s.new = self.baseline.map(|_| {
             self.controls()
                 .map(|(c, r)| {
-                    let keys = r.violations.iter().map(|v| &v.key);
-                    let keys = keys.chain(r.errors.iter().map(|e| &e.key));
-                    keys.filter(|k| self.is_new(c, k) == Some(true)).count()
+                    let violations = r
+                        .violations
+                        .iter()
+                        .filter(|v| self.is_new(c, &v.key) == Some(true));
+                    let errors = r
+                        .errors
+                        .iter()
+                        .filter(|e| self.is_new(c, &e.key) == Some(true));
+                    violations.count() + errors.count()
                 })
                 .sum()
         });
@@ -355,10 +385,9 @@ impl<'a> Run<'a> {
     }
 
     fn has_new_finding(&self, c: &Control, r: &ControlResult) -> bool {
-        let violations = r.violations.iter().filter(|v| !v.waived).map(|v| &v.key);
-        let errors = r.errors.iter().filter(|e| !e.attested).map(|e| &e.key);
-        let mut keys = violations.chain(errors);
-        keys.any(|k| self.is_new(c, k) != Some(false))
+        let new = |key: &str| self.is_new(c, key) != Some(false);
+        r.violations.iter().any(|v| !v.waived && new(&v.key))
+            || r.errors.iter().any(|e| !e.attested && new(&e.key))
     }
 
     /// SPEC §5: 2 when loading failed, 1 when the gate fails, else 0.

@@ -175,8 +175,8 @@ struct Suppression {
 struct ResultProperties<'a> {
     /// `violation` or `error` (the subject could not be evaluated).
     outcome: &'static str,
-    key: &'a str,
-    pointer: Option<&'a str>,
+    key: String,
+    pointer: Option<String>,
     waived: bool,
     service: &'a str,
     layer: &'a str,
@@ -448,8 +448,8 @@ pub fn render(run: &Run<'_>) -> String {
                 },
                 properties: ResultProperties {
                     outcome: "violation",
-                    key: &v.key,
-                    pointer: v.pointer.as_deref(),
+                    key: v.key.clone(),
+                    pointer: v.pointer.clone(),
                     waived: v.waived,
                     service,
                     layer,
@@ -490,8 +490,8 @@ pub fn render(run: &Run<'_>) -> String {
                     .collect(),
                 properties: ResultProperties {
                     outcome: "error",
-                    key: &e.key,
-                    pointer: e.pointer.as_deref(),
+                    key: e.key.clone(),
+                    pointer: e.pointer.clone(),
                     waived: false,
                     service,
                     layer,

@@ -7,7 +7,7 @@ use super::{Gate, Run};
 use crate::check::program::Status;
 use crate::escape::terminal;
 use crate::eval::ControlResult;
-use std::fmt::Write;
+use std::fmt::{self, Write};
 
 /// ANSI styling, or none (not a terminal, or NO_COLOR).
 #[derive(Clone, Copy)]
@@ -46,12 +46,20 @@ impl Style {
 
 pub fn render(run: &Run<'_>, gate: Gate, style: Style) -> String {
     let mut out = String::new();
+    write(run, gate, style, &mut out);
+    out
+}
+
+/// The report, written to `out` control by control and finding by finding
+/// (a stream's findings can be millions; `super::write` passes its
+/// destination, not a string).
+pub fn write(run: &Run<'_>, gate: Gate, style: Style, out: &mut impl fmt::Write) {
     let Some(outcome) = run.outcome else {
         let _ = writeln!(out, "policy not loaded: see the diagnostics above");
-        return out;
+        return;
     };
     for (i, (_, r)) in run.controls().enumerate() {
-        render_control(&mut out, run, i, r, style);
+        render_control(out, run, i, r, style);
     }
     if !run.program.assertions.is_empty() {
         let _ = writeln!(out);
@@ -65,7 +73,7 @@ pub fn render(run: &Run<'_>, gate: Gate, style: Style) -> String {
             if let Some(m) = &r.message {
                 let _ = write!(out, "  {}", style.dim(&terminal(m)));
             }
-            out.push('\n');
+            let _ = out.write_char('\n');
         }
     }
     let s = run.summary();
@@ -124,7 +132,6 @@ pub fn render(run: &Run<'_>, gate: Gate, style: Style) -> String {
         s.assertions_failed,
         plural(s.assertions_failed)
     );
-    out
 }
 
 /// A subject's key and, when it says more, its pointer.
@@ -139,7 +146,7 @@ fn subject(key: &str, pointer: Option<&str>, style: Style) -> String {
 /// was not checked, then each violation and error.
 /// The text of control `index` of the program and its result.
 pub fn render_control(
-    out: &mut String,
+    out: &mut impl fmt::Write,
     run: &Run<'_>,
     index: usize,
     r: &ControlResult,

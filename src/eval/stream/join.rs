@@ -4,9 +4,11 @@
 //! copied, and nothing else of a batch is kept but its key fingerprints
 //! (in the `Ledger`).
 
-use super::super::{ControlResult, Diagnostic, Exceptions, keys, status_of};
+use super::super::{ControlResult, Diagnostic, Exceptions, Findings, keys, status_of};
 use super::ledger::Ledger;
 use crate::check::program::{Program, Status};
+use crate::eval::findings::Spill;
+use std::sync::Arc;
 
 /// One batch's result for one control.
 pub(super) struct Partial {
@@ -56,7 +58,9 @@ impl Joined {
         r.violations.append(&mut batch.violations);
         r.errors.append(&mut batch.errors);
         if let Some(mut passed) = batch.passed {
-            r.passed.get_or_insert_with(Vec::new).append(&mut passed);
+            r.passed
+                .get_or_insert_with(Findings::new)
+                .append(&mut passed);
         }
         self.named.resize(p.named.len(), false);
         for (n, seen) in self.named.iter_mut().zip(&p.named) {
@@ -65,6 +69,20 @@ impl Joined {
         self.any_subject |= p.any_subject;
         self.stopped = p.stopped;
         Ok(())
+    }
+
+    /// The findings joined so far and held in memory.
+    pub fn held(&self) -> usize {
+        let r = &self.result;
+        r.violations.held() + r.errors.held() + r.passed.as_ref().map_or(0, Findings::held)
+    }
+
+    /// Moves the findings held to `spill`.
+    pub fn spill_to(&mut self, spill: &Arc<Spill>) -> std::io::Result<()> {
+        let r = &mut self.result;
+        r.violations.spill_to(spill)?;
+        r.errors.spill_to(spill)?;
+        r.passed.as_mut().map_or(Ok(()), |p| p.spill_to(spill))
     }
 
     /// The control's result over the whole stream, with its notes.
@@ -78,7 +96,7 @@ impl Joined {
         let mut r = self.result;
         if self.stopped.is_some() {
             // A limit is not something a person can vouch for (`visit_subjects`).
-            r.errors.iter_mut().for_each(|e| e.attested = false);
+            r.errors.for_each_mut(|e| e.attested = false);
         }
         r.status = status_of(&r);
         let (waivers, attestations) = (&exceptions.waivers, &exceptions.attestations);

@@ -13,6 +13,7 @@ use super::ledger::Ledger;
 use crate::check::program::Program;
 use crate::diagnostic::Diagnostic;
 use crate::eval::error::EvalError;
+use crate::eval::findings::Spill;
 use crate::eval::{
     ControlResult, Evaluator, Exceptions, NoObserver, Options, in_parallel, limit_diagnostic,
     visit_subjects,
@@ -21,7 +22,7 @@ use crate::facts::{Facts, FactsError};
 use crate::value::Value;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 const WINDOW: usize = 2;
 
@@ -35,6 +36,11 @@ struct Assembly {
     /// One per control of the stream, in `Stream::controls` order.
     controls: Vec<Joined>,
     ledger: Ledger,
+    /// Where the joined findings go past `Limits::findings_in_memory`;
+    /// None until the first spill.
+    spill: Option<Arc<Spill>>,
+    /// A temporary file could not be written: the findings stay in memory.
+    unspillable: bool,
     repeated: bool,
     /// The first batch that could not be read, and why.
     error: Option<(usize, FactsError)>,
@@ -52,6 +58,26 @@ impl Assembly {
                 }
             }
         }
+    }
+
+    /// Moves the joined findings to the temporary file once more than
+    /// `keep` are held, so memory holds at most `keep` and a batch's.
+    fn bound_findings(&mut self, keep: usize) {
+        let held: usize = self.controls.iter().map(Joined::held).sum();
+        if held <= keep || self.unspillable {
+            return;
+        }
+        let spilled = match &self.spill {
+            Some(spill) => Ok(Arc::clone(spill)),
+            None => Spill::new(),
+        }
+        .and_then(|spill| {
+            self.spill = Some(Arc::clone(&spill));
+            self.controls
+                .iter_mut()
+                .try_for_each(|c| c.spill_to(&spill))
+        });
+        self.unspillable = spilled.is_err();
     }
 
     fn fail(&mut self, index: usize, e: FactsError) {
@@ -91,6 +117,8 @@ pub(super) fn read_stream<'a>(
         waiting: BTreeMap::new(),
         controls: stream.controls.iter().map(|_| Joined::new()).collect(),
         ledger: Ledger::new(stream.limits.keys_in_memory),
+        spill: None,
+        unspillable: false,
         repeated: false,
         error: None,
     });
@@ -130,6 +158,7 @@ pub(super) fn read_stream<'a>(
                 evaluate_batch(program, facts, fact_nodes, options, stream, outer, &records);
             let mut a = lock(&assembly);
             a.arrive(index, partials);
+            a.bound_findings(stream.limits.findings_in_memory);
             if a.repeated {
                 stop.store(true, Ordering::Relaxed);
             }

@@ -213,26 +213,31 @@ fn write_cell(
 /// rest are counted (the report lists them all).
 const SUBJECTS_PER_CONTROL: usize = 10;
 
+/// A failing subject: key, pointer and message.
+type Failing = (String, Option<String>, String);
+
 /// A control's failing subjects (violations not waived) and erring ones
-/// (errors no attestation vouches for): key, pointer and message.
-fn failing_subjects<'m>(
-    m: &Matrix<'m>,
-    control: usize,
-) -> Vec<(&'m str, Option<&'m str>, &'m str)> {
+/// (errors no attestation vouches for): the first `SUBJECTS_PER_CONTROL`,
+/// and how many there are.
+fn failing_subjects(m: &Matrix<'_>, control: usize) -> (Vec<Failing>, usize) {
     let Some(result) = m.results.and_then(|r| r.get(control)) else {
-        return Vec::new();
+        return (Vec::new(), 0);
     };
-    let violations = result
-        .violations
-        .iter()
-        .filter(|v| !v.waived)
-        .map(|v| (v.key.as_str(), v.pointer.as_deref(), v.message.as_str()));
-    let errors = result
-        .errors
-        .iter()
-        .filter(|e| !e.attested)
-        .map(|e| (e.key.as_str(), e.pointer.as_deref(), e.message.as_str()));
-    violations.chain(errors).collect()
+    let mut listed = Vec::new();
+    let mut count = 0;
+    let mut list = |failing: &dyn Fn() -> Failing| {
+        if listed.len() < SUBJECTS_PER_CONTROL {
+            listed.push(failing());
+        }
+        count += 1;
+    };
+    for v in result.violations.iter().filter(|v| !v.waived) {
+        list(&|| (v.key.clone(), v.pointer.clone(), v.message.clone()));
+    }
+    for e in result.errors.iter().filter(|e| !e.attested) {
+        list(&|| (e.key.clone(), e.pointer.clone(), e.message.clone()));
+    }
+    (listed, count)
 }
 
 /// The anchor of a control's row in the controls table.
@@ -244,7 +249,7 @@ fn control_anchor(id: &str) -> String {
 /// erred in this cell, each control linked to its row when `linked`;
 /// nothing when none did.
 fn write_failing_subjects(out: &mut String, m: &Matrix<'_>, cell: &MatrixCell<'_>, linked: bool) {
-    let per_control: Vec<(&Control, Vec<_>)> = cell
+    let per_control: Vec<(&Control, (Vec<Failing>, usize))> = cell
         .controls
         .iter()
         .filter(|cc| matches!(cc.status, Some(Status::Fail | Status::Error)))
@@ -254,9 +259,9 @@ fn write_failing_subjects(out: &mut String, m: &Matrix<'_>, cell: &MatrixCell<'_
                 failing_subjects(m, cc.control),
             )
         })
-        .filter(|(_, subjects)| !subjects.is_empty())
+        .filter(|(_, (_, count))| *count > 0)
         .collect();
-    let total: usize = per_control.iter().map(|(_, s)| s.len()).sum();
+    let total: usize = per_control.iter().map(|(_, (_, count))| count).sum();
     if total == 0 {
         return;
     }
@@ -265,7 +270,7 @@ fn write_failing_subjects(out: &mut String, m: &Matrix<'_>, cell: &MatrixCell<'_
         "<details class=\"subjects\"><summary>{total} failing subject{}</summary><ul>",
         if total == 1 { "" } else { "s" }
     );
-    for (control, subjects) in per_control {
+    for (control, (listed, count)) in per_control {
         let name = format!("<code>{}</code>", esc(&control.id));
         if linked {
             let anchor = control_anchor(&control.id);
@@ -273,8 +278,10 @@ fn write_failing_subjects(out: &mut String, m: &Matrix<'_>, cell: &MatrixCell<'_
         } else {
             let _ = write!(out, "<li>{name}<ul>");
         }
-        for (key, pointer, message) in subjects.iter().take(SUBJECTS_PER_CONTROL) {
-            let at = pointer.map_or(String::new(), |p| format!(" title=\"{}\"", esc(p)));
+        for (key, pointer, message) in &listed {
+            let at = pointer
+                .as_deref()
+                .map_or(String::new(), |p| format!(" title=\"{}\"", esc(p)));
             let _ = write!(
                 out,
                 "<li><code{at}>{}</code>: {}</li>",
@@ -282,12 +289,8 @@ fn write_failing_subjects(out: &mut String, m: &Matrix<'_>, cell: &MatrixCell<'_
                 esc(message)
             );
         }
-        if subjects.len() > SUBJECTS_PER_CONTROL {
-            let _ = write!(
-                out,
-                "<li>… and {} more</li>",
-                subjects.len() - SUBJECTS_PER_CONTROL
-            );
+        if count > listed.len() {
+            let _ = write!(out, "<li>… and {} more</li>", count - listed.len());
         }
         out.push_str("</ul></li>");
     }
