@@ -11,8 +11,8 @@
 #           jq and regorus are left out: at 10M they need more memory than
 #           the machine has). Prints wall s, CPU s, peak RSS and the ratios.
 #   stream  gen_stream.py writes a stream of at least SIZE (not committed,
-#           cached in $DATA), checked by stream.onus streamed: wall s, MB/s,
-#           peak RSS; then its first PREFIX lines (default 200,000) streamed
+#           cached in $DATA), checked by stream.onus streamed with the JSON
+#           and the text report: wall s, MB/s, peak RSS; then its first PREFIX lines (default 200,000) streamed
 #           against the same records read whole as one JSON array, which
 #           must give the same controls, and the in-memory path's MB/s.
 #   shards  N resources split into K facts files (one per "account"), one
@@ -93,6 +93,8 @@ stream)
   read -r w c r < <(measure "$ONUS" check "$HERE/stream.onus" --facts "resources=$f" --format json --max-facts-size 1T)
   grep -q F015 "$WORK/err" && { echo "the stream was read whole (F015):" >&2; cat "$WORK/err" >&2; exit 1; }
   awk -v w="$w" -v c="$c" -v r="$r" -v m="$m" 'BEGIN{printf "| streamed, %.0f MiB | %.2f | %.2f | %d | %.1f |\n", m, w, c, r, m * 1.048576 / w}'
+  read -r w c r < <(measure "$ONUS" check "$HERE/stream.onus" --facts "resources=$f" --format text --max-facts-size 1T)
+  awk -v w="$w" -v c="$c" -v r="$r" -v m="$m" 'BEGIN{printf "| the same, --format text | %.2f | %.2f | %d | %.1f |\n", w, c, r, m * 1.048576 / w}'
   head -n "$PREFIX" "$f" >"$WORK/prefix.jsonl"
   python3 -c 'import json,sys; print(json.dumps([json.loads(l) for l in open(sys.argv[1])]))' "$WORK/prefix.jsonl" >"$WORK/prefix.json"
   pm=$(mib "$WORK/prefix.jsonl")

@@ -1,8 +1,8 @@
 //! One control's results over a stream's batches, joined as they arrive
 //! in order. In: each batch's result for the control; out: the result
 //! and notes of reading the records as one list. Results are moved, not
-//! copied, and nothing else of a batch is kept but its key fingerprints
-//! (in the `Ledger`).
+//! copied (and spilled by `read` past a bound), and nothing else of a
+//! batch is kept but its key fingerprints (in the `Ledger`).
 
 use super::super::{ControlResult, Diagnostic, Exceptions, Findings, keys, status_of};
 use super::ledger::Ledger;

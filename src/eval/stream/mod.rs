@@ -14,7 +14,9 @@
 //! Batches are read in order and evaluated on all cores; each control's
 //! results are joined in record order as the batches finish (`read`,
 //! `join`), so reports are byte for byte those of the whole-list run, and
-//! what is held at once is a few batches and the results so far. One difference: the step budget of each batch is
+//! what is held at once is a few batches and up to
+//! `Limits::findings_in_memory` findings: past that the joined findings are
+//! spilled to a temporary file (`eval::findings`). One difference: the step budget of each batch is
 //! the one its records would give (`BASE_STEPS` + `STEPS_PER_NODE` per
 //! node), as the size of the whole stream is not known in advance.
 //!
