@@ -29,6 +29,9 @@ pub struct Spill {
 struct SpillFile {
     writer: BufWriter<File>,
     end: u64,
+    /// A write failed part way: where the file ends is no longer known,
+    /// so nothing more is appended.
+    broken: bool,
     /// Why a segment could not be read back, once one could not.
     failure: Option<String>,
 }
@@ -39,6 +42,7 @@ impl Spill {
             file: Mutex::new(SpillFile {
                 writer: BufWriter::new(tempfile::tempfile()?),
                 end: 0,
+                broken: false,
                 failure: None,
             }),
         }))
@@ -51,8 +55,14 @@ impl Spill {
     /// Appends `bytes`; where they start.
     fn append(&self, bytes: &[u8]) -> io::Result<u64> {
         let mut f = self.lock();
+        if f.broken {
+            return Err(io::Error::other("an earlier write to the file failed"));
+        }
         let at = f.end;
-        f.writer.write_all(bytes)?;
+        if let Err(e) = f.writer.write_all(bytes) {
+            f.broken = true;
+            return Err(e);
+        }
         f.end += bytes.len() as u64;
         Ok(at)
     }
