@@ -8,7 +8,7 @@
 use onus::Session;
 use onus::eval::Options;
 use onus::facts::FactsFormat;
-use onus::report::{Run, json};
+use onus::report::{self, CheckFormat, Gate, Run, json};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -314,8 +314,9 @@ attest named for ["ev-00001", "ev-00030", "ev-00002", "ev-00003", "ev-00004", "e
 assert "no account fails": all c in controls: c.id != "accounts" or c.status == "pass"
 "#;
 
-/// The JSON report of `p.onus` over `events=EVENTS` and `accounts.json`,
-/// and the digests the run names for its facts (path order). A stream
+/// The JSON report of `p.onus` over `events=EVENTS` and `accounts.json`
+/// followed by its text report (both as `onus check` writes them), and the
+/// digests the run names for its facts (path order). A stream
 /// holds up to `in_memory.0` key fingerprints and `in_memory.1` findings
 /// in memory, and spills the rest to temporary files.
 fn stream_report(
@@ -366,7 +367,16 @@ fn stream_report(
         .map(|d| (d.path, d.bytes, d.sha256))
         .collect();
     digests.sort();
-    (json::render(&run), digests)
+    let mut reports = json::render(&run).into_bytes();
+    let text = report::write(
+        CheckFormat::Text,
+        &run,
+        Gate::default(),
+        false,
+        &mut reports,
+    );
+    text.expect("a text report is written");
+    (String::from_utf8(reports).expect("UTF-8"), digests)
 }
 
 /// SHA-256 of a file, as `sha256sum` prints it.
@@ -425,7 +435,8 @@ fn a_stream_read_in_batches_reports_as_the_whole_list_does() {
             "{}",
             whole.0
         );
-        for code in ["A006", "A008", "\"attested\": true"] {
+        // The codes from the JSON report, the summary from the text one.
+        for code in ["A006", "A008", "\"attested\": true", " controls: "] {
             assert!(whole.0.contains(code), "{code} in {}", whole.0);
         }
         assert_eq!(whole.0.contains("A007"), events == "repeated.jsonl");
