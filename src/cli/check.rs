@@ -186,6 +186,8 @@ pub fn run(args: Args) -> i32 {
     if let Err(code) = rendered {
         return code;
     }
+    // A report file was then refused by `report::write`; standard output
+    // does not fail on a write error (a closed pipe), so say it here.
     if let Some(why) = outcome.as_ref().and_then(Outcome::findings_failure) {
         eprintln!(
             "error: the report is incomplete: findings a stream spilled to a temporary file could not be read back ({why})"

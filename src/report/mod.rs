@@ -133,9 +133,27 @@ impl FromStr for CheckFormat {
     }
 }
 
-/// Writes one `onus check` report to `out`; the JSON report as it is
-/// serialised, so its text is never held whole.
+/// Writes one `onus check` report to `out`; the JSON and text reports as
+/// they are rendered, so their text is never held whole. An error if
+/// findings spilled to a temporary file could not be read back: what was
+/// written lacks them, and a report file is then not replaced.
 pub fn write(
+    format: CheckFormat,
+    run: &Run<'_>,
+    gate: Gate,
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    write_format(format, run, gate, color, out)?;
+    match run.outcome.and_then(Outcome::findings_failure) {
+        Some(why) => Err(io::Error::other(format!(
+            "the findings spilled to a temporary file could not be read back ({why})"
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn write_format(
     format: CheckFormat,
     run: &Run<'_>,
     gate: Gate,
