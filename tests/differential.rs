@@ -466,3 +466,46 @@ fn a_stream_read_in_batches_reports_as_the_whole_list_does() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Past `Limits::findings_in_memory` (65,536 by default, as README.md and
+/// SECURITY.md say) a stream's findings are moved to a temporary file:
+/// the outcome holds fewer than it lists, and reads every one back, in
+/// record order.
+#[test]
+fn a_streams_findings_past_the_default_bound_are_spilled_and_read_back() {
+    const RECORDS: usize = 70_000;
+    assert_eq!(onus::facts::Limits::default().findings_in_memory, 65_536);
+    let dir = std::env::temp_dir().join(format!("onus-spill-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let events: String = (0..RECORDS)
+        .map(|i| format!("{{\"id\": \"ev-{i:05}\", \"ok\": false}}\n"))
+        .collect();
+    let path = dir.join("events.jsonl");
+    std::fs::write(&path, events).expect("events written");
+    let mut session = Session::new(Options {
+        now: jiff::civil::date(2026, 11, 22),
+        max_steps: None,
+        timeout: None,
+        jobs: Some(2),
+        show_passed: false,
+    });
+    session.stream_json_lines = true;
+    session.load_source(
+        "p.onus",
+        "use std\nservice logs: saas {}\ncontrol c {\n  service = logs\n  layer = logging\n  for e in facts.events\n  require e.ok\n}\n".into(),
+    );
+    session.check();
+    assert!(!session.has_errors(), "{:?}", session.diagnostics);
+    session
+        .load_facts_spec(&format!("events={}", path.display()))
+        .expect("facts load");
+    let outcome = session.evaluate_streaming().expect("evaluates");
+    let violations = &outcome.controls[0].violations;
+    assert_eq!(violations.len(), RECORDS);
+    assert!(violations.held() < RECORDS, "{} held", violations.held());
+    let keys: Vec<String> = violations.iter().map(|v| v.key.clone()).collect();
+    let expected: Vec<String> = (0..RECORDS).map(|i| format!("ev-{i:05}")).collect();
+    assert_eq!(keys, expected);
+    assert_eq!(outcome.findings_failure(), None);
+    let _ = std::fs::remove_dir_all(&dir);
+}
