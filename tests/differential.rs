@@ -315,10 +315,10 @@ assert "no account fails": all c in controls: c.id != "accounts" or c.status == 
 "#;
 
 /// The JSON report of `p.onus` over `events=EVENTS` and `accounts.json`
-/// followed by its text report (both as `onus check` writes them), and the
-/// digests the run names for its facts (path order). A stream
-/// holds up to `in_memory.0` key fingerprints and `in_memory.1` findings
-/// in memory, and spills the rest to temporary files.
+/// followed by its text and SARIF reports (as `onus check` writes them),
+/// and the digests the run names for its facts (path order). A stream
+/// holds up to `in_memory.0` key fingerprints and `in_memory.1` findings in
+/// memory, and spills the rest to temporary files.
 fn stream_report(
     dir: &Path,
     events: &str,
@@ -368,14 +368,10 @@ fn stream_report(
         .collect();
     digests.sort();
     let mut reports = json::render(&run).into_bytes();
-    let text = report::write(
-        CheckFormat::Text,
-        &run,
-        Gate::default(),
-        false,
-        &mut reports,
-    );
-    text.expect("a text report is written");
+    for format in [CheckFormat::Text, CheckFormat::Sarif] {
+        report::write(format, &run, Gate::default(), false, &mut reports)
+            .expect("a report is written");
+    }
     (String::from_utf8(reports).expect("UTF-8"), digests)
 }
 
@@ -435,8 +431,15 @@ fn a_stream_read_in_batches_reports_as_the_whole_list_does() {
             "{}",
             whole.0
         );
-        // The codes from the JSON report, the summary from the text one.
-        for code in ["A006", "A008", "\"attested\": true", " controls: "] {
+        // The codes from the JSON report, the summary from the text one,
+        // the schema from the SARIF log.
+        for code in [
+            "A006",
+            "A008",
+            "\"attested\": true",
+            " controls: ",
+            "sarif-schema",
+        ] {
             assert!(whole.0.contains(code), "{code} in {}", whole.0);
         }
         assert_eq!(whole.0.contains("A007"), events == "repeated.jsonl");

@@ -2,7 +2,7 @@
 //! even when loading failed (then `controls` is empty and `diagnostics` says
 //! why). Field order is fixed by the structs below.
 
-use super::Run;
+use super::{Each, Run};
 use crate::check::program;
 use crate::diagnostic;
 use crate::eval;
@@ -151,23 +151,6 @@ struct Control<'a> {
     /// With `--show-passed`: the subjects that met every `require`.
     #[serde(skip_serializing_if = "Option::is_none")]
     passed: Option<Each<'a, Passed<'a>>>,
-}
-
-/// A list serialised as it is walked, never collected: a stream's
-/// findings can be millions.
-struct Each<'a, T>(std::cell::Cell<Option<Box<dyn Iterator<Item = T> + 'a>>>);
-
-impl<'a, T> Each<'a, T> {
-    fn new(items: impl Iterator<Item = T> + 'a) -> Self {
-        Each(std::cell::Cell::new(Some(Box::new(items))))
-    }
-}
-
-impl<T: Serialize> Serialize for Each<'_, T> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // A report is serialised once; a second time would find it empty.
-        serializer.collect_seq(self.0.take().into_iter().flatten())
-    }
 }
 
 // The findings' fields borrow what is held in memory and own what was

@@ -162,6 +162,7 @@ fn write_format(
 ) -> io::Result<()> {
     match format {
         CheckFormat::Json => json::write(run, out),
+        CheckFormat::Sarif => sarif::write(run, out),
         CheckFormat::Text => {
             let mut text = Unformatted { out, error: None };
             text::write(run, gate, text::Style { color }, &mut text);
@@ -497,6 +498,23 @@ pub fn waiver_note(w: &Waiver) -> String {
         note.push_str(&format!(": {because}"));
     }
     note
+}
+
+/// A list serialised as it is walked, never collected: a stream's
+/// findings can be millions.
+pub(crate) struct Each<'a, T>(std::cell::Cell<Option<Box<dyn Iterator<Item = T> + 'a>>>);
+
+impl<'a, T> Each<'a, T> {
+    pub(crate) fn new(items: impl Iterator<Item = T> + 'a) -> Self {
+        Each(std::cell::Cell::new(Some(Box::new(items))))
+    }
+}
+
+impl<T: serde::Serialize> serde::Serialize for Each<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // A report is serialised once; a second time would find it empty.
+        serializer.collect_seq(self.0.take().into_iter().flatten())
+    }
 }
 
 /// A report document as pretty JSON, terminal-safe (`escape::SafeJson`),

@@ -12,10 +12,12 @@
 //! messages is terminal-escaped, and kept exact in `properties`; with a
 //! baseline, every result has a `baselineState` (`new` or `unchanged`).
 
-use super::{Position, Run, attestation_note, evidence_note, subject_label, waiver_note};
+use super::{Each, Position, Run, attestation_note, evidence_note, subject_label, waiver_note};
 use crate::check::program::Control;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::escape::{self, terminal};
+use crate::eval::{SubjectError, Violation};
+use crate::source::Span;
 use crate::value::Word;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -38,7 +40,7 @@ struct SarifRun<'a> {
     tool: Tool<'a>,
     invocations: [Invocation; 1],
     column_kind: &'static str,
-    results: Vec<SarifResult<'a>>,
+    results: Each<'a, SarifResult<'a>>,
 }
 
 #[derive(Serialize)]
@@ -396,110 +398,13 @@ fn notification(run: &Run<'_>, d: &Diagnostic) -> Notification {
     }
 }
 
-pub fn render(run: &Run<'_>) -> String {
-    let mut rules = Vec::new();
-    let mut results = Vec::new();
-    for (index, c, r) in run.indexed_controls() {
-        rules.push(rule(run, index, c));
-        let at = run.position(c.require_span());
-        let service = run.service_name(c);
-        let layer = run.layer_name(c);
-        // Where the result happened, when that is not the first `require`.
-        let related = |span: crate::source::Span, what: &str| {
-            let p = run.position(span);
-            if p == at {
-                Vec::new()
-            } else {
-                vec![location(&p, Some(1), Some(what.to_string()))]
-            }
-        };
-        for v in &r.violations {
-            let waiver = v.waived.then(|| run.waiver(index, &v.key)).flatten();
-            results.push(SarifResult {
-                rule_id: &c.id,
-                rule_index: index,
-                kind: "fail",
-                level: level(c.severity),
-                message: Message {
-                    text: format!(
-                        "{}: {}",
-                        terminal(&subject_label(&v.key, v.pointer.as_deref())),
-                        terminal(&v.message)
-                    ),
-                },
-                locations: vec![location(&at, None, None)],
-                related_locations: related(v.span, "the `require` that failed"),
-                partial_fingerprints: BTreeMap::from([(
-                    "onusSubject/v1",
-                    format!("{}/{}", c.id, v.key),
-                )]),
-                baseline_state: baseline_state(run.is_new(c, &v.key)),
-                suppressions: if v.waived {
-                    vec![Suppression {
-                        kind: "external",
-                        status: "accepted",
-                        justification: terminal(
-                            &waiver.map_or_else(|| "waived".to_string(), waiver_note),
-                        )
-                        .into_owned(),
-                    }]
-                } else {
-                    Vec::new()
-                },
-                properties: ResultProperties {
-                    outcome: "violation",
-                    key: v.key.clone(),
-                    pointer: v.pointer.clone(),
-                    waived: v.waived,
-                    service,
-                    layer,
-                    owner: run.program.decider_name(c.owner),
-                },
-            });
-        }
-        for e in &r.errors {
-            results.push(SarifResult {
-                rule_id: &c.id,
-                rule_index: index,
-                kind: "fail",
-                level: level(c.severity),
-                message: Message {
-                    text: format!(
-                        "could not evaluate {}: {}",
-                        terminal(&subject_label(&e.key, e.pointer.as_deref())),
-                        terminal(&e.message)
-                    ),
-                },
-                locations: vec![location(&at, None, None)],
-                related_locations: related(e.span, "evaluation failed here"),
-                partial_fingerprints: BTreeMap::from([(
-                    "onusSubject/v1",
-                    format!("{}/{}", c.id, e.key),
-                )]),
-                baseline_state: baseline_state(run.is_new(c, &e.key)),
-                // A person vouched for what the facts could not show.
-                suppressions: run
-                    .attestations(index)
-                    .find(|a| e.attested && a.covers(&e.key))
-                    .map(|a| Suppression {
-                        kind: "external",
-                        status: "accepted",
-                        justification: terminal(&attestation_note(a)).into_owned(),
-                    })
-                    .into_iter()
-                    .collect(),
-                properties: ResultProperties {
-                    outcome: "error",
-                    key: e.key.clone(),
-                    pointer: e.pointer.clone(),
-                    waived: false,
-                    service,
-                    layer,
-                    owner: run.program.decider_name(c.owner),
-                },
-            });
-        }
-    }
+/// The log, written to `out` as it is serialised: its results are walked,
+/// never collected (a stream's findings can be millions).
+pub fn write(run: &Run<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let rules = run
+        .indexed_controls()
+        .map(|(index, c, _)| rule(run, index, c))
+        .collect();
     let log = Log {
         schema: SCHEMA_URI,
         version: "2.1.0",
@@ -521,10 +426,133 @@ pub fn render(run: &Run<'_>) -> String {
                     .collect(),
             }],
             column_kind: "unicodeCodePoints",
-            results,
+            results: Each::new(results(run)),
         }],
     };
-    super::json_document(&log)
+    super::write_json(&log, out)
+}
+
+pub fn render(run: &Run<'_>) -> String {
+    super::written(|out| write(run, out))
+}
+
+/// A result per violation and per error subject, control by control.
+fn results<'r>(run: &'r Run<'r>) -> impl Iterator<Item = SarifResult<'r>> + 'r {
+    run.indexed_controls().flat_map(move |(index, c, r)| {
+        let at = run.position(c.require_span());
+        let violations = {
+            let at = at.clone();
+            r.violations
+                .iter()
+                .map(move |v| violation(run, index, c, &at, &v))
+        };
+        let errors = r.errors.iter().map(move |e| error(run, index, c, &at, &e));
+        violations.chain(errors)
+    })
+}
+
+/// Where the result happened, when that is not the first `require`.
+fn related(run: &Run<'_>, at: &Position<'_>, span: Span, what: &str) -> Vec<Location> {
+    let p = run.position(span);
+    if p == *at {
+        Vec::new()
+    } else {
+        vec![location(&p, Some(1), Some(what.to_string()))]
+    }
+}
+
+fn violation<'r>(
+    run: &'r Run<'r>,
+    index: usize,
+    c: &'r Control,
+    at: &Position<'_>,
+    v: &Violation,
+) -> SarifResult<'r> {
+    let waiver = v.waived.then(|| run.waiver(index, &v.key)).flatten();
+    let (service, layer) = (run.service_name(c), run.layer_name(c));
+    SarifResult {
+        rule_id: &c.id,
+        rule_index: index,
+        kind: "fail",
+        level: level(c.severity),
+        message: Message {
+            text: format!(
+                "{}: {}",
+                terminal(&subject_label(&v.key, v.pointer.as_deref())),
+                terminal(&v.message)
+            ),
+        },
+        locations: vec![location(at, None, None)],
+        related_locations: related(run, at, v.span, "the `require` that failed"),
+        partial_fingerprints: BTreeMap::from([("onusSubject/v1", format!("{}/{}", c.id, v.key))]),
+        baseline_state: baseline_state(run.is_new(c, &v.key)),
+        suppressions: if v.waived {
+            vec![Suppression {
+                kind: "external",
+                status: "accepted",
+                justification: terminal(&waiver.map_or_else(|| "waived".to_string(), waiver_note))
+                    .into_owned(),
+            }]
+        } else {
+            Vec::new()
+        },
+        properties: ResultProperties {
+            outcome: "violation",
+            key: v.key.clone(),
+            pointer: v.pointer.clone(),
+            waived: v.waived,
+            service,
+            layer,
+            owner: run.program.decider_name(c.owner),
+        },
+    }
+}
+
+fn error<'r>(
+    run: &'r Run<'r>,
+    index: usize,
+    c: &'r Control,
+    at: &Position<'_>,
+    e: &SubjectError,
+) -> SarifResult<'r> {
+    let (service, layer) = (run.service_name(c), run.layer_name(c));
+    SarifResult {
+        rule_id: &c.id,
+        rule_index: index,
+        kind: "fail",
+        level: level(c.severity),
+        message: Message {
+            text: format!(
+                "could not evaluate {}: {}",
+                terminal(&subject_label(&e.key, e.pointer.as_deref())),
+                terminal(&e.message)
+            ),
+        },
+        locations: vec![location(at, None, None)],
+        related_locations: related(run, at, e.span, "evaluation failed here"),
+        partial_fingerprints: BTreeMap::from([("onusSubject/v1", format!("{}/{}", c.id, e.key))]),
+        baseline_state: baseline_state(run.is_new(c, &e.key)),
+        // A person vouched for what the facts could not show.
+        suppressions: run
+            .attestations(index)
+            .find(|a| e.attested && a.covers(&e.key))
+            .map(|a| Suppression {
+                kind: "external",
+                status: "accepted",
+                justification: terminal(&attestation_note(a)).into_owned(),
+            })
+            .into_iter()
+            .collect(),
+        properties: ResultProperties {
+            outcome: "error",
+            key: e.key.clone(),
+            pointer: e.pointer.clone(),
+            waived: false,
+            service,
+            layer,
+            owner: run.program.decider_name(c.owner),
+        },
+    }
 }
 
 #[cfg(test)]
