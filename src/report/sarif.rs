@@ -461,6 +461,20 @@ fn related(run: &Run<'_>, at: &Position<'_>, span: Span, what: &str) -> Vec<Loca
     }
 }
 
+/// What a violation and an error subject each give a result.
+struct Finding<'f> {
+    key: &'f str,
+    pointer: Option<&'f str>,
+    span: Span,
+    /// The message, the subject's label before it.
+    text: String,
+    /// What the related location, if any, says happened there.
+    happened: &'static str,
+    outcome: &'static str,
+    waived: bool,
+    suppression: Option<Suppression>,
+}
+
 fn violation<'r>(
     run: &'r Run<'r>,
     index: usize,
@@ -468,44 +482,22 @@ fn violation<'r>(
     at: &Position<'_>,
     v: &Violation,
 ) -> SarifResult<'r> {
-    let waiver = v.waived.then(|| run.waiver(index, &v.key)).flatten();
-    let (service, layer) = (run.service_name(c), run.layer_name(c));
-    SarifResult {
-        rule_id: &c.id,
-        rule_index: index,
-        kind: "fail",
-        level: level(c.severity),
-        message: Message {
-            text: format!(
-                "{}: {}",
-                terminal(&subject_label(&v.key, v.pointer.as_deref())),
-                terminal(&v.message)
-            ),
-        },
-        locations: vec![location(at, None, None)],
-        related_locations: related(run, at, v.span, "the `require` that failed"),
-        partial_fingerprints: BTreeMap::from([("onusSubject/v1", format!("{}/{}", c.id, v.key))]),
-        baseline_state: baseline_state(run.is_new(c, &v.key)),
-        suppressions: if v.waived {
-            vec![Suppression {
-                kind: "external",
-                status: "accepted",
-                justification: terminal(&waiver.map_or_else(|| "waived".to_string(), waiver_note))
-                    .into_owned(),
-            }]
-        } else {
-            Vec::new()
-        },
-        properties: ResultProperties {
-            outcome: "violation",
-            key: v.key.clone(),
-            pointer: v.pointer.clone(),
-            waived: v.waived,
-            service,
-            layer,
-            owner: run.program.decider_name(c.owner),
-        },
-    }
+    let label = subject_label(&v.key, v.pointer.as_deref());
+    let suppression = v.waived.then(|| {
+        let waiver = run.waiver(index, &v.key);
+        accepted(&waiver.map_or_else(|| "waived".to_string(), waiver_note))
+    });
+    let finding = Finding {
+        key: &v.key,
+        pointer: v.pointer.as_deref(),
+        span: v.span,
+        text: format!("{}: {}", terminal(&label), terminal(&v.message)),
+        happened: "the `require` that failed",
+        outcome: "violation",
+        waived: v.waived,
+        suppression,
+    };
+    result(run, index, c, at, finding)
 }
 
 fn error<'r>(
@@ -515,41 +507,63 @@ fn error<'r>(
     at: &Position<'_>,
     e: &SubjectError,
 ) -> SarifResult<'r> {
-    let (service, layer) = (run.service_name(c), run.layer_name(c));
+    let label = subject_label(&e.key, e.pointer.as_deref());
+    // A person vouched for what the facts could not show.
+    let suppression = run
+        .attestations(index)
+        .find(|a| e.attested && a.covers(&e.key))
+        .map(|a| accepted(&attestation_note(a)));
+    let finding = Finding {
+        key: &e.key,
+        pointer: e.pointer.as_deref(),
+        span: e.span,
+        text: format!(
+            "could not evaluate {}: {}",
+            terminal(&label),
+            terminal(&e.message)
+        ),
+        happened: "evaluation failed here",
+        outcome: "error",
+        waived: false,
+        suppression,
+    };
+    result(run, index, c, at, finding)
+}
+
+/// An `external` suppression a person accepted, with their note.
+fn accepted(note: &str) -> Suppression {
+    Suppression {
+        kind: "external",
+        status: "accepted",
+        justification: terminal(note).into_owned(),
+    }
+}
+
+fn result<'r>(
+    run: &'r Run<'r>,
+    index: usize,
+    c: &'r Control,
+    at: &Position<'_>,
+    f: Finding<'_>,
+) -> SarifResult<'r> {
     SarifResult {
         rule_id: &c.id,
         rule_index: index,
         kind: "fail",
         level: level(c.severity),
-        message: Message {
-            text: format!(
-                "could not evaluate {}: {}",
-                terminal(&subject_label(&e.key, e.pointer.as_deref())),
-                terminal(&e.message)
-            ),
-        },
+        message: Message { text: f.text },
         locations: vec![location(at, None, None)],
-        related_locations: related(run, at, e.span, "evaluation failed here"),
-        partial_fingerprints: BTreeMap::from([("onusSubject/v1", format!("{}/{}", c.id, e.key))]),
-        baseline_state: baseline_state(run.is_new(c, &e.key)),
-        // A person vouched for what the facts could not show.
-        suppressions: run
-            .attestations(index)
-            .find(|a| e.attested && a.covers(&e.key))
-            .map(|a| Suppression {
-                kind: "external",
-                status: "accepted",
-                justification: terminal(&attestation_note(a)).into_owned(),
-            })
-            .into_iter()
-            .collect(),
+        related_locations: related(run, at, f.span, f.happened),
+        partial_fingerprints: BTreeMap::from([("onusSubject/v1", format!("{}/{}", c.id, f.key))]),
+        baseline_state: baseline_state(run.is_new(c, f.key)),
+        suppressions: f.suppression.into_iter().collect(),
         properties: ResultProperties {
-            outcome: "error",
-            key: e.key.clone(),
-            pointer: e.pointer.clone(),
-            waived: false,
-            service,
-            layer,
+            outcome: f.outcome,
+            key: f.key.to_string(),
+            pointer: f.pointer.map(str::to_string),
+            waived: f.waived,
+            service: run.service_name(c),
+            layer: run.layer_name(c),
             owner: run.program.decider_name(c.owner),
         },
     }
