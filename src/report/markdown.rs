@@ -99,13 +99,9 @@ fn control_section(out: &mut String, run: &Run<'_>, index: usize, c: &Control, r
                 .iter()
                 .map(|e| ("⚠️", e.key.clone(), e.pointer.clone(), e.message.clone())),
         );
+    // Only the listed rows are built; the rest are counted.
     let mut listed = 0;
-    let mut more = 0;
-    for (mark, key, pointer, message) in rows {
-        if listed == MAX_LISTED {
-            more += 1;
-            continue;
-        }
+    for (mark, key, pointer, message) in rows.take(MAX_LISTED) {
         listed += 1;
         let _ = writeln!(
             out,
@@ -115,6 +111,7 @@ fn control_section(out: &mut String, run: &Run<'_>, index: usize, c: &Control, r
             md(&message)
         );
     }
+    let more = r.violations.len() + r.errors.len() - listed;
     if more > 0 {
         let _ = writeln!(out, "\n… and {more} more");
     }
