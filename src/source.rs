@@ -1,6 +1,7 @@
 //! Source files and spans: loaded text in, stable `FileId`s and byte `Span`s out;
 //! every span points into a file held by the `SourceMap` for the whole session.
 
+use crate::lexer::lines::later_line_starts;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -101,15 +102,17 @@ impl SourceFile {
         self.text.get(span.range()).unwrap_or("")
     }
 
-    /// Length in bytes of the line holding a byte offset, newline excluded.
+    /// Length in bytes of the line holding a byte offset, line end excluded.
     pub fn line_len(&self, offset: u32) -> usize {
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
         let start = self.line_starts[line - 1] as usize;
-        let end = self
+        let next = self
             .line_starts
             .get(line)
-            .map_or(self.text.len(), |&next| next as usize - 1);
-        end.saturating_sub(start)
+            .map_or(self.text.len(), |&next| next as usize);
+        let text = self.text.get(start..next).unwrap_or("");
+        let text = text.strip_suffix('\n').unwrap_or(text);
+        text.strip_suffix('\r').unwrap_or(text).len()
     }
 
     pub fn dir(&self) -> Option<&Path> {
@@ -127,13 +130,9 @@ pub struct SourceMap {
 
 impl SourceMap {
     pub fn add(&mut self, origin: Origin, name: String, text: String) -> FileId {
+        // Lines end where the lexer and the renderer end them: `\n`, `\r\n`, lone `\r`.
         let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| clamp_u32(i + 1)),
-        );
+        line_starts.extend(later_line_starts(&text).map(clamp_u32));
         let id = FileId(clamp_u32(self.files.len()));
         self.files.push(SourceFile {
             origin,
@@ -215,5 +214,20 @@ mod tests {
                 "{byte}"
             );
         }
+    }
+
+    /// Line numbers end lines as the lexer and ariadne do: a lone carriage
+    /// return is a line end, `\r\n` is one.
+    #[test]
+    fn every_line_end_starts_a_line() {
+        let mut map = SourceMap::default();
+        let text = "a\rbc\r\nd\ne";
+        let id = map.add(Origin::Memory("t".into()), "t".into(), text.into());
+        let file = map.get(id);
+        let at = |c: char| text.find(c).map_or(0, |i| i as u32);
+        assert_eq!(file.line_col(at('c')), (2, 2));
+        assert_eq!(file.line_col(at('d')), (3, 1));
+        assert_eq!(file.line_col(at('e')), (4, 1));
+        assert_eq!(file.line_len(at('b')), 2);
     }
 }

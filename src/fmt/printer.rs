@@ -4,7 +4,7 @@
 //! or reordered; it also owns indentation, blank lines and the alignment of
 //! trailing comments.
 
-use crate::lexer::lines::{line_breaks, line_start, lines};
+use crate::lexer::lines::{begins_line, line_breaks, lines};
 use std::ops::Range;
 
 /// Two spaces per level (SPEC examples).
@@ -158,13 +158,11 @@ impl<'s> Printer<'s> {
         std::str::from_utf8(&before[before.len() - blank..]).is_ok_and(|gap| line_breaks(gap) >= 2)
     }
 
-    /// Whether code precedes `pos` on its source line.
+    /// Whether code precedes `pos` on its source line; the lexer's answer
+    /// (`lines::begins_line`), so a comment it reads as documentation stays
+    /// on a line of its own.
     fn code_before_on_line(&self, pos: usize) -> bool {
-        let pos = pos.min(self.src.len());
-        let start = line_start(self.src, pos);
-        self.src.as_bytes()[start..pos]
-            .iter()
-            .any(|b| !is_blank_byte(*b))
+        !begins_line(self.src, pos.min(self.src.len()))
     }
 
     // ---- writing ----

@@ -367,12 +367,7 @@ fn drop_orphan_docs(src: &str, tokens: &mut Vec<(Token<'_>, Range<usize>)>) {
     for i in (0..tokens.len()).rev() {
         match tokens[i].0 {
             Token::Doc(_) => {
-                let line_start = lines::line_start(src, tokens[i].1.start);
-                // The byte order mark is skipped like a space (`Token`).
-                let starts_line = src[line_start..tokens[i].1.start]
-                    .chars()
-                    .all(|c| c.is_whitespace() || c == '\u{feff}');
-                keep[i] = attached && starts_line;
+                keep[i] = attached && lines::begins_line(src, tokens[i].1.start);
                 attached = keep[i];
             }
             ref t => attached = t.starts_declaration(),

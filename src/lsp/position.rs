@@ -3,6 +3,7 @@
 //! std files in, URIs out and back. Every offset handed back lies on a
 //! character boundary of the text it came from.
 
+use crate::lexer::lines::later_line_starts;
 use lsp_types::{Position, Range, Uri};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -15,13 +16,9 @@ pub struct LineIndex<'t> {
 
 impl<'t> LineIndex<'t> {
     pub fn new(text: &'t str) -> LineIndex<'t> {
+        // The protocol ends a line at `\n`, `\r\n` or a lone `\r`, as the lexer does.
         let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
+        starts.extend(later_line_starts(text));
         LineIndex { text, starts }
     }
 
@@ -51,11 +48,12 @@ impl<'t> LineIndex<'t> {
         let Some(&start) = self.starts.get(position.line as usize) else {
             return self.text.len();
         };
-        let line_end = self
+        let next = self
             .starts
             .get(position.line as usize + 1)
-            .map_or(self.text.len(), |&next| next - 1);
-        let line = &self.text[start..line_end];
+            .map_or(self.text.len(), |&next| next);
+        let line = &self.text[start..next];
+        let line = line.strip_suffix('\n').unwrap_or(line);
         let line = line.strip_suffix('\r').unwrap_or(line);
         let mut units = 0;
         for (i, c) in line.char_indices() {
@@ -142,7 +140,7 @@ mod tests {
     /// CRLF line ends included, and every position maps back to itself.
     #[test]
     fn positions_count_utf16_code_units() {
-        let text = "ab\r\né𝄞x\n\nlast";
+        let text = "ab\r\né𝄞x\n\nla\rst";
         let index = LineIndex::new(text);
         assert_eq!(index.position(0), Position::new(0, 0));
         let x = text.find('x').unwrap_or_default();
@@ -154,6 +152,10 @@ mod tests {
             "end of line, before CR"
         );
         assert_eq!(index.offset(Position::new(9, 0)), text.len());
+        // A lone carriage return ends a line, as the protocol says.
+        let s = text.rfind('s').unwrap_or_default();
+        assert_eq!(index.position(s), Position::new(4, 0));
+        assert_eq!(index.offset(Position::new(3, 99)), s - 1);
         // Inside the clef (a surrogate pair) moves back to its start.
         let clef = text.find('𝄞').unwrap_or_default();
         assert_eq!(index.position(clef + 2), Position::new(1, 1));
