@@ -67,7 +67,7 @@ builtins! {
         "The same as `len`: the number of elements, entries or characters."
         ("count({ a: 1, b: 2 })", "2");
     Sum "sum" (1, 1) [List] "sum(list)"
-        "The sum of a list of numbers; 0 for an empty list. Integers stay exact until they overflow, then the sum is a decimal."
+        "The sum of a list of numbers; 0 for an empty list. Integers stay exact; a sum that overflows (64-bit integers, or decimals past the largest finite number) is an error, as for `+`."
         ("sum([1, 2, 3.5])", "6.5");
     Min "min" (1, 64) [Any] "min(list) | min(a, b, ...)"
         "The smallest element of a list, or of the arguments: numbers, strings, dates, durations or severities. Values that cannot be compared, and an empty list, are errors."

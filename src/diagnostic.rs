@@ -314,6 +314,16 @@ mod tests {
         assert!(out.contains("let x = $"), "{out}");
     }
 
+    /// Old Mac line ends: the excerpt's line and the header's position are
+    /// the lexer's, and no carriage return reaches the terminal.
+    #[test]
+    fn a_lone_carriage_return_ends_the_quoted_line() {
+        let out = rendered("use std\r\rlet x = $\r".into(), 17);
+        assert!(out.contains("x.onus:3:9"), "{out}");
+        assert!(out.contains("3 │ let x = $"), "{out}");
+        assert!(!out.contains('\r'), "{out:?}");
+    }
+
     /// A minified or garbage line is not repeated under every diagnostic
     /// on it: the location is given instead.
     #[test]

@@ -54,8 +54,10 @@ pub fn terminal_block(s: &str) -> Cow<'_, str> {
 
 /// Source text quoted in a rendered diagnostic: each dangerous character
 /// becomes one visible character (a control picture such as `␛`, or `�`),
-/// so character offsets into the text stay valid. Line breaks other than
-/// `\n` and `\r\n` go too: the excerpt's lines are then the lines our
+/// so character offsets into the text stay valid. A lone `\r` ends a line
+/// for the lexer and our positions, so it becomes `\n` (a terminal would
+/// return to the start of the line and let later text hide earlier);
+/// other line breaks go, so the excerpt's lines are the lines our
 /// positions count.
 pub fn terminal_source(s: &str) -> Cow<'_, str> {
     let is_replaced = |c: char, next: Option<char>| match c {
@@ -70,6 +72,7 @@ pub fn terminal_source(s: &str) -> Cow<'_, str> {
         if is_replaced(c, chars.peek().copied()) {
             let out = out.get_or_insert_with(|| s[..at].to_string());
             out.push(match c {
+                '\r' => '\n',
                 '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
                 '\u{7f}' => '\u{2421}',
                 _ => '\u{fffd}',
@@ -322,14 +325,14 @@ mod tests {
     const EVIL: &str = "evil\u{1b}[2J\u{1b}[31mALL CLEAR\u{1b}[0m\u{7}";
 
     /// One character for one: offsets in characters stay valid, and only
-    /// `\n` and `\r\n` still break lines.
+    /// `\n`, `\r\n` and a lone `\r` (made `\n`) still break lines.
     #[test]
     fn source_text_keeps_its_character_count() {
         let text = "a\rb\r\nc\u{2028}d\u{b}\u{85}\u{202e}e\u{7f}\tf";
         let shown = terminal_source(text);
         assert_eq!(
             shown,
-            "a\u{240d}b\r\nc\u{fffd}d\u{240b}\u{fffd}\u{fffd}e\u{2421}\tf"
+            "a\nb\r\nc\u{fffd}d\u{240b}\u{fffd}\u{fffd}e\u{2421}\tf"
         );
         assert_eq!(shown.chars().count(), text.chars().count());
         assert!(matches!(terminal_source("plain\r\n"), Cow::Borrowed(_)));

@@ -12,8 +12,6 @@ use crate::diagnostic::Diagnostic;
 use crate::eval::{self, Options, Outcome};
 use crate::framework::FileDigest;
 use crate::session::{Session, combine_facts};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// One shard read and evaluated: its digest, its outcome and its reading
 /// warnings; or the one error that stops the run.
@@ -38,32 +36,13 @@ impl Session {
             jobs: Some(1),
             ..self.options.clone()
         };
-        let parts: Vec<Mutex<Option<Part>>> = files.iter().map(|_| Mutex::new(None)).collect();
-        let next = AtomicUsize::new(0);
-        let shard = |file: &String| -> Part { self.evaluate_shard(file, &options) };
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                scope.spawn(|| {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(file) = files.get(i) else { break };
-                        let part = shard(file);
-                        if let Ok(mut slot) = parts[i].lock() {
-                            *slot = Some(part);
-                        }
-                    }
-                });
-            }
+        // Threads the system refuses are done without (`in_parallel`).
+        let parts = eval::in_parallel(files.len(), threads, |i| {
+            self.evaluate_shard(&files[i], &options)
         });
         let mut outcomes = Vec::with_capacity(files.len());
         let mut digests = Vec::with_capacity(files.len());
         for (label, part) in labels.into_iter().zip(parts) {
-            let part = part.into_inner().ok().flatten().ok_or_else(|| {
-                Diagnostic::error(
-                    "F010",
-                    "a facts shard was not read (a reading thread stopped)",
-                )
-            })?;
             let (digest, outcome, warnings) = part?;
             digests.extend(digest);
             self.diagnostics.extend(warnings);

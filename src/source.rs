@@ -88,9 +88,16 @@ impl SourceFile {
         let line_chars = self.line_chars.get_or_init(|| {
             let mut before = 0;
             let mut starts = Vec::with_capacity(self.line_starts.len());
-            for line in self.text.split_inclusive('\n') {
+            for (i, &start) in self.line_starts.iter().enumerate() {
                 starts.push(before);
-                before += line.chars().count();
+                let next = self
+                    .line_starts
+                    .get(i + 1)
+                    .map_or(self.text.len(), |&n| n as usize);
+                before += self
+                    .text
+                    .get(start as usize..next)
+                    .map_or(0, |l| l.chars().count());
             }
             starts
         });
@@ -200,7 +207,7 @@ mod tests {
     #[test]
     fn char_offsets_count_characters() {
         let mut map = SourceMap::default();
-        let text = "ab\néé\r\n\nx€y";
+        let text = "ab\néé\r\n\nx€\ry";
         let id = map.add(Origin::Memory("t".into()), "t".into(), text.into());
         let file = map.get(id);
         for byte in 0..=text.len() + 2 {

@@ -10,6 +10,7 @@ mod hostile;
 
 use hostile::*;
 use std::path::PathBuf;
+use std::process::Stdio;
 
 /// A policy directory with a subdirectory onus cannot read: the control
 /// inside it is never read, so the run must not look clean.
@@ -235,6 +236,29 @@ fn more_jobs_than_threads_falls_back() {
     assert!(o.stdout.contains("600 controls: 600 pass"), "{}", o.stdout);
 }
 
+/// The same for `--shard`: 600 facts files and `--jobs 600` under a cap
+/// too small for 600 thread stacks (a worker thread per file panicked).
+#[test]
+fn more_shard_jobs_than_threads_falls_back() {
+    let dir = scratch("shard-jobs");
+    write(
+        &dir,
+        "p.onus",
+        "use std\nservice s: iaas {}\ncontrol c {\n  service = s\n  layer = config\n  for x in facts.xs\n  require x > 0\n}\n",
+    );
+    let mut args = vec!["check".to_string(), "p.onus".into()];
+    for i in 0..600 {
+        write(&dir, &format!("f{i}.json"), "{\"xs\": [1, 2]}");
+        args.extend(["--shard".to_string(), format!("f{i}.json")]);
+    }
+    args.extend(["--jobs".to_string(), "600".into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = onus_capped(&dir, 700 << 20, &args);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("1200 subjects"), "{}", o.stdout);
+    assert!(o.stdout.contains("ok: 1 control: 1 pass"), "{}", o.stdout);
+}
+
 /// A 25 MB list literal used to take more than 4 GiB to parse; policies
 /// above the size limit are refused before they are read, under a cap
 /// that the old parse would have exceeded.
@@ -348,5 +372,67 @@ fn ten_thousand_policy_files_load() {
         o.stdout.contains("10000 controls"),
         "{}",
         &o.stdout[o.stdout.len().saturating_sub(300)..]
+    );
+}
+
+/// Reports (`diff`, `merge`, `--baseline`), OSCAL documents (`import`,
+/// `framework … from`) and `fmt -` from an endless source are refused at
+/// their first NUL byte or at their size limit, in 200 MB, where they were
+/// read whole into memory.
+#[cfg(target_os = "linux")]
+#[test]
+fn endless_reports_documents_and_policy_input_are_refused() {
+    let dir = scratch("endless-reports");
+    write(&dir, "p.onus", "use std\n");
+    let zero = "cannot read report /dev/zero: a NUL byte at line 1, column 1: not text";
+    for args in [
+        &["diff", "/dev/zero", "/dev/zero"][..],
+        &["merge", "/dev/zero"],
+        &["check", "p.onus", "--baseline", "/dev/zero"],
+    ] {
+        let o = run(&dir, capped(200 << 20), args, Stdio::null());
+        assert_eq!(o.code, 2, "{args:?}: {}", o.stderr);
+        assert!(
+            o.stderr.contains(&format!("error[F030]: {zero}")),
+            "{args:?}: {}",
+            o.stderr
+        );
+    }
+    let o = run(
+        &dir,
+        capped(200 << 20),
+        &["import", "oscal", "/dev/zero"],
+        Stdio::null(),
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("error[O101]: cannot read"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr
+            .contains("/dev/zero: a NUL byte at line 1, column 1"),
+        "{}",
+        o.stderr
+    );
+    write(&dir, "f.onus", "use std\nframework z from \"/dev/zero\"\n");
+    let o = run(&dir, capped(200 << 20), &["check", "f.onus"], Stdio::null());
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("a NUL byte at line 1, column 1: not text"),
+        "{}",
+        o.stderr
+    );
+    let zero = std::fs::File::open("/dev/zero").expect("/dev/zero");
+    let o = run(&dir, capped(200 << 20), &["fmt", "-"], zero.into());
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains(
+            "error[F001]: cannot read standard input: more than 4 MiB is over the limit of 4 MiB"
+        ),
+        "{}",
+        o.stderr
     );
 }

@@ -10,8 +10,9 @@
 
 use super::common::{print_sourceless, write_out};
 use onus::diagnostic::Diagnostic;
+use onus::framework::MAX_CATALOG_BYTES;
 use onus::oscal::import::{self, Mapping};
-use onus::session::{display_name, io_reason};
+use onus::session::{display_name, io_reason, read_json_text};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -57,15 +58,12 @@ struct OscalArgs {
     output: Option<PathBuf>,
 }
 
-fn read(path: &PathBuf, what: &str) -> Result<Vec<u8>, Diagnostic> {
-    std::fs::read(path).map_err(|e| {
+/// An OSCAL document is read within the catalogs' limit (64 MiB).
+fn read(path: &std::path::Path, what: &str) -> Result<Vec<u8>, Diagnostic> {
+    read_json_text(path, MAX_CATALOG_BYTES).map_err(|e| {
         Diagnostic::error(
             "O101",
-            format!(
-                "cannot read {what} {}: {}",
-                display_name(path),
-                io_reason(&e)
-            ),
+            format!("cannot read {what} {}: {e}", display_name(path)),
         )
     })
 }

@@ -7,7 +7,7 @@
 //! still read.
 
 use crate::diagnostic::Diagnostic;
-use crate::session::{display_name, io_reason};
+use crate::session::{display_name, read_json_text};
 use crate::value::{Word, WordClass};
 use serde::{Deserialize, Deserializer};
 use std::collections::HashSet;
@@ -17,6 +17,10 @@ use std::path::Path;
 pub const VERSION: u64 = crate::report::json::VERSION as u64;
 
 /// What every refusal suggests: where a readable report comes from.
+/// The largest report read (`diff`, `merge`, `--baseline`): the most facts
+/// one run reads (`facts::DEFAULT_MAX_SIZE`), as its report may list them all.
+pub const MAX_REPORT_BYTES: u64 = crate::facts::DEFAULT_MAX_SIZE;
+
 const HELP: &str = "onus diff and --baseline read the output of `onus check --format json`";
 
 /// One `onus check --format json` report, as far as comparing needs it.
@@ -196,12 +200,8 @@ pub fn load(path: &Path) -> Result<Report, Diagnostic> {
 )]
 pub fn read_text(path: &Path) -> Result<(String, String), Diagnostic> {
     let name = display_name(path);
-    let bytes = std::fs::read(path).map_err(|e| {
-        Diagnostic::error(
-            "F030",
-            format!("cannot read report {name}: {}", io_reason(&e)),
-        )
-    })?;
+    let bytes = read_json_text(path, MAX_REPORT_BYTES)
+        .map_err(|e| Diagnostic::error("F030", format!("cannot read report {name}: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let (line, column) =
             crate::source::byte_position(e.as_bytes(), e.utf8_error().valid_up_to());

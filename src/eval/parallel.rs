@@ -1,4 +1,5 @@
-//! Running the controls on several threads: `f(0..n)` on up to `jobs`
+//! Running work on several threads (controls, stream batches, facts
+//! shards): `f(0..n)` on up to `jobs`
 //! workers, results in index order whatever the scheduling; how many
 //! threads a run gets (`--jobs`, else one per core for large facts).
 
@@ -18,7 +19,7 @@ const WORKER_STACK: usize = 64 << 20;
 /// results come back in index order, so output never depends on scheduling.
 /// Threads the system refuses (a thread or memory limit below `--jobs`)
 /// are done without: the work goes to those that started, or to this one.
-pub(super) fn in_parallel<T: Send>(n: usize, jobs: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+pub(crate) fn in_parallel<T: Send>(n: usize, jobs: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     if jobs <= 1 || n <= 1 {
         return (0..n).map(f).collect();
     }

@@ -187,11 +187,18 @@ impl Facts {
             && Facts::utf8_head(&file)
         {
             let split = std::thread::scope(|scope| {
-                let hashing = scope.spawn(|| split::hash_file(&file));
+                // A thread the system refuses is done without: the digest is
+                // then taken after the read, on this thread.
+                let hashing =
+                    std::thread::Builder::new().spawn_scoped(scope, || split::hash_file(&file));
                 let read = split::read(&file, size, split::PARALLEL_FROM, lines, limits);
-                (read, hashing.join())
+                let hashed = match hashing {
+                    Ok(thread) => thread.join().ok(),
+                    Err(_) => Some(split::hash_file(&file)),
+                };
+                (read, hashed)
             });
-            if let (Some(read), Ok(hashed)) = split {
+            if let (Some(read), Some(hashed)) = split {
                 let (mut builder, root) = read?;
                 let parts = builder
                     .finish()

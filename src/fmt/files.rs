@@ -11,6 +11,7 @@ use super::format_source;
 use crate::diagnostic::{self, Diagnostic};
 use crate::session::{
     MAX_POLICY_BYTES, collect_onus_files, display_name, file_kind, io_reason, read_policy,
+    read_policy_from,
 };
 use crate::source::{Origin, SourceMap};
 use std::fs;
@@ -125,11 +126,13 @@ fn format_file(path: &Path, options: Options, streams: &mut Streams<'_>) -> Stat
 }
 
 fn format_stdin(options: Options, streams: &mut Streams<'_>) -> Status {
-    let mut bytes = Vec::new();
-    if let Err(e) = streams.stdin.read_to_end(&mut bytes) {
-        let message = format!("cannot read standard input: {}", io_reason(&e));
-        return fail(Diagnostic::error("F001", message), options, streams);
-    }
+    let bytes = match read_policy_from(&mut *streams.stdin, MAX_POLICY_BYTES) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let message = format!("cannot read standard input: {e}");
+            return fail(Diagnostic::error("F001", message), options, streams);
+        }
+    };
     let Ok(text) = String::from_utf8(bytes) else {
         return fail(
             Diagnostic::error("F003", "standard input is not valid UTF-8"),

@@ -125,19 +125,9 @@ impl Catalogs {
 }
 
 fn read_catalog(path: &Path, name: impl Fn(&Path) -> String) -> Result<LoadedCatalog, String> {
-    let why = |e: std::io::Error| match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        std::io::ErrorKind::IsADirectory => "is a directory".to_string(),
-        _ => e.to_string(),
-    };
-    let len = std::fs::metadata(path).map_err(why)?.len();
-    if len > MAX_CATALOG_BYTES {
-        return Err(format!(
-            "the file has {len} bytes, more than the {MAX_CATALOG_BYTES} a catalog may have"
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(why)?;
+    // Read in pieces within the limit: a FIFO or device has no size to check first.
+    let bytes =
+        crate::session::read_json_text(path, MAX_CATALOG_BYTES).map_err(|e| e.to_string())?;
     let catalog = Catalog::from_oscal(&bytes)?;
     Ok(LoadedCatalog {
         catalog: Arc::new(catalog),

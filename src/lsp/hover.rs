@@ -8,6 +8,7 @@ use super::index::{Occurrence, Target, Within};
 use super::workspace::Analysis;
 use crate::builtins::Builtin;
 use crate::check::program::{Cell, Decider, Program};
+use crate::lexer::lines::lines;
 use crate::source::Span;
 use std::fmt::Write as _;
 
@@ -75,7 +76,7 @@ fn doc(doc: &Option<String>, out: &mut String) {
 fn quote(analysis: &Analysis, span: Span, out: &mut String) {
     let file = analysis.session.sources.get(span.file);
     let (line, _) = file.line_col(span.start);
-    let text = file.text.lines().nth(line - 1).unwrap_or_default().trim();
+    let text = lines(&file.text).nth(line - 1).unwrap_or_default().trim();
     let _ = write!(out, "\n\n`{}:{line}`\n```onus\n{text}\n```", file.name);
 }
 

@@ -11,10 +11,25 @@ use std::path::{Path, PathBuf};
 /// forever, and a policy onus did not read must never make a run look
 /// clean. Like Go's tools, the walk skips directories whose names start
 /// with `.` or `_` (hidden, or set aside on purpose) and `target` (build
-/// output); it does not follow symbolic links to directories, so it
-/// cannot loop.
+/// output). A symbolic link to a directory elsewhere is followed, once; one
+/// to a directory inside `dir` is not (its files are read where they are),
+/// so the walk cannot loop or read a file twice.
 pub(crate) fn collect_onus_files(
     dir: &Path,
+    out: &mut Vec<PathBuf>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let root = dir.canonicalize().ok();
+    let mut walked = std::collections::HashSet::new();
+    walk(dir, root.as_deref(), &mut walked, out, problems);
+}
+
+/// One directory of the walk; `walked` holds the linked directories
+/// outside `root` already entered.
+fn walk(
+    dir: &Path,
+    root: Option<&Path>,
+    walked: &mut std::collections::HashSet<PathBuf>,
     out: &mut Vec<PathBuf>,
     problems: &mut Vec<Diagnostic>,
 ) {
@@ -29,18 +44,22 @@ pub(crate) fn collect_onus_files(
         )
         .with_help("onus does not skip policies it cannot read: make the directory readable, or rename it to start with `_` to set it aside")
     };
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => return problems.push(unreadable(&e)),
-    };
-    for entry in entries {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(e) => {
-                problems.push(unreadable(&e));
-                continue;
+    let mut entries = Vec::new();
+    match std::fs::read_dir(dir) {
+        Ok(listing) => {
+            for entry in listing {
+                match entry {
+                    Ok(entry) => entries.push(entry),
+                    Err(e) => problems.push(unreadable(&e)),
+                }
             }
-        };
+        }
+        Err(e) => return problems.push(unreadable(&e)),
+    }
+    // In name order, so which of two links to one folder is followed does
+    // not depend on the file system.
+    entries.sort_by_key(|entry| entry.file_name());
+    for entry in entries {
         let path = entry.path();
         let file_type = match entry.file_type() {
             Ok(t) => t,
@@ -49,11 +68,23 @@ pub(crate) fn collect_onus_files(
                 continue;
             }
         };
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let walked_name = !(name.starts_with('.') || name.starts_with('_') || name == "target");
         if file_type.is_dir() {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if !(name.starts_with('.') || name.starts_with('_') || name == "target") {
-                collect_onus_files(&path, out, problems);
+            if walked_name {
+                walk(&path, root, walked, out, problems);
+            }
+        } else if file_type.is_symlink() && path.is_dir() {
+            let outside = path
+                .canonicalize()
+                .ok()
+                .filter(|target| root.is_none_or(|root| !target.starts_with(root)));
+            if let Some(target) = outside
+                && walked_name
+                && walked.insert(target)
+            {
+                walk(&path, root, walked, out, problems);
             }
         } else if path.extension().and_then(|e| e.to_str()) == Some("onus") {
             // A link is judged by its target; a broken one is reported
@@ -132,7 +163,6 @@ impl std::fmt::Display for PolicyReadError {
 /// (checked before reading where the size is known, and while reading
 /// where it is not) is refused.
 pub(crate) fn read_policy(path: &Path, limit: u64) -> Result<Vec<u8>, PolicyReadError> {
-    use std::io::Read;
     let file = std::fs::File::open(path).map_err(PolicyReadError::Io)?;
     let meta = file.metadata().map_err(PolicyReadError::Io)?;
     if meta.is_dir() {
@@ -144,14 +174,78 @@ pub(crate) fn read_policy(path: &Path, limit: u64) -> Result<Vec<u8>, PolicyRead
             limit,
         });
     }
+    read_policy_from(file, limit)
+}
+
+/// The bytes of policy text from a reader (standard input too), refused
+/// past `limit` while reading.
+pub(crate) fn read_policy_from(
+    reader: impl std::io::Read,
+    limit: u64,
+) -> Result<Vec<u8>, PolicyReadError> {
+    use std::io::Read;
     let mut content = Vec::new();
-    file.take(limit.saturating_add(1))
+    reader
+        .take(limit.saturating_add(1))
         .read_to_end(&mut content)
         .map_err(PolicyReadError::Io)?;
     if content.len() as u64 > limit {
         return Err(PolicyReadError::TooLarge { size: None, limit });
     }
     Ok(content)
+}
+
+/// Why JSON text (a report, an OSCAL document) was not read.
+#[derive(Debug)]
+pub enum JsonTextError {
+    Io(std::io::Error),
+    /// More bytes than the limit.
+    TooLarge(u64),
+    /// A NUL byte at this line and column: never part of JSON (or XML) text.
+    Nul {
+        line: usize,
+        column: usize,
+    },
+}
+
+impl std::fmt::Display for JsonTextError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JsonTextError::Io(e) => f.write_str(&io_reason(e)),
+            JsonTextError::TooLarge(limit) => write!(f, "it is larger than {}", bytes(*limit)),
+            JsonTextError::Nul { line, column } => {
+                write!(f, "a NUL byte at line {line}, column {column}: not text")
+            }
+        }
+    }
+}
+
+/// At most `limit` bytes of text from `path`, read in pieces so that an
+/// endless or binary source (`/dev/zero`) stops at its first NUL byte or at
+/// the limit instead of filling memory.
+pub fn read_json_text(path: &Path, limit: u64) -> Result<Vec<u8>, JsonTextError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(JsonTextError::Io)?;
+    let mut reader = file.take(limit.saturating_add(1));
+    let mut content = Vec::new();
+    let mut piece = vec![0; 64 << 10];
+    loop {
+        let n = match reader.read(&mut piece) {
+            Ok(0) => return Ok(content),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(JsonTextError::Io(e)),
+        };
+        if let Some(at) = piece[..n].iter().position(|&b| b == 0) {
+            content.extend_from_slice(&piece[..at]);
+            let (line, column) = crate::source::byte_position(&content, content.len());
+            return Err(JsonTextError::Nul { line, column });
+        }
+        if (content.len() + n) as u64 > limit {
+            return Err(JsonTextError::TooLarge(limit));
+        }
+        content.extend_from_slice(&piece[..n]);
+    }
 }
 
 /// A size as people read it: `4 MiB`, `23.8 MiB`, `97.7 KiB`, `512 bytes`.
@@ -196,7 +290,7 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn directory_walks_skip_hidden_set_aside_and_build_folders_and_do_not_loop() {
+    fn directory_walks_skip_hidden_set_aside_and_build_folders_follow_links_out_and_do_not_loop() {
         let dir = std::env::temp_dir().join(format!("onus-walk-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         for sub in ["sub", ".git", "_old", "target", ".hidden/deeper"] {
@@ -212,9 +306,16 @@ mod tests {
         ] {
             let _ = std::fs::write(dir.join(file), "use std\n");
         }
-        // A link back to the top, and one to a folder walked anyway.
+        // A link back to the top, one to a folder walked anyway, and two
+        // to one folder elsewhere, which links back to the top.
         let _ = std::os::unix::fs::symlink(&dir, dir.join("sub/up"));
         let _ = std::os::unix::fs::symlink(dir.join("sub"), dir.join("again"));
+        let elsewhere = dir.with_extension("shared");
+        let _ = std::fs::create_dir_all(&elsewhere);
+        let _ = std::fs::write(elsewhere.join("f.onus"), "use std\n");
+        let _ = std::os::unix::fs::symlink(&dir, elsewhere.join("back"));
+        let _ = std::os::unix::fs::symlink(&elsewhere, dir.join("shared"));
+        let _ = std::os::unix::fs::symlink(&elsewhere, dir.join("sub/shared"));
         let mut files = Vec::new();
         let mut problems = Vec::new();
         collect_onus_files(&dir, &mut files, &mut problems);
@@ -225,6 +326,9 @@ mod tests {
             .map(|f| f.strip_prefix(&dir).unwrap_or(f).display().to_string())
             .collect();
         let _ = std::fs::remove_dir_all(&dir);
-        assert_eq!(names, ["a.onus", "sub/b.onus"]);
+        let _ = std::fs::remove_dir_all(&elsewhere);
+        assert_eq!(names.len(), 3, "{names:?}");
+        assert_eq!(names[..2], ["a.onus", "shared/f.onus"], "{names:?}");
+        assert!(names[2] == "sub/b.onus", "{names:?}");
     }
 }

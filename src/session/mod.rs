@@ -11,8 +11,8 @@ mod run_info;
 
 pub(crate) use facts::facts_error;
 pub use facts::{FactsInput, combine_facts};
-pub(crate) use files::{collect_onus_files, file_kind, read_policy};
-pub use files::{display_name, io_reason};
+pub use files::{JsonTextError, display_name, io_reason, read_json_text};
+pub(crate) use files::{collect_onus_files, file_kind, read_policy, read_policy_from};
 pub use load::MAX_POLICY_BYTES;
 pub use run_info::RunInfo;
 pub(crate) use run_info::facts_digest;
